@@ -1,0 +1,52 @@
+/* Root filesystem setup, run by the container's init process inside its new
+   mount namespace.  Order (see process/init.c):
+     holo_rootfs_prepare  -> mounts, /dev, devices (paths resolved in the rootfs)
+     [createRuntime/createContainer hooks]
+     holo_rootfs_pivot    -> pivot_root (or MS_MOVE + chroot with --no-pivot)
+     holo_rootfs_finalize -> maskedPaths, readonlyPaths, root.readonly, rootfsPropagation  */
+#ifndef HOLO_ROOTFS_H
+#define HOLO_ROOTFS_H
+
+#include "../spec/spec.h"
+
+struct holo_rootfs_options
+{
+  const char *rootfs; /* absolute, canonical host path of root.path */
+  bool in_new_userns; /* devices must be bind-mounted from the host */
+  bool has_mount_ns;  /* false: no mount namespace, nothing may be mounted */
+};
+
+/* Opens PATH (relative or absolute, interpreted inside ROOT_FD) without ever
+   resolving outside the root: symlinks are resolved as if ROOT_FD were "/".
+   FLAGS are open(2) flags.  */
+int holo_open_in_root (int root_fd, const char *path, int flags, mode_t mode, holo_error_t *err);
+/* Creates every missing directory of PATH inside ROOT_FD (mode 0755) and
+   returns an O_PATH|O_DIRECTORY fd on the last one.  */
+int holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err);
+
+int holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
+int holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_options *opts, bool no_pivot,
+                       holo_error_t *err);
+int holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
+
+/* Writes linux.sysctl under /proc/sys (after pivot; /proc is the container's). */
+int holo_apply_sysctl (const struct holo_spec *spec, holo_error_t *err);
+
+/* Mount option parsing, shared with the spec validator:
+   returns 0 and fills flags/propagation/data for a known option list, or -1
+   with an error naming the unknown option.  DATA collects unknown-to-flags
+   options that are filesystem data (e.g. "mode=755,size=65536k").  */
+struct holo_mount_flags
+{
+  unsigned long flags;       /* MS_* set */
+  unsigned long clear_flags; /* MS_* explicitly cleared (e.g. "rw", "suid") */
+  unsigned long propagation; /* MS_SHARED/MS_PRIVATE/... | MS_REC */
+  unsigned long attr_set;    /* MOUNT_ATTR_* for recursive (rro, rnosuid...) */
+  unsigned long attr_clr;
+  bool bind;                 /* bind or rbind */
+  bool recursive_bind;       /* rbind */
+  char *data;                /* malloc'ed, may be NULL */
+};
+int holo_parse_mount_options (char **options, struct holo_mount_flags *out, holo_error_t *err);
+
+#endif

@@ -1,0 +1,24 @@
+#ifndef HOLO_TERMINAL_H
+#define HOLO_TERMINAL_H
+
+#include "error.h"
+#include <stdbool.h>
+
+/* Inside the container (after pivot_root, /dev/pts mounted): opens a new pty
+   from /dev/ptmx, applies the console size, bind-mounts the slave on
+   /dev/console (if /dev/console can be created), sends the master over
+   CONSOLE_SOCK (one SCM_RIGHTS message), closes it, and makes the slave the
+   controlling terminal and fds 0,1,2 of the calling process.  */
+int holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows, unsigned cols,
+                                      holo_error_t *err);
+
+/* Connects to the --console-socket path; returns the connected fd.  */
+int holo_terminal_connect_socket (const char *path, holo_error_t *err);
+
+/* Foreground `run`/`exec` with a terminal and no console socket: copies
+   between our stdin/stdout and the pty MASTER until the master hangs up,
+   with our tty in raw mode and SIGWINCH forwarded as resizes.  Returns when
+   the container side closes.  */
+int holo_terminal_proxy (int master, holo_error_t *err);
+
+#endif
