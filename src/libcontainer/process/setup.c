@@ -39,57 +39,57 @@ struct holo_sched_attr
 };
 
 int
-holo_process_apply_rlimits(const struct holo_process *p, holo_error_t *err)
+holo_process_apply_rlimits (const struct holo_process *p, holo_error_t *err)
 {
   for (size_t i = 0; i < p->n_rlimits; i++)
     {
       const struct holo_rlimit *rl = &p->rlimits[i];
       /* UINT64_MAX in config.json is RLIM_INFINITY, which has the same value. */
-      struct rlimit limit = { .rlim_cur = (rlim_t)rl->soft, .rlim_max = (rlim_t)rl->hard };
-      if (setrlimit(rl->resource, &limit) < 0)
-        return holo_make_error(err, errno, "setrlimit %s", rl->name ? rl->name : "(unnamed)");
+      struct rlimit limit = { .rlim_cur = (rlim_t) rl->soft, .rlim_max = (rlim_t) rl->hard };
+      if (setrlimit (rl->resource, &limit) < 0)
+        return holo_make_error (err, errno, "setrlimit %s", rl->name ? rl->name : "(unnamed)");
     }
   return 0;
 }
 
 int
-holo_process_apply_oom_score_adj(const struct holo_process *p, holo_error_t *err)
+holo_process_apply_oom_score_adj (const struct holo_process *p, holo_error_t *err)
 {
   char buf[32];
   int len;
 
   if (!p->has_oom_score_adj)
     return 0;
-  len = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
-  if (holo_write_file("/proc/self/oom_score_adj", buf, (size_t)len, err) < 0)
-    return holo_error_prefix(err, "set oom_score_adj to %d", p->oom_score_adj);
+  len = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+  if (holo_write_file ("/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
+    return holo_error_prefix (err, "set oom_score_adj to %d", p->oom_score_adj);
   return 0;
 }
 
 int
-holo_process_apply_personality(const struct holo_linux *l, holo_error_t *err)
+holo_process_apply_personality (const struct holo_linux *l, holo_error_t *err)
 {
   if (!l->has_personality)
     return 0;
-  if (personality(l->personality) < 0)
-    return holo_make_error(err, errno, "personality 0x%lx", l->personality);
+  if (personality (l->personality) < 0)
+    return holo_make_error (err, errno, "personality 0x%lx", l->personality);
   return 0;
 }
 
 int
-holo_process_apply_io_priority(const struct holo_process *p, holo_error_t *err)
+holo_process_apply_io_priority (const struct holo_process *p, holo_error_t *err)
 {
   if (!p->has_io_priority)
     return 0;
   int value = (p->io_priority_class << HOLO_IOPRIO_CLASS_SHIFT) | p->io_priority;
-  if (syscall(SYS_ioprio_set, HOLO_IOPRIO_WHO_PROCESS, 0, value) < 0)
-    return holo_make_error(err, errno, "ioprio_set class %d priority %d", p->io_priority_class,
-                           p->io_priority);
+  if (syscall (SYS_ioprio_set, HOLO_IOPRIO_WHO_PROCESS, 0, value) < 0)
+    return holo_make_error (err, errno, "ioprio_set class %d priority %d", p->io_priority_class,
+                            p->io_priority);
   return 0;
 }
 
 int
-holo_process_apply_scheduler(const struct holo_process *p, holo_error_t *err)
+holo_process_apply_scheduler (const struct holo_process *p, holo_error_t *err)
 {
   if (!p->has_scheduler)
     return 0;
@@ -97,50 +97,50 @@ holo_process_apply_scheduler(const struct holo_process *p, holo_error_t *err)
   /* Only the first (VER0) part is filled: utilization clamps are not part
      of the runtime spec, and a smaller size works on more kernels.  */
   struct holo_sched_attr attr = {
-    .size = offsetof(struct holo_sched_attr, sched_util_min),
-    .sched_policy = (uint32_t)p->sched_policy,
+    .size = offsetof (struct holo_sched_attr, sched_util_min),
+    .sched_policy = (uint32_t) p->sched_policy,
     .sched_flags = p->sched_flags,
     .sched_nice = p->sched_nice,
-    .sched_priority = (uint32_t)p->sched_priority,
+    .sched_priority = (uint32_t) p->sched_priority,
     .sched_runtime = p->sched_runtime,
     .sched_deadline = p->sched_deadline,
     .sched_period = p->sched_period,
   };
-  if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
-    return holo_make_error(err, errno, "sched_setattr policy %d", p->sched_policy);
+  if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+    return holo_make_error (err, errno, "sched_setattr policy %d", p->sched_policy);
   return 0;
 }
 
 int
-holo_process_apply_user(const struct holo_process *p, bool setgroups_allowed, holo_error_t *err)
+holo_process_apply_user (const struct holo_process *p, bool setgroups_allowed, holo_error_t *err)
 {
   /* Always set the list, even when empty, so the root group list the init
      inherited from the runtime does not leak into the container.  In a user
      namespace with setgroups "deny" the call would fail with EPERM.  */
-  if (setgroups_allowed && setgroups(p->n_additional_gids, p->additional_gids) < 0)
-    return holo_make_error(err, errno, "setgroups");
+  if (setgroups_allowed && setgroups (p->n_additional_gids, p->additional_gids) < 0)
+    return holo_make_error (err, errno, "setgroups");
 
   /* Without KEEPCAPS, leaving uid 0 clears the permitted set and
      holo_caps_apply could not raise anything for a non-root user.  */
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return holo_make_error(err, errno, "prctl PR_SET_KEEPCAPS");
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return holo_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
 
-  if (setresgid(p->gid, p->gid, p->gid) < 0)
-    return holo_make_error(err, errno, "setresgid %u", (unsigned)p->gid);
-  if (setresuid(p->uid, p->uid, p->uid) < 0)
-    return holo_make_error(err, errno, "setresuid %u", (unsigned)p->uid);
+  if (setresgid (p->gid, p->gid, p->gid) < 0)
+    return holo_make_error (err, errno, "setresgid %u", (unsigned) p->gid);
+  if (setresuid (p->uid, p->uid, p->uid) < 0)
+    return holo_make_error (err, errno, "setresuid %u", (unsigned) p->uid);
 
-  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-    return holo_make_error(err, errno, "prctl PR_SET_KEEPCAPS");
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return holo_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
   return 0;
 }
 
 static const char *
-env_lookup(char **env, const char *name)
+env_lookup (char **env, const char *name)
 {
-  size_t n = strlen(name);
+  size_t n = strlen (name);
   for (char **e = env; e && *e; e++)
-    if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+    if (strncmp (*e, name, n) == 0 && (*e)[n] == '=')
       return *e + n + 1;
   return NULL;
 }
@@ -148,63 +148,63 @@ env_lookup(char **env, const char *name)
 /* What execve would run: a regular file with an execute bit that the
    current credentials may execute.  */
 static bool
-is_executable_file(const char *path)
+is_executable_file (const char *path)
 {
   struct stat st;
-  if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)
+  if (stat (path, &st) < 0 || !S_ISREG (st.st_mode) || (st.st_mode & 0111) == 0)
     return false;
-  return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+  return faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
 }
 
 /* args[0] with a slash is used as is, but must exist and be executable,
    so the error comes before execve with a clearer text.  */
 static char *
-check_explicit_path(const char *name, holo_error_t *err)
+check_explicit_path (const char *name, holo_error_t *err)
 {
   struct stat st;
-  if (stat(name, &st) < 0)
+  if (stat (name, &st) < 0)
     {
-      holo_make_error(err, errno, "exec: \"%s\": stat %s", name, name);
+      holo_make_error (err, errno, "exec: \"%s\": stat %s", name, name);
       return NULL;
     }
-  if (!is_executable_file(name))
+  if (!is_executable_file (name))
     {
-      holo_make_error(err, EACCES, "exec: \"%s\"", name);
+      holo_make_error (err, EACCES, "exec: \"%s\"", name);
       return NULL;
     }
-  return holo_xstrdup(name);
+  return holo_xstrdup (name);
 }
 
 char *
-holo_process_find_executable(const struct holo_process *p, holo_error_t *err)
+holo_process_find_executable (const struct holo_process *p, holo_error_t *err)
 {
   const char *name = p->args ? p->args[0] : NULL;
 
   if (name == NULL || *name == '\0')
     {
-      holo_make_error(err, 0, "exec: \"\": executable file not found in $PATH");
+      holo_make_error (err, 0, "exec: \"\": executable file not found in $PATH");
       return NULL;
     }
-  if (strchr(name, '/'))
-    return check_explicit_path(name, err);
+  if (strchr (name, '/'))
+    return check_explicit_path (name, err);
 
-  const char *path = env_lookup(p->env, "PATH");
+  const char *path = env_lookup (p->env, "PATH");
   if (path == NULL)
     path = HOLO_DEFAULT_PATH;
 
   const char *dir = path;
   for (;;)
     {
-      const char *end = strchrnul(dir, ':');
+      const char *end = strchrnul (dir, ':');
       /* An empty element means the current directory, as in execvp.  */
-      cleanup_free char *candidate = end == dir ? holo_xasprintf("./%s", name)
-                                                : holo_xasprintf("%.*s/%s", (int)(end - dir), dir, name);
-      if (is_executable_file(candidate))
-        return steal_pointer(&candidate);
+      cleanup_free char *candidate = end == dir ? holo_xasprintf ("./%s", name)
+                                                : holo_xasprintf ("%.*s/%s", (int) (end - dir), dir, name);
+      if (is_executable_file (candidate))
+        return steal_pointer (&candidate);
       if (*end == '\0')
         break;
       dir = end + 1;
     }
-  holo_make_error(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+  holo_make_error (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
   return NULL;
 }
