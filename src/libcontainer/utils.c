@@ -373,3 +373,12 @@ holo_cloexec_fds_from (int first, holo_error_t *err)
     }
   return 0;
 }
+
+char *
+holo_xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    abort ();
+  return r;
+}

@@ -1,0 +1,382 @@
+#define _GNU_SOURCE
+#include "cgroups.h"
+#include "../utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <time.h>
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+struct hierarchy
+{
+  char *mountpoint;
+  char *controllers; /* super options for v1 ("rw,memory"), "" for cgroup2 */
+  bool v2;
+};
+
+static void
+hierarchies_free (struct hierarchy *h, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (h[i].mountpoint);
+      free (h[i].controllers);
+    }
+  free (h);
+}
+
+/* Every cgroup hierarchy mounted under /sys/fs/cgroup, from mountinfo.  */
+static int
+list_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return holo_make_error (err, errno, "open /proc/self/mountinfo");
+  cleanup_free char *line = NULL;
+  size_t cap = 0, n = 0;
+  struct hierarchy *h = NULL;
+  while (getline (&line, &cap, f) > 0)
+    {
+      char *sep = strstr (line, " - ");
+      if (sep == NULL)
+        continue;
+      char mountpoint[4096], fstype[64], source[256], superopts[1024] = "";
+      if (sscanf (line, "%*s %*s %*s %*s %4095s", mountpoint) != 1)
+        continue;
+      if (sscanf (sep + 3, "%63s %255s %1023s", fstype, source, superopts) < 2)
+        continue;
+      bool v2 = strcmp (fstype, "cgroup2") == 0;
+      if (!v2 && strcmp (fstype, "cgroup") != 0)
+        continue;
+      if (strncmp (mountpoint, CGROUP_ROOT, strlen (CGROUP_ROOT)) != 0)
+        continue;
+      bool dup = false;
+      for (size_t i = 0; i < n; i++)
+        dup |= strcmp (h[i].mountpoint, mountpoint) == 0;
+      if (dup)
+        continue;
+      h = holo_xrealloc (h, (n + 1) * sizeof *h);
+      h[n].mountpoint = holo_xstrdup (mountpoint);
+      h[n].controllers = holo_xstrdup (v2 ? "" : superopts);
+      h[n].v2 = v2;
+      n++;
+    }
+  if (n == 0)
+    return holo_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
+  *out = h;
+  *n_out = n;
+  return 0;
+}
+
+enum holo_cgroup_mode
+holo_cgroup_mode (void)
+{
+  struct statfs sf;
+  if (statfs (CGROUP_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+    return HOLO_CGROUP_UNIFIED;
+  if (statfs (CGROUP_ROOT "/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+    return HOLO_CGROUP_HYBRID;
+  return HOLO_CGROUP_LEGACY;
+}
+
+/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests slices. */
+static char *
+expand_slice (const char *slice, holo_error_t *err)
+{
+  size_t len = strlen (slice);
+  if (len < 6 || strcmp (slice + len - 6, ".slice") != 0 || strchr (slice, '/'))
+    {
+      holo_make_error (err, 0, "invalid systemd slice name `%s`", slice);
+      return NULL;
+    }
+  if (strcmp (slice, "-.slice") == 0)
+    return holo_xstrdup ("");
+  cleanup_free char *base = holo_xstrndup (slice, len - 6);
+  char *result = holo_xstrdup ("");
+  for (char *dash = base;; dash++)
+    {
+      dash = strchr (dash, '-');
+      cleanup_free char *prefix = dash ? holo_xstrndup (base, (size_t) (dash - base)) : holo_xstrdup (base);
+      char *next = holo_xasprintf ("%s/%s.slice", result, prefix);
+      free (result);
+      result = next;
+      if (dash == NULL)
+        break;
+    }
+  return result;
+}
+
+static int
+resolve_systemd_path (const char *cgroups_path, const char *id, char **out, holo_error_t *err)
+{
+  cleanup_free char *copy = holo_xstrdup (cgroups_path && *cgroups_path ? cgroups_path : "");
+  const char *slice = "system.slice", *prefix = "holo", *name = id;
+  if (*copy)
+    {
+      char *c1 = strchr (copy, ':');
+      char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
+        return holo_make_error (err, 0, "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got `%s`",
+                                cgroups_path);
+      *c1 = *c2 = '\0';
+      if (*copy)
+        slice = copy;
+      prefix = c1 + 1;
+      name = c2 + 1;
+    }
+  cleanup_free char *slice_path = expand_slice (slice, err);
+  if (slice_path == NULL)
+    return -1;
+  size_t nlen = strlen (name);
+  if (nlen > 6 && strcmp (name + nlen - 6, ".slice") == 0)
+    *out = holo_xasprintf ("%s/%s", slice_path, name);
+  else if (*prefix)
+    *out = holo_xasprintf ("%s/%s-%s.scope", slice_path, prefix, name);
+  else
+    *out = holo_xasprintf ("%s/%s.scope", slice_path, name);
+  return 0;
+}
+
+int
+holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager, char **out,
+                          holo_error_t *err)
+{
+  if (manager == HOLO_CGROUP_MANAGER_SYSTEMD)
+    return resolve_systemd_path (cgroups_path, id, out, err);
+  if (cgroups_path == NULL || *cgroups_path == '\0')
+    *out = holo_xasprintf ("/%s", id);
+  else if (cgroups_path[0] == '/')
+    *out = holo_xstrdup (cgroups_path);
+  else
+    *out = holo_xasprintf ("/%s", cgroups_path);
+  if (strstr (*out, "/../") || (strlen (*out) >= 3 && strcmp (*out + strlen (*out) - 3, "/..") == 0))
+    {
+      free (*out);
+      *out = NULL;
+      return holo_make_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", cgroups_path);
+    }
+  return 0;
+}
+
+static bool
+is_cpuset (const struct hierarchy *h)
+{
+  return !h->v2 && strstr (h->controllers, "cpuset") != NULL;
+}
+
+/* A new v1 cpuset cgroup starts with empty cpus/mems and refuses tasks;
+   inherit the parent's values.  */
+static void
+cpuset_inherit (const char *dir)
+{
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *mine = holo_xasprintf ("%s/%s", dir, files[i]);
+      cleanup_free char *cur = NULL;
+      if (holo_read_file (mine, &cur, NULL, NULL) < 0 || (cur[0] != '\n' && cur[0] != '\0'))
+        continue;
+      cleanup_free char *parent_file = holo_xasprintf ("%s/../%s", dir, files[i]);
+      cleanup_free char *val = NULL;
+      if (holo_read_file (parent_file, &val, NULL, NULL) == 0)
+        holo_write_file (mine, val, strlen (val), NULL);
+    }
+}
+
+static int
+mkdir_cgroup (const struct hierarchy *h, const char *path, holo_error_t *err)
+{
+  cleanup_free char *full = holo_xasprintf ("%s%s", h->mountpoint, path);
+  char *p = full + strlen (h->mountpoint);
+  for (;;)
+    {
+      p = strchr (p + 1, '/');
+      if (p)
+        *p = '\0';
+      if (mkdir (full, 0755) < 0 && errno != EEXIST)
+        return holo_make_error (err, errno, "create cgroup `%s`", full);
+      if (is_cpuset (h))
+        cpuset_inherit (full);
+      if (p == NULL)
+        break;
+      *p = '/';
+    }
+  return 0;
+}
+
+int
+holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
+{
+  struct hierarchy *h = NULL;
+  size_t n = 0;
+  if (list_hierarchies (&h, &n, err) < 0)
+    return -1;
+  char pidbuf[32];
+  int len = snprintf (pidbuf, sizeof pidbuf, "%d", pid);
+  int ret = 0;
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      ret = mkdir_cgroup (&h[i], path, err);
+      if (ret < 0)
+        break;
+      cleanup_free char *procs = holo_xasprintf ("%s%s/cgroup.procs", h[i].mountpoint, path);
+      ret = holo_write_file (procs, pidbuf, (size_t) len, err);
+    }
+  hierarchies_free (h, n);
+  return ret;
+}
+
+/* rmdir DIR and any child cgroups left inside it (deepest first).  */
+static int
+remove_cgroup_dir (const char *dir)
+{
+  cleanup_dir DIR *d = opendir (dir);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : -1;
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      cleanup_free char *sub = holo_xasprintf ("%s/%s", dir, de->d_name);
+      remove_cgroup_dir (sub);
+    }
+  /* The last processes may still be exiting: the kernel keeps the cgroup
+     busy until they are reaped.  */
+  for (int attempt = 0; attempt < 100; attempt++)
+    {
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return 0;
+      if (errno != EBUSY)
+        return -1;
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  return -1;
+}
+
+int
+holo_cgroup_destroy (const char *path, holo_error_t *err)
+{
+  struct hierarchy *h = NULL;
+  size_t n = 0;
+  if (strcmp (path, "/") == 0 || *path == '\0')
+    return 0;
+  if (list_hierarchies (&h, &n, err) < 0)
+    return -1;
+  int ret = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *dir = holo_xasprintf ("%s%s", h[i].mountpoint, path);
+      if (remove_cgroup_dir (dir) < 0 && ret == 0)
+        ret = holo_make_error (err, errno, "remove cgroup `%s`", dir);
+    }
+  hierarchies_free (h, n);
+  return ret;
+}
+
+char *
+holo_cgroup_controller_dir (const char *path, const char *controller)
+{
+  struct hierarchy *h = NULL;
+  size_t n = 0;
+  cleanup_error holo_error_t err = NULL;
+  if (list_hierarchies (&h, &n, &err) < 0)
+    return NULL;
+  char *result = NULL;
+  for (size_t i = 0; i < n && result == NULL; i++)
+    {
+      bool match;
+      if (*controller == '\0')
+        match = h[i].v2;
+      else if (h[i].v2)
+        match = holo_cgroup_mode () == HOLO_CGROUP_UNIFIED;
+      else
+        {
+          cleanup_free char *opts = holo_xasprintf (",%s,", h[i].controllers);
+          cleanup_free char *want = holo_xasprintf (",%s,", controller);
+          match = strstr (opts, want) != NULL;
+        }
+      if (match)
+        result = holo_xasprintf ("%s%s", h[i].mountpoint, path);
+    }
+  hierarchies_free (h, n);
+  return result;
+}
+
+/* The hierarchy whose cgroup.procs is authoritative for "every process".  */
+static char *
+procs_dir (const char *path)
+{
+  static const char *const prefer[] = { "pids", "memory", "freezer", "cpu", "" };
+  for (size_t i = 0; i < sizeof prefer / sizeof prefer[0]; i++)
+    {
+      char *d = holo_cgroup_controller_dir (path, prefer[i]);
+      if (d)
+        return d;
+    }
+  return NULL;
+}
+
+int
+holo_cgroup_pids (const char *path, pid_t **pids, size_t *n, holo_error_t *err)
+{
+  cleanup_free char *dir = procs_dir (path);
+  if (dir == NULL)
+    return holo_make_error (err, 0, "no cgroup hierarchy found for `%s`", path);
+  cleanup_free char *file = holo_xasprintf ("%s/cgroup.procs", dir);
+  cleanup_free char *buf = NULL;
+  if (holo_read_file (file, &buf, NULL, err) < 0)
+    return -1;
+  size_t count = 0;
+  pid_t *out = NULL;
+  for (char *tok = strtok (buf, "\n"); tok; tok = strtok (NULL, "\n"))
+    {
+      out = holo_xrealloc (out, (count + 1) * sizeof *out);
+      out[count++] = (pid_t) atoi (tok);
+    }
+  *pids = out;
+  *n = count;
+  return 0;
+}
+
+int
+holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err)
+{
+  pid_t *pids = NULL;
+  size_t n = 0;
+  if (holo_cgroup_pids (path, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (kill (pids[i], sig) < 0 && errno != ESRCH)
+      {
+        int saved = errno;
+        free (pids);
+        return holo_make_error (err, saved, "kill %d", (int) pids[i]);
+      }
+  free (pids);
+  return 0;
+}
+
+bool
+holo_cgroup_is_frozen (const char *path)
+{
+  cleanup_free char *dir = holo_cgroup_controller_dir (path, "freezer");
+  cleanup_free char *buf = NULL;
+  if (dir)
+    {
+      cleanup_free char *f = holo_xasprintf ("%s/freezer.state", dir);
+      return holo_read_file (f, &buf, NULL, NULL) == 0 && strncmp (buf, "FROZEN", 6) == 0;
+    }
+  cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
+  if (v2 == NULL || holo_cgroup_mode () != HOLO_CGROUP_UNIFIED)
+    return false;
+  cleanup_free char *f = holo_xasprintf ("%s/cgroup.freeze", v2);
+  return holo_read_file (f, &buf, NULL, NULL) == 0 && buf[0] == '1';
+}

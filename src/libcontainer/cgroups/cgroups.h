@@ -1,0 +1,47 @@
+/* cgroup placement: where a container's cgroup lives, creating it, moving
+   the init into it, listing and signalling its processes, removing it.
+   Resource limits are applied by the resources code on top of this.  */
+#ifndef HOLO_CGROUPS_H
+#define HOLO_CGROUPS_H
+
+#include "../spec/spec.h"
+#include <sys/types.h>
+
+enum holo_cgroup_mode
+{
+  HOLO_CGROUP_UNIFIED, /* cgroup2 at /sys/fs/cgroup */
+  HOLO_CGROUP_HYBRID,  /* v1 controllers + cgroup2 at /sys/fs/cgroup/unified */
+  HOLO_CGROUP_LEGACY   /* v1 only */
+};
+
+enum holo_cgroup_manager
+{
+  HOLO_CGROUP_MANAGER_CGROUPFS,
+  HOLO_CGROUP_MANAGER_SYSTEMD,
+  HOLO_CGROUP_MANAGER_DISABLED
+};
+
+enum holo_cgroup_mode holo_cgroup_mode (void);
+
+/* The cgroup path (relative to each hierarchy's root, starting with '/')
+   for linux.cgroupsPath: absolute as is; relative under "/"; empty:
+   "/<id>".  With the systemd manager, "slice:prefix:name" maps to the path
+   systemd would use ("/system.slice/prefix-name.scope").  */
+int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager,
+                              char **out, holo_error_t *err);
+
+/* Creates the cgroup in every hierarchy and moves PID into it.  */
+int holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err);
+/* Removes the cgroup from every hierarchy (it must be empty).  */
+int holo_cgroup_destroy (const char *path, holo_error_t *err);
+/* PIDs in the cgroup (malloc'ed array).  */
+int holo_cgroup_pids (const char *path, pid_t **pids, size_t *n, holo_error_t *err);
+/* Sends SIG to every process in the cgroup.  */
+int holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err);
+bool holo_cgroup_is_frozen (const char *path);
+
+/* Directory of the cgroup in the hierarchy that holds CONTROLLER ("pids",
+   "memory", ... or "" for the unified/cgroup2 one); NULL if not mounted.  */
+char *holo_cgroup_controller_dir (const char *path, const char *controller);
+
+#endif

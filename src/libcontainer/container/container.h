@@ -1,0 +1,53 @@
+/* Container operations, one file each: create, start, state, kill, delete. */
+#ifndef HOLO_CONTAINER_H
+#define HOLO_CONTAINER_H
+
+#include "../cgroups/cgroups.h"
+#include "../spec/spec.h"
+#include "../store.h"
+
+struct holo_context
+{
+  const char *root; /* state root (--root) */
+  enum holo_cgroup_manager cgroup_manager;
+  bool rootless;
+};
+
+struct holo_create_options
+{
+  const char *id;
+  const char *bundle;         /* NULL = current directory */
+  const char *console_socket; /* NULL = none */
+  const char *pid_file;       /* NULL = none */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  /* `run` in the foreground with process.terminal and no console socket:
+     create receives the pty master itself and returns it in *console_master. */
+  bool want_console_master;
+};
+
+struct holo_created
+{
+  pid_t pid;
+  int console_master; /* -1 unless want_console_master */
+};
+
+int holo_container_create (struct holo_context *ctx, const struct holo_create_options *o, struct holo_created *out,
+                           holo_error_t *err);
+int holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *err);
+/* The runtime-spec state JSON of ID (malloc'ed).  */
+int holo_container_state (struct holo_context *ctx, const char *id, char **json, holo_error_t *err);
+int holo_container_kill (struct holo_context *ctx, const char *id, int sig, bool all, holo_error_t *err);
+int holo_container_delete (struct holo_context *ctx, const char *id, bool force, holo_error_t *err);
+
+/* Loads the container's record and live status (no lock taken).  */
+int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state,
+                         enum holo_status *status, holo_error_t *err);
+
+/* Internal: removes everything a container left (cgroup, state dir) and runs
+   poststop hooks; used by delete and by a failed create.  */
+int holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const struct holo_state *s,
+                            bool run_poststop, holo_error_t *err);
+
+#endif

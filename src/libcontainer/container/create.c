@@ -1,0 +1,360 @@
+/* `create`: from a bundle to a container in the "created" state, whose init
+   is blocked on the exec fifo.  Read top to bottom; every step after the
+   state directory exists is undone by undo_create() on failure.  */
+#define _GNU_SOURCE
+#include "container.h"
+#include "../hooks.h"
+#include "../namespaces.h"
+#include "../process/chain.h"
+#include "../process/init.h"
+#include "../process/sync.h"
+#include "../rootfs/rootfs.h"
+#include "../terminal.h"
+#include "../utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+/* Checks that need the whole config and the command line, before anything
+   is created.  */
+static int
+validate_for_create (const struct holo_spec *spec, const struct holo_create_options *o, holo_error_t *err)
+{
+  const struct holo_linux *l = &spec->linux_;
+  if (!spec->has_process)
+    return holo_make_error (err, 0, "config.json: process: must be set to create a container");
+  if (spec->process.terminal && o->console_socket == NULL && !o->want_console_master)
+    return holo_make_error (err, 0, "cannot allocate tty if holo will detach without setting console socket");
+  if (!spec->process.terminal && o->console_socket != NULL)
+    return holo_make_error (err, 0, "cannot use console socket if holo will not detach or allocate tty");
+  if (!l->namespaces[HOLO_NS_MOUNT].present)
+    return holo_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
+  if ((spec->hostname || spec->domainname) && !holo_ns_is_new (spec, HOLO_NS_UTS))
+    return holo_make_error (err, 0, "config.json: %s: setting it requires a new uts namespace",
+                            spec->hostname ? "hostname" : "domainname");
+  if (holo_ns_is_new (spec, HOLO_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
+    return holo_make_error (err, 0, "config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
+  if (!holo_ns_is_new (spec, HOLO_NS_USER) && (l->n_uid_mappings || l->n_gid_mappings))
+    return holo_make_error (err, 0, "config.json: linux.uidMappings: mappings need a new user namespace");
+  if ((l->time_monotonic.present || l->time_boottime.present) && !holo_ns_is_new (spec, HOLO_NS_TIME))
+    return holo_make_error (err, 0, "config.json: linux.timeOffsets: needs a new time namespace");
+  if (holo_sysctl_validate (spec, err) < 0)
+    return -1;
+  return 0;
+}
+
+static char *
+absolute_bundle (const char *bundle, holo_error_t *err)
+{
+  char *r = realpath (bundle ? bundle : ".", NULL);
+  if (r == NULL)
+    holo_make_error (err, errno, "bundle `%s`", bundle ? bundle : ".");
+  return r;
+}
+
+static char *
+resolve_rootfs (const struct holo_spec *spec, const char *bundle, holo_error_t *err)
+{
+  cleanup_free char *joined = spec->root_path[0] == '/' ? holo_xstrdup (spec->root_path)
+                                                         : holo_xasprintf ("%s/%s", bundle, spec->root_path);
+  char *r = realpath (joined, NULL);
+  if (r == NULL)
+    {
+      holo_make_error (err, errno, "config.json: root.path: rootfs `%s`", joined);
+      return NULL;
+    }
+  struct stat st;
+  if (stat (r, &st) < 0 || !S_ISDIR (st.st_mode))
+    {
+      holo_make_error (err, ENOTDIR, "config.json: root.path: rootfs `%s`", r);
+      free (r);
+      return NULL;
+    }
+  return r;
+}
+
+static char *
+owner_name (void)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  return holo_xstrdup (pw ? pw->pw_name : "");
+}
+
+static void
+copy_annotations (struct holo_state *s, const struct holo_spec *spec)
+{
+  s->annotations = holo_xmalloc ((spec->n_annotations + 1) * sizeof *s->annotations);
+  for (size_t i = 0; i < spec->n_annotations; i++)
+    {
+      s->annotations[i].key = holo_xstrdup (spec->annotations[i].key);
+      s->annotations[i].value = holo_xstrdup (spec->annotations[i].value);
+    }
+  s->n_annotations = spec->n_annotations;
+}
+
+/* LISTEN_FDS (socket activation) passes through as runc does: the fds are
+   preserved and the process sees LISTEN_FDS=N, LISTEN_PID=1.  */
+static int
+listen_fds (char ***extra_env)
+{
+  const char *v = getenv ("LISTEN_FDS");
+  int n = v ? atoi (v) : 0;
+  if (n <= 0)
+    return 0;
+  char **env = holo_xmalloc (3 * sizeof (char *));
+  env[0] = holo_xasprintf ("LISTEN_FDS=%d", n);
+  env[1] = holo_xstrdup ("LISTEN_PID=1");
+  *extra_env = env;
+  return n;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, holo_error_t *err)
+{
+  cleanup_free char *abs = path[0] == '/' ? holo_xstrdup (path) : NULL;
+  if (abs == NULL)
+    {
+      char cwd[PATH_MAX];
+      if (getcwd (cwd, sizeof cwd) == NULL)
+        return holo_make_error (err, errno, "getcwd");
+      abs = holo_xasprintf ("%s/%s", cwd, path);
+    }
+  cleanup_free char *dir = holo_xstrdup (abs);
+  char *slash = strrchr (dir, '/');
+  cleanup_free char *name = holo_xstrdup (slash + 1);
+  *slash = '\0';
+  cleanup_close int dfd = open (*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return holo_make_error (err, errno, "open directory of pid file `%s`", path);
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", pid);
+  if (holo_write_file_atomic_at (dfd, name, buf, (size_t) len, err) < 0)
+    return holo_error_prefix (err, "write pid file");
+  return 0;
+}
+
+/* Runs prestart + createRuntime in the runtime namespace while the init
+   waits, then hands it the state JSON for the hooks it runs itself.  */
+static int
+run_runtime_hooks (const struct holo_spec *spec, struct holo_state *s, struct holo_launch *l, holo_error_t *err)
+{
+  if (holo_sync_expect (l->sync_fd, HOLO_SYNC_HOOKS, NULL, err) < 0)
+    return -1;
+  cleanup_free char *creating = holo_state_to_json (s, HOLO_STATUS_CREATING, false);
+  if (holo_hooks_run (&spec->hooks.prestart, "prestart", creating, err) < 0)
+    return -1;
+  if (holo_hooks_run (&spec->hooks.create_runtime, "createRuntime", creating, err) < 0)
+    return -1;
+  cleanup_free char *created = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
+  return holo_sync_send (l->sync_fd, HOLO_SYNC_HOOKS_DONE, created, strlen (created), err);
+}
+
+struct create_run
+{
+  struct holo_context *ctx;
+  const struct holo_create_options *o;
+  struct holo_spec *spec;
+  struct holo_state *state;
+  int root_fd;
+  int dir_fd;
+  struct holo_launch launch;
+  bool cgroup_entered;
+};
+
+static int
+start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *err)
+{
+  struct holo_ns_join joins;
+  cleanup_strv char **extra_env = NULL;
+  int preserve = r->o->preserve_fds + listen_fds (&extra_env);
+  struct holo_init_config cfg = {
+    .spec = r->spec,
+    .process = &r->spec->process,
+    .id = r->o->id,
+    .bundle = r->state->bundle,
+    .rootfs = r->state->rootfs,
+    .fifo_fd = fifo_fd,
+    .extra_env = extra_env,
+    .console_sock = console_sock,
+    .preserve_fds = preserve,
+    .close_in_child = r->dir_fd,
+    .no_pivot = r->o->no_pivot,
+    .no_new_keyring = r->o->no_new_keyring,
+  };
+  if (holo_ns_open_joins (r->spec, &joins, err) < 0)
+    return -1;
+  int ret = holo_launch_spawn (&cfg, &joins, &r->launch, err);
+  holo_ns_close_joins (&joins);
+  return ret;
+}
+
+/* From a spawned init to READY: cgroup, id maps, hooks.  */
+static int
+drive_init (struct create_run *r, holo_error_t *err)
+{
+  struct holo_state *s = r->state;
+  s->pid = r->launch.pid;
+  if (holo_proc_stat (s->pid, &s->pid_starttime, NULL) < 0)
+    return holo_make_error (err, 0, "the container init exited during setup");
+  if (holo_state_write (r->dir_fd, s, err) < 0)
+    return -1;
+  if (s->cgroup_path)
+    {
+      r->cgroup_entered = true;
+      if (holo_cgroup_enter (s->cgroup_path, s->pid, err) < 0)
+        return -1;
+    }
+  if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)
+    return -1;
+  if (holo_launch_go (&r->launch, err) < 0)
+    return -1;
+  if (holo_init_wants_hooks (r->spec) && run_runtime_hooks (r->spec, s, &r->launch, err) < 0)
+    return -1;
+  return holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+}
+
+static void
+undo_create (struct create_run *r)
+{
+  cleanup_error holo_error_t ignored = NULL;
+  holo_launch_abort (&r->launch);
+  if (r->cgroup_entered)
+    holo_cgroup_destroy (r->state->cgroup_path, &ignored);
+  holo_error_release (&ignored);
+  holo_store_remove (r->root_fd, r->o->id, &ignored);
+}
+
+static struct holo_state *
+initial_state (struct holo_context *ctx, const struct holo_create_options *o, const struct holo_spec *spec,
+               char *bundle, char *rootfs, holo_error_t *err)
+{
+  struct holo_state *s = holo_xmalloc (sizeof *s);
+  s->id = holo_xstrdup (o->id);
+  s->bundle = bundle;
+  s->rootfs = rootfs;
+  s->created = holo_now_rfc3339 ();
+  s->owner = owner_name ();
+  s->creating = true;
+  copy_annotations (s, spec);
+  if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
+      && holo_cgroup_resolve_path (spec->linux_.cgroups_path, o->id, ctx->cgroup_manager, &s->cgroup_path, err) < 0)
+    {
+      holo_state_free (s);
+      return NULL;
+    }
+  return s;
+}
+
+static int
+open_console (const struct holo_create_options *o, bool terminal, int *sock, int *master_end, holo_error_t *err)
+{
+  *sock = *master_end = -1;
+  if (o->console_socket)
+    {
+      *sock = holo_terminal_connect_socket (o->console_socket, err);
+      return *sock < 0 ? -1 : 0;
+    }
+  if (!o->want_console_master || !terminal)
+    return 0;
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return holo_make_error (err, errno, "socketpair for the console");
+  *master_end = sv[0];
+  *sock = sv[1];
+  return 0;
+}
+
+static int
+create_in_store (struct create_run *r, const char *config_raw, size_t config_len, struct holo_created *out,
+                 holo_error_t *err)
+{
+  cleanup_close int fifo_fd = -1;
+  cleanup_close int console_sock = -1;
+  cleanup_close int master_end = -1;
+
+  if (holo_write_file_at (r->dir_fd, HOLO_CONFIG_COPY, config_raw, config_len, err) < 0)
+    return -1;
+  if (holo_state_write (r->dir_fd, r->state, err) < 0)
+    return -1;
+  if (mkfifoat (r->dir_fd, HOLO_EXEC_FIFO, 0600) < 0)
+    return holo_make_error (err, errno, "create exec fifo");
+  fifo_fd = openat (r->dir_fd, HOLO_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+  if (fifo_fd < 0)
+    return holo_make_error (err, errno, "open exec fifo");
+  if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
+    return -1;
+  if (start_init (r, fifo_fd, console_sock, err) < 0)
+    return -1;
+  /* The init holds its own copies now.  */
+  close (steal_fd (&fifo_fd));
+  close (steal_fd (&console_sock));
+  if (drive_init (r, err) < 0)
+    return -1;
+  if (master_end >= 0)
+    {
+      out->console_master = holo_recv_fd (master_end, err);
+      if (out->console_master < 0)
+        return -1;
+    }
+  r->state->creating = false;
+  if (holo_state_write (r->dir_fd, r->state, err) < 0)
+    return -1;
+  if (r->o->pid_file && write_pid_file (r->o->pid_file, r->state->pid, err) < 0)
+    return -1;
+  out->pid = r->state->pid;
+  return 0;
+}
+
+int
+holo_container_create (struct holo_context *ctx, const struct holo_create_options *o, struct holo_created *out,
+                       holo_error_t *err)
+{
+  cleanup_spec struct holo_spec *spec = NULL;
+  cleanup_free char *config_raw = NULL;
+  size_t config_len = 0;
+  out->pid = -1;
+  out->console_master = -1;
+
+  if (holo_validate_id (o->id, err) < 0)
+    return -1;
+  cleanup_free char *bundle = absolute_bundle (o->bundle, err);
+  if (bundle == NULL)
+    return -1;
+  cleanup_free char *config_path = holo_xasprintf ("%s/config.json", bundle);
+  if (holo_read_file (config_path, &config_raw, &config_len, err) < 0)
+    return -1;
+  if (holo_spec_parse (config_raw, config_len, &spec, err) < 0)
+    return -1;
+  if (validate_for_create (spec, o, err) < 0)
+    return -1;
+  char *rootfs = resolve_rootfs (spec, bundle, err);
+  if (rootfs == NULL)
+    return -1;
+
+  cleanup_state struct holo_state *state = initial_state (ctx, o, spec, steal_pointer (&bundle), rootfs, err);
+  if (state == NULL)
+    return -1;
+  cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
+  if (root_fd < 0)
+    return -1;
+  cleanup_close int dir_fd = holo_store_create (root_fd, o->id, err);
+  if (dir_fd < 0)
+    return -1;
+
+  struct create_run r = {
+    .ctx = ctx, .o = o, .spec = spec, .state = state, .root_fd = root_fd, .dir_fd = dir_fd,
+    .launch = { .pid = -1, .sync_fd = -1 },
+  };
+  if (create_in_store (&r, config_raw, config_len, out, err) < 0)
+    {
+      undo_create (&r);
+      return -1;
+    }
+  close (r.launch.sync_fd);
+  return 0;
+}

@@ -1,0 +1,42 @@
+#define _GNU_SOURCE
+#include "container.h"
+#include "../utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+
+/* Signals through a pidfd opened after checking the start time, so a pid
+   reused by another process is never signalled.  */
+static int
+signal_init (const struct holo_state *s, int sig, holo_error_t *err)
+{
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, s->pid, 0);
+  if (pidfd < 0 || !holo_state_process_alive (s))
+    return holo_make_error (err, 0, "container not running");
+  if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+    {
+      if (errno == ESRCH)
+        return holo_make_error (err, 0, "container not running");
+      return holo_make_error (err, errno, "kill container init");
+    }
+  return 0;
+}
+
+int
+holo_container_kill (struct holo_context *ctx, const char *id, int sig, bool all, holo_error_t *err)
+{
+  cleanup_state struct holo_state *s = NULL;
+  enum holo_status st;
+  if (holo_container_load (ctx, id, &s, &st, err) < 0)
+    return -1;
+  if (st == HOLO_STATUS_STOPPED || st == HOLO_STATUS_CREATING)
+    return holo_make_error (err, 0, "container not running");
+  if (all && s->cgroup_path)
+    {
+      return holo_cgroup_kill_all (s->cgroup_path, sig, err);
+    }
+  return signal_init (s, sig, err);
+}

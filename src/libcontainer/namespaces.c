@@ -1,0 +1,132 @@
+#define _GNU_SOURCE
+#include "namespaces.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int
+holo_ns_open_joins (const struct holo_spec *spec, struct holo_ns_join *j, holo_error_t *err)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    j->fds[k] = -1;
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    {
+      const struct holo_namespace *ns = &spec->linux_.namespaces[k];
+      if (!ns->present || ns->path == NULL)
+        continue;
+      j->fds[k] = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (j->fds[k] < 0)
+        {
+          int saved = errno;
+          holo_ns_close_joins (j);
+          return holo_make_error (err, saved, "open %s namespace `%s`", holo_ns_proc_name (k), ns->path);
+        }
+    }
+  return 0;
+}
+
+void
+holo_ns_close_joins (struct holo_ns_join *j)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (j->fds[k] >= 0)
+      {
+        close (j->fds[k]);
+        j->fds[k] = -1;
+      }
+}
+
+bool
+holo_ns_has_joins (const struct holo_ns_join *j)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (j->fds[k] >= 0)
+      return true;
+  return false;
+}
+
+int
+holo_ns_enter_joins (struct holo_ns_join *j, holo_error_t *err)
+{
+  /* enum order puts user first: joining it grants the capabilities needed
+     to join namespaces it owns.  */
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    {
+      if (j->fds[k] < 0)
+        continue;
+      if (setns (j->fds[k], holo_ns_clone_flag (k)) < 0)
+        return holo_make_error (err, errno, "join %s namespace", holo_ns_proc_name (k));
+      close (j->fds[k]);
+      j->fds[k] = -1;
+    }
+  return 0;
+}
+
+bool
+holo_ns_is_new (const struct holo_spec *spec, enum holo_ns_kind kind)
+{
+  const struct holo_namespace *ns = &spec->linux_.namespaces[kind];
+  return ns->present && ns->path == NULL;
+}
+
+unsigned long
+holo_ns_new_flags (const struct holo_spec *spec)
+{
+  unsigned long flags = 0;
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (k != HOLO_NS_TIME && holo_ns_is_new (spec, k))
+      flags |= (unsigned long) holo_ns_clone_flag (k);
+  return flags;
+}
+
+int
+holo_ns_setup_time (const struct holo_spec *spec, holo_error_t *err)
+{
+  if (unshare (CLONE_NEWTIME) < 0)
+    return holo_make_error (err, errno, "create time namespace");
+  const struct holo_time_offset *mono = &spec->linux_.time_monotonic;
+  const struct holo_time_offset *boot = &spec->linux_.time_boottime;
+  char buf[128];
+  int len = 0;
+  if (mono->present)
+    len += snprintf (buf + len, sizeof buf - (size_t) len, "monotonic %lld %u\n", (long long) mono->secs,
+                     mono->nanosecs);
+  if (boot->present)
+    len += snprintf (buf + len, sizeof buf - (size_t) len, "boottime %lld %u\n", (long long) boot->secs,
+                     boot->nanosecs);
+  if (len > 0 && holo_write_file ("/proc/self/timens_offsets", buf, (size_t) len, err) < 0)
+    return holo_error_prefix (err, "linux.timeOffsets");
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, const struct holo_idmap *maps, size_t n, holo_error_t *err)
+{
+  size_t cap = 64 + n * 40, len = 0;
+  cleanup_free char *buf = holo_xmalloc (cap);
+  for (size_t i = 0; i < n; i++)
+    len += (size_t) snprintf (buf + len, cap - len, "%u %u %u\n", maps[i].container_id, maps[i].host_id,
+                              maps[i].size);
+  cleanup_free char *path = holo_xasprintf ("/proc/%d/%s", pid, file);
+  if (holo_write_file (path, buf, len, err) < 0)
+    return holo_error_prefix (err, "write %s", file);
+  return 0;
+}
+
+int
+holo_ns_write_id_maps (const struct holo_spec *spec, pid_t pid, holo_error_t *err)
+{
+  const struct holo_linux *l = &spec->linux_;
+  if (l->n_uid_mappings && write_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+    return -1;
+  if (l->n_gid_mappings && write_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,47 @@
+/* Creating the container's init process.
+
+   Fast path (no namespace joined by path, no time namespace): one clone3()
+   from holo with every CLONE_NEW* flag; the child is the container init.
+   Otherwise a short-lived "stage1" child is forked first: it setns()es into
+   the joined namespaces (user first), unshares the time namespace and writes
+   its offsets, then clone3()s the init with the remaining flags, reports the
+   init's pid over the sync channel and exits.  Either way holo then talks to
+   the init over one SOCK_SEQPACKET pair (see sync.h and init.c).  */
+#ifndef HOLO_CHAIN_H
+#define HOLO_CHAIN_H
+
+#include "../namespaces.h"
+#include "../spec/spec.h"
+#include <sys/types.h>
+
+struct holo_init_config
+{
+  const struct holo_spec *spec;
+  const struct holo_process *process; /* spec->process for create */
+  const char *id;
+  const char *bundle;    /* absolute */
+  const char *rootfs;    /* absolute, canonical */
+  int fifo_fd;           /* exec.fifo opened O_RDWR, the init waits on it; -1 = exec at once */
+  char **extra_env;      /* appended to process.env (LISTEN_FDS...) */
+  int console_sock;      /* connected console socket, or -1 */
+  int preserve_fds;      /* fds 3..3+N-1 are passed to the process */
+  int close_in_child;    /* an fd the init must close first (the state lock), or -1 */
+  bool no_pivot;
+  bool no_new_keyring;
+};
+
+struct holo_launch
+{
+  pid_t pid;   /* the init, as seen from holo's pid namespace */
+  int sync_fd; /* holo's end of the channel */
+};
+
+/* Creates the init (and stage1 if needed); returns once its pid is known.
+   The init then waits for holo_launch_go.  */
+int holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *joins, struct holo_launch *out,
+                       holo_error_t *err);
+int holo_launch_go (struct holo_launch *l, holo_error_t *err);
+/* Kills and reaps a half-created init.  */
+void holo_launch_abort (struct holo_launch *l);
+
+#endif

@@ -1,0 +1,308 @@
+/* The container init, top to bottom: everything between clone and execve. */
+#define _GNU_SOURCE
+#include "init.h"
+#include "setup.h"
+#include "sync.h"
+#include "../hooks.h"
+#include "../rootfs/rootfs.h"
+#include "../security/capabilities.h"
+#include "../terminal.h"
+#include "../utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+bool
+holo_init_wants_hooks (const struct holo_spec *spec)
+{
+  const struct holo_hooks *h = &spec->hooks;
+  return h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n;
+}
+
+/* Inside a user namespace we start as the overflow id: become root of the
+   namespace when it is mapped, so created files and mounts are owned by it. */
+static void
+become_userns_root (void)
+{
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    holo_log_debug ("uid/gid 0 is not mapped in the user namespace");
+}
+
+static int
+set_hostname (const struct holo_spec *spec, holo_error_t *err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return holo_make_error (err, errno, "sethostname `%s`", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return holo_make_error (err, errno, "setdomainname `%s`", spec->domainname);
+  return 0;
+}
+
+/* Asks holo to run the hooks that run in the runtime namespace and gets
+   back the state JSON for the ones we run ourselves.  */
+static int
+sync_runtime_hooks (int sync_fd, char **state_json, holo_error_t *err)
+{
+  if (holo_sync_send (sync_fd, HOLO_SYNC_HOOKS, NULL, 0, err) < 0)
+    return -1;
+  return holo_sync_expect (sync_fd, HOLO_SYNC_HOOKS_DONE, state_json, err);
+}
+
+static int
+join_session_keyring (const char *id)
+{
+  cleanup_free char *name = holo_xasprintf ("_ses.%s", id);
+  /* Not fatal: keyrings may be unavailable (ENOSYS) or restricted.  */
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0)
+    holo_log_debug ("join session keyring: %s", strerror (errno));
+  return 0;
+}
+
+static int
+enter_cwd (const struct holo_process *p, holo_error_t *err)
+{
+  const char *cwd = p->cwd ? p->cwd : "/";
+  if (chdir (cwd) == 0)
+    return 0;
+  if (errno == ENOENT && holo_mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
+    return 0;
+  return holo_make_error (err, errno, "chdir to cwd `%s` set in config.json", cwd);
+}
+
+/* setgroups(2) is denied in a user namespace whose setgroups file says so. */
+static bool
+setgroups_allowed (void)
+{
+  cleanup_free char *buf = NULL;
+  if (holo_read_file ("/proc/self/setgroups", &buf, NULL, NULL) < 0)
+    return true;
+  return strncmp (buf, "deny", 4) != 0;
+}
+
+/* HOME from the container's /etc/passwd (parsed by hand: NSS would load
+   libraries from the container image into this privileged process).  */
+static char *
+home_for_uid (uid_t uid)
+{
+  cleanup_file FILE *f = fopen ("/etc/passwd", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  while (f && getline (&line, &cap, f) > 0)
+    {
+      char *fields[7] = { 0 };
+      char *save = NULL, *s = line;
+      int i = 0;
+      for (char *tok; i < 7 && (tok = strsep (&s, ":")); i++)
+        fields[i] = tok;
+      (void) save;
+      if (i < 6 || fields[2] == NULL || (uid_t) strtoul (fields[2], NULL, 10) != uid)
+        continue;
+      return holo_xstrdup (fields[5]);
+    }
+  return holo_xstrdup ("/");
+}
+
+static bool
+env_has (char **env, const char *name)
+{
+  size_t n = strlen (name);
+  for (char **e = env; e && *e; e++)
+    if (strncmp (*e, name, n) == 0 && (*e)[n] == '=')
+      return true;
+  return false;
+}
+
+static char **
+build_environment (const struct holo_init_config *cfg)
+{
+  const struct holo_process *p = cfg->process;
+  size_t n = holo_strv_len (p->env), extra = holo_strv_len (cfg->extra_env);
+  char **env = holo_xmalloc ((n + extra + 2) * sizeof (char *));
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    env[k++] = holo_xstrdup (p->env[i]);
+  for (size_t i = 0; i < extra; i++)
+    env[k++] = holo_xstrdup (cfg->extra_env[i]);
+  if (!env_has (env, "HOME"))
+    {
+      cleanup_free char *home = home_for_uid (p->uid);
+      env[k++] = holo_xasprintf ("HOME=%s", home);
+    }
+  return env;
+}
+
+static int
+apply_process_attributes (const struct holo_process *p, const struct holo_spec *spec, holo_error_t *err)
+{
+  if (p->has_oom_score_adj && holo_process_apply_oom_score_adj (p, err) < 0)
+    return -1;
+  if (holo_process_apply_rlimits (p, err) < 0)
+    return -1;
+  if (spec->linux_.has_personality && holo_process_apply_personality (&spec->linux_, err) < 0)
+    return -1;
+  if (p->has_io_priority && holo_process_apply_io_priority (p, err) < 0)
+    return -1;
+  if (p->has_scheduler && holo_process_apply_scheduler (p, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Last privileged steps: bounding set, user, capabilities, umask, NNP.  */
+static int
+drop_privileges (const struct holo_process *p, holo_error_t *err)
+{
+  if (holo_caps_drop_bounding (&p->caps, err) < 0)
+    return -1;
+  if (holo_process_apply_user (p, setgroups_allowed (), err) < 0)
+    return -1;
+  if (holo_caps_apply (&p->caps, err) < 0)
+    return -1;
+  umask (p->has_umask ? p->umask : 0022);
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return holo_make_error (err, errno, "set no_new_privs");
+  return 0;
+}
+
+/* Blocks until `holo start` writes to the fifo.  The fifo was opened
+   O_RDWR (which never blocks), so the read below waits for that byte.  */
+static int
+wait_for_start (int fifo_fd, holo_error_t *err)
+{
+  char c;
+  ssize_t r;
+  do
+    r = read (fifo_fd, &c, 1);
+  while (r < 0 && errno == EINTR);
+  if (r != 1)
+    return holo_make_error (err, r < 0 ? errno : 0, "wait for start on the exec fifo");
+  close (fifo_fd);
+  return 0;
+}
+
+static int
+pass_preserved_fds (int n, holo_error_t *err)
+{
+  for (int fd = 3; fd < 3 + n; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags < 0)
+        continue; /* runc tolerates holes in the preserved range */
+      if (fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        return holo_make_error (err, errno, "preserve fd %d", fd);
+    }
+  return 0;
+}
+
+struct init_result
+{
+  char *executable;
+  char **env;
+  int fifo_fd;
+  char *state_json;
+};
+
+/* Everything up to READY: any failure here is reported to holo.  */
+static int
+setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_result *res, holo_error_t *err)
+{
+  const struct holo_spec *spec = cfg->spec;
+  const struct holo_process *p = cfg->process;
+  bool in_userns = spec->linux_.namespaces[HOLO_NS_USER].present;
+  bool has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present;
+  struct holo_rootfs_options ro = {
+    .rootfs = cfg->rootfs,
+    .in_new_userns = in_userns,
+    .has_mount_ns = has_mount_ns,
+  };
+
+  if (holo_cloexec_fds_from (3 + cfg->preserve_fds, err) < 0)
+    return -1;
+  if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
+    return -1;
+  if (in_userns)
+    become_userns_root ();
+  if (chdir (cfg->bundle) < 0)
+    return holo_make_error (err, errno, "chdir to bundle `%s`", cfg->bundle);
+  if (holo_rootfs_prepare (spec, &ro, err) < 0)
+    return -1;
+  if (set_hostname (spec, err) < 0)
+    return -1;
+  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (sync_fd, &res->state_json, err) < 0)
+    return -1;
+  if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->state_json, err) < 0)
+    return -1;
+  if (holo_rootfs_pivot (spec, &ro, cfg->no_pivot, err) < 0)
+    return -1;
+  if (holo_rootfs_finalize (spec, &ro, err) < 0)
+    return -1;
+  if (holo_apply_sysctl (spec, err) < 0)
+    return -1;
+  if (p->terminal && cfg->console_sock >= 0
+      && holo_terminal_setup_in_container (cfg->console_sock, p->has_console_size, p->console_height,
+                                           p->console_width, err)
+             < 0)
+    return -1;
+  if (apply_process_attributes (p, spec, err) < 0)
+    return -1;
+  if (!cfg->no_new_keyring)
+    join_session_keyring (cfg->id);
+  if (enter_cwd (p, err) < 0)
+    return -1;
+  res->env = build_environment (cfg);
+  if (drop_privileges (p, err) < 0)
+    return -1;
+  /* Resolve args[0] with the final credentials and the container's PATH, so
+     a missing executable fails `create` as with runc.  */
+  res->executable = holo_process_find_executable (p, err);
+  if (res->executable == NULL)
+    return -1;
+  return 0;
+}
+
+_Noreturn void
+holo_init_main (const struct holo_init_config *cfg, int sync_fd)
+{
+  holo_error_t err = NULL;
+  struct init_result res = { .fifo_fd = cfg->fifo_fd };
+
+  if (cfg->close_in_child >= 0)
+    close (cfg->close_in_child);
+  /* Dispositions and mask are inherited across execve: start clean.  */
+  sigset_t all;
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+
+  if (setup_container (cfg, sync_fd, &res, &err) < 0)
+    {
+      holo_sync_send (sync_fd, HOLO_SYNC_ERROR, err->msg, strlen (err->msg), NULL);
+      _exit (1);
+    }
+  if (holo_sync_send (sync_fd, HOLO_SYNC_READY, NULL, 0, &err) < 0)
+    _exit (1);
+  close (sync_fd);
+
+  /* From here on errors go to the container's stderr: holo has returned. */
+  if (res.fifo_fd >= 0 && wait_for_start (res.fifo_fd, &err) < 0)
+    goto fail;
+  if (holo_hooks_run (&cfg->spec->hooks.start_container, "startContainer", res.state_json, &err) < 0)
+    goto fail;
+  if (pass_preserved_fds (cfg->preserve_fds, &err) < 0)
+    goto fail;
+  execve (res.executable, cfg->process->args, res.env);
+  holo_make_error (&err, errno, "exec `%s`", res.executable);
+fail:
+  dprintf (STDERR_FILENO, "holo: %s\n", err->msg);
+  _exit (127);
+}

@@ -1,0 +1,78 @@
+/* The state store: one directory per container under --root, holding
+   state.json (our record, written atomically), config.json (the config the
+   container was created with, for poststop hooks at delete), exec.fifo (while
+   the container is "created"), and a flock on the directory itself that
+   serialises holo invocations on the same container.  */
+#ifndef HOLO_STORE_H
+#define HOLO_STORE_H
+
+#include "error.h"
+#include "spec/spec.h"
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum holo_status
+{
+  HOLO_STATUS_CREATING,
+  HOLO_STATUS_CREATED,
+  HOLO_STATUS_RUNNING,
+  HOLO_STATUS_PAUSED,
+  HOLO_STATUS_STOPPED
+};
+
+struct holo_state
+{
+  char *id;
+  pid_t pid;
+  unsigned long long pid_starttime;
+  char *bundle;
+  char *rootfs;
+  char *created;
+  char *owner;
+  struct holo_kv *annotations;
+  size_t n_annotations;
+  bool creating;      /* persisted: create has not finished */
+  char *cgroup_path;  /* NULL when cgroups are disabled */
+  char *extra_json;   /* opaque JSON object other subsystems persist (may be NULL) */
+};
+
+void holo_state_free (struct holo_state *s);
+static inline void
+holo_cleanup_statep (struct holo_state **s)
+{
+  holo_state_free (*s);
+}
+#define cleanup_state __attribute__ ((cleanup (holo_cleanup_statep)))
+
+/* Validates a container id: non-empty, no '/', not "." or "..", printable. */
+int holo_validate_id (const char *id, holo_error_t *err);
+
+/* Opens (creating it, mode 0700) the state root directory.  */
+int holo_store_open_root (const char *root, holo_error_t *err);
+/* Creates the container directory; error "container with id exists: ID".
+   Returns an fd on it, locked exclusively.  */
+int holo_store_create (int root_fd, const char *id, holo_error_t *err);
+/* Opens an existing container directory; error "container does not exist".
+   LOCK: LOCK_EX, LOCK_SH or 0.  */
+int holo_store_open (int root_fd, const char *id, int lock, holo_error_t *err);
+/* Removes the container directory and everything in it.  */
+int holo_store_remove (int root_fd, const char *id, holo_error_t *err);
+
+int holo_state_write (int dir_fd, const struct holo_state *s, holo_error_t *err);
+int holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err);
+
+/* Live status: looks at the process (same start time, not a zombie), the exec
+   fifo and the creating flag.  DIR_FD is used to probe the fifo and the lock. */
+enum holo_status holo_state_status (int dir_fd, const struct holo_state *s);
+const char *holo_status_name (enum holo_status st);
+/* True when PID still names the process recorded in S.  */
+bool holo_state_process_alive (const struct holo_state *s);
+
+/* The runtime-spec state JSON (what `holo state` prints and hooks read).  */
+char *holo_state_to_json (const struct holo_state *s, enum holo_status st, bool pretty);
+
+#define HOLO_EXEC_FIFO "exec.fifo"
+#define HOLO_STATE_FILE "state.json"
+#define HOLO_CONFIG_COPY "config.json"
+
+#endif

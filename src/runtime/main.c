@@ -1,0 +1,214 @@
+/* holo: a runc-compatible OCI runtime.  Global options, then one command. */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "libcontainer/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <string.h>
+
+static const struct holo_command commands[] = {
+  { "create", "create a container", holo_cmd_create },
+  { "start", "execute the user defined process in a created container", holo_cmd_start },
+  { "run", "create and run a container", holo_cmd_run },
+  { "state", "output the state of a container", holo_cmd_state },
+  { "kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", holo_cmd_kill },
+  { "delete", "delete any resources held by the container often used with detached container", holo_cmd_delete },
+  { "list", "lists containers started by holo with the given root", holo_cmd_list },
+  { "spec", "create a new specification file", holo_cmd_spec },
+  { "features", "show the enabled features", holo_cmd_features },
+};
+
+static void
+print_version (void)
+{
+  const struct scmp_version *v = seccomp_version ();
+  printf ("holo version %s\n", PACKAGE_VERSION);
+  printf ("spec: %s\n", OCI_SPEC_VERSION);
+  printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+  /* Features as crun prints them: only what is implemented gets a '+'.  */
+  printf ("+CAP +YAJL -SECCOMP -SELINUX -APPARMOR -SYSTEMD -CRIU -HOLOGRAM\n");
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: holo [global options] COMMAND [command options] [arguments...]\n\n"
+                "holo is a runc-compatible OCI runtime.\n\nCommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nGlobal options:\n"
+                "  --root PATH             state directory (default /run/holo, $XDG_RUNTIME_DIR/holo when not root)\n"
+                "  --log PATH              also write log lines to PATH\n"
+                "  --log-format FORMAT     text or json\n"
+                "  --debug                 debug logging\n"
+                "  --systemd-cgroup        use systemd cgroup paths (slice:prefix:name)\n"
+                "  --cgroup-manager NAME   cgroupfs, systemd or disabled\n"
+                "  --rootless VALUE        true, false or auto\n"
+                "  -v, --version           print the version\n"
+                "  -h, --help              show this help\n");
+}
+
+static char *
+default_root (void)
+{
+  if (geteuid () == 0)
+    return holo_xstrdup ("/run/holo");
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (xdg && *xdg)
+    return holo_xasprintf ("%s/holo", xdg);
+  return holo_xasprintf ("/tmp/holo-%d", (int) geteuid ());
+}
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_CGROUP_MANAGER,
+  OPT_ROOTLESS,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "log", required_argument, NULL, OPT_LOG },
+  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+  { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
+  { "rootless", required_argument, NULL, OPT_ROOTLESS },
+  { "version", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+struct global_raw
+{
+  const char *root;
+  const char *log_path;
+  const char *log_format;
+  const char *cgroup_manager;
+  bool systemd_cgroup;
+};
+
+static int
+apply_globals (struct holo_global *g, const struct global_raw *raw, char **root_storage)
+{
+  holo_error_t err = NULL;
+  enum holo_log_format fmt = HOLO_LOG_TEXT;
+  if (raw->log_format && strcmp (raw->log_format, "json") == 0)
+    fmt = HOLO_LOG_JSON;
+  else if (raw->log_format && strcmp (raw->log_format, "text") != 0)
+    return holo_cmd_usage_error (NULL, "invalid --log-format `%s`: must be text or json", raw->log_format);
+  int log_fd = -1;
+  if (raw->log_path)
+    {
+      log_fd = open (raw->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+      if (log_fd < 0)
+        {
+          holo_make_error (&err, errno, "open log file `%s`", raw->log_path);
+          return holo_cmd_fail (&err);
+        }
+    }
+  holo_log_init (log_fd, fmt, g->debug);
+  g->log_path = raw->log_path;
+
+  g->ctx.cgroup_manager = raw->systemd_cgroup ? HOLO_CGROUP_MANAGER_SYSTEMD : HOLO_CGROUP_MANAGER_CGROUPFS;
+  if (raw->cgroup_manager)
+    {
+      if (strcmp (raw->cgroup_manager, "cgroupfs") == 0)
+        g->ctx.cgroup_manager = HOLO_CGROUP_MANAGER_CGROUPFS;
+      else if (strcmp (raw->cgroup_manager, "systemd") == 0)
+        g->ctx.cgroup_manager = HOLO_CGROUP_MANAGER_SYSTEMD;
+      else if (strcmp (raw->cgroup_manager, "disabled") == 0)
+        g->ctx.cgroup_manager = HOLO_CGROUP_MANAGER_DISABLED;
+      else
+        return holo_cmd_usage_error (NULL, "invalid --cgroup-manager `%s`: must be cgroupfs, systemd or disabled",
+                                     raw->cgroup_manager);
+    }
+  *root_storage = raw->root ? holo_xstrdup (raw->root) : default_root ();
+  g->ctx.root = *root_storage;
+  return 0;
+}
+
+static const struct holo_command *
+find_command (const char *name)
+{
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct holo_global g = { 0 };
+  struct global_raw raw = { 0 };
+  int c;
+
+  /* '+': stop at the command name; its options are parsed by the command. */
+  while ((c = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_ROOT:
+          raw.root = optarg;
+          break;
+        case OPT_LOG:
+          raw.log_path = optarg;
+          break;
+        case OPT_LOG_FORMAT:
+          raw.log_format = optarg;
+          break;
+        case OPT_DEBUG:
+          g.debug = true;
+          break;
+        case OPT_SYSTEMD_CGROUP:
+          raw.systemd_cgroup = true;
+          break;
+        case OPT_CGROUP_MANAGER:
+          raw.cgroup_manager = optarg;
+          break;
+        case OPT_ROOTLESS:
+          g.ctx.rootless = strcmp (optarg, "true") == 0;
+          break;
+        case 'v':
+          print_version ();
+          return 0;
+        case 'h':
+          print_usage (stdout);
+          return 0;
+        default:
+          print_usage (stderr);
+          return 1;
+        }
+    }
+  if (optind >= argc)
+    {
+      print_usage (stderr);
+      return 1;
+    }
+  const char *name = argv[optind];
+  if (strcmp (name, "help") == 0)
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  const struct holo_command *cmd = find_command (name);
+  cleanup_free char *root = NULL;
+  int ret = apply_globals (&g, &raw, &root);
+  if (ret != 0)
+    return ret;
+  if (cmd == NULL)
+    return holo_cmd_usage_error (NULL, "No help topic for '%s'", name);
+
+  int sub_argc = argc - optind;
+  char **sub_argv = argv + optind;
+  optind = 0; /* glibc: reinitialise getopt for the command's options */
+  return cmd->run (&g, sub_argc, sub_argv);
+}
