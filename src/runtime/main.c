@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "libcontainer/utils.h"
+#include "libcontainer/security/exe_protect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -206,6 +207,15 @@ main (int argc, char **argv)
     return ret;
   if (cmd == NULL)
     return holo_cmd_usage_error (NULL, "No help topic for '%s'", name);
+
+  /* Commands that start a container process run from a sealed copy of the
+     binary (see exe_protect.h).  */
+  if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0)
+    {
+      holo_error_t err = NULL;
+      if (holo_exe_ensure_sealed_copy (argv, &err) < 0)
+        return holo_cmd_fail (&err);
+    }
 
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
