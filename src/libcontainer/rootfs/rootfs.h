@@ -33,9 +33,10 @@ int holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs
 int holo_apply_sysctl (const struct holo_spec *spec, holo_error_t *err);
 
 /* Mount option parsing, shared with the spec validator:
-   returns 0 and fills flags/propagation/data for a known option list, or -1
-   with an error naming the unknown option.  DATA collects unknown-to-flags
-   options that are filesystem data (e.g. "mode=755,size=65536k").  */
+   returns 0 and fills flags/propagation/data, or -1 for an empty option
+   word.  As with runc, a word that is not a known option is filesystem data
+   and lands in DATA (e.g. "mode=755,size=65536k"), so there is no "unknown
+   option" error.  FLAGS carries MS_BIND (| MS_REC) for bind/rbind too.  */
 struct holo_mount_flags
 {
   unsigned long flags;       /* MS_* set */
@@ -46,7 +47,20 @@ struct holo_mount_flags
   bool bind;                 /* bind or rbind */
   bool recursive_bind;       /* rbind */
   char *data;                /* malloc'ed, may be NULL */
+  bool idmap;                /* idmap / ridmap: parsed, refused at mount time */
+  bool tmpcopyup;            /* copy the destination's content into a new tmpfs */
 };
 int holo_parse_mount_options (char **options, struct holo_mount_flags *out, holo_error_t *err);
+void holo_mount_flags_release (struct holo_mount_flags *mf); /* frees data */
+
+/* Every option word holo_parse_mount_options knows (NULL-terminated), for
+   the `features` document.  */
+extern const char *const holo_mount_option_names[];
+
+/* Checks linux.sysctl against the namespaces of SPEC the way runc does (IPC
+   keys need an IPC namespace, net.* a network namespace that is not the
+   host's, kernel.domainname a UTS namespace; everything else is refused).
+   Callable at create time, before anything is started.  */
+int holo_sysctl_validate (const struct holo_spec *spec, holo_error_t *err);
 
 #endif

@@ -1,0 +1,427 @@
+/* Path resolution inside the container root.
+
+   Every path the container image controls (mount destinations, device
+   nodes, masked paths) is resolved with openat2(RESOLVE_IN_ROOT): the
+   kernel treats the root fd as "/" for absolute symlinks and clamps ".."
+   there, so a symlink such as "etc -> ../../../etc" in the image can never
+   make us create or mount something on the host.  Magic links
+   (/proc/self/fd/N and friends) are refused for the same reason.  */
+#ifndef _GNU_SOURCE
+#  define _GNU_SOURCE
+#endif
+#include "rootfs_internal.h"
+#include "../utils.h"
+
+#include <errno.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+
+/* RESOLVE_IN_ROOT lookups fail with EAGAIN when a rename races with them;
+   retrying a bounded number of times is what the kernel expects.  */
+#define OPENAT2_EAGAIN_RETRIES 32
+
+int
+holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode)
+{
+  struct open_how how;
+  int attempt;
+
+  memset (&how, 0, sizeof (how));
+  how.flags = (unsigned long long) (flags | O_CLOEXEC);
+  /* openat2 insists on mode == 0 unless a file may be created.  */
+  if (flags & (O_CREAT | O_TMPFILE))
+    how.mode = mode;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+  for (attempt = 0; attempt < OPENAT2_EAGAIN_RETRIES; attempt++)
+    {
+      int fd = (int) syscall (SYS_openat2, root_fd, path, &how, sizeof (how));
+      if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
+        return fd;
+    }
+  return -1;
+}
+
+static int
+make_openat2_error (holo_error_t *err, int saved_errno, const char *what, const char *path)
+{
+  if (saved_errno == ENOSYS)
+    return holo_make_error (err, 0, "%s `%s`: openat2(2) is not supported by this kernel (Linux >= 5.6 is required)",
+                            what, path);
+  return holo_make_error (err, saved_errno, "%s `%s` in the container root", what, path);
+}
+
+int
+holo_open_in_root (int root_fd, const char *path, int flags, mode_t mode, holo_error_t *err)
+{
+  int fd = holo_openat_in_root (root_fd, path, flags, mode);
+  if (fd < 0)
+    return make_openat2_error (err, errno, "open", path);
+  return fd;
+}
+
+/* Creates the directory NAME in the already resolved directory PARENT_FD
+   and opens PREFIX (the path up to and including NAME) again through the
+   root, so that a symlink planted concurrently is still confined.  */
+static int
+mkdir_component (int root_fd, int parent_fd, const char *name, const char *prefix, holo_error_t *err)
+{
+  int fd;
+
+  if (mkdirat (parent_fd, name, 0755) < 0 && errno != EEXIST)
+    return holo_make_error (err, errno, "mkdir `%s` in the container root", prefix);
+
+  fd = holo_openat_in_root (root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+  if (fd < 0)
+    return make_openat2_error (err, errno, "open directory", prefix);
+  return fd;
+}
+
+int
+holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err)
+{
+  cleanup_free char *prefix = NULL;
+  cleanup_close int parent_fd = -1;
+  char *cursor;
+  int fd;
+
+  /* Fast path: it usually exists already.  */
+  fd = holo_openat_in_root (root_fd, path, O_PATH | O_DIRECTORY, 0);
+  if (fd >= 0)
+    return fd;
+  if (errno != ENOENT)
+    return make_openat2_error (err, errno, "open directory", path);
+
+  parent_fd = holo_openat_in_root (root_fd, "/", O_PATH | O_DIRECTORY, 0);
+  if (parent_fd < 0)
+    return make_openat2_error (err, errno, "open directory", "/");
+
+  /* Walk PATH one component at a time; each prefix is resolved from the
+     root again, so symlinks met on the way resolve inside the root.  */
+  prefix = holo_xstrdup (path);
+  cursor = prefix;
+  while (*cursor)
+    {
+      char *name, *end;
+      char saved;
+
+      while (*cursor == '/')
+        cursor++;
+      if (*cursor == '\0')
+        break;
+      name = cursor;
+      end = strchrnul (cursor, '/');
+      saved = *end;
+      *end = '\0';
+
+      fd = holo_openat_in_root (root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+      if (fd < 0 && errno == ENOENT)
+        fd = mkdir_component (root_fd, parent_fd, name, prefix, err);
+      else if (fd < 0)
+        fd = make_openat2_error (err, errno, "open directory", prefix);
+      if (fd < 0)
+        return -1;
+
+      close (parent_fd);
+      parent_fd = fd;
+      *end = saved;
+      cursor = end;
+    }
+  return steal_fd (&parent_fd);
+}
+
+/* Splits PATH (trailing slashes ignored) into its parent directory (the
+   return value) and its last component (*BASE); both malloc'ed.  */
+static char *
+split_last_component (const char *path, char **base)
+{
+  char *copy = holo_xstrdup (path);
+  size_t len = strlen (copy);
+  char *slash;
+
+  while (len > 1 && copy[len - 1] == '/')
+    copy[--len] = '\0';
+  slash = strrchr (copy, '/');
+  if (slash == NULL)
+    {
+      *base = holo_xstrdup (copy);
+      copy[0] = '.';
+      copy[1] = '\0';
+      return copy;
+    }
+  *base = holo_xstrdup (slash + 1);
+  if (slash == copy)
+    slash[1] = '\0';
+  else
+    *slash = '\0';
+  return copy;
+}
+
+static int
+create_empty_file_in_root (int root_fd, const char *path, holo_error_t *err)
+{
+  cleanup_free char *base = NULL;
+  cleanup_free char *dir = split_last_component (path, &base);
+  cleanup_close int parent_fd = -1;
+  int fd;
+
+  if (base[0] == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
+    return holo_make_error (err, 0, "cannot create a file at `%s`", path);
+
+  parent_fd = holo_mkdir_in_root (root_fd, dir, err);
+  if (parent_fd < 0)
+    return -1;
+
+  /* O_EXCL|O_NOFOLLOW: never open (and so never trigger) an existing
+     device node or fifo, and never write through a symlink.  */
+  fd = openat (parent_fd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 && errno != EEXIST)
+    return holo_make_error (err, errno, "create `%s` in the container root", path);
+  if (fd >= 0)
+    close (fd);
+
+  /* Re-resolve through the root: if BASE existed as a symlink, this
+     follows it inside the root.  */
+  fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
+  if (fd < 0)
+    return make_openat2_error (err, errno, "open", path);
+  return fd;
+}
+
+int
+holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t *err)
+{
+  int fd;
+
+  if (directory)
+    return holo_mkdir_in_root (root_fd, path, err);
+
+  fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
+  if (fd >= 0)
+    return fd;
+  if (errno != ENOENT)
+    return make_openat2_error (err, errno, "open", path);
+  return create_empty_file_in_root (root_fd, path, err);
+}
+
+char *
+holo_clean_path (const char *path)
+{
+  size_t len = strlen (path);
+  char *out = holo_xmalloc (len + 2);
+  size_t o = 0;
+  const char *p = path;
+
+  out[o++] = '/';
+  while (*p)
+    {
+      const char *end;
+      size_t n;
+
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      end = strchrnul (p, '/');
+      n = (size_t) (end - p);
+      if (n == 1 && p[0] == '.')
+        ;
+      else if (n == 2 && p[0] == '.' && p[1] == '.')
+        {
+          /* Drop the last component, never going above "/".  */
+          while (o > 1 && out[o - 1] != '/')
+            o--;
+          if (o > 1)
+            o--;
+        }
+      else
+        {
+          if (o > 1)
+            out[o++] = '/';
+          memcpy (out + o, p, n);
+          o += n;
+        }
+      p = end;
+    }
+  out[o] = '\0';
+  return out;
+}
+
+const char *
+holo_fd_proc_path (int fd, char *buf)
+{
+  snprintf (buf, 32, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+char *
+holo_fd_path_in_root (int fd, const char *rootfs)
+{
+  char link[32];
+  char target[4096];
+  size_t root_len = strlen (rootfs);
+  ssize_t n;
+
+  n = readlink (holo_fd_proc_path (fd, link), target, sizeof (target) - 1);
+  if (n < 0 || (size_t) n >= sizeof (target) - 1)
+    return NULL;
+  target[n] = '\0';
+
+  while (root_len > 1 && rootfs[root_len - 1] == '/')
+    root_len--;
+  if (root_len == 1 && rootfs[0] == '/')
+    return holo_xstrdup (target);
+  if (strncmp (target, rootfs, root_len) != 0)
+    return NULL;
+  if (target[root_len] == '\0')
+    return holo_xstrdup ("/");
+  if (target[root_len] != '/')
+    return NULL;
+  return holo_xstrdup (target + root_len);
+}
+
+/* ---- tmpcopyup ---- */
+
+static int copy_dir_contents (int src_dir, int dst_dir, const char *rel, holo_error_t *err);
+
+static int
+copy_file_data (int src_dir, int dst_dir, const char *name, const struct stat *st, holo_error_t *err)
+{
+  cleanup_close int in = openat (src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int out = -1;
+  char buf[65536];
+  ssize_t n;
+
+  if (in < 0)
+    return holo_make_error (err, errno, "open `%s`", name);
+  out = openat (dst_dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 0777);
+  if (out < 0)
+    return holo_make_error (err, errno, "create `%s`", name);
+  while ((n = read (in, buf, sizeof (buf))) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return holo_make_error (err, errno, "read `%s`", name);
+      if (holo_write_all (out, buf, (size_t) n) < 0)
+        return holo_make_error (err, errno, "write `%s`", name);
+    }
+  return 0;
+}
+
+static int
+copy_subdir (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *rel, holo_error_t *err)
+{
+  cleanup_close int child_src = -1;
+  cleanup_close int child_dst = -1;
+  cleanup_free char *child_rel = holo_xasprintf ("%s/%s", rel, name);
+
+  if (mkdirat (dst_dir, name, st->st_mode & 07777) < 0 && errno != EEXIST)
+    return holo_make_error (err, errno, "mkdir `%s`", child_rel);
+  child_src = openat (src_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (child_src < 0)
+    return holo_make_error (err, errno, "open `%s`", child_rel);
+  child_dst = openat (dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (child_dst < 0)
+    return holo_make_error (err, errno, "open `%s`", child_rel);
+  return copy_dir_contents (child_src, child_dst, child_rel, err);
+}
+
+static int
+copy_symlink (int src_dir, int dst_dir, const char *name, holo_error_t *err)
+{
+  char target[4096];
+  ssize_t n = readlinkat (src_dir, name, target, sizeof (target) - 1);
+
+  if (n < 0)
+    return holo_make_error (err, errno, "readlink `%s`", name);
+  target[n] = '\0';
+  if (symlinkat (target, dst_dir, name) < 0)
+    return holo_make_error (err, errno, "symlink `%s`", name);
+  return 0;
+}
+
+/* Owner first (chown clears set-id bits), then mode, then times.  Owners
+   that are not mapped in a user namespace are kept as they come out.  */
+static void
+copy_metadata (int dst_dir, const char *name, const struct stat *st)
+{
+  struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+  if (fchownat (dst_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    holo_log_debug ("tmpcopyup: chown `%s`: %s", name, strerror (errno));
+  if (!S_ISLNK (st->st_mode))
+    fchmodat (dst_dir, name, st->st_mode & 07777, 0);
+  utimensat (dst_dir, name, times, AT_SYMLINK_NOFOLLOW);
+}
+
+static int
+copy_entry (int src_dir, int dst_dir, const char *name, const char *rel, holo_error_t *err)
+{
+  struct stat st;
+  int ret;
+
+  if (fstatat (src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return holo_make_error (err, errno, "stat `%s/%s`", rel, name);
+
+  if (S_ISDIR (st.st_mode))
+    ret = copy_subdir (src_dir, dst_dir, name, &st, rel, err);
+  else if (S_ISREG (st.st_mode))
+    ret = copy_file_data (src_dir, dst_dir, name, &st, err);
+  else if (S_ISLNK (st.st_mode))
+    ret = copy_symlink (src_dir, dst_dir, name, err);
+  else if (S_ISSOCK (st.st_mode))
+    return 0; /* a socket's address is meaningless once copied */
+  else if (mknodat (dst_dir, name, st.st_mode, st.st_rdev) < 0)
+    ret = holo_make_error (err, errno, "mknod `%s/%s`", rel, name);
+  else
+    ret = 0;
+  if (ret < 0)
+    return -1;
+  copy_metadata (dst_dir, name, &st);
+  return 0;
+}
+
+static int
+copy_dir_contents (int src_dir, int dst_dir, const char *rel, holo_error_t *err)
+{
+  cleanup_dir DIR *dir = NULL;
+  struct dirent *de;
+  int fd = dup (src_dir);
+
+  if (fd < 0)
+    return holo_make_error (err, errno, "dup");
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    {
+      close (fd);
+      return holo_make_error (err, errno, "opendir `%s`", rel);
+    }
+  while ((de = readdir (dir)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (copy_entry (src_dir, dst_dir, de->d_name, rel, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+holo_copy_tree (int src_fd, int dst_fd, holo_error_t *err)
+{
+  /* "." from an fd does not cross a mount stacked on it: SRC_FD still
+     reaches the directory the new mount now hides.  */
+  cleanup_close int src = openat (src_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dst = -1;
+
+  if (src < 0)
+    return holo_make_error (err, errno, "open the source directory");
+  dst = openat (dst_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dst < 0)
+    return holo_make_error (err, errno, "open the destination directory");
+  return copy_dir_contents (src, dst, ".", err);
+}

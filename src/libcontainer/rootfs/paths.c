@@ -1,0 +1,320 @@
+/* holo_rootfs_finalize (after pivot_root, so "/" is the container's root):
+   rootfsPropagation, maskedPaths, readonlyPaths, root.readonly; and
+   linux.sysctl (validation at create time, writing after pivot).
+
+   These mounts use the fd-based API only (open_tree/move_mount/fsmount), so
+   they work whether or not the config mounted a /proc.  */
+#ifndef _GNU_SOURCE
+#  define _GNU_SOURCE
+#endif
+#include "rootfs_internal.h"
+#include "../utils.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <linux/magic.h>
+
+#ifndef FSCONFIG_SET_FLAG
+#  define FSCONFIG_SET_FLAG 0
+#  define FSCONFIG_SET_STRING 1
+#  define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef FSOPEN_CLOEXEC
+#  define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#  define FSMOUNT_CLOEXEC 0x00000001
+#endif
+
+/* ---- maskedPaths ---- */
+
+/* An empty read-only tmpfs, detached, ready for move_mount.  */
+static int
+make_empty_readonly_tmpfs (void)
+{
+  cleanup_close int fs_fd = (int) syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+
+  if (fs_fd < 0)
+    return -1;
+  if (syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_STRING, "size", "0", 0) < 0
+      || syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
+      || syscall (SYS_fsconfig, fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  return (int) syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC,
+                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
+
+/* The container's /dev/null, checked to really be the null device: a
+   masked file must read as empty, whatever the image put in /dev.  */
+static int
+open_dev_null (int root_fd, holo_error_t *err)
+{
+  cleanup_close int fd = holo_open_in_root (root_fd, "/dev/null", O_PATH, 0, err);
+  struct stat st;
+
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) < 0)
+    return holo_make_error (err, errno, "stat `/dev/null`");
+  if (!S_ISCHR (st.st_mode) || major (st.st_rdev) != 1 || minor (st.st_rdev) != 3)
+    return holo_make_error (err, 0, "`/dev/null` is not the null device");
+  return steal_fd (&fd);
+}
+
+static int
+mask_path (int root_fd, int *dev_null_fd, const char *path, holo_error_t *err)
+{
+  cleanup_close int target_fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
+  cleanup_close int mnt_fd = -1;
+  struct stat st;
+
+  if (target_fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0; /* nothing to hide */
+      return holo_make_error (err, errno, "open `%s`", path);
+    }
+  if (fstat (target_fd, &st) < 0)
+    return holo_make_error (err, errno, "stat `%s`", path);
+
+  if (S_ISDIR (st.st_mode))
+    mnt_fd = make_empty_readonly_tmpfs ();
+  else
+    {
+      if (*dev_null_fd < 0)
+        *dev_null_fd = open_dev_null (root_fd, err);
+      if (*dev_null_fd < 0)
+        return -1;
+      mnt_fd = holo_sys_open_tree (*dev_null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    }
+  if (mnt_fd < 0
+      || holo_sys_move_mount (mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return holo_make_error (err, errno, "mask `%s`", path);
+  return 0;
+}
+
+static int
+mask_paths (const struct holo_spec *spec, int root_fd, holo_error_t *err)
+{
+  cleanup_close int dev_null_fd = -1;
+  size_t i;
+
+  for (i = 0; spec->linux_.masked_paths && spec->linux_.masked_paths[i]; i++)
+    if (mask_path (root_fd, &dev_null_fd, spec->linux_.masked_paths[i], err) < 0)
+      return holo_error_prefix (err, "linux.maskedPaths[%zu]", i);
+  return 0;
+}
+
+/* ---- readonlyPaths ---- */
+
+/* A read-only bind of the path over itself, with nosuid, nodev and noexec
+   as runc does.  Submounts are cloned and made read-only too: a read-only
+   /proc/sys must not have a writable /proc/sys/fs/binfmt_misc.  */
+static int
+readonly_path (int root_fd, const char *path, holo_error_t *err)
+{
+  cleanup_close int target_fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
+  cleanup_close int tree_fd = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+
+  if (target_fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return holo_make_error (err, errno, "open `%s`", path);
+    }
+  tree_fd = holo_bind_mount_fd (target_fd, "", AT_EMPTY_PATH, true, target_fd, NULL, &attr);
+  if (tree_fd < 0)
+    return holo_make_error (err, errno, "make `%s` read-only", path);
+  return 0;
+}
+
+static int
+readonly_paths (const struct holo_spec *spec, int root_fd, holo_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; spec->linux_.readonly_paths && spec->linux_.readonly_paths[i]; i++)
+    if (readonly_path (root_fd, spec->linux_.readonly_paths[i], err) < 0)
+      return holo_error_prefix (err, "linux.readonlyPaths[%zu]", i);
+  return 0;
+}
+
+/* ---- the root itself ---- */
+
+/* Only the read-only bit is set: the other flags of "/" (some locked in a
+   user namespace) stay as they are, which a MS_REMOUNT would have had to
+   restate.  Mounts below "/" keep their own flags, like runc.  */
+static int
+make_root_readonly (holo_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+  if (holo_sys_mount_setattr (AT_FDCWD, "/", 0, &attr) < 0)
+    return holo_make_error (err, errno, "make `/` read-only");
+  return 0;
+}
+
+static bool
+has_restrictions (const struct holo_spec *spec)
+{
+  return (spec->linux_.masked_paths && spec->linux_.masked_paths[0])
+         || (spec->linux_.readonly_paths && spec->linux_.readonly_paths[0]);
+}
+
+int
+holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err)
+{
+  cleanup_close int root_fd = -1;
+
+  if (!opts->has_mount_ns)
+    {
+      if (has_restrictions (spec))
+        return holo_make_error (err, 0, "unable to restrict sys entries without a private mount namespace");
+      if (spec->root_readonly)
+        return holo_make_error (err, 0, "root.readonly needs a private mount namespace");
+      return 0;
+    }
+
+  /* Applied here, on the container's "/", and not in prepare: done before
+     pivot_root it would change the host's view of a shared rootfs.  */
+  if (spec->linux_.rootfs_propagation && mount (NULL, "/", NULL, spec->linux_.rootfs_propagation, NULL) < 0)
+    return holo_make_error (err, errno, "linux.rootfsPropagation: set the propagation of `/`");
+
+  root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return holo_make_error (err, errno, "open `/`");
+  if (mask_paths (spec, root_fd, err) < 0 || readonly_paths (spec, root_fd, err) < 0)
+    return -1;
+  if (spec->root_readonly && make_root_readonly (err) < 0)
+    return holo_error_prefix (err, "root.readonly");
+  return 0;
+}
+
+/* ---- linux.sysctl ---- */
+
+static bool
+is_ipc_sysctl (const char *key)
+{
+  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                          "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                          "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+  size_t i;
+
+  for (i = 0; ipc_keys[i]; i++)
+    if (strcmp (key, ipc_keys[i]) == 0)
+      return true;
+  return strncmp (key, "fs.mqueue.", 10) == 0;
+}
+
+/* True when the netns at PATH is the one we run in (the host's).  */
+static bool
+is_host_netns (const char *path)
+{
+  struct stat ns, self;
+
+  return stat (path, &ns) == 0 && stat ("/proc/self/ns/net", &self) == 0 && ns.st_dev == self.st_dev
+         && ns.st_ino == self.st_ino;
+}
+
+/* "net/ipv4/ip_forward" and "net.ipv4.ip_forward" are the same key.  */
+static char *
+sysctl_dotted_key (const char *key)
+{
+  char *dotted = holo_xstrdup (key);
+  char *p;
+
+  for (p = dotted; *p; p++)
+    if (*p == '/')
+      *p = '.';
+  return dotted;
+}
+
+static int
+validate_one_sysctl (const struct holo_spec *spec, const char *raw_key, holo_error_t *err)
+{
+  const struct holo_namespace *ns = spec->linux_.namespaces;
+  cleanup_free char *key = sysctl_dotted_key (raw_key);
+
+  if (key[0] == '\0' || key[0] == '.' || strstr (key, "..") || key[strlen (key) - 1] == '.')
+    return holo_make_error (err, 0, "sysctl `%s` is not a valid key", raw_key);
+
+  if (is_ipc_sysctl (key))
+    {
+      if (ns[HOLO_NS_IPC].present)
+        return 0;
+      return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's ipc namespace", raw_key);
+    }
+  if (strncmp (key, "net.", 4) == 0)
+    {
+      if (!ns[HOLO_NS_NETWORK].present)
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace", raw_key);
+      if (ns[HOLO_NS_NETWORK].path && is_host_netns (ns[HOLO_NS_NETWORK].path))
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace", raw_key);
+      return 0;
+    }
+  if (ns[HOLO_NS_UTS].present)
+    {
+      if (strcmp (key, "kernel.domainname") == 0)
+        return 0;
+      if (strcmp (key, "kernel.hostname") == 0)
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed as it conflicts with the OCI `hostname` field",
+                                raw_key);
+    }
+  return holo_make_error (err, 0, "sysctl `%s` is not in a separate kernel namespace", raw_key);
+}
+
+int
+holo_sysctl_validate (const struct holo_spec *spec, holo_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < spec->linux_.n_sysctl; i++)
+    if (validate_one_sysctl (spec, spec->linux_.sysctl[i].key, err) < 0)
+      return holo_error_prefix (err, "linux.sysctl");
+  return 0;
+}
+
+int
+holo_apply_sysctl (const struct holo_spec *spec, holo_error_t *err)
+{
+  cleanup_close int sys_fd = -1;
+  struct statfs sf;
+  size_t i;
+
+  if (spec->linux_.n_sysctl == 0)
+    return 0;
+  if (holo_sysctl_validate (spec, err) < 0)
+    return -1;
+
+  /* Only write into a real procfs: without a /proc mount the path would be
+     a plain directory of the image.  */
+  sys_fd = open ("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (sys_fd < 0)
+    return holo_make_error (err, errno, "linux.sysctl: open `/proc/sys`");
+  if (fstatfs (sys_fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+    return holo_make_error (err, 0, "linux.sysctl: `/proc/sys` is not on a procfs");
+
+  for (i = 0; i < spec->linux_.n_sysctl; i++)
+    {
+      const struct holo_kv *kv = &spec->linux_.sysctl[i];
+      cleanup_free char *rel = holo_xstrdup (kv->key);
+      cleanup_close int fd = -1;
+      const char *value = kv->value ? kv->value : "";
+      char *p;
+
+      if (strchr (rel, '/') == NULL)
+        for (p = rel; *p; p++)
+          if (*p == '.')
+            *p = '/';
+      fd = holo_open_in_root (sys_fd, rel, O_WRONLY | O_TRUNC, 0, err);
+      if (fd < 0)
+        return holo_error_prefix (err, "linux.sysctl `%s`", kv->key);
+      if (holo_write_all (fd, value, strlen (value)) < 0)
+        return holo_make_error (err, errno, "linux.sysctl: write `%s` to `%s`", value, kv->key);
+    }
+  return 0;
+}
