@@ -274,6 +274,9 @@ holo_spec_default_json (bool rootless)
   yajl_gen_map_close (g);
 
   yajl_gen_get_buf (g, &buf, &len);
+  /* runc writes the document without a final newline.  */
+  while (len > 0 && buf[len - 1] == '\n')
+    len--;
   out = holo_xmalloc (len + 1);
   memcpy (out, buf, len);
   yajl_gen_free (g);
