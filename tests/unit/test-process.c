@@ -1,0 +1,701 @@
+/* Unit tests of what the container init applies to its process without
+   needing a container: hooks, PATH lookup, process attributes (rlimits,
+   oom_score_adj, personality, io priority, scheduler, user) and
+   capabilities.  Tests that change the calling process run in a forked
+   child that reports one line back through a pipe.  Needs root.  */
+#define _GNU_SOURCE
+#include "unit.h"
+
+#include "libcontainer/hooks.h"
+#include "libcontainer/process/setup.h"
+#include "libcontainer/security/capabilities.h"
+#include "libcontainer/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/capability.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char tmpdir[] = "/tmp/holo-test-process.XXXXXX";
+
+static char *
+tmp_path (const char *name)
+{
+  return holo_xasprintf ("%s/%s", tmpdir, name);
+}
+
+static char *
+read_tmp (const char *name)
+{
+  cleanup_free char *path = tmp_path (name);
+  char *buf = NULL;
+  if (holo_read_file (path, &buf, NULL, NULL) < 0)
+    return NULL;
+  return buf;
+}
+
+static void
+write_script (const char *name, const char *body)
+{
+  cleanup_free char *path = tmp_path (name);
+  holo_write_file (path, body, strlen (body), NULL);
+  chmod (path, 0755);
+}
+
+/* Sends our stderr to the file NAME (or /dev/null) while hooks write to it;
+   returns the saved fd for stderr_restore.  */
+static int
+stderr_redirect (const char *name)
+{
+  cleanup_free char *path = name ? tmp_path (name) : holo_xstrdup ("/dev/null");
+  int saved = dup (STDERR_FILENO);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  dup2 (fd, STDERR_FILENO);
+  close (fd);
+  return saved;
+}
+
+static void
+stderr_restore (int saved)
+{
+  dup2 (saved, STDERR_FILENO);
+  close (saved);
+}
+
+/* Runs a single hook; returns the error message or NULL on success.  */
+static char *
+run_one_hook (const char *kind, struct holo_hook *hook, const char *state)
+{
+  struct holo_hook_list list = { .hooks = hook, .n = 1 };
+  holo_error_t err = NULL;
+  if (holo_hooks_run (&list, kind, state, &err) == 0)
+    return NULL;
+  char *msg = holo_xstrdup (err ? err->msg : "(no error set)");
+  holo_error_release (&err);
+  return msg;
+}
+
+static double
+seconds_since (const struct timespec *t0)
+{
+  struct timespec t1;
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  return (double) (t1.tv_sec - t0->tv_sec) + (double) (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- hooks ---- */
+
+static void
+test_hook_gets_state_on_stdin (void)
+{
+  cleanup_free char *out = tmp_path ("state.out");
+  cleanup_free char *script = holo_xasprintf ("cat > %s", out);
+  char *args[] = { "sh", "-c", script, NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args };
+  const char *state = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"creating\"}";
+
+  cleanup_free char *msg = run_one_hook ("createRuntime", &hook, state);
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("state.out");
+  UNIT_ASSERT_STR_EQ (got, state);
+}
+
+static void
+test_hook_args_and_env (void)
+{
+  cleanup_free char *out = tmp_path ("argenv.out");
+  cleanup_free char *script = holo_xasprintf ("echo \"$0|$1|$FOO|${HOLO_TEST_LEAK-unset}\" > %s", out);
+  /* sh -c SCRIPT NAME ARG: $0 = NAME, $1 = ARG */
+  char *args[] = { "sh", "-c", script, "my-name", "first", NULL };
+  char *env[] = { "FOO=bar baz", NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args, .env = env };
+
+  setenv ("HOLO_TEST_LEAK", "1", 1);
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, "{}");
+  unsetenv ("HOLO_TEST_LEAK");
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("argenv.out");
+  UNIT_ASSERT_STR_EQ (got, "my-name|first|bar baz|unset\n");
+}
+
+static void
+test_hook_without_args_or_env (void)
+{
+  cleanup_free char *out = tmp_path ("noargs.out");
+  cleanup_free char *body = holo_xasprintf ("#!/bin/sh\necho \"$0 $# ${HOLO_TEST_LEAK-unset}\" > %s\n", out);
+  cleanup_free char *path = tmp_path ("noargs.sh");
+  write_script ("noargs.sh", body);
+  struct holo_hook hook = { .path = path };
+
+  setenv ("HOLO_TEST_LEAK", "1", 1);
+  cleanup_free char *msg = run_one_hook ("poststart", &hook, "{}");
+  unsetenv ("HOLO_TEST_LEAK");
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("noargs.out");
+  cleanup_free char *expected = holo_xasprintf ("%s 0 unset\n", path);
+  UNIT_ASSERT_STR_EQ (got, expected);
+}
+
+static void
+test_hook_failure_names_hook_and_stderr (void)
+{
+  char *args[] = { "sh", "-c", "echo first line >&2; echo boom >&2; exit 3", NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args };
+
+  int saved = stderr_redirect ("stderr.out");
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, "{}");
+  stderr_restore (saved);
+  UNIT_ASSERT_STR_EQ (msg, "prestart hook #0 (/bin/sh) exited with status 3: first line\nboom");
+  /* The hook's stderr also reaches ours, whole.  */
+  cleanup_free char *forwarded = read_tmp ("stderr.out");
+  UNIT_ASSERT_STR_EQ (forwarded, "first line\nboom\n");
+}
+
+static void
+test_hook_failure_without_stderr (void)
+{
+  char *args[] = { "false", NULL };
+  struct holo_hook hook = { .path = "/bin/false", .args = args };
+
+  cleanup_free char *msg = run_one_hook ("poststop", &hook, "{}");
+  UNIT_ASSERT_STR_EQ (msg, "poststop hook #0 (/bin/false) exited with status 1");
+}
+
+static void
+test_hook_stderr_tail_is_bounded (void)
+{
+  /* 8 KiB of 'a' then a last line: only the end is kept.  */
+  char *args[]
+      = { "sh", "-c", "head -c 8192 /dev/zero | tr '\\0' a >&2; printf '\\nTHE-END\\n' >&2; exit 1", NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args };
+
+  int saved = stderr_redirect (NULL);
+  cleanup_free char *msg = run_one_hook ("createContainer", &hook, "{}");
+  stderr_restore (saved);
+  UNIT_ASSERT (msg != NULL);
+  UNIT_ASSERT_STR_CONTAINS (msg, "createContainer hook #0 (/bin/sh) exited with status 1: aaa");
+  UNIT_ASSERT (strlen (msg) < 1200);
+  UNIT_ASSERT (strlen (msg) > 1000);
+  UNIT_ASSERT_STR_EQ (msg + strlen (msg) - 8, "\nTHE-END");
+}
+
+static void
+test_hook_killed_by_signal (void)
+{
+  char *args[] = { "sh", "-c", "kill -9 $$", NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args };
+
+  cleanup_free char *msg = run_one_hook ("startContainer", &hook, "{}");
+  UNIT_ASSERT_STR_EQ (msg, "startContainer hook #0 (/bin/sh) killed by signal 9");
+}
+
+static void
+test_hook_timeout (void)
+{
+  char *args[] = { "sleep", "10", NULL };
+  struct holo_hook hook = { .path = "/bin/sleep", .args = args, .timeout = 1 };
+  struct timespec t0;
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, "{}");
+  double took = seconds_since (&t0);
+  UNIT_ASSERT_STR_EQ (msg, "prestart hook #0 (/bin/sleep) timed out after 1 seconds");
+  UNIT_ASSERT (took >= 0.9 && took < 1.5);
+}
+
+static void
+test_hook_timeout_not_reached (void)
+{
+  char *args[] = { "sh", "-c", "sleep 0.2", NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args, .timeout = 5 };
+
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, "{}");
+  UNIT_ASSERT (msg == NULL);
+}
+
+static void
+test_hook_exec_failure (void)
+{
+  struct holo_hook hook = { .path = "/nonexistent/hook" };
+
+  int saved = stderr_redirect (NULL);
+  cleanup_free char *msg = run_one_hook ("createRuntime", &hook, "{}");
+  stderr_restore (saved);
+  UNIT_ASSERT_STR_CONTAINS (msg, "createRuntime hook #0 (/nonexistent/hook) exited with status 127");
+  UNIT_ASSERT_STR_CONTAINS (msg, "No such file or directory");
+}
+
+static void
+test_hooks_stop_at_first_failure (void)
+{
+  cleanup_free char *marker = tmp_path ("marker");
+  cleanup_free char *touch = holo_xasprintf ("touch %s", marker);
+  char *ok_args[] = { "true", NULL };
+  char *fail_args[] = { "sh", "-c", "exit 7", NULL };
+  char *touch_args[] = { "sh", "-c", touch, NULL };
+  struct holo_hook hooks[] = {
+    { .path = "/bin/true", .args = ok_args },
+    { .path = "/bin/sh", .args = fail_args },
+    { .path = "/bin/sh", .args = touch_args },
+  };
+  struct holo_hook_list list = { .hooks = hooks, .n = 3 };
+  cleanup_error holo_error_t err = NULL;
+
+  UNIT_ASSERT_INT_EQ (holo_hooks_run (&list, "prestart", "{}", &err), -1);
+  UNIT_ASSERT_STR_EQ (err->msg, "prestart hook #1 (/bin/sh) exited with status 7");
+  UNIT_ASSERT (access (marker, F_OK) < 0);
+
+  struct holo_hook_list empty = { 0 };
+  UNIT_ASSERT_INT_EQ (holo_hooks_run (&empty, "prestart", "{}", NULL), 0);
+}
+
+static void
+test_hook_sees_only_stdio_fds (void)
+{
+  /* A descriptor without O_CLOEXEC that the runtime happens to hold.  */
+  int leak = open ("/dev/null", O_RDONLY);
+  cleanup_free char *out = tmp_path ("fds.out");
+  cleanup_free char *script = holo_xasprintf ("ls /proc/self/fd > %s", out);
+  char *args[] = { "sh", "-c", script, NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args };
+
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, "{}");
+  close (leak);
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("fds.out");
+  /* 0-2, and 3 is the directory ls is reading.  */
+  UNIT_ASSERT_STR_EQ (got, "0\n1\n2\n3\n");
+}
+
+static void
+test_hook_ignoring_big_state (void)
+{
+  /* Much more than a pipe holds, to a hook that never reads it: no hang,
+     no SIGPIPE, and SIGPIPE is not left blocked.  */
+  size_t len = 1 << 20;
+  cleanup_free char *state = holo_xmalloc (len + 1);
+  memset (state, 'x', len);
+  char *args[] = { "true", NULL };
+  struct holo_hook hook = { .path = "/bin/true", .args = args, .timeout = 5 };
+
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, state);
+  UNIT_ASSERT (msg == NULL);
+
+  sigset_t mask;
+  sigprocmask (SIG_BLOCK, NULL, &mask);
+  UNIT_ASSERT (!sigismember (&mask, SIGPIPE));
+}
+
+static void
+test_hook_reads_big_state (void)
+{
+  size_t len = 300 * 1024;
+  cleanup_free char *state = holo_xmalloc (len + 1);
+  memset (state, 'y', len);
+  cleanup_free char *out = tmp_path ("big.out");
+  cleanup_free char *script = holo_xasprintf ("cat > %s", out);
+  char *args[] = { "sh", "-c", script, NULL };
+  struct holo_hook hook = { .path = "/bin/sh", .args = args, .timeout = 5 };
+
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, state);
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("big.out");
+  UNIT_ASSERT (got != NULL);
+  UNIT_ASSERT_INT_EQ (strlen (got), len);
+}
+
+/* ---- PATH lookup ---- */
+
+static char *
+find_exe (char **env, const char *name, char **msg)
+{
+  char *args[] = { (char *) name, NULL };
+  char *empty_env[] = { NULL };
+  struct holo_process p = { .args = args, .env = env ? env : empty_env };
+  holo_error_t err = NULL;
+  char *r = holo_process_find_executable (&p, &err);
+  *msg = err ? holo_xstrdup (err->msg) : NULL;
+  holo_error_release (&err);
+  return r;
+}
+
+static void
+test_find_executable_in_path (void)
+{
+  cleanup_free char *d0 = tmp_path ("bin0");
+  cleanup_free char *d1 = tmp_path ("bin1");
+  cleanup_free char *d2 = tmp_path ("bin2");
+  mkdir (d0, 0755);
+  mkdir (d1, 0755);
+  mkdir (d2, 0755);
+  cleanup_free char *dir_named_tool = tmp_path ("bin0/tool");
+  mkdir (dir_named_tool, 0755); /* a directory is not an executable */
+  write_script ("bin1/tool", "#!/bin/sh\n");
+  cleanup_free char *noexec = tmp_path ("bin1/tool");
+  chmod (noexec, 0644); /* no execute bit */
+  write_script ("bin2/tool", "#!/bin/sh\n");
+
+  cleanup_free char *path_env = holo_xasprintf ("PATH=/nonexistent:%s:%s:%s", d0, d1, d2);
+  char *env[] = { "A=b", path_env, NULL };
+  cleanup_free char *msg = NULL;
+  cleanup_free char *found = find_exe (env, "tool", &msg);
+  cleanup_free char *expected = tmp_path ("bin2/tool");
+  UNIT_ASSERT_STR_EQ (found, expected);
+
+  cleanup_free char *msg2 = NULL;
+  cleanup_free char *none = find_exe (env, "no-such-tool", &msg2);
+  UNIT_ASSERT (none == NULL);
+  UNIT_ASSERT_STR_EQ (msg2, "exec: \"no-such-tool\": executable file not found in $PATH");
+}
+
+static void
+test_find_executable_default_path (void)
+{
+  cleanup_free char *msg = NULL;
+  cleanup_free char *found = find_exe (NULL, "sh", &msg);
+  UNIT_ASSERT (found != NULL);
+  UNIT_ASSERT (found[0] == '/');
+  UNIT_ASSERT_STR_EQ (found + strlen (found) - 3, "/sh");
+  UNIT_ASSERT (access (found, X_OK) == 0);
+}
+
+static void
+test_find_executable_with_slash (void)
+{
+  cleanup_free char *msg = NULL;
+  cleanup_free char *found = find_exe (NULL, "/bin/sh", &msg);
+  UNIT_ASSERT_STR_EQ (found, "/bin/sh");
+
+  cleanup_free char *msg2 = NULL;
+  cleanup_free char *missing = find_exe (NULL, "/no/such/prog", &msg2);
+  UNIT_ASSERT (missing == NULL);
+  UNIT_ASSERT_STR_EQ (msg2, "exec: \"/no/such/prog\": stat /no/such/prog: No such file or directory");
+
+  cleanup_free char *noexec = tmp_path ("bin1/tool");
+  cleanup_free char *msg3 = NULL;
+  cleanup_free char *denied = find_exe (NULL, noexec, &msg3);
+  UNIT_ASSERT (denied == NULL);
+  UNIT_ASSERT_STR_CONTAINS (msg3, "Permission denied");
+}
+
+/* ---- process attributes, each in a child ---- */
+
+typedef void (*child_fn) (int report_fd);
+
+/* Forks, runs FN in the child and returns what it wrote on REPORT_FD.  */
+static char *
+run_in_child (child_fn fn)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return holo_xstrdup ("pipe failed");
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      close (p[0]);
+      fn (p[1]);
+      _exit (0);
+    }
+  close (p[1]);
+  char buf[4096];
+  ssize_t n = holo_read_all (p[0], buf, sizeof buf - 1);
+  close (p[0]);
+  int status;
+  waitpid (pid, &status, 0);
+  buf[n > 0 ? n : 0] = '\0';
+  return holo_xstrdup (buf);
+}
+
+/* Reports the error of a failed call, or nothing.  */
+static bool
+report_error (int fd, int ret, holo_error_t *err)
+{
+  if (ret == 0)
+    return false;
+  dprintf (fd, "error: %s", *err ? (*err)->msg : "(no error set)");
+  holo_error_release (err);
+  return true;
+}
+
+static void
+child_rlimits (int fd)
+{
+  struct holo_rlimit rl[]
+      = { { RLIMIT_NOFILE, "RLIMIT_NOFILE", 100, 200 }, { RLIMIT_CORE, "RLIMIT_CORE", 0, 0 } };
+  struct holo_process p = { .rlimits = rl, .n_rlimits = 2 };
+  holo_error_t err = NULL;
+  struct rlimit nofile, core;
+
+  if (report_error (fd, holo_process_apply_rlimits (&p, &err), &err))
+    return;
+  getrlimit (RLIMIT_NOFILE, &nofile);
+  getrlimit (RLIMIT_CORE, &core);
+  dprintf (fd, "%llu %llu %llu %llu", (unsigned long long) nofile.rlim_cur,
+           (unsigned long long) nofile.rlim_max, (unsigned long long) core.rlim_cur,
+           (unsigned long long) core.rlim_max);
+}
+
+static void
+test_rlimits (void)
+{
+  cleanup_free char *r = run_in_child (child_rlimits);
+  UNIT_ASSERT_STR_EQ (r, "100 200 0 0");
+}
+
+static void
+child_rlimit_denied (int fd)
+{
+  /* Without CAP_SYS_RESOURCE a hard limit cannot be raised.  */
+  struct rlimit low = { 50, 50 };
+  setrlimit (RLIMIT_NOFILE, &low);
+  cap_t c = cap_get_proc ();
+  cap_value_t v = CAP_SYS_RESOURCE;
+  cap_set_flag (c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR);
+  cap_set_proc (c);
+  cap_free (c);
+
+  struct holo_rlimit rl[] = { { RLIMIT_NOFILE, "RLIMIT_NOFILE", 100, 100 } };
+  struct holo_process p = { .rlimits = rl, .n_rlimits = 1 };
+  holo_error_t err = NULL;
+  if (!report_error (fd, holo_process_apply_rlimits (&p, &err), &err))
+    dprintf (fd, "no error");
+}
+
+static void
+test_rlimit_error_names_the_limit (void)
+{
+  cleanup_free char *r = run_in_child (child_rlimit_denied);
+  UNIT_ASSERT_STR_EQ (r, "error: setrlimit RLIMIT_NOFILE: Operation not permitted");
+}
+
+static void
+child_oom_personality_ioprio (int fd)
+{
+  struct holo_process p = {
+    .has_oom_score_adj = true,
+    .oom_score_adj = 500,
+    .has_io_priority = true,
+    .io_priority_class = 2, /* IOPRIO_CLASS_BE */
+    .io_priority = 5,
+  };
+  struct holo_linux l = { .has_personality = true, .personality = PER_LINUX32 };
+  holo_error_t err = NULL;
+  cleanup_free char *oom = NULL;
+
+  if (report_error (fd, holo_process_apply_oom_score_adj (&p, &err), &err)
+      || report_error (fd, holo_process_apply_personality (&l, &err), &err)
+      || report_error (fd, holo_process_apply_io_priority (&p, &err), &err))
+    return;
+  holo_read_file ("/proc/self/oom_score_adj", &oom, NULL, NULL);
+  long prio = syscall (SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+  dprintf (fd, "oom=%s persona=%d ioprio=%ld", oom ? oom : "?", personality (0xffffffff) & PER_MASK, prio);
+}
+
+static void
+test_oom_personality_ioprio (void)
+{
+  cleanup_free char *r = run_in_child (child_oom_personality_ioprio);
+  cleanup_free char *expected = holo_xasprintf ("oom=500\n persona=%d ioprio=%d", PER_LINUX32, (2 << 13) | 5);
+  UNIT_ASSERT_STR_EQ (r, expected);
+}
+
+static void
+child_scheduler (int fd)
+{
+  struct holo_process p = { .has_scheduler = true, .sched_policy = SCHED_BATCH, .sched_nice = 7 };
+  holo_error_t err = NULL;
+
+  if (report_error (fd, holo_process_apply_scheduler (&p, &err), &err))
+    return;
+  errno = 0;
+  int nice_now = getpriority (PRIO_PROCESS, 0);
+  dprintf (fd, "policy=%d nice=%d", sched_getscheduler (0), nice_now);
+}
+
+static void
+test_scheduler (void)
+{
+  cleanup_free char *r = run_in_child (child_scheduler);
+  cleanup_free char *expected = holo_xasprintf ("policy=%d nice=7", SCHED_BATCH);
+  UNIT_ASSERT_STR_EQ (r, expected);
+}
+
+static uint64_t
+status_mask (const char *field)
+{
+  cleanup_free char *buf = NULL;
+  if (holo_read_file ("/proc/self/status", &buf, NULL, NULL) < 0)
+    return UINT64_MAX;
+  char *p = strstr (buf, field);
+  if (p == NULL)
+    return UINT64_MAX;
+  return strtoull (p + strlen (field), NULL, 16);
+}
+
+#define BIT(c) (UINT64_C (1) << (c))
+
+static void
+child_user_and_caps (int fd)
+{
+  gid_t gids[] = { 11, 12 };
+  struct holo_process p = {
+    .uid = 65534,
+    .gid = 65533,
+    .additional_gids = gids,
+    .n_additional_gids = 2,
+    .caps = {
+      .present = true,
+      .bounding = BIT (CAP_NET_BIND_SERVICE) | BIT (CAP_CHOWN),
+      .effective = BIT (CAP_NET_BIND_SERVICE) | BIT (CAP_CHOWN),
+      .permitted = BIT (CAP_NET_BIND_SERVICE) | BIT (CAP_CHOWN),
+      .inheritable = BIT (CAP_NET_BIND_SERVICE),
+      /* CHOWN is not inheritable: skipped with a warning */
+      .ambient = BIT (CAP_NET_BIND_SERVICE) | BIT (CAP_CHOWN),
+    },
+  };
+  holo_error_t err = NULL;
+  uid_t ru, eu, su;
+  gid_t rg, eg, sg, groups[8];
+
+  if (report_error (fd, holo_caps_drop_bounding (&p.caps, &err), &err)
+      || report_error (fd, holo_process_apply_user (&p, true, &err), &err))
+    return;
+  uint64_t prm_after_setuid = status_mask ("CapPrm:");
+  if (report_error (fd, holo_caps_apply (&p.caps, &err), &err))
+    return;
+  getresuid (&ru, &eu, &su);
+  getresgid (&rg, &eg, &sg);
+  int ng = getgroups (8, groups);
+  dprintf (fd, "uid=%u,%u,%u gid=%u,%u,%u groups=%d:%u,%u keepcaps=%d prm_kept=%d ", ru, eu, su, rg, eg, sg,
+           ng, ng > 0 ? groups[0] : 0, ng > 1 ? groups[1] : 0, prctl (PR_GET_KEEPCAPS, 0, 0, 0, 0),
+           (prm_after_setuid & p.caps.permitted) == p.caps.permitted);
+  dprintf (fd, "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64,
+           status_mask ("CapBnd:"), status_mask ("CapEff:"), status_mask ("CapPrm:"), status_mask ("CapInh:"),
+           status_mask ("CapAmb:"));
+}
+
+static void
+test_user_and_capabilities (void)
+{
+  cleanup_free char *r = run_in_child (child_user_and_caps);
+  uint64_t both = BIT (CAP_NET_BIND_SERVICE) | BIT (CAP_CHOWN), nbs = BIT (CAP_NET_BIND_SERVICE);
+  cleanup_free char *expected
+      = holo_xasprintf ("uid=65534,65534,65534 gid=65533,65533,65533 groups=2:11,12 keepcaps=0 prm_kept=1 "
+                        "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64,
+                        both, both, both, nbs, nbs);
+  UNIT_ASSERT_STR_EQ (r, expected);
+}
+
+static void
+child_setgroups_denied (int fd)
+{
+  gid_t before[8], after[8];
+  int nb = getgroups (8, before);
+  struct holo_process p = { .uid = 0, .gid = 0, .additional_gids = (gid_t[]){ 99 }, .n_additional_gids = 1 };
+  holo_error_t err = NULL;
+  if (report_error (fd, holo_process_apply_user (&p, false, &err), &err))
+    return;
+  int na = getgroups (8, after);
+  dprintf (fd, "%s",
+           na == nb && memcmp (before, after, sizeof (gid_t) * (size_t) (na > 0 ? na : 0)) == 0
+               ? "groups untouched"
+               : "groups changed");
+}
+
+static void
+test_user_without_setgroups (void)
+{
+  cleanup_free char *r = run_in_child (child_setgroups_denied);
+  UNIT_ASSERT_STR_EQ (r, "groups untouched");
+}
+
+static void
+child_no_capabilities (int fd)
+{
+  struct holo_capabilities none = { .present = false };
+  holo_error_t err = NULL;
+
+  if (report_error (fd, holo_caps_drop_bounding (&none, &err), &err)
+      || report_error (fd, holo_caps_apply (&none, &err), &err))
+    return;
+  dprintf (fd, "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64,
+           status_mask ("CapBnd:"), status_mask ("CapEff:"), status_mask ("CapPrm:"), status_mask ("CapInh:"),
+           status_mask ("CapAmb:"));
+}
+
+static void
+test_absent_capabilities_mean_none (void)
+{
+  cleanup_free char *r = run_in_child (child_no_capabilities);
+  UNIT_ASSERT_STR_EQ (r, "bnd=0 eff=0 prm=0 inh=0 amb=0");
+}
+
+static void
+test_cap_names (void)
+{
+  cleanup_free char *last = NULL;
+  UNIT_ASSERT (holo_read_file ("/proc/sys/kernel/cap_last_cap", &last, NULL, NULL) == 0);
+  UNIT_ASSERT_INT_EQ (holo_cap_last_cap (), atoi (last));
+
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("CAP_CHOWN"), CAP_CHOWN);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("CAP_NET_BIND_SERVICE"), CAP_NET_BIND_SERVICE);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("CAP_AUDIT_READ"), CAP_AUDIT_READ);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("CAP_NOT_A_CAP"), -1);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("chown"), -1);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name ("7"), -1);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name (""), -1);
+  UNIT_ASSERT_INT_EQ (holo_cap_from_name (NULL), -1);
+}
+
+int
+main (void)
+{
+  if (mkdtemp (tmpdir) == NULL)
+    {
+      perror ("mkdtemp");
+      return 1;
+    }
+
+  UNIT_RUN (test_hook_gets_state_on_stdin);
+  UNIT_RUN (test_hook_args_and_env);
+  UNIT_RUN (test_hook_without_args_or_env);
+  UNIT_RUN (test_hook_failure_names_hook_and_stderr);
+  UNIT_RUN (test_hook_failure_without_stderr);
+  UNIT_RUN (test_hook_stderr_tail_is_bounded);
+  UNIT_RUN (test_hook_killed_by_signal);
+  UNIT_RUN (test_hook_timeout);
+  UNIT_RUN (test_hook_timeout_not_reached);
+  UNIT_RUN (test_hook_exec_failure);
+  UNIT_RUN (test_hooks_stop_at_first_failure);
+  UNIT_RUN (test_hook_sees_only_stdio_fds);
+  UNIT_RUN (test_hook_ignoring_big_state);
+  UNIT_RUN (test_hook_reads_big_state);
+  UNIT_RUN (test_find_executable_in_path);
+  UNIT_RUN (test_find_executable_default_path);
+  UNIT_RUN (test_find_executable_with_slash);
+  UNIT_RUN (test_rlimits);
+  UNIT_RUN (test_rlimit_error_names_the_limit);
+  UNIT_RUN (test_oom_personality_ioprio);
+  UNIT_RUN (test_scheduler);
+  UNIT_RUN (test_user_and_capabilities);
+  UNIT_RUN (test_user_without_setgroups);
+  UNIT_RUN (test_absent_capabilities_mean_none);
+  UNIT_RUN (test_cap_names);
+
+  cleanup_free char *rm = holo_xasprintf ("rm -rf '%s'", tmpdir);
+  if (system (rm) != 0)
+    fprintf (stderr, "could not remove %s\n", tmpdir);
+  return unit_finish ();
+}
