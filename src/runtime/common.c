@@ -131,7 +131,7 @@ holo_cmd_parse_create_flags (const char *cmd, bool is_run, int argc, char **argv
           return holo_cmd_usage_error (cmd, "invalid option");
         }
     }
-  const char *id;
+  const char *id = NULL;
   if (holo_cmd_require_id (cmd, argc, argv, optind, &id) != 0)
     return 1;
   f->opts.id = id;
