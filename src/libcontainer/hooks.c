@@ -136,6 +136,7 @@ struct hook_run
   struct stderr_tail tail;
   bool exited;
   int status;
+  int wait_errno; /* set when the status could not be collected */
 };
 
 static void
@@ -185,6 +186,13 @@ try_reap (struct hook_run *r)
   while (w < 0 && errno == EINTR);
   if (w == r->pid)
     r->exited = true;
+  else if (w < 0)
+    {
+      /* ECHILD: someone else reaped it (SIGCHLD ignored, or a handler
+         waiting for any child); the status is lost, the hook is gone.  */
+      r->wait_errno = errno;
+      r->exited = true;
+    }
 }
 
 /* Feeds stdin, collects stderr and waits for the exit until DEADLINE_MS
@@ -362,6 +370,8 @@ run_hook (const struct holo_hook *hook, const char *kind, size_t index, const ch
   if (!supervise_hook (&r, deadline))
     return holo_make_error (err, 0, "%s hook #%zu (%s) timed out after %d seconds", kind, index, hook->path,
                             hook->timeout);
+  if (r.wait_errno)
+    return holo_make_error (err, r.wait_errno, "%s hook #%zu (%s): waitpid", kind, index, hook->path);
 
   if (WIFEXITED (r.status) && WEXITSTATUS (r.status) == 0)
     return 0;

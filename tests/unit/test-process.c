@@ -315,6 +315,27 @@ test_hook_reads_big_state (void)
   UNIT_ASSERT_INT_EQ (strlen (got), len);
 }
 
+typedef void (*child_fn) (int report_fd);
+static char *run_in_child (child_fn fn);
+
+static void
+child_hook_with_sigchld_ignored (int fd)
+{
+  char *args[] = { "true", NULL };
+  struct holo_hook hook = { .path = "/bin/true", .args = args };
+  signal (SIGCHLD, SIG_IGN); /* the kernel reaps children itself */
+  cleanup_free char *msg = run_one_hook ("prestart", &hook, "{}");
+  dprintf (fd, "%s", msg ? msg : "ok");
+}
+
+static void
+test_hook_reaped_by_someone_else (void)
+{
+  /* Must not spin forever waiting for a status that no longer exists.  */
+  cleanup_free char *r = run_in_child (child_hook_with_sigchld_ignored);
+  UNIT_ASSERT_STR_EQ (r, "prestart hook #0 (/bin/true): waitpid: No child processes");
+}
+
 /* ---- PATH lookup ---- */
 
 static char *
@@ -390,8 +411,6 @@ test_find_executable_with_slash (void)
 }
 
 /* ---- process attributes, each in a child ---- */
-
-typedef void (*child_fn) (int report_fd);
 
 /* Forks, runs FN in the child and returns what it wrote on REPORT_FD.  */
 static char *
@@ -682,6 +701,7 @@ main (void)
   UNIT_RUN (test_hook_sees_only_stdio_fds);
   UNIT_RUN (test_hook_ignoring_big_state);
   UNIT_RUN (test_hook_reads_big_state);
+  UNIT_RUN (test_hook_reaped_by_someone_else);
   UNIT_RUN (test_find_executable_in_path);
   UNIT_RUN (test_find_executable_default_path);
   UNIT_RUN (test_find_executable_with_slash);
