@@ -222,8 +222,15 @@ supervise_hook (struct hook_run *r, int64_t deadline_ms)
             wait_ms = (int) left;
         }
 
-      if (poll (pfd, n, wait_ms) < 0 && errno != EINTR)
-        wait_ms = HOOK_WAIT_POLL_MS; /* cannot happen with valid fds; keep going */
+      if (poll (pfd, n, wait_ms) < 0)
+        {
+          /* EINTR, or a transient ENOMEM: look at the hook again, but
+             without spinning.  */
+          if (errno != EINTR)
+            nanosleep (&(struct timespec){ 0, HOOK_WAIT_POLL_MS * 1000000L }, NULL);
+          for (nfds_t i = 0; i < n; i++)
+            pfd[i].revents = 0;
+        }
 
       for (nfds_t i = 0; i < n; i++)
         {

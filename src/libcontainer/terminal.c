@@ -353,7 +353,9 @@ holo_terminal_proxy (int master, holo_error_t *err)
 
       if (pfd[1].revents & POLLIN)
         drain_winch (&s);
-      if (n > 2 && pfd[2].revents && read_our_input (&s, err) < 0)
+      if (n > 2 && (pfd[2].revents & POLLNVAL))
+        s.in_fd = -1; /* started with stdin closed: nothing to forward */
+      else if (n > 2 && pfd[2].revents && read_our_input (&s, err) < 0)
         return -1;
       if ((pfd[0].revents & POLLOUT) && write_input_to_master (&s, err) < 0)
         return -1;
