@@ -4,7 +4,7 @@
    in a user namespace (no device nodes allowed) the host's node of the same
    path is bind-mounted instead.  */
 #ifndef _GNU_SOURCE
-#  define _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
 #include "../utils.h"
@@ -16,12 +16,12 @@
 
 /* What every container gets, unless linux.devices names the same path.  */
 static const struct holo_device default_devices[] = {
-  { .path = (char *) "/dev/null", .type = 'c', .major = 1, .minor = 3 },
-  { .path = (char *) "/dev/zero", .type = 'c', .major = 1, .minor = 5 },
-  { .path = (char *) "/dev/full", .type = 'c', .major = 1, .minor = 7 },
-  { .path = (char *) "/dev/random", .type = 'c', .major = 1, .minor = 8 },
-  { .path = (char *) "/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
-  { .path = (char *) "/dev/tty", .type = 'c', .major = 5, .minor = 0 },
+  { .path = (char *)"/dev/null", .type = 'c', .major = 1, .minor = 3 },
+  { .path = (char *)"/dev/zero", .type = 'c', .major = 1, .minor = 5 },
+  { .path = (char *)"/dev/full", .type = 'c', .major = 1, .minor = 7 },
+  { .path = (char *)"/dev/random", .type = 'c', .major = 1, .minor = 8 },
+  { .path = (char *)"/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
+  { .path = (char *)"/dev/tty", .type = 'c', .major = 5, .minor = 0 },
 };
 
 static const struct
@@ -102,7 +102,9 @@ mknod_device (int root_fd, const struct holo_device *dev, holo_error_t *err)
   /* mknod is subject to the umask; the spec's mode is not.  */
   if (fchmodat (parent_fd, name, perm, 0) < 0)
     return holo_make_error (err, errno, "chmod `%s`", dev->path);
-  if (fchownat (parent_fd, name, dev->has_uid ? dev->uid : 0, dev->has_gid ? dev->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
+  if (fchownat (parent_fd, name, dev->has_uid ? dev->uid : 0, dev->has_gid ? dev->gid : 0,
+                AT_SYMLINK_NOFOLLOW)
+      < 0)
     return holo_make_error (err, errno, "chown `%s`", dev->path);
   return 0;
 }
@@ -134,7 +136,8 @@ spec_has_device (const struct holo_spec *spec, const char *path)
 
   for (i = 0; i < spec->linux_.n_devices; i++)
     {
-      cleanup_free char *clean = holo_clean_path (spec->linux_.devices[i].path ? spec->linux_.devices[i].path : "");
+      cleanup_free char *clean
+          = holo_clean_path (spec->linux_.devices[i].path ? spec->linux_.devices[i].path : "");
       if (strcmp (clean, path) == 0)
         return true;
     }

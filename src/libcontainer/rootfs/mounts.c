@@ -8,7 +8,7 @@
    use mount(2) on "/proc/self/fd/N" so their data string is handed to the
    kernel exactly as written (SELinux contexts, legacy filesystems).  */
 #ifndef _GNU_SOURCE
-#  define _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
 #include "../utils.h"
@@ -29,8 +29,8 @@ attr_is_empty (const struct mount_attr *attr)
 }
 
 int
-holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive, int target_fd,
-                    const struct mount_attr *attr, const struct mount_attr *rattr)
+holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
+                    int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr)
 {
   unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | open_flags | (recursive ? AT_RECURSIVE : 0);
   int tree_fd = holo_sys_open_tree (source_dirfd, source, flags);
@@ -66,9 +66,10 @@ unescape_mountinfo (const char *s)
 
   while (*s)
     {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+          && s[3] <= '7')
         {
-          *o++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+          *o++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
           s += 4;
         }
       else
@@ -195,7 +196,8 @@ prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
      otherwise.  */
-  unsigned long propagation = spec->linux_.rootfs_propagation ? spec->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
+  unsigned long propagation
+      = spec->linux_.rootfs_propagation ? spec->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
 
   if (mount (NULL, "/", NULL, propagation, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
@@ -218,8 +220,16 @@ struct mount_ctx
 
 /* Files of /proc that may be mounted over (lxcfs-style emulation).  */
 static const char *const proc_mount_allowlist[] = {
-  "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo",  "/proc/stat",   "/proc/swaps",
-  "/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+  "/proc/cpuinfo",
+  "/proc/diskstats",
+  "/proc/meminfo",
+  "/proc/stat",
+  "/proc/swaps",
+  "/proc/uptime",
+  "/proc/loadavg",
+  "/proc/slabinfo",
+  "/proc/net/dev",
+  "/proc/sys/kernel/ns_last_pid",
   NULL,
 };
 
@@ -235,7 +245,8 @@ is_on_procfs (const char *path)
    let a config disable protections: refuse it except for procfs itself,
    the allow-list, and sources that are themselves procfs.  */
 static int
-check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, const char *rootfs, holo_error_t *err)
+check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, const char *rootfs,
+                        holo_error_t *err)
 {
   cleanup_free char *resolved = holo_fd_path_in_root (dest_fd, rootfs);
   size_t i;
@@ -286,8 +297,8 @@ mount_fs_at (int dest_fd, const char *source, const char *type, unsigned long fl
 }
 
 static int
-mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf, bool recursive,
-            holo_error_t *err)
+mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf,
+            bool recursive, holo_error_t *err)
 {
   cleanup_close int dest_fd = -1;
   cleanup_close int tree_fd = -1;
@@ -346,6 +357,32 @@ userns_fallback_source (const struct holo_rootfs_options *opts, const char *type
   return NULL;
 }
 
+/* "gid=5" on devpts fails with EINVAL when that group is not mapped in
+   the user namespace (rootless): drop the gid= option and try again.  */
+static char *
+devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *type, const char *data,
+                         int mount_errno)
+{
+  cleanup_free char *copy = NULL;
+  char *out, *save = NULL, *tok;
+
+  if (!opts->in_new_userns || mount_errno != EINVAL || strcmp (type, "devpts") != 0 || data == NULL
+      || strstr (data, "gid=") == NULL)
+    return NULL;
+  copy = holo_xstrdup (data);
+  out = holo_xstrdup ("");
+  for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    {
+      char *joined;
+      if (strncmp (tok, "gid=", 4) == 0)
+        continue;
+      joined = out[0] ? holo_xasprintf ("%s,%s", out, tok) : holo_xstrdup (tok);
+      free (out);
+      out = joined;
+    }
+  return out;
+}
+
 static int
 mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf,
                   holo_error_t *err)
@@ -355,6 +392,7 @@ mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struc
   cleanup_free char *data = NULL;
   const char *fallback;
   unsigned long flags = mf->flags & ~(MS_BIND | MS_REC);
+  int ret;
 
   if ((strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
       && check_ordinary_directory (ctx->root_fd, m, err) < 0)
@@ -370,7 +408,14 @@ mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struc
     return holo_mount_cgroup (ctx->spec, m, mf, ctx->root_fd, dest_fd, err);
 
   data = mount_data (ctx->spec, m->type, mf->data);
-  if (mount_fs_at (dest_fd, m->source ? m->source : m->type, m->type, flags, data) < 0)
+  ret = mount_fs_at (dest_fd, m->source ? m->source : m->type, m->type, flags, data);
+  if (ret < 0)
+    {
+      cleanup_free char *retry_data = devpts_data_without_gid (ctx->opts, m->type, data, errno);
+      if (retry_data)
+        ret = mount_fs_at (dest_fd, m->source ? m->source : m->type, m->type, flags, retry_data);
+    }
+  if (ret < 0)
     {
       struct mount_attr attr;
       int saved = errno;
@@ -512,8 +557,8 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
 static bool
 is_cgroup_v1_identity_option (const char *opt)
 {
-  static const char *const not_identity[] = { "rw", "ro", "noprefix", "clone_children", "xattr",
-                                               "cpuset_v2_mode", "favordynmods", NULL };
+  static const char *const not_identity[]
+      = { "rw", "ro", "noprefix", "clone_children", "xattr", "cpuset_v2_mode", "favordynmods", NULL };
   size_t i;
 
   if (strncmp (opt, "release_agent=", 14) == 0)
@@ -666,7 +711,8 @@ mount_cgroup_v1 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
         continue;
       name++;
       for (j = 0; j < i && !seen; j++)
-        seen = strcmp (mi[j].fs_type, "cgroup") == 0 && strcmp (strrchr (mi[j].mount_point, '/') + 1, name) == 0;
+        seen = strcmp (mi[j].fs_type, "cgroup") == 0
+               && strcmp (strrchr (mi[j].mount_point, '/') + 1, name) == 0;
       if (seen)
         continue;
       ret = mount_cgroup_v1_hierarchy (c, &mi[i], name, err);
@@ -721,8 +767,8 @@ mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
 }
 
 int
-holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m, const struct holo_mount_flags *mf,
-                   int root_fd, int dest_fd, holo_error_t *err)
+holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m,
+                   const struct holo_mount_flags *mf, int root_fd, int dest_fd, holo_error_t *err)
 {
   cleanup_free char *cgroup_file = NULL;
   cleanup_close int mnt_fd = -1;

@@ -7,7 +7,7 @@
    make us create or mount something on the host.  Magic links
    (/proc/self/fd/N and friends) are refused for the same reason.  */
 #ifndef _GNU_SOURCE
-#  define _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
 #include "../utils.h"
@@ -30,7 +30,7 @@ holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode)
   int attempt;
 
   memset (&how, 0, sizeof (how));
-  how.flags = (unsigned long long) (flags | O_CLOEXEC);
+  how.flags = (unsigned long long)(flags | O_CLOEXEC);
   /* openat2 insists on mode == 0 unless a file may be created.  */
   if (flags & (O_CREAT | O_TMPFILE))
     how.mode = mode;
@@ -38,7 +38,7 @@ holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode)
 
   for (attempt = 0; attempt < OPENAT2_EAGAIN_RETRIES; attempt++)
     {
-      int fd = (int) syscall (SYS_openat2, root_fd, path, &how, sizeof (how));
+      int fd = (int)syscall (SYS_openat2, root_fd, path, &how, sizeof (how));
       if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
         return fd;
     }
@@ -49,8 +49,8 @@ static int
 make_openat2_error (holo_error_t *err, int saved_errno, const char *what, const char *path)
 {
   if (saved_errno == ENOSYS)
-    return holo_make_error (err, 0, "%s `%s`: openat2(2) is not supported by this kernel (Linux >= 5.6 is required)",
-                            what, path);
+    return holo_make_error (
+        err, 0, "%s `%s`: openat2(2) is not supported by this kernel (Linux >= 5.6 is required)", what, path);
   return holo_make_error (err, saved_errno, "%s `%s` in the container root", what, path);
 }
 
@@ -63,25 +63,69 @@ holo_open_in_root (int root_fd, const char *path, int flags, mode_t mode, holo_e
   return fd;
 }
 
-/* Creates the directory NAME in the already resolved directory PARENT_FD
-   and opens PREFIX (the path up to and including NAME) again through the
-   root, so that a symlink planted concurrently is still confined.  */
-static int
-mkdir_component (int root_fd, int parent_fd, const char *name, const char *prefix, holo_error_t *err)
+/* How many dangling symlinks creation follows before giving up, like the
+   kernel's limit for one path resolution.  */
+#define MAX_CREATE_SYMLINKS 40
+
+/* NAME in PARENT_FD exists but could not be resolved: if it is a dangling
+   symlink, returns the path to create instead, its target (relative targets
+   are relative to DIR, the path of PARENT_FD as written) followed by REST.
+   Creating there is what runc does for e.g. an image's dangling
+   /etc/resolv.conf; the new path is resolved inside the root again.  */
+static char *
+path_through_symlink (int parent_fd, const char *name, const char *dir, const char *rest)
 {
+  char target[4096];
+  ssize_t n = readlinkat (parent_fd, name, target, sizeof (target) - 1);
+  const char *sep = rest[0] ? "/" : "";
+
+  if (n <= 0)
+    return NULL;
+  target[n] = '\0';
+  if (target[0] == '/')
+    return holo_xasprintf ("%s%s%s", target, sep, rest);
+  return holo_xasprintf ("%s/%s%s%s", dir[0] ? dir : "/", target, sep, rest);
+}
+
+static int mkdir_in_root (int root_fd, const char *path, int depth, holo_error_t *err);
+
+/* The walk below met NAME (the last component of PREFIX, followed by REST)
+   missing.  Creates it in the resolved directory PARENT_FD and returns an fd
+   on it, or, when NAME is a dangling symlink, creates the whole remaining
+   path through it and returns the fd of the final directory (*DONE).  */
+static int
+create_component (int root_fd, int parent_fd, const char *prefix, const char *name, const char *rest,
+                  int depth, bool *done, holo_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_free char *redirect = NULL;
   int fd;
 
   if (mkdirat (parent_fd, name, 0755) < 0 && errno != EEXIST)
     return holo_make_error (err, errno, "mkdir `%s` in the container root", prefix);
 
+  /* Open through the root again rather than relative to PARENT_FD, so that
+     a symlink planted concurrently is still confined.  */
   fd = holo_openat_in_root (root_fd, prefix, O_PATH | O_DIRECTORY, 0);
-  if (fd < 0)
-    return make_openat2_error (err, errno, "open directory", prefix);
-  return fd;
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : make_openat2_error (err, errno, "open directory", prefix);
+
+  dir = strndup (prefix, (size_t)(name - prefix));
+  if (dir == NULL)
+    abort ();
+  redirect = path_through_symlink (parent_fd, name, dir, rest);
+  if (redirect == NULL)
+    return holo_make_error (err, ENOENT, "mkdir `%s` in the container root", prefix);
+  if (depth >= MAX_CREATE_SYMLINKS)
+    return holo_make_error (err, ELOOP, "mkdir `%s` in the container root", prefix);
+  *done = true;
+  return mkdir_in_root (root_fd, redirect, depth + 1, err);
 }
 
-int
-holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err)
+/* Walks PATH one component at a time; each prefix is resolved from the
+   root again, so symlinks met on the way resolve inside the root.  */
+static int
+mkdir_in_root (int root_fd, const char *path, int depth, holo_error_t *err)
 {
   cleanup_free char *prefix = NULL;
   cleanup_close int parent_fd = -1;
@@ -99,12 +143,11 @@ holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err)
   if (parent_fd < 0)
     return make_openat2_error (err, errno, "open directory", "/");
 
-  /* Walk PATH one component at a time; each prefix is resolved from the
-     root again, so symlinks met on the way resolve inside the root.  */
   prefix = holo_xstrdup (path);
   cursor = prefix;
   while (*cursor)
     {
+      bool done = false;
       char *name, *end;
       char saved;
 
@@ -115,15 +158,15 @@ holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err)
       name = cursor;
       end = strchrnul (cursor, '/');
       saved = *end;
-      *end = '\0';
+      *end = '\0'; /* PREFIX is now the path up to NAME; END + 1 the rest */
 
       fd = holo_openat_in_root (root_fd, prefix, O_PATH | O_DIRECTORY, 0);
       if (fd < 0 && errno == ENOENT)
-        fd = mkdir_component (root_fd, parent_fd, name, prefix, err);
+        fd = create_component (root_fd, parent_fd, prefix, name, saved ? end + 1 : "", depth, &done, err);
       else if (fd < 0)
         fd = make_openat2_error (err, errno, "open directory", prefix);
-      if (fd < 0)
-        return -1;
+      if (fd < 0 || done)
+        return fd;
 
       close (parent_fd);
       parent_fd = fd;
@@ -131,6 +174,12 @@ holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err)
       cursor = end;
     }
   return steal_fd (&parent_fd);
+}
+
+int
+holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err)
+{
+  return mkdir_in_root (root_fd, path, 0, err);
 }
 
 /* Splits PATH (trailing slashes ignored) into its parent directory (the
@@ -161,50 +210,54 @@ split_last_component (const char *path, char **base)
 }
 
 static int
-create_empty_file_in_root (int root_fd, const char *path, holo_error_t *err)
+ensure_file_in_root (int root_fd, const char *path, int depth, holo_error_t *err)
 {
   cleanup_free char *base = NULL;
-  cleanup_free char *dir = split_last_component (path, &base);
+  cleanup_free char *dir = NULL;
+  cleanup_free char *redirect = NULL;
   cleanup_close int parent_fd = -1;
   int fd;
-
-  if (base[0] == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
-    return holo_make_error (err, 0, "cannot create a file at `%s`", path);
-
-  parent_fd = holo_mkdir_in_root (root_fd, dir, err);
-  if (parent_fd < 0)
-    return -1;
-
-  /* O_EXCL|O_NOFOLLOW: never open (and so never trigger) an existing
-     device node or fifo, and never write through a symlink.  */
-  fd = openat (parent_fd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0 && errno != EEXIST)
-    return holo_make_error (err, errno, "create `%s` in the container root", path);
-  if (fd >= 0)
-    close (fd);
-
-  /* Re-resolve through the root: if BASE existed as a symlink, this
-     follows it inside the root.  */
-  fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
-  if (fd < 0)
-    return make_openat2_error (err, errno, "open", path);
-  return fd;
-}
-
-int
-holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t *err)
-{
-  int fd;
-
-  if (directory)
-    return holo_mkdir_in_root (root_fd, path, err);
 
   fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
   if (fd >= 0)
     return fd;
   if (errno != ENOENT)
     return make_openat2_error (err, errno, "open", path);
-  return create_empty_file_in_root (root_fd, path, err);
+
+  dir = split_last_component (path, &base);
+  if (base[0] == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
+    return holo_make_error (err, 0, "cannot create a file at `%s`", path);
+  parent_fd = mkdir_in_root (root_fd, dir, depth, err);
+  if (parent_fd < 0)
+    return -1;
+
+  /* O_EXCL|O_NOFOLLOW: never open (and so never trigger) an existing
+     device node or fifo, and never create through a symlink unchecked.  */
+  fd = openat (parent_fd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd >= 0)
+    close (fd);
+  else if (errno != EEXIST)
+    return holo_make_error (err, errno, "create `%s` in the container root", path);
+
+  fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : make_openat2_error (err, errno, "open", path);
+
+  /* BASE exists and does not resolve: follow the dangling symlink.  */
+  redirect = path_through_symlink (parent_fd, base, dir, "");
+  if (redirect == NULL)
+    return make_openat2_error (err, ENOENT, "open", path);
+  if (depth >= MAX_CREATE_SYMLINKS)
+    return holo_make_error (err, ELOOP, "create `%s` in the container root", path);
+  return ensure_file_in_root (root_fd, redirect, depth + 1, err);
+}
+
+int
+holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t *err)
+{
+  if (directory)
+    return mkdir_in_root (root_fd, path, 0, err);
+  return ensure_file_in_root (root_fd, path, 0, err);
 }
 
 char *
@@ -226,7 +279,7 @@ holo_clean_path (const char *path)
       if (*p == '\0')
         break;
       end = strchrnul (p, '/');
-      n = (size_t) (end - p);
+      n = (size_t)(end - p);
       if (n == 1 && p[0] == '.')
         ;
       else if (n == 2 && p[0] == '.' && p[1] == '.')
@@ -266,7 +319,7 @@ holo_fd_path_in_root (int fd, const char *rootfs)
   ssize_t n;
 
   n = readlink (holo_fd_proc_path (fd, link), target, sizeof (target) - 1);
-  if (n < 0 || (size_t) n >= sizeof (target) - 1)
+  if (n < 0 || (size_t)n >= sizeof (target) - 1)
     return NULL;
   target[n] = '\0';
 
@@ -306,14 +359,15 @@ copy_file_data (int src_dir, int dst_dir, const char *name, const struct stat *s
         continue;
       if (n < 0)
         return holo_make_error (err, errno, "read `%s`", name);
-      if (holo_write_all (out, buf, (size_t) n) < 0)
+      if (holo_write_all (out, buf, (size_t)n) < 0)
         return holo_make_error (err, errno, "write `%s`", name);
     }
   return 0;
 }
 
 static int
-copy_subdir (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *rel, holo_error_t *err)
+copy_subdir (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *rel,
+             holo_error_t *err)
 {
   cleanup_close int child_src = -1;
   cleanup_close int child_dst = -1;

@@ -5,7 +5,7 @@
    These mounts use the fd-based API only (open_tree/move_mount/fsmount), so
    they work whether or not the config mounted a /proc.  */
 #ifndef _GNU_SOURCE
-#  define _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
 #include "../utils.h"
@@ -18,15 +18,15 @@
 #include <linux/magic.h>
 
 #ifndef FSCONFIG_SET_FLAG
-#  define FSCONFIG_SET_FLAG 0
-#  define FSCONFIG_SET_STRING 1
-#  define FSCONFIG_CMD_CREATE 6
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
 #endif
 #ifndef FSOPEN_CLOEXEC
-#  define FSOPEN_CLOEXEC 0x00000001
+#define FSOPEN_CLOEXEC 0x00000001
 #endif
 #ifndef FSMOUNT_CLOEXEC
-#  define FSMOUNT_CLOEXEC 0x00000001
+#define FSMOUNT_CLOEXEC 0x00000001
 #endif
 
 /* ---- maskedPaths ---- */
@@ -35,7 +35,7 @@
 static int
 make_empty_readonly_tmpfs (void)
 {
-  cleanup_close int fs_fd = (int) syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  cleanup_close int fs_fd = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
 
   if (fs_fd < 0)
     return -1;
@@ -43,8 +43,8 @@ make_empty_readonly_tmpfs (void)
       || syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
       || syscall (SYS_fsconfig, fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return -1;
-  return (int) syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC,
-                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  return (int)syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC,
+                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
 /* The container's /dev/null, checked to really be the null device: a
@@ -91,7 +91,8 @@ mask_path (int root_fd, int *dev_null_fd, const char *path, holo_error_t *err)
       mnt_fd = holo_sys_open_tree (*dev_null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     }
   if (mnt_fd < 0
-      || holo_sys_move_mount (mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      || holo_sys_move_mount (mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+             < 0)
     return holo_make_error (err, errno, "mask `%s`", path);
   return 0;
 }
@@ -118,7 +119,8 @@ readonly_path (int root_fd, const char *path, holo_error_t *err)
 {
   cleanup_close int target_fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
   cleanup_close int tree_fd = -1;
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  struct mount_attr attr
+      = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
 
   if (target_fd < 0)
     {
@@ -199,9 +201,9 @@ holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs_opt
 static bool
 is_ipc_sysctl (const char *key)
 {
-  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                          "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-                                          "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+  static const char *const ipc_keys[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
   size_t i;
 
   for (i = 0; ipc_keys[i]; i++)
@@ -251,9 +253,11 @@ validate_one_sysctl (const struct holo_spec *spec, const char *raw_key, holo_err
   if (strncmp (key, "net.", 4) == 0)
     {
       if (!ns[HOLO_NS_NETWORK].present)
-        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace", raw_key);
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace",
+                                raw_key);
       if (ns[HOLO_NS_NETWORK].path && is_host_netns (ns[HOLO_NS_NETWORK].path))
-        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace", raw_key);
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace",
+                                raw_key);
       return 0;
     }
   if (ns[HOLO_NS_UTS].present)
@@ -261,8 +265,8 @@ validate_one_sysctl (const struct holo_spec *spec, const char *raw_key, holo_err
       if (strcmp (key, "kernel.domainname") == 0)
         return 0;
       if (strcmp (key, "kernel.hostname") == 0)
-        return holo_make_error (err, 0, "sysctl `%s` is not allowed as it conflicts with the OCI `hostname` field",
-                                raw_key);
+        return holo_make_error (
+            err, 0, "sysctl `%s` is not allowed as it conflicts with the OCI `hostname` field", raw_key);
     }
   return holo_make_error (err, 0, "sysctl `%s` is not in a separate kernel namespace", raw_key);
 }

@@ -2,11 +2,11 @@
 
    pivot_root(2) is used with new_root == put_old == "." (see the NOTES of
    pivot_root(2)): the old root ends up stacked on top of the new one at
-   "/", and a lazy unmount of "." then removes it, with no temporary
-   directory left in the image.  --no-pivot (rootfs on a ramfs, where
+   "/" and is then lazily unmounted, with no temporary directory left in
+   the image.  --no-pivot (rootfs on a ramfs, where
    pivot_root is not possible) moves the rootfs over "/" and chroots.  */
 #ifndef _GNU_SOURCE
-#  define _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
 #include "../utils.h"
@@ -17,8 +17,11 @@
 static int
 do_pivot_root (const char *rootfs, holo_error_t *err)
 {
+  cleanup_close int old_root = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int new_root = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+  if (old_root < 0)
+    return holo_make_error (err, errno, "open `/`");
   if (new_root < 0)
     return holo_make_error (err, errno, "open the rootfs `%s`", rootfs);
   if (fchdir (new_root) < 0)
@@ -26,9 +29,13 @@ do_pivot_root (const char *rootfs, holo_error_t *err)
   if (syscall (SYS_pivot_root, ".", ".") < 0)
     return holo_make_error (err, errno, "pivot_root");
 
-  /* "." now resolves to the old root stacked on top.  Make it a slave
-     first: if it were shared, unmounting it would propagate to the host
-     and take the host's mounts with it.  */
+  /* The old root is now stacked on top of the new one at "/".  Work on it
+     through the fd opened before the pivot: a path such as "." could
+     resolve to the new root instead, whose propagation must not change.
+     Make it a slave first: if it were shared, detaching it would
+     propagate to the host and take the host's mounts with it.  */
+  if (fchdir (old_root) < 0)
+    return holo_make_error (err, errno, "chdir to the old root");
   if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return holo_make_error (err, errno, "make the old root rslave");
   if (umount2 (".", MNT_DETACH) < 0)
@@ -104,7 +111,7 @@ int
 holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_options *opts, bool no_pivot,
                    holo_error_t *err)
 {
-  (void) spec;
+  (void)spec;
 
   /* Without a mount namespace nothing may be mounted or unmounted: the
      process only changes its root.  */

@@ -3,6 +3,7 @@
      holo_rootfs_prepare  -> mounts, /dev, devices (paths resolved in the rootfs)
      [createRuntime/createContainer hooks]
      holo_rootfs_pivot    -> pivot_root (or MS_MOVE + chroot with --no-pivot)
+     holo_apply_sysctl    -> linux.sysctl (before /proc/sys turns read-only)
      holo_rootfs_finalize -> maskedPaths, readonlyPaths, root.readonly, rootfsPropagation  */
 #ifndef HOLO_ROOTFS_H
 #define HOLO_ROOTFS_H
@@ -29,7 +30,9 @@ int holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_op
                        holo_error_t *err);
 int holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
 
-/* Writes linux.sysctl under /proc/sys (after pivot; /proc is the container's). */
+/* Writes linux.sysctl under /proc/sys.  Call it after holo_rootfs_pivot (so
+   /proc is the container's) and BEFORE holo_rootfs_finalize: readonlyPaths
+   normally makes /proc/sys read-only (runc's order too).  */
 int holo_apply_sysctl (const struct holo_spec *spec, holo_error_t *err);
 
 /* Mount option parsing, shared with the spec validator:

@@ -16,32 +16,32 @@
    wrappers for them; the constants and struct mount_attr come from
    <sys/mount.h> (glibc >= 2.36) or the fallbacks below.  */
 #ifndef OPEN_TREE_CLONE
-#  define OPEN_TREE_CLONE 1
+#define OPEN_TREE_CLONE 1
 #endif
 #ifndef OPEN_TREE_CLOEXEC
-#  define OPEN_TREE_CLOEXEC O_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
-#  define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
-#  define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
 #ifndef AT_RECURSIVE
-#  define AT_RECURSIVE 0x8000
+#define AT_RECURSIVE 0x8000
 #endif
 #ifndef MOUNT_ATTR_SIZE_VER0
-#  define MOUNT_ATTR_RDONLY 0x00000001
-#  define MOUNT_ATTR_NOSUID 0x00000002
-#  define MOUNT_ATTR_NODEV 0x00000004
-#  define MOUNT_ATTR_NOEXEC 0x00000008
-#  define MOUNT_ATTR__ATIME 0x00000070
-#  define MOUNT_ATTR_RELATIME 0x00000000
-#  define MOUNT_ATTR_NOATIME 0x00000010
-#  define MOUNT_ATTR_STRICTATIME 0x00000020
-#  define MOUNT_ATTR_NODIRATIME 0x00000080
-#  define MOUNT_ATTR_IDMAP 0x00100000
-#  define MOUNT_ATTR_SIZE_VER0 32
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#define MOUNT_ATTR__ATIME 0x00000070
+#define MOUNT_ATTR_RELATIME 0x00000000
+#define MOUNT_ATTR_NOATIME 0x00000010
+#define MOUNT_ATTR_STRICTATIME 0x00000020
+#define MOUNT_ATTR_NODIRATIME 0x00000080
+#define MOUNT_ATTR_IDMAP 0x00100000
+#define MOUNT_ATTR_SIZE_VER0 32
 struct mount_attr
 {
   uint64_t attr_set;
@@ -51,28 +51,29 @@ struct mount_attr
 };
 #endif
 #ifndef MOUNT_ATTR_NOSYMFOLLOW
-#  define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
 #endif
 #ifndef MS_NOSYMFOLLOW
-#  define MS_NOSYMFOLLOW 256
+#define MS_NOSYMFOLLOW 256
 #endif
 
 static inline int
 holo_sys_open_tree (int dirfd, const char *path, unsigned int flags)
 {
-  return (int) syscall (SYS_open_tree, dirfd, path, flags);
+  return (int)syscall (SYS_open_tree, dirfd, path, flags);
 }
 
 static inline int
-holo_sys_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags)
+holo_sys_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path,
+                     unsigned int flags)
 {
-  return (int) syscall (SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
+  return (int)syscall (SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
 }
 
 static inline int
 holo_sys_mount_setattr (int dirfd, const char *path, unsigned int flags, struct mount_attr *attr)
 {
-  return (int) syscall (SYS_mount_setattr, dirfd, path, flags, attr, sizeof (*attr));
+  return (int)syscall (SYS_mount_setattr, dirfd, path, flags, attr, sizeof (*attr));
 }
 
 /* ---- path.c ---- */
@@ -114,14 +115,14 @@ int holo_apply_propagation (int fd, unsigned long propagation, holo_error_t *err
    the O_PATH fd TARGET_FD.  ATTR is applied to the top mount, RATTR to the
    whole cloned tree before it becomes visible.  Returns 0, or -1 with errno
    set.  */
-int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive, int target_fd,
-                        const struct mount_attr *attr, const struct mount_attr *rattr);
+int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
+                        int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr);
 
 /* One line of /proc/self/mountinfo.  */
 struct holo_mountinfo
 {
-  char *root;         /* root of the mount inside its filesystem */
-  char *mount_point;  /* unescaped */
+  char *root;        /* root of the mount inside its filesystem */
+  char *mount_point; /* unescaped */
   char *fs_type;
   char *super_options;
   bool shared;
@@ -130,8 +131,8 @@ int holo_read_mountinfo (struct holo_mountinfo **out, size_t *n, holo_error_t *e
 void holo_mountinfo_free (struct holo_mountinfo *mi, size_t n);
 
 /* ---- cgroup mounts (mounts.c) ---- */
-int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m, const struct holo_mount_flags *mf,
-                       int root_fd, int dest_fd, holo_error_t *err);
+int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m,
+                       const struct holo_mount_flags *mf, int root_fd, int dest_fd, holo_error_t *err);
 
 /* ---- devices.c ---- */
 int holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *opts, int root_fd,
