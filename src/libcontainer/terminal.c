@@ -174,9 +174,9 @@ struct proxy_state
   size_t in_off;
 };
 
-/* The fd that tells our window size: whichever of stdin/stdout is a tty. */
-static void
-copy_window_size (int master)
+/* The window size comes from whichever of stdin/stdout is a terminal.  */
+void
+holo_terminal_copy_window_size (int master)
 {
   struct winsize ws;
   if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
@@ -310,7 +310,7 @@ drain_winch (struct proxy_state *s)
   while (read (s->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
     got = true;
   if (got)
-    copy_window_size (s->master);
+    holo_terminal_copy_window_size (s->master);
 }
 
 int
@@ -330,7 +330,7 @@ holo_terminal_proxy (int master, holo_error_t *err)
   if (flags < 0 || fcntl (master, F_SETFL, flags | O_NONBLOCK) < 0)
     return holo_make_error (err, errno, "set the pty master non-blocking");
 
-  copy_window_size (master);
+  holo_terminal_copy_window_size (master);
   set_raw_tty (&tty);
 
   for (;;)

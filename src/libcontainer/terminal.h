@@ -21,4 +21,10 @@ int holo_terminal_connect_socket (const char *path, holo_error_t *err);
    the container side closes.  */
 int holo_terminal_proxy (int master, holo_error_t *err);
 
+/* Copies the window size of our terminal (stdin, else stdout) to MASTER;
+   a no-op when neither is a terminal.  `run` calls it before starting the
+   container so the first thing the process reads is the right size, not
+   0x0 (holo_terminal_proxy copies it again, and on every SIGWINCH).  */
+void holo_terminal_copy_window_size (int master);
+
 #endif
