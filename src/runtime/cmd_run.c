@@ -139,6 +139,9 @@ holo_cmd_run (struct holo_global *g, int argc, char **argv)
     }
   if (holo_container_create (&g->ctx, &f.opts, &created, &err) < 0)
     return holo_cmd_fail (&err);
+  /* The container starts with our window size, not 0x0.  */
+  if (created.console_master >= 0)
+    holo_terminal_copy_window_size (created.console_master);
   if (holo_container_start (&g->ctx, f.opts.id, &err) < 0)
     {
       holo_cmd_fail (&err);
