@@ -1,7 +1,11 @@
 /* mounts[].options: the option words runc understands, turned into mount(2)
    flags, propagation changes and mount_setattr(2) attributes.  A word that
    is not one of them is filesystem data ("size=64m", "mode=755",
-   "newinstance"), handed to the filesystem as runc does.  */
+   "newinstance"), handed to the filesystem as runc does.
+
+   The second half applies them: attributes and propagation through
+   mount_setattr(2), and bind mounts cloned with open_tree(2) whose
+   attributes are set before move_mount(2) makes them visible.  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -327,4 +331,39 @@ holo_apply_propagation (int fd, unsigned long propagation, holo_error_t *err)
         return holo_make_error (err, errno, "set mount propagation");
     }
   return 0;
+}
+
+/* ---- bind mounts with their attributes ---- */
+
+static bool
+attr_is_empty (const struct mount_attr *attr)
+{
+  return attr == NULL || (attr->attr_set == 0 && attr->attr_clr == 0);
+}
+
+int
+holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
+                    int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr)
+{
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | open_flags | (recursive ? AT_RECURSIVE : 0);
+  int tree_fd = holo_sys_open_tree (source_dirfd, source, flags);
+  int saved;
+
+  if (tree_fd < 0)
+    return -1;
+  if (!attr_is_empty (attr) && holo_setattr_keeping_locked (tree_fd, 0, attr) < 0)
+    goto fail;
+  if (!attr_is_empty (rattr) && holo_setattr_keeping_locked (tree_fd, AT_RECURSIVE, rattr) < 0)
+    goto fail;
+  if (holo_sys_move_mount (tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    goto fail;
+  /* After move_mount the fd refers to the attached mount: callers use it to
+     change propagation.  */
+  return tree_fd;
+
+fail:
+  saved = errno;
+  close (tree_fd);
+  errno = saved;
+  return -1;
 }

@@ -20,41 +20,6 @@
 #include <sys/statvfs.h>
 #include <linux/magic.h>
 
-/* ---- bind mounts ---- */
-
-static bool
-attr_is_empty (const struct mount_attr *attr)
-{
-  return attr == NULL || (attr->attr_set == 0 && attr->attr_clr == 0);
-}
-
-int
-holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
-                    int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr)
-{
-  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | open_flags | (recursive ? AT_RECURSIVE : 0);
-  int tree_fd = holo_sys_open_tree (source_dirfd, source, flags);
-  int saved;
-
-  if (tree_fd < 0)
-    return -1;
-  if (!attr_is_empty (attr) && holo_setattr_keeping_locked (tree_fd, 0, attr) < 0)
-    goto fail;
-  if (!attr_is_empty (rattr) && holo_setattr_keeping_locked (tree_fd, AT_RECURSIVE, rattr) < 0)
-    goto fail;
-  if (holo_sys_move_mount (tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    goto fail;
-  /* After move_mount the fd refers to the attached mount: callers use it to
-     change propagation.  */
-  return tree_fd;
-
-fail:
-  saved = errno;
-  close (tree_fd);
-  errno = saved;
-  return -1;
-}
-
 /* ---- /proc/self/mountinfo ---- */
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo.  */
@@ -383,21 +348,81 @@ devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *typ
   return out;
 }
 
+/* Mounts a new instance of M's filesystem on DEST_FD.  When it has to fall
+   back to binding the host's instance, *MNT_FD gets that mount.  */
+static int
+mount_new_instance (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf,
+                    int dest_fd, int *mnt_fd, holo_error_t *err)
+{
+  cleanup_free char *data = mount_data (ctx->spec, m->type, mf->data);
+  cleanup_free char *retry_data = NULL;
+  const char *source = m->source ? m->source : m->type;
+  unsigned long flags = mf->flags & ~(MS_BIND | MS_REC);
+  const char *fallback;
+  struct mount_attr attr;
+  int saved;
+
+  if (mount_fs_at (dest_fd, source, m->type, flags, data) == 0)
+    return 0;
+  retry_data = devpts_data_without_gid (ctx->opts, m->type, data, errno);
+  if (retry_data && mount_fs_at (dest_fd, source, m->type, flags, retry_data) == 0)
+    return 0;
+
+  saved = errno;
+  fallback = userns_fallback_source (ctx->opts, m->type, saved);
+  if (fallback == NULL)
+    return holo_make_error (err, saved, "mount `%s` (type %s) on `%s`", source, m->type, m->destination);
+  holo_log_debug ("mount %s: %s, binding the host's %s instead", m->type, strerror (saved), fallback);
+  holo_mount_flags_to_attr (flags, mf->clear_flags, &attr);
+  *mnt_fd = holo_bind_mount_fd (AT_FDCWD, fallback, 0, true, dest_fd, NULL, &attr);
+  if (*mnt_fd < 0)
+    return holo_make_error (err, errno, "bind mount `%s` on `%s`", fallback, m->destination);
+  return 0;
+}
+
+/* Mode of the directory a tmpfs is about to hide, when it exists and the
+   options do not choose one: runc gives the new tmpfs that mode, so an
+   image's /tmp (1777) stays 1777.  */
+static bool
+tmpfs_inherited_mode (int root_fd, const struct holo_mount *m, const struct holo_mount_flags *mf,
+                      mode_t *mode)
+{
+  cleanup_close int fd = -1;
+  struct stat st;
+
+  if (strcmp (m->type, "tmpfs") != 0 || (mf->data && strstr (mf->data, "mode=")))
+    return false;
+  fd = holo_openat_in_root (root_fd, m->destination, O_PATH | O_DIRECTORY, 0);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return false;
+  *mode = st.st_mode & 07777;
+  return true;
+}
+
+static int
+chmod_mount_root (int mnt_fd, mode_t mode, const char *destination, holo_error_t *err)
+{
+  cleanup_close int dir_fd = openat (mnt_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dir_fd < 0 || fchmod (dir_fd, mode) < 0)
+    return holo_make_error (err, errno, "chmod `%s`", destination);
+  return 0;
+}
+
 static int
 mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf,
                   holo_error_t *err)
 {
   cleanup_close int dest_fd = -1;
   cleanup_close int mnt_fd = -1;
-  cleanup_free char *data = NULL;
-  const char *fallback;
-  unsigned long flags = mf->flags & ~(MS_BIND | MS_REC);
-  int ret;
+  mode_t mode = 0;
+  bool keep_mode;
 
   if ((strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
       && check_ordinary_directory (ctx->root_fd, m, err) < 0)
     return -1;
 
+  keep_mode = tmpfs_inherited_mode (ctx->root_fd, m, mf, &mode);
   dest_fd = holo_mkdir_in_root (ctx->root_fd, m->destination, err);
   if (dest_fd < 0)
     return -1;
@@ -406,32 +431,10 @@ mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struc
 
   if (strcmp (m->type, "cgroup") == 0)
     return holo_mount_cgroup (ctx->spec, m, mf, ctx->root_fd, dest_fd, err);
+  if (mount_new_instance (ctx, m, mf, dest_fd, &mnt_fd, err) < 0)
+    return -1;
 
-  data = mount_data (ctx->spec, m->type, mf->data);
-  ret = mount_fs_at (dest_fd, m->source ? m->source : m->type, m->type, flags, data);
-  if (ret < 0)
-    {
-      cleanup_free char *retry_data = devpts_data_without_gid (ctx->opts, m->type, data, errno);
-      if (retry_data)
-        ret = mount_fs_at (dest_fd, m->source ? m->source : m->type, m->type, flags, retry_data);
-    }
-  if (ret < 0)
-    {
-      struct mount_attr attr;
-      int saved = errno;
-
-      fallback = userns_fallback_source (ctx->opts, m->type, saved);
-      if (fallback == NULL)
-        return holo_make_error (err, saved, "mount `%s` (type %s) on `%s`", m->source ? m->source : m->type,
-                                m->type, m->destination);
-      holo_log_debug ("mount %s: %s, binding the host's %s instead", m->type, strerror (saved), fallback);
-      holo_mount_flags_to_attr (flags, mf->clear_flags, &attr);
-      mnt_fd = holo_bind_mount_fd (AT_FDCWD, fallback, 0, true, dest_fd, NULL, &attr);
-      if (mnt_fd < 0)
-        return holo_make_error (err, errno, "bind mount `%s` on `%s`", fallback, m->destination);
-    }
-
-  if (mf->attr_set == 0 && mf->attr_clr == 0 && mf->propagation == 0 && !mf->tmpcopyup)
+  if (mf->attr_set == 0 && mf->attr_clr == 0 && mf->propagation == 0 && !mf->tmpcopyup && !keep_mode)
     return 0;
 
   /* The new mount is on top of the destination: resolve it again to get a
@@ -439,6 +442,8 @@ mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struc
   if (mnt_fd < 0)
     mnt_fd = holo_open_in_root (ctx->root_fd, m->destination, O_PATH, 0, err);
   if (mnt_fd < 0)
+    return -1;
+  if (keep_mode && !(mf->flags & MS_RDONLY) && chmod_mount_root (mnt_fd, mode, m->destination, err) < 0)
     return -1;
   if (mf->tmpcopyup && strcmp (m->type, "tmpfs") == 0 && holo_copy_tree (dest_fd, mnt_fd, err) < 0)
     return holo_error_prefix (err, "tmpcopyup");

@@ -107,16 +107,15 @@ void holo_mount_flags_to_attr (unsigned long set, unsigned long clear, struct mo
 int holo_setattr_keeping_locked (int fd, unsigned int flags, const struct mount_attr *attr);
 /* Applies holo_mount_flags.propagation to the mount at FD.  */
 int holo_apply_propagation (int fd, unsigned long propagation, holo_error_t *err);
-
-/* ---- mounts.c ---- */
-
 /* Bind-mounts SOURCE (resolved by the kernel relative to the cwd, following
    symlinks; or an fd with SOURCE "" and AT_EMPTY_PATH in OPEN_FLAGS) onto
    the O_PATH fd TARGET_FD.  ATTR is applied to the top mount, RATTR to the
-   whole cloned tree before it becomes visible.  Returns 0, or -1 with errno
-   set.  */
+   whole cloned tree before it becomes visible.  Returns an fd on the
+   attached mount (the caller closes it), or -1 with errno set.  */
 int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
                         int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr);
+
+/* ---- mounts.c ---- */
 
 /* One line of /proc/self/mountinfo.  */
 struct holo_mountinfo
