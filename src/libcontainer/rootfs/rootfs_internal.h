@@ -97,6 +97,18 @@ int holo_copy_tree (int src_fd, int dst_fd, holo_error_t *err);
 /* "/proc/self/fd/N" for mount(2) targets; BUF must hold 32 bytes.  */
 const char *holo_fd_proc_path (int fd, char *buf);
 
+/* One line of /proc/self/mountinfo.  */
+struct holo_mountinfo
+{
+  char *root;        /* root of the mount inside its filesystem */
+  char *mount_point; /* unescaped */
+  char *fs_type;
+  char *super_options;
+  bool shared;
+};
+int holo_read_mountinfo (struct holo_mountinfo **out, size_t *n, holo_error_t *err);
+void holo_mountinfo_free (struct holo_mountinfo *mi, size_t n);
+
 /* ---- mount_options.c ---- */
 
 /* MS_* per-mount flags to their MOUNT_ATTR_* equivalent (set / clear).  */
@@ -117,17 +129,6 @@ int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_
 
 /* ---- mounts.c ---- */
 
-/* One line of /proc/self/mountinfo.  */
-struct holo_mountinfo
-{
-  char *root;        /* root of the mount inside its filesystem */
-  char *mount_point; /* unescaped */
-  char *fs_type;
-  char *super_options;
-  bool shared;
-};
-int holo_read_mountinfo (struct holo_mountinfo **out, size_t *n, holo_error_t *err);
-void holo_mountinfo_free (struct holo_mountinfo *mi, size_t n);
 
 /* ---- cgroup mounts (mounts.c) ---- */
 int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m,
