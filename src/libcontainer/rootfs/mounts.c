@@ -109,8 +109,8 @@ is_on_procfs (const char *path)
 }
 
 /* Mounting over parts of /proc (e.g. /proc/self/attr, /proc/sys) would
-   let a config disable protections: refuse it except for procfs itself,
-   the allow-list, and sources that are themselves procfs.  */
+   let a config disable protections: /proc itself takes only a procfs (or a
+   bind of one), and inside it only the allow-list may be mounted over.  */
 static int
 check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, const char *rootfs,
                         holo_error_t *err)
@@ -122,12 +122,12 @@ check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, cons
     return holo_make_error (err, 0, "cannot resolve the destination `%s` inside the rootfs", m->destination);
   if (!path_has_prefix (resolved, "/proc"))
     return 0;
-  if (m->type && strcmp (m->type, "proc") == 0)
-    return 0;
-  if (bind && is_on_procfs (m->source))
-    return 0;
   if (strcmp (resolved, "/proc") == 0)
-    return holo_make_error (err, 0, "`%s` cannot be mounted because it is not of type proc", resolved);
+    {
+      if ((m->type && strcmp (m->type, "proc") == 0) || (bind && is_on_procfs (m->source)))
+        return 0;
+      return holo_make_error (err, 0, "`%s` cannot be mounted because it is not of type proc", resolved);
+    }
   for (i = 0; proc_mount_allowlist[i]; i++)
     if (strcmp (resolved, proc_mount_allowlist[i]) == 0)
       return 0;
