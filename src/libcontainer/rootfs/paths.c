@@ -1,5 +1,5 @@
 /* holo_rootfs_finalize (after pivot_root, so "/" is the container's root):
-   rootfsPropagation, maskedPaths, readonlyPaths, root.readonly; and
+   rootfsPropagation, readonlyPaths, maskedPaths, root.readonly; and
    linux.sysctl (validation at create time, writing after pivot).
 
    These mounts use the fd-based API only (open_tree/move_mount/fsmount), so
@@ -39,7 +39,7 @@ make_empty_readonly_tmpfs (void)
 
   if (fs_fd < 0)
     return -1;
-  if (syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_STRING, "size", "0", 0) < 0
+  if (syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0
       || syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
       || syscall (SYS_fsconfig, fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return -1;
@@ -189,7 +189,8 @@ holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs_opt
   root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return holo_make_error (err, errno, "open `/`");
-  if (mask_paths (spec, root_fd, err) < 0 || readonly_paths (spec, root_fd, err) < 0)
+  /* runc's order: read-only binds first, then the masks on top of them.  */
+  if (readonly_paths (spec, root_fd, err) < 0 || mask_paths (spec, root_fd, err) < 0)
     return -1;
   if (spec->root_readonly && make_root_readonly (err) < 0)
     return holo_error_prefix (err, "root.readonly");
