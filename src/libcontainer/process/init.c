@@ -242,9 +242,10 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (holo_rootfs_pivot (spec, &ro, cfg->no_pivot, err) < 0)
     return -1;
-  if (holo_rootfs_finalize (spec, &ro, err) < 0)
-    return -1;
+  /* sysctls first: readonlyPaths usually covers /proc/sys.  */
   if (holo_apply_sysctl (spec, err) < 0)
+    return -1;
+  if (holo_rootfs_finalize (spec, &ro, err) < 0)
     return -1;
   if (p->terminal && cfg->console_sock >= 0
       && holo_terminal_setup_in_container (cfg->console_sock, p->has_console_size, p->console_height,
