@@ -122,7 +122,7 @@ become_terminal_owner (int slave, holo_error_t *err)
 
 int
 holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows, unsigned cols,
-                                  holo_error_t *err)
+                                  bool bind_dev_console, holo_error_t *err)
 {
   /* The socket is ours to close once the master is sent, whatever happens:
      keeping it open in the container would leak it into the process.  */
@@ -145,7 +145,7 @@ holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows
         return holo_make_error (err, errno, "set the console size");
     }
 
-  if (bind_console (master, slave, err) < 0)
+  if (bind_dev_console && bind_console (master, slave, err) < 0)
     return -1;
 
   if (holo_send_fd (sock, master, err) < 0)

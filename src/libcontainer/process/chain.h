@@ -28,6 +28,7 @@ struct holo_init_config
   int close_in_child;    /* an fd the init must close first (the state lock), or -1 */
   bool no_pivot;
   bool no_new_keyring;
+  bool exec_mode; /* `exec`: every namespace is joined, no rootfs setup */
 };
 
 struct holo_launch

@@ -67,13 +67,15 @@ join_session_keyring (const char *id)
   return 0;
 }
 
+/* A missing cwd is created for the container's init (as runc does), not
+   for `exec`.  */
 static int
-enter_cwd (const struct holo_process *p, holo_error_t *err)
+enter_cwd (const struct holo_process *p, bool create, holo_error_t *err)
 {
   const char *cwd = p->cwd ? p->cwd : "/";
   if (chdir (cwd) == 0)
     return 0;
-  if (errno == ENOENT && holo_mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
+  if (create && errno == ENOENT && holo_mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
     return 0;
   return holo_make_error (err, errno, "chdir to cwd `%s` set in config.json", cwd);
 }
@@ -210,29 +212,16 @@ struct init_result
   char *state_json;
 };
 
-/* Everything up to READY: any failure here is reported to holo.  */
+/* Builds the container's root: mounts, hostname, the hooks around
+   pivot_root, masked/readonly paths.  `exec` joins an existing one instead. */
 static int
-setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_result *res, holo_error_t *err)
+prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo_rootfs_options *ro,
+              struct init_result *res, holo_error_t *err)
 {
   const struct holo_spec *spec = cfg->spec;
-  const struct holo_process *p = cfg->process;
-  bool in_userns = spec->linux_.namespaces[HOLO_NS_USER].present;
-  bool has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present;
-  struct holo_rootfs_options ro = {
-    .rootfs = cfg->rootfs,
-    .in_new_userns = in_userns,
-    .has_mount_ns = has_mount_ns,
-  };
-
-  if (holo_cloexec_fds_from (3 + cfg->preserve_fds, err) < 0)
-    return -1;
-  if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
-    return -1;
-  if (in_userns)
-    become_userns_root ();
   if (chdir (cfg->bundle) < 0)
     return holo_make_error (err, errno, "chdir to bundle `%s`", cfg->bundle);
-  if (holo_rootfs_prepare (spec, &ro, err) < 0)
+  if (holo_rootfs_prepare (spec, ro, err) < 0)
     return -1;
   if (set_hostname (spec, err) < 0)
     return -1;
@@ -240,23 +229,44 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->state_json, err) < 0)
     return -1;
-  if (holo_rootfs_pivot (spec, &ro, cfg->no_pivot, err) < 0)
+  if (holo_rootfs_pivot (spec, ro, cfg->no_pivot, err) < 0)
     return -1;
   /* sysctls first: readonlyPaths usually covers /proc/sys.  */
   if (holo_apply_sysctl (spec, err) < 0)
     return -1;
-  if (holo_rootfs_finalize (spec, &ro, err) < 0)
+  return holo_rootfs_finalize (spec, ro, err);
+}
+
+/* Everything up to READY: any failure here is reported to holo.  */
+static int
+setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_result *res, holo_error_t *err)
+{
+  const struct holo_spec *spec = cfg->spec;
+  const struct holo_process *p = cfg->process;
+  struct holo_rootfs_options ro = {
+    .rootfs = cfg->rootfs,
+    .in_new_userns = spec->linux_.namespaces[HOLO_NS_USER].present,
+    .has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present,
+  };
+
+  if (holo_cloexec_fds_from (3 + cfg->preserve_fds, err) < 0)
+    return -1;
+  if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
+    return -1;
+  if (ro.in_new_userns)
+    become_userns_root ();
+  if (!cfg->exec_mode && prepare_root (cfg, sync_fd, &ro, res, err) < 0)
     return -1;
   if (p->terminal && cfg->console_sock >= 0
       && holo_terminal_setup_in_container (cfg->console_sock, p->has_console_size, p->console_height,
-                                           p->console_width, err)
+                                           p->console_width, !cfg->exec_mode, err)
              < 0)
     return -1;
   if (apply_process_attributes (p, spec, err) < 0)
     return -1;
-  if (!cfg->no_new_keyring)
+  if (!cfg->exec_mode && !cfg->no_new_keyring)
     join_session_keyring (cfg->id);
-  if (enter_cwd (p, err) < 0)
+  if (enter_cwd (p, !cfg->exec_mode, err) < 0)
     return -1;
   res->env = build_environment (cfg);
   if (drop_privileges (p, err) < 0)
