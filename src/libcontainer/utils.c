@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <limits.h>
 #include <linux/close_range.h>
 
 void *
@@ -382,3 +383,30 @@ holo_xstrndup (const char *s, size_t n)
     abort ();
   return r;
 }
+
+/* The pid file is replaced atomically (engines poll for it).  */
+int
+holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err)
+{
+  cleanup_free char *abs = path[0] == '/' ? holo_xstrdup (path) : NULL;
+  if (abs == NULL)
+    {
+      char cwd[PATH_MAX];
+      if (getcwd (cwd, sizeof cwd) == NULL)
+        return holo_make_error (err, errno, "getcwd");
+      abs = holo_xasprintf ("%s/%s", cwd, path);
+    }
+  cleanup_free char *dir = holo_xstrdup (abs);
+  char *slash = strrchr (dir, '/');
+  cleanup_free char *name = holo_xstrdup (slash + 1);
+  *slash = '\0';
+  cleanup_close int dfd = open (*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return holo_make_error (err, errno, "open directory of pid file `%s`", path);
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", pid);
+  if (holo_write_file_atomic_at (dfd, name, buf, (size_t) len, err) < 0)
+    return holo_error_prefix (err, "write pid file");
+  return 0;
+}
+

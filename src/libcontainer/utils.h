@@ -48,4 +48,7 @@ void holo_close_fds_from (int first);
 /* Mark every fd >= FIRST close-on-exec.  */
 int holo_cloexec_fds_from (int first, holo_error_t *err);
 
+/* Writes PID (no newline, as runc) to PATH atomically.  */
+int holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err);
+
 #endif

@@ -27,6 +27,7 @@ int holo_cmd_kill (struct holo_global *g, int argc, char **argv);
 int holo_cmd_delete (struct holo_global *g, int argc, char **argv);
 int holo_cmd_list (struct holo_global *g, int argc, char **argv);
 int holo_cmd_spec (struct holo_global *g, int argc, char **argv);
+int holo_cmd_exec (struct holo_global *g, int argc, char **argv);
 int holo_cmd_features (struct holo_global *g, int argc, char **argv);
 
 /* Shared helpers for the command files.  */
@@ -49,5 +50,10 @@ struct holo_create_flags
 };
 int holo_cmd_parse_create_flags (const char *cmd, bool is_run, int argc, char **argv,
                                  struct holo_create_flags *f);
+
+/* Foreground run/exec: call prepare before creating the process.  */
+void holo_foreground_prepare (void);
+/* Waits for PID (proxying MASTER if >= 0); returns its status or 128+signal. */
+int holo_foreground_wait (pid_t pid, int master);
 
 #endif

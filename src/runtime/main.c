@@ -14,6 +14,7 @@ static const struct holo_command commands[] = {
   { "create", "create a container", holo_cmd_create },
   { "start", "execute the user defined process in a created container", holo_cmd_start },
   { "run", "create and run a container", holo_cmd_run },
+  { "exec", "execute new process inside the container", holo_cmd_exec },
   { "state", "output the state of a container", holo_cmd_state },
   { "kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", holo_cmd_kill },
   { "delete", "delete any resources held by the container often used with detached container", holo_cmd_delete },
@@ -210,7 +211,7 @@ main (int argc, char **argv)
 
   /* Commands that start a container process run from a sealed copy of the
      binary (see exe_protect.h).  */
-  if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0)
+  if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
       if (holo_exe_ensure_sealed_copy (argv, &err) < 0)

@@ -41,6 +41,33 @@ int holo_container_state (struct holo_context *ctx, const char *id, char **json,
 int holo_container_kill (struct holo_context *ctx, const char *id, int sig, bool all, holo_error_t *err);
 int holo_container_delete (struct holo_context *ctx, const char *id, bool force, holo_error_t *err);
 
+struct holo_exec_options
+{
+  const char *id;
+  const char *process_file; /* --process: a runtime-spec process JSON; other flags ignored */
+  char **args;              /* the command, when there is no --process */
+  bool tty;
+  const char *console_socket;
+  const char *cwd;
+  char **env;             /* NAME=value, override the config's */
+  const char *user;       /* "uid[:gid]" */
+  gid_t *additional_gids; /* replaces the config's when n_additional_gids > 0 */
+  size_t n_additional_gids;
+  char **caps; /* added to the bounding, effective and permitted sets */
+  bool no_new_privs;
+  const char *process_label;
+  const char *apparmor;
+  const char *cgroup; /* sub-cgroup of the container's, must exist */
+  bool ignore_paused;
+  const char *pid_file;
+  int preserve_fds;
+  bool want_console_master; /* foreground with a tty and no console socket */
+};
+
+/* Starts a process inside a running (or created) container.  */
+int holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o, struct holo_created *out,
+                         holo_error_t *err);
+
 /* Loads the container's record and live status (no lock taken).  */
 int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state,
                          enum holo_status *status, holo_error_t *err);

@@ -113,31 +113,6 @@ listen_fds (char ***extra_env)
   return n;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, holo_error_t *err)
-{
-  cleanup_free char *abs = path[0] == '/' ? holo_xstrdup (path) : NULL;
-  if (abs == NULL)
-    {
-      char cwd[PATH_MAX];
-      if (getcwd (cwd, sizeof cwd) == NULL)
-        return holo_make_error (err, errno, "getcwd");
-      abs = holo_xasprintf ("%s/%s", cwd, path);
-    }
-  cleanup_free char *dir = holo_xstrdup (abs);
-  char *slash = strrchr (dir, '/');
-  cleanup_free char *name = holo_xstrdup (slash + 1);
-  *slash = '\0';
-  cleanup_close int dfd = open (*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return holo_make_error (err, errno, "open directory of pid file `%s`", path);
-  char buf[32];
-  int len = snprintf (buf, sizeof buf, "%d", pid);
-  if (holo_write_file_atomic_at (dfd, name, buf, (size_t) len, err) < 0)
-    return holo_error_prefix (err, "write pid file");
-  return 0;
-}
-
 /* Runs prestart + createRuntime in the runtime namespace while the init
    waits, then hands it the state JSON for the hooks it runs itself.  */
 static int
@@ -304,7 +279,7 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
   r->state->creating = false;
   if (holo_state_write (r->dir_fd, r->state, err) < 0)
     return -1;
-  if (r->o->pid_file && write_pid_file (r->o->pid_file, r->state->pid, err) < 0)
+  if (r->o->pid_file && holo_write_pid_file (r->o->pid_file, r->state->pid, err) < 0)
     return -1;
   out->pid = r->state->pid;
   return 0;
