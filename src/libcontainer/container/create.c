@@ -9,6 +9,8 @@
 #include "../process/init.h"
 #include "../process/sync.h"
 #include "../rootfs/rootfs.h"
+#include "../security/lsm.h"
+#include "../security/seccomp.h"
 #include "../terminal.h"
 #include "../utils.h"
 
@@ -44,6 +46,8 @@ validate_for_create (const struct holo_spec *spec, const struct holo_create_opti
   if ((l->time_monotonic.present || l->time_boottime.present) && !holo_ns_is_new (spec, HOLO_NS_TIME))
     return holo_make_error (err, 0, "config.json: linux.timeOffsets: needs a new time namespace");
   if (holo_sysctl_validate (spec, err) < 0)
+    return -1;
+  if (holo_lsm_validate (spec, err) < 0)
     return -1;
   return 0;
 }
@@ -139,6 +143,7 @@ struct create_run
   int dir_fd;
   struct holo_launch launch;
   bool cgroup_entered;
+  struct holo_seccomp *seccomp;
 };
 
 static int
@@ -160,7 +165,11 @@ start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *e
     .close_in_child = r->dir_fd,
     .no_pivot = r->o->no_pivot,
     .no_new_keyring = r->o->no_new_keyring,
+    .seccomp = r->seccomp,
   };
+  /* listenerPath names a host path: connect from here.  */
+  if (holo_seccomp_connect_listener (r->seccomp, err) < 0)
+    return -1;
   if (holo_ns_open_joins (r->spec, &joins, err) < 0)
     return -1;
   int ret = holo_launch_spawn (&cfg, &joins, &r->launch, err);
@@ -307,6 +316,11 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     return -1;
   if (validate_for_create (spec, o, err) < 0)
     return -1;
+  /* Compiled now so a bad profile fails before anything exists; the init
+     inherits the program and loads it.  */
+  cleanup_seccomp struct holo_seccomp *seccomp = NULL;
+  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+    return -1;
   char *rootfs = resolve_rootfs (spec, bundle, err);
   if (rootfs == NULL)
     return -1;
@@ -323,7 +337,7 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
 
   struct create_run r = {
     .ctx = ctx, .o = o, .spec = spec, .state = state, .root_fd = root_fd, .dir_fd = dir_fd,
-    .launch = { .pid = -1, .sync_fd = -1 },
+    .launch = { .pid = -1, .sync_fd = -1 }, .seccomp = seccomp,
   };
   if (create_in_store (&r, config_raw, config_len, out, err) < 0)
     {

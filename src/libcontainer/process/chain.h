@@ -14,6 +14,8 @@
 #include "../spec/spec.h"
 #include <sys/types.h>
 
+struct holo_seccomp;
+
 struct holo_init_config
 {
   const struct holo_spec *spec;
@@ -29,6 +31,7 @@ struct holo_init_config
   bool no_pivot;
   bool no_new_keyring;
   bool exec_mode; /* `exec`: every namespace is joined, no rootfs setup */
+  struct holo_seccomp *seccomp; /* compiled linux.seccomp, or NULL; loaded by the init */
 };
 
 struct holo_launch

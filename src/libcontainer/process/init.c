@@ -6,6 +6,8 @@
 #include "../hooks.h"
 #include "../rootfs/rootfs.h"
 #include "../security/capabilities.h"
+#include "../security/lsm.h"
+#include "../security/seccomp.h"
 #include "../terminal.h"
 #include "../utils.h"
 
@@ -25,7 +27,9 @@ bool
 holo_init_wants_hooks (const struct holo_spec *spec)
 {
   const struct holo_hooks *h = &spec->hooks;
-  return h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n;
+  /* The seccomp listener gets the state JSON along with the notify fd.  */
+  return h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n
+         || holo_seccomp_spec_uses_listener (spec);
 }
 
 /* Inside a user namespace we start as the overflow id: become root of the
@@ -269,6 +273,17 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   if (enter_cwd (p, !cfg->exec_mode, err) < 0)
     return -1;
   res->env = build_environment (cfg);
+  if (holo_lsm_apply_exec_labels (p, err) < 0)
+    return -1;
+  /* The seccomp filter goes in as late as possible, so that the runtime's
+     own syscalls need not be in the profile: right before execve.  Without
+     no_new_privs, though, installing a filter needs CAP_SYS_ADMIN, which
+     drop_privileges takes away: then it goes in here, the last moment the
+     init still has it (runc does the same).  What the init does after
+     this (setuid, capset, sending READY, reading the fifo, startContainer
+     hooks, execve) must then be allowed by the profile.  */
+  if (cfg->seccomp && !p->no_new_privileges && holo_seccomp_load (cfg->seccomp, res->state_json, err) < 0)
+    return -1;
   if (drop_privileges (p, err) < 0)
     return -1;
   /* Resolve args[0] with the final credentials and the container's PATH, so
@@ -310,6 +325,8 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
   if (holo_hooks_run (&cfg->spec->hooks.start_container, "startContainer", res.state_json, &err) < 0)
     goto fail;
   if (pass_preserved_fds (cfg->preserve_fds, &err) < 0)
+    goto fail;
+  if (cfg->seccomp && cfg->process->no_new_privileges && holo_seccomp_load (cfg->seccomp, res.state_json, &err) < 0)
     goto fail;
   execve (res.executable, cfg->process->args, res.env);
   holo_make_error (&err, errno, "exec `%s`", res.executable);

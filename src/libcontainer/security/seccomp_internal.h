@@ -1,0 +1,25 @@
+/* What a compiled linux.seccomp carries from holo into the container init
+   (seccomp.c fills it in, seccomp_load.c uses it).  */
+#ifndef HOLO_SECCOMP_INTERNAL_H
+#define HOLO_SECCOMP_INTERNAL_H
+
+#include "seccomp.h"
+#include <linux/filter.h>
+
+struct holo_seccomp
+{
+  struct sock_filter *prog; /* the BPF program libseccomp generated */
+  size_t prog_len;          /* in instructions */
+  unsigned int flags;       /* SECCOMP_FILTER_FLAG_* passed to seccomp(2) */
+  bool wait_killable_recv;  /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV asked for */
+  bool uses_notify;         /* some rule is SCMP_ACT_NOTIFY: ask for a listener fd */
+  char *listener_path;
+  char *listener_metadata;
+  int listener_fd; /* connected to listener_path, or -1 */
+};
+
+/* seccomp(2) with a NULL program: the kernel checks FLAGS before it reads
+   the program, so EFAULT means "flags accepted".  */
+bool holo_seccomp_kernel_accepts_flags (unsigned int flags);
+
+#endif
