@@ -23,6 +23,17 @@ static const struct holo_command commands[] = {
   { "features", "show the enabled features", holo_cmd_features },
 };
 
+#ifdef HAVE_SELINUX
+#define HOLO_HAS_SELINUX 1
+#else
+#define HOLO_HAS_SELINUX 0
+#endif
+#ifdef HAVE_APPARMOR
+#define HOLO_HAS_APPARMOR 1
+#else
+#define HOLO_HAS_APPARMOR 0
+#endif
+
 static void
 print_version (void)
 {
@@ -31,7 +42,8 @@ print_version (void)
   printf ("spec: %s\n", OCI_SPEC_VERSION);
   printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
   /* Features as crun prints them: only what is implemented gets a '+'.  */
-  printf ("+CAP +YAJL -SECCOMP -SELINUX -APPARMOR -SYSTEMD -CRIU -HOLOGRAM\n");
+  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD -CRIU -HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
+          HOLO_HAS_APPARMOR ? '+' : '-');
 }
 
 static void

@@ -1,9 +1,11 @@
 /* The config.json `holo spec` writes: the same template as `runc spec`
-   (and `runc spec --rootless`), with hostname "holo".  */
+   (and `runc spec --rootless`), with hostname "holo" and a default seccomp
+   profile (security/seccomp_default.c).  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "spec.h"
+#include "../security/seccomp.h"
 #include "../utils.h"
 
 #include <string.h>
@@ -244,6 +246,9 @@ gen_linux (yajl_gen g, bool rootless)
   gen_namespaces (g, rootless);
   gen_key_strv (g, "maskedPaths", masked_paths);
   gen_key_strv (g, "readonlyPaths", readonly_paths);
+  /* runc's template has none; holo's carries an allow-list profile.  */
+  gen_str (g, "seccomp");
+  holo_seccomp_gen_default_profile (g);
   yajl_gen_map_close (g);
 }
 

@@ -6,6 +6,7 @@
 #include "features.h"
 #include "parse_internal.h"
 #include "../rootfs/rootfs.h"
+#include "../security/seccomp.h"
 
 #include <ctype.h>
 #include <seccomp.h>
@@ -183,6 +184,13 @@ gen_seccomp (yajl_gen g)
   gen_static_list (g, "actions", actions);
   gen_static_list (g, "operators", operators);
   gen_seccomp_archs (g);
+  gen_static_list (g, "knownFlags", holo_seccomp_known_flags);
+  gen_str (g, "supportedFlags");
+  yajl_gen_array_open (g);
+  for (const char *const *f = holo_seccomp_known_flags; *f; f++)
+    if (holo_seccomp_flag_supported (*f))
+      gen_str (g, *f);
+  yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
 
@@ -195,6 +203,8 @@ gen_linux (yajl_gen g)
   gen_capabilities (g);
   gen_cgroup (g);
   gen_seccomp (g);
+  /* Whether this build applies them (lsm.c), not whether the host has
+     them enabled: features-linux.md asks for the former.  */
 #ifdef HAVE_APPARMOR
   gen_enabled (g, "apparmor", true);
 #else
