@@ -29,6 +29,7 @@ int holo_cmd_list (struct holo_global *g, int argc, char **argv);
 int holo_cmd_spec (struct holo_global *g, int argc, char **argv);
 int holo_cmd_exec (struct holo_global *g, int argc, char **argv);
 int holo_cmd_features (struct holo_global *g, int argc, char **argv);
+int holo_cmd_hologram (struct holo_global *g, int argc, char **argv);
 
 /* Shared helpers for the command files.  */
 /* Prints the error (stderr + --log) and returns exit status 1.  */

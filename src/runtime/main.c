@@ -21,6 +21,7 @@ static const struct holo_command commands[] = {
   { "list", "lists containers started by holo with the given root", holo_cmd_list },
   { "spec", "create a new specification file", holo_cmd_spec },
   { "features", "show the enabled features", holo_cmd_features },
+  { "hologram", "UOR-ID, witness signing and verification (id, sign, verify)", holo_cmd_hologram },
 };
 
 #ifdef HAVE_SELINUX

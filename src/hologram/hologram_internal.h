@@ -1,0 +1,191 @@
+/* Interfaces between the files of src/hologram/ (HOLOGRAM.md v1):
+   uor.c     the UOR-ID of a rootfs tree (section 1)
+   cache.c   the per-file digest cache under the state root
+   dsse.c    base64, DSSE envelopes, PAE, Ed25519 signing and verification
+   witness.c trusted keys, the in-toto statement, the witness verdict (2)
+   endpoint.c HTTP transport (witness endpoint, CTP-96) over libcurl
+   ctp96.c   CTP-96 sessions (5)
+   policy.c  modes, the decision, what create/delete/state call (3, 4) */
+#ifndef HOLO_HOLOGRAM_INTERNAL_H
+#define HOLO_HOLOGRAM_INTERNAL_H
+
+#include "libcontainer/error.h"
+#include "libcontainer/spec/spec.h"
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <yajl/yajl_tree.h>
+
+#define HOLO_UOR_PREFIX "uor:sha256:"
+#define HOLO_UOR_ID_LEN (sizeof (HOLO_UOR_PREFIX) - 1 + 64)
+#define HOLO_SHA256_LEN 32
+
+/* ------------------------------------------------------------------ uor.c */
+
+struct holo_uor_cache;
+
+struct holo_uor_stats
+{
+  size_t entries;       /* lines hashed into the id */
+  size_t files;         /* regular files */
+  size_t files_cached;  /* ... whose digest came from the cache */
+  uint64_t bytes_read;  /* file bytes read and hashed */
+};
+
+/* Computes "uor:sha256:<hex>" of the tree at ROOTFS into ID.  CACHE may be
+   NULL; STATS may be NULL.  */
+int holo_uor_compute (const char *rootfs, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
+                      struct holo_uor_stats *stats, holo_error_t *err);
+
+/* Appends the %XX-escaped form of the LEN bytes at S to OUT (needs 3*LEN
+   bytes free); returns the number of bytes written.  */
+size_t holo_uor_escape (const char *s, size_t len, char *out);
+
+/* True when S is "uor:sha256:" followed by 64 lowercase hex digits.  */
+bool holo_uor_id_valid (const char *s);
+
+/* Lowercase hex of LEN bytes into OUT (2*LEN+1 bytes).  */
+void holo_hex (const unsigned char *in, size_t len, char *out);
+
+/* ---------------------------------------------------------------- cache.c */
+
+/* Opens the cache of STATE_ROOT (<state root>/hologram-cache/uor.cache).
+   Never fails: any problem means "no cache" (NULL) or an empty one.  */
+struct holo_uor_cache *holo_uor_cache_open (const char *state_root);
+/* True (and DIGEST filled) when ST's (dev, ino, size, mtime, ctime) is known. */
+bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN]);
+/* Remembers DIGEST for ST, when ST is old enough that a later change of the
+   file is certain to change its ctime (see cache.c).  */
+void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN]);
+/* Writes new entries back (merged with what concurrent runs wrote).  */
+int holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err);
+void holo_uor_cache_free (struct holo_uor_cache *c);
+
+/* ----------------------------------------------------------------- dsse.c */
+
+/* Standard base64 (URL-safe alphabet and missing padding accepted on input,
+   whitespace ignored).  Returns a malloc'ed buffer (NUL-terminated) or NULL. */
+unsigned char *holo_base64_decode (const char *in, size_t in_len, size_t *out_len);
+char *holo_base64_encode (const unsigned char *in, size_t len);
+
+#define HOLO_DSSE_PAYLOAD_TYPE "application/vnd.in-toto+json"
+
+struct holo_dsse_sig
+{
+  char *keyid; /* may be NULL or "" */
+  unsigned char *sig;
+  size_t sig_len;
+};
+
+struct holo_dsse
+{
+  char *payload_type;
+  unsigned char *payload; /* decoded, NUL-terminated */
+  size_t payload_len;
+  struct holo_dsse_sig *sigs;
+  size_t n_sigs;
+};
+
+/* Parses an envelope; errors start with "malformed witness: ".  */
+int holo_dsse_parse (const char *json, size_t len, struct holo_dsse **out, holo_error_t *err);
+void holo_dsse_free (struct holo_dsse *e);
+/* "DSSEv1 <len> <type> <len> <payload>" (malloc'ed, length in *LEN).  */
+unsigned char *holo_dsse_pae (const char *type, const unsigned char *payload, size_t payload_len, size_t *len);
+/* Signs PAYLOAD with the Ed25519 private key KEY; returns the envelope JSON. */
+int holo_dsse_sign (EVP_PKEY *key, const char *payload, char **envelope, holo_error_t *err);
+/* hex SHA-256 of the DER SubjectPublicKeyInfo of KEY into KEYID (65 bytes). */
+int holo_keyid (EVP_PKEY *key, char keyid[65]);
+
+static inline void
+holo_cleanup_dssep (struct holo_dsse **e)
+{
+  holo_dsse_free (*e);
+}
+#define cleanup_dsse __attribute__ ((cleanup (holo_cleanup_dssep)))
+
+static inline void
+holo_cleanup_pkeyp (EVP_PKEY **k)
+{
+  EVP_PKEY_free (*k);
+}
+#define cleanup_pkey __attribute__ ((cleanup (holo_cleanup_pkeyp)))
+
+/* -------------------------------------------------------------- witness.c */
+
+struct holo_trusted_key
+{
+  EVP_PKEY *key;
+  char keyid[65];
+};
+
+struct holo_trust
+{
+  struct holo_trusted_key *keys;
+  size_t n;
+};
+
+/* Loads HOLOGRAM_WITNESS_PUBKEY (an error when set but unusable) and every
+   HOLOGRAM_TRUST_DIR/\*.pem (a bad file there is skipped with a warning). */
+int holo_trust_load (struct holo_trust *t, holo_error_t *err);
+void holo_trust_free (struct holo_trust *t);
+
+/* Verifies the envelope JSON against UOR_ID at time NOW.  Returns 1 when
+   the witness is ok, 0 when it is not (*REASON says why, malloc'ed).  */
+int holo_witness_verify (const char *json, size_t len, const char *uor_id, const struct holo_trust *trust, time_t now,
+                         char **reason);
+
+/* The in-toto statement for UOR_ID (malloc'ed JSON).  EXPIRES may be NULL. */
+char *holo_witness_statement (const char *uor_id, const char *issued_at, const char *expires_at);
+
+/* RFC 3339 ("2024-01-02T03:04:05Z", fractions and offsets allowed).  */
+int holo_parse_rfc3339 (const char *s, time_t *out);
+
+/* ------------------------------------------------------------- endpoint.c */
+
+struct holo_http_reply
+{
+  long status;  /* 0 on a transport error */
+  char *body;   /* NUL-terminated; may be NULL */
+  size_t len;
+  char *error;  /* transport error text when status == 0 */
+};
+
+/* METHOD URL with an optional JSON body; no redirects; TIMEOUT_MS overall. */
+void holo_http_request (const char *method, const char *url, const char *json_body, long timeout_ms,
+                        struct holo_http_reply *reply);
+void holo_http_reply_free (struct holo_http_reply *r);
+
+/* GET $HOLOGRAM_WITNESS_ENDPOINT/v1/witness/<uor-id>.  Returns 1 with the
+   body in *JSON, or 0 (no witness) with *WHY saying what happened.  */
+int holo_endpoint_fetch_witness (const char *uor_id, char **json, size_t *len, char **why);
+
+/* Environment helpers shared by the policy and the clients.  */
+const char *holo_env_or (const char *name, const char *fallback);
+bool holo_env_true (const char *name);
+long holo_env_long (const char *name, long fallback);
+
+/* ---------------------------------------------------------------- ctp96.c */
+
+struct holo_ctp96_session
+{
+  char *endpoint;
+  char *session_id;
+  char *lease_id;
+  char *expires_at;
+};
+
+/* POST /v1/sessions; 0 and *S filled, or -1 with the reason in ERR.  */
+int holo_ctp96_open (const char *uor_id, const char *container_id, struct holo_ctp96_session *s, holo_error_t *err);
+/* DELETE /v1/sessions/<id>; failures are logged as warnings.  */
+void holo_ctp96_close (const char *endpoint, const char *session_id);
+void holo_ctp96_session_clear (struct holo_ctp96_session *s);
+
+/* ---------------------------------------------------------------- json helpers (witness.c) */
+
+/* The string at PATH (NULL-terminated keys) of a yajl tree, or NULL.  */
+const char *holo_json_string (yajl_val root, const char *const *path);
+
+#endif
