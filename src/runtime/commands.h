@@ -29,6 +29,11 @@ int holo_cmd_list (struct holo_global *g, int argc, char **argv);
 int holo_cmd_spec (struct holo_global *g, int argc, char **argv);
 int holo_cmd_exec (struct holo_global *g, int argc, char **argv);
 int holo_cmd_features (struct holo_global *g, int argc, char **argv);
+int holo_cmd_update (struct holo_global *g, int argc, char **argv);
+int holo_cmd_pause (struct holo_global *g, int argc, char **argv);
+int holo_cmd_resume (struct holo_global *g, int argc, char **argv);
+int holo_cmd_ps (struct holo_global *g, int argc, char **argv);
+int holo_cmd_events (struct holo_global *g, int argc, char **argv);
 int holo_cmd_hologram (struct holo_global *g, int argc, char **argv);
 
 /* Shared helpers for the command files.  */

@@ -3,6 +3,7 @@
    state directory exists is undone by undo_create() on failure.  */
 #define _GNU_SOURCE
 #include "container.h"
+#include "../cgroups/resources.h"
 #include "../hooks.h"
 #include "../namespaces.h"
 #include "../process/chain.h"
@@ -48,6 +49,8 @@ validate_for_create (const struct holo_spec *spec, const struct holo_create_opti
   if (holo_sysctl_validate (spec, err) < 0)
     return -1;
   if (holo_lsm_validate (spec, err) < 0)
+    return -1;
+  if (holo_resources_validate_spec (spec, err) < 0)
     return -1;
   return 0;
 }
@@ -191,6 +194,9 @@ drive_init (struct create_run *r, holo_error_t *err)
     {
       r->cgroup_entered = true;
       if (holo_cgroup_enter (s->cgroup_path, s->pid, err) < 0)
+        return -1;
+      /* Limits and device rules hold before the init runs anything.  */
+      if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) < 0)
         return -1;
     }
   if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)

@@ -43,13 +43,6 @@ kill_and_wait (const struct holo_state *s, holo_error_t *err)
 {
   if (s->cgroup_path)
     {
-      if (holo_cgroup_is_frozen (s->cgroup_path))
-        {
-          cleanup_free char *dir = holo_cgroup_controller_dir (s->cgroup_path, "freezer");
-          cleanup_free char *f = dir ? holo_xasprintf ("%s/freezer.state", dir) : NULL;
-          if (f)
-            holo_write_file (f, "THAWED", 6, NULL);
-        }
       cleanup_error holo_error_t ignored = NULL;
       holo_cgroup_kill_all (s->cgroup_path, SIGKILL, &ignored);
     }

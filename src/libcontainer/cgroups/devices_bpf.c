@@ -1,0 +1,249 @@
+/* cgroup v2 device rules: cgroup2 has no devices controller; the kernel
+   asks a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup instead
+   (return 1: allow, 0: deny).  The program is assembled here from the rules,
+   the last rule first, so the first match returns; nothing matching means
+   deny.  It is loaded and attached with bpf(2) directly: no libbpf.
+
+   The program sees struct bpf_cgroup_dev_ctx:
+     u32 access_type  = (BPF_DEVCG_ACC_* << 16) | BPF_DEVCG_DEV_*
+     u32 major, minor  */
+#define _GNU_SOURCE
+#include "resources.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Registers: r1 = context; r2..r6 hold the request; r7 is scratch.  */
+enum
+{
+  R0 = 0,
+  R1,
+  R2,
+  R3, /* device type (BPF_DEVCG_DEV_*) */
+  R4, /* access (BPF_DEVCG_ACC_*) */
+  R5, /* major */
+  R6, /* minor */
+  R7
+};
+
+static struct bpf_insn
+insn (uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+  struct bpf_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+  return i;
+}
+
+#define LDX_W(dst, src, off) insn (BPF_LDX | BPF_W | BPF_MEM, dst, src, off, 0)
+#define MOV32_REG(dst, src) insn (BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0)
+#define AND32_IMM(dst, imm) insn (BPF_ALU | BPF_AND | BPF_K, dst, 0, 0, imm)
+#define RSH32_IMM(dst, imm) insn (BPF_ALU | BPF_RSH | BPF_K, dst, 0, 0, imm)
+#define MOV64_IMM(dst, imm) insn (BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm)
+#define JNE_IMM(dst, imm) insn (BPF_JMP | BPF_JNE | BPF_K, dst, 0, 0, imm)
+#define JEQ_IMM(dst, imm) insn (BPF_JMP | BPF_JEQ | BPF_K, dst, 0, 0, imm)
+#define EXIT() insn (BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+struct program
+{
+  struct bpf_insn *insns;
+  size_t n;
+};
+
+static void
+emit (struct program *p, struct bpf_insn i)
+{
+  p->insns = holo_xrealloc (p->insns, (p->n + 1) * sizeof *p->insns);
+  p->insns[p->n++] = i;
+}
+
+static unsigned
+devcg_access (unsigned access)
+{
+  return ((access & HOLO_DEV_ACC_READ) ? BPF_DEVCG_ACC_READ : 0)
+         | ((access & HOLO_DEV_ACC_WRITE) ? BPF_DEVCG_ACC_WRITE : 0)
+         | ((access & HOLO_DEV_ACC_MKNOD) ? BPF_DEVCG_ACC_MKNOD : 0);
+}
+
+static bool
+fits_imm (int64_t v)
+{
+  return v == HOLO_DEV_WILDCARD || (v >= 0 && v <= INT32_MAX);
+}
+
+/* One rule: a chain of "does not match: skip to the next rule" jumps, then
+   return allow/deny.  The jump offsets are filled in once the block's
+   length is known.  Returns true when the rule matches every request (the
+   rules before it can never be reached, and the verifier refuses
+   unreachable code).  */
+static bool
+emit_rule (struct program *p, const struct holo_device_rule *r)
+{
+  size_t start = p->n;
+  unsigned acc = devcg_access (r->access);
+  unsigned all = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
+  bool catch_all = true;
+
+  if (r->type != 'a')
+    {
+      emit (p, JNE_IMM (R3, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
+      catch_all = false;
+    }
+  if (acc != all)
+    {
+      /* allow: every asked bit must be granted; deny: any shared bit.  */
+      emit (p, MOV32_REG (R7, R4));
+      if (r->allow)
+        {
+          emit (p, AND32_IMM (R7, (int32_t) (~acc & all)));
+          emit (p, JNE_IMM (R7, 0));
+        }
+      else
+        {
+          emit (p, AND32_IMM (R7, (int32_t) acc));
+          emit (p, JEQ_IMM (R7, 0));
+        }
+      catch_all = false;
+    }
+  if (r->major != HOLO_DEV_WILDCARD)
+    {
+      emit (p, JNE_IMM (R5, (int32_t) r->major));
+      catch_all = false;
+    }
+  if (r->minor != HOLO_DEV_WILDCARD)
+    {
+      emit (p, JNE_IMM (R6, (int32_t) r->minor));
+      catch_all = false;
+    }
+  emit (p, MOV64_IMM (R0, r->allow ? 1 : 0));
+  emit (p, EXIT ());
+  for (size_t i = start; i < p->n; i++)
+    if (BPF_CLASS (p->insns[i].code) == BPF_JMP && BPF_OP (p->insns[i].code) != BPF_EXIT)
+      p->insns[i].off = (int16_t) (p->n - i - 1);
+  return catch_all;
+}
+
+static void
+build_program (struct program *p, const struct holo_device_rule *rules, size_t n)
+{
+  emit (p, LDX_W (R2, R1, offsetof (struct bpf_cgroup_dev_ctx, access_type)));
+  emit (p, MOV32_REG (R3, R2));
+  emit (p, AND32_IMM (R3, 0xffff));
+  emit (p, MOV32_REG (R4, R2));
+  emit (p, RSH32_IMM (R4, 16));
+  emit (p, LDX_W (R5, R1, offsetof (struct bpf_cgroup_dev_ctx, major)));
+  emit (p, LDX_W (R6, R1, offsetof (struct bpf_cgroup_dev_ctx, minor)));
+  for (size_t i = n; i-- > 0;)
+    {
+      const struct holo_device_rule *r = &rules[i];
+      if (r->access == 0 || !fits_imm (r->major) || !fits_imm (r->minor))
+        continue; /* matches nothing a kernel can ask about */
+      if (emit_rule (p, r))
+        return;
+    }
+  emit (p, MOV64_IMM (R0, 0));
+  emit (p, EXIT ());
+}
+
+static int
+sys_bpf (int cmd, union bpf_attr *attr)
+{
+  return (int) syscall (SYS_bpf, cmd, attr, sizeof *attr);
+}
+
+static int
+load_program (const struct program *p, holo_error_t *err)
+{
+  const size_t log_size = 64 * 1024;
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uintptr_t) p->insns;
+  attr.insn_cnt = (uint32_t) p->n;
+  attr.license = (uintptr_t) "Apache";
+  int fd = sys_bpf (BPF_PROG_LOAD, &attr);
+  if (fd >= 0)
+    return fd;
+  int saved = errno;
+  /* Load again with the verifier's log, to say why.  */
+  cleanup_free char *log = holo_xmalloc (log_size);
+  attr.log_buf = (uintptr_t) log;
+  attr.log_size = (uint32_t) log_size;
+  attr.log_level = 1;
+  fd = sys_bpf (BPF_PROG_LOAD, &attr);
+  if (fd >= 0)
+    return fd;
+  /* The verdict is at the end of the log.  */
+  size_t len = strnlen (log, log_size - 1);
+  while (len && log[len - 1] == '\n')
+    log[--len] = '\0';
+  const char *tail = len > 400 ? log + len - 400 : log;
+  return holo_make_error (err, saved, "load the device eBPF program (%zu instructions)%s%s", p->n, *tail ? ": " : "",
+                          tail);
+}
+
+/* Programs of type BPF_CGROUP_DEVICE attached to the cgroup before ours.  */
+static size_t
+query_attached (int cgroup_fd, uint32_t *ids, size_t max)
+{
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.query.target_fd = (uint32_t) cgroup_fd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = (uintptr_t) ids;
+  attr.query.prog_cnt = (uint32_t) max;
+  if (sys_bpf (BPF_PROG_QUERY, &attr) < 0)
+    return 0;
+  return attr.query.prog_cnt < max ? attr.query.prog_cnt : max;
+}
+
+static void
+detach_program (int cgroup_fd, uint32_t id)
+{
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.prog_id = id;
+  cleanup_close int prog_fd = sys_bpf (BPF_PROG_GET_FD_BY_ID, &attr);
+  if (prog_fd < 0)
+    return;
+  memset (&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t) cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t) prog_fd;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  if (sys_bpf (BPF_PROG_DETACH, &attr) < 0)
+    holo_log_debug ("detach the old device program %u: %s", id, strerror (errno));
+}
+
+int
+holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err)
+{
+  struct program p = { NULL, 0 };
+  uint32_t old[64];
+
+  build_program (&p, rules, n);
+  cleanup_free struct bpf_insn *insns = p.insns;
+  cleanup_close int cgroup_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_fd < 0)
+    return holo_make_error (err, errno, "open cgroup `%s`", dir);
+  size_t n_old = query_attached (cgroup_fd, old, sizeof old / sizeof old[0]);
+  cleanup_close int prog_fd = load_program (&p, err);
+  if (prog_fd < 0)
+    return -1;
+
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t) cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t) prog_fd;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  if (sys_bpf (BPF_PROG_ATTACH, &attr) < 0)
+    return holo_make_error (err, errno, "attach the device eBPF program to `%s`", dir);
+  /* Every attached program must allow an access: replace, do not stack. */
+  for (size_t i = 0; i < n_old; i++)
+    detach_program (cgroup_fd, old[i]);
+  return 0;
+}

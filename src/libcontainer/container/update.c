@@ -1,0 +1,22 @@
+/* `update`: new resource limits for a container that is still alive.  Only
+   what the request sets is written; the rest of the cgroup stays as it is.
+   Device rules are not updated (runc does not either).  */
+#define _GNU_SOURCE
+#include "container.h"
+#include "../cgroups/resources.h"
+#include "../utils.h"
+
+int
+holo_container_update (struct holo_context *ctx, const char *id, const struct holo_resources *r, holo_error_t *err)
+{
+  cleanup_state struct holo_state *s = NULL;
+  cleanup_close int dir_fd = -1;
+  enum holo_status st;
+  if (holo_container_load_locked (ctx, id, &dir_fd, &s, &st, err) < 0)
+    return -1;
+  if (st == HOLO_STATUS_STOPPED || st == HOLO_STATUS_CREATING)
+    return holo_make_error (err, 0, "container not running");
+  if (s->cgroup_path == NULL)
+    return holo_make_error (err, 0, "cannot update a container without a cgroup (--cgroup-manager disabled)");
+  return holo_cgroup_update (s->cgroup_path, r, err);
+}
