@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "namespaces.h"
+#include "userns.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -106,27 +107,10 @@ holo_ns_setup_time (const struct holo_spec *spec, holo_error_t *err)
   return 0;
 }
 
-static int
-write_map (pid_t pid, const char *file, const struct holo_idmap *maps, size_t n, holo_error_t *err)
-{
-  size_t cap = 64 + n * 40, len = 0;
-  cleanup_free char *buf = holo_xmalloc (cap);
-  for (size_t i = 0; i < n; i++)
-    len += (size_t) snprintf (buf + len, cap - len, "%u %u %u\n", maps[i].container_id, maps[i].host_id,
-                              maps[i].size);
-  cleanup_free char *path = holo_xasprintf ("/proc/%d/%s", pid, file);
-  if (holo_write_file (path, buf, len, err) < 0)
-    return holo_error_prefix (err, "write %s", file);
-  return 0;
-}
-
 int
 holo_ns_write_id_maps (const struct holo_spec *spec, pid_t pid, holo_error_t *err)
 {
   const struct holo_linux *l = &spec->linux_;
-  if (l->n_uid_mappings && write_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
-    return -1;
-  if (l->n_gid_mappings && write_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
-    return -1;
-  return 0;
+  return holo_userns_write_mappings (pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
+                                     err);
 }

@@ -27,7 +27,7 @@ bool holo_ns_is_new (const struct holo_spec *spec, enum holo_ns_kind kind);
 int holo_ns_setup_time (const struct holo_spec *spec, holo_error_t *err);
 
 /* Parent side: writes linux.uidMappings/gidMappings for PID's new user
-   namespace.  */
+   namespace (directly, or with newuidmap/newgidmap: see userns.h).  */
 int holo_ns_write_id_maps (const struct holo_spec *spec, pid_t pid, holo_error_t *err);
 
 #endif

@@ -798,7 +798,10 @@ test_features (void)
   UNIT_ASSERT_STR_EQ (YAJL_GET_STRING (yajl_tree_get (tree, max_path, yajl_t_string)), "1.2.0");
   UNIT_ASSERT (strv_has (yajl_tree_get (tree, hooks_path, yajl_t_array), "createContainer"));
   opts = yajl_tree_get (tree, opts_path, yajl_t_array);
-  UNIT_ASSERT (strv_has (opts, "rbind") && strv_has (opts, "rro") && !strv_has (opts, "idmap"));
+  UNIT_ASSERT (strv_has (opts, "rbind") && strv_has (opts, "rro"));
+  /* idmap is advertised exactly when idmapped mounts are.  */
+  UNIT_ASSERT (strv_has (opts, "idmap") == holo_idmap_supported ());
+  UNIT_ASSERT (strv_has (opts, "ridmap") == holo_idmap_supported ());
   /* Every advertised option is one the parser knows.  */
   for (size_t i = 0; opts && i < opts->u.array.len; i++)
     {
@@ -812,7 +815,7 @@ test_features (void)
   UNIT_ASSERT (strv_has (yajl_tree_get (tree, caps_path, yajl_t_array), "CAP_CHOWN"));
   UNIT_ASSERT (strv_has (yajl_tree_get (tree, caps_path, yajl_t_array), "CAP_SYS_ADMIN"));
   UNIT_ASSERT (strv_has (yajl_tree_get (tree, archs_path, yajl_t_array), "SCMP_ARCH_X86_64"));
-  UNIT_ASSERT (YAJL_IS_FALSE (yajl_tree_get (tree, idmap_path, yajl_t_any)));
+  UNIT_ASSERT (YAJL_IS_TRUE (yajl_tree_get (tree, idmap_path, yajl_t_any)) == holo_idmap_supported ());
   UNIT_ASSERT_STR_EQ (YAJL_GET_STRING (yajl_tree_get (tree, ckpt_path, yajl_t_string)), "false");
   yajl_tree_free (tree);
 }

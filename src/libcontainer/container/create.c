@@ -13,6 +13,7 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../userns.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -42,8 +43,9 @@ validate_for_create (const struct holo_spec *spec, const struct holo_create_opti
                             spec->hostname ? "hostname" : "domainname");
   if (holo_ns_is_new (spec, HOLO_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
     return holo_make_error (err, 0, "config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
-  if (!holo_ns_is_new (spec, HOLO_NS_USER) && (l->n_uid_mappings || l->n_gid_mappings))
-    return holo_make_error (err, 0, "config.json: linux.uidMappings: mappings need a new user namespace");
+  /* With a joined user namespace they must be its own (checked later).  */
+  if (!l->namespaces[HOLO_NS_USER].present && (l->n_uid_mappings || l->n_gid_mappings))
+    return holo_make_error (err, 0, "config.json: linux.uidMappings: mappings need a user namespace");
   if ((l->time_monotonic.present || l->time_boottime.present) && !holo_ns_is_new (spec, HOLO_NS_TIME))
     return holo_make_error (err, 0, "config.json: linux.timeOffsets: needs a new time namespace");
   if (holo_sysctl_validate (spec, err) < 0)
@@ -51,6 +53,8 @@ validate_for_create (const struct holo_spec *spec, const struct holo_create_opti
   if (holo_lsm_validate (spec, err) < 0)
     return -1;
   if (holo_resources_validate_spec (spec, err) < 0)
+    return -1;
+  if (geteuid () != 0 && holo_userns_check_rootless (spec, err) < 0)
     return -1;
   return 0;
 }
@@ -173,11 +177,49 @@ start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *e
   /* listenerPath names a host path: connect from here.  */
   if (holo_seccomp_connect_listener (r->seccomp, err) < 0)
     return -1;
-  if (holo_ns_open_joins (r->spec, &joins, err) < 0)
+  /* Only we can make idmapped mounts (see rootfs/idmap.c); the init
+     inherits them.  */
+  int *idmap_fds = NULL;
+  if (holo_idmap_prepare_mounts (r->spec, r->state->bundle, &idmap_fds, err) < 0)
     return -1;
+  cfg.idmap_fds = idmap_fds;
+  if (holo_ns_open_joins (r->spec, &joins, err) < 0)
+    {
+      holo_idmap_close_mounts (idmap_fds, r->spec->n_mounts);
+      return -1;
+    }
   int ret = holo_launch_spawn (&cfg, &joins, &r->launch, err);
   holo_ns_close_joins (&joins);
+  holo_idmap_close_mounts (idmap_fds, r->spec->n_mounts);
+  if (ret < 0 && geteuid () != 0 && holo_ns_is_new (r->spec, HOLO_NS_USER) && *err
+      && ((*err)->status == EPERM || (*err)->status == ENOSPC || (*err)->status == EUSERS))
+    return holo_error_prefix (err, "rootless container requires user namespaces");
   return ret;
+}
+
+/* Rootless: the cgroup is ours only when it was delegated to us.  As with
+   runc, no write access means running without one (and without
+   linux.resources), with a warning.  */
+static int
+enter_cgroup (struct create_run *r, holo_error_t *err)
+{
+  struct holo_state *s = r->state;
+  r->cgroup_entered = true;
+  if (holo_cgroup_enter (s->cgroup_path, s->pid, err) == 0)
+    /* Limits and device rules hold before the init runs anything.  */
+    return holo_cgroup_apply_spec (s->cgroup_path, r->spec, err);
+  int status = (*err)->status;
+  if (!r->ctx->rootless || (status != EACCES && status != EPERM && status != EROFS))
+    return -1;
+  holo_log_warning ("rootless: %s; running without a cgroup%s", (*err)->msg,
+                    r->spec->linux_.resources ? " (linux.resources not applied)" : "");
+  holo_error_release (err);
+  cleanup_error holo_error_t ignored = NULL;
+  holo_cgroup_destroy (s->cgroup_path, &ignored);
+  r->cgroup_entered = false;
+  free (s->cgroup_path);
+  s->cgroup_path = NULL;
+  return 0;
 }
 
 /* From a spawned init to READY: cgroup, id maps, hooks.  */
@@ -190,16 +232,11 @@ drive_init (struct create_run *r, holo_error_t *err)
     return holo_make_error (err, 0, "the container init exited during setup");
   if (holo_state_write (r->dir_fd, s, err) < 0)
     return -1;
-  if (s->cgroup_path)
-    {
-      r->cgroup_entered = true;
-      if (holo_cgroup_enter (s->cgroup_path, s->pid, err) < 0)
-        return -1;
-      /* Limits and device rules hold before the init runs anything.  */
-      if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) < 0)
-        return -1;
-    }
+  if (s->cgroup_path && enter_cgroup (r, err) < 0)
+    return -1;
   if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)
+    return -1;
+  if (!holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_userns_check_joined (r->spec, s->pid, err) < 0)
     return -1;
   if (holo_launch_go (&r->launch, err) < 0)
     return -1;

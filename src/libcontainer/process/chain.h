@@ -32,6 +32,7 @@ struct holo_init_config
   bool no_new_keyring;
   bool exec_mode; /* `exec`: every namespace is joined, no rootfs setup */
   struct holo_seccomp *seccomp; /* compiled linux.seccomp, or NULL; loaded by the init */
+  const int *idmap_fds;         /* per mounts[] entry, see holo_idmap_prepare_mounts; may be NULL */
 };
 
 struct holo_launch

@@ -251,6 +251,7 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     .rootfs = cfg->rootfs,
     .in_new_userns = spec->linux_.namespaces[HOLO_NS_USER].present,
     .has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present,
+    .idmap_fds = cfg->idmap_fds,
   };
 
   if (holo_cloexec_fds_from (3 + cfg->preserve_fds, err) < 0)

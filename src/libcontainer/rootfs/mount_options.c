@@ -189,6 +189,7 @@ apply_option (struct holo_mount_flags *out, const struct mount_option *opt)
       break;
     case OPT_IDMAP:
       out->idmap = true;
+      out->idmap_recursive = out->idmap_recursive || opt->value == AT_RECURSIVE;
       break;
     case OPT_TMPCOPYUP:
       out->tmpcopyup = true;
@@ -342,6 +343,16 @@ attr_is_empty (const struct mount_attr *attr)
 }
 
 int
+holo_attach_tree (int tree_fd, int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr)
+{
+  if (!attr_is_empty (attr) && holo_setattr_keeping_locked (tree_fd, 0, attr) < 0)
+    return -1;
+  if (!attr_is_empty (rattr) && holo_setattr_keeping_locked (tree_fd, AT_RECURSIVE, rattr) < 0)
+    return -1;
+  return holo_sys_move_mount (tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int
 holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
                     int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr)
 {
@@ -351,19 +362,14 @@ holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flag
 
   if (tree_fd < 0)
     return -1;
-  if (!attr_is_empty (attr) && holo_setattr_keeping_locked (tree_fd, 0, attr) < 0)
-    goto fail;
-  if (!attr_is_empty (rattr) && holo_setattr_keeping_locked (tree_fd, AT_RECURSIVE, rattr) < 0)
-    goto fail;
-  if (holo_sys_move_mount (tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    goto fail;
+  if (holo_attach_tree (tree_fd, target_fd, attr, rattr) < 0)
+    {
+      saved = errno;
+      close (tree_fd);
+      errno = saved;
+      return -1;
+    }
   /* After move_mount the fd refers to the attached mount: callers use it to
      change propagation.  */
   return tree_fd;
-
-fail:
-  saved = errno;
-  close (tree_fd);
-  errno = saved;
-  return -1;
 }

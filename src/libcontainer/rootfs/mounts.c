@@ -83,6 +83,7 @@ struct mount_ctx
   const struct holo_spec *spec;
   const struct holo_rootfs_options *opts;
   int root_fd;
+  int idmap_fd; /* the current entry's idmapped tree (idmap.c), or -1 */
 };
 
 /* Files of /proc that may be mounted over (lxcfs-style emulation).  */
@@ -175,8 +176,8 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
   if (m->source == NULL)
     return holo_make_error (err, 0, "a bind mount needs a source");
   /* The source lives on the host; relative paths are relative to the
-     bundle, the process's cwd.  */
-  if (stat (m->source, &st) < 0)
+     bundle, the process's cwd.  An idmapped tree is the source itself.  */
+  if (ctx->idmap_fd >= 0 ? fstat (ctx->idmap_fd, &st) < 0 : stat (m->source, &st) < 0)
     return holo_make_error (err, errno, "stat the source `%s`", m->source);
 
   dest_fd = holo_ensure_in_root (ctx->root_fd, m->destination, S_ISDIR (st.st_mode), err);
@@ -186,6 +187,13 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
     return -1;
 
   holo_mount_flags_to_attr (mf->flags, mf->clear_flags, &attr);
+  if (ctx->idmap_fd >= 0)
+    {
+      /* Prepared by holo; it stays open (close-on-exec) in the options.  */
+      if (holo_attach_tree (ctx->idmap_fd, dest_fd, &attr, &rattr) < 0)
+        return holo_make_error (err, errno, "attach the idmapped mount of `%s` on `%s`", m->source, m->destination);
+      return holo_apply_propagation (ctx->idmap_fd, mf->propagation, err);
+    }
   tree_fd = holo_bind_mount_fd (AT_FDCWD, m->source, 0, recursive, dest_fd, &attr, &rattr);
   if (tree_fd < 0)
     return holo_make_error (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
@@ -379,10 +387,10 @@ mount_one (struct mount_ctx *ctx, const struct holo_mount *m, holo_error_t *err)
 
   if (holo_parse_mount_options (m->options, &mf, err) < 0)
     return -1;
-  if (mf.idmap || m->n_uid_mappings || m->n_gid_mappings)
+  if (holo_mount_is_idmapped (m, &mf) && ctx->idmap_fd < 0)
     {
       holo_mount_flags_release (&mf);
-      return holo_make_error (err, 0, "idmapped mounts are not supported");
+      return holo_make_error (err, 0, "the idmapped mount was not prepared by the runtime");
     }
 
   if (is_bind_mount (m, &mf))
@@ -450,8 +458,11 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
   ctx.opts = opts;
   ctx.root_fd = root_fd;
   for (i = 0; i < spec->n_mounts; i++)
-    if (mount_one (&ctx, &spec->mounts[i], err) < 0)
-      return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
+    {
+      ctx.idmap_fd = opts->idmap_fds ? opts->idmap_fds[i] : -1;
+      if (mount_one (&ctx, &spec->mounts[i], err) < 0)
+        return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
+    }
 
   if (needs_dev_setup (spec) && holo_setup_dev (spec, opts, root_fd, err) < 0)
     return holo_error_prefix (err, "/dev");

@@ -15,6 +15,9 @@ struct holo_rootfs_options
   const char *rootfs; /* absolute, canonical host path of root.path */
   bool in_new_userns; /* devices must be bind-mounted from the host */
   bool has_mount_ns;  /* false: no mount namespace, nothing may be mounted */
+  /* Per mounts[] entry: a detached idmapped bind mount holo prepared
+     (holo_idmap_prepare_mounts), or -1.  NULL when there is none.  */
+  const int *idmap_fds;
 };
 
 /* Opens PATH (relative or absolute, interpreted inside ROOT_FD) without ever
@@ -50,7 +53,8 @@ struct holo_mount_flags
   bool bind;                 /* bind or rbind */
   bool recursive_bind;       /* rbind */
   char *data;                /* malloc'ed, may be NULL */
-  bool idmap;                /* idmap / ridmap: parsed, refused at mount time */
+  bool idmap;                /* idmap or ridmap */
+  bool idmap_recursive;      /* ridmap */
   bool tmpcopyup;            /* copy the destination's content into a new tmpfs */
 };
 int holo_parse_mount_options (char **options, struct holo_mount_flags *out, holo_error_t *err);
@@ -59,6 +63,16 @@ void holo_mount_flags_release (struct holo_mount_flags *mf); /* frees data */
 /* Every option word holo_parse_mount_options knows (NULL-terminated), for
    the `features` document.  */
 extern const char *const holo_mount_option_names[];
+
+/* Idmapped bind mounts (idmap.c), prepared by holo (the parent) before
+   the init exists: the init can not create them from inside its user
+   namespace.  *FDS gets one fd per mounts[] entry (a detached tree, or
+   -1), or NULL when no mount is idmapped.  */
+int holo_idmap_prepare_mounts (const struct holo_spec *spec, const char *bundle, int **fds, holo_error_t *err);
+void holo_idmap_close_mounts (int *fds, size_t n); /* closes and frees */
+bool holo_mount_is_idmapped (const struct holo_mount *m, const struct holo_mount_flags *mf);
+/* Whether the kernel can make idmapped mounts (mount_setattr, 5.12).  */
+bool holo_idmap_supported (void);
 
 /* Checks linux.sysctl against the namespaces of SPEC the way runc does (IPC
    keys need an IPC namespace, net.* a network namespace that is not the

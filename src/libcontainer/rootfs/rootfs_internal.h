@@ -119,6 +119,10 @@ void holo_mount_flags_to_attr (unsigned long set, unsigned long clear, struct mo
 int holo_setattr_keeping_locked (int fd, unsigned int flags, const struct mount_attr *attr);
 /* Applies holo_mount_flags.propagation to the mount at FD.  */
 int holo_apply_propagation (int fd, unsigned long propagation, holo_error_t *err);
+/* The second half of holo_bind_mount_fd for a detached tree TREE_FD made
+   elsewhere (an idmapped mount): ATTR, RATTR, then move_mount onto
+   TARGET_FD.  Returns -1 with errno set.  */
+int holo_attach_tree (int tree_fd, int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr);
 /* Bind-mounts SOURCE (resolved by the kernel relative to the cwd, following
    symlinks; or an fd with SOURCE "" and AT_EMPTY_PATH in OPEN_FLAGS) onto
    the O_PATH fd TARGET_FD.  ATTR is applied to the top mount, RATTR to the

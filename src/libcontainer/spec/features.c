@@ -89,12 +89,13 @@ gen_mount_options (yajl_gen g)
 {
   size_t n = holo_strv_len ((char **) holo_mount_option_names), used = 0;
   char **v = holo_xmalloc ((n + 1) * sizeof (char *));
+  bool idmap = holo_idmap_supported ();
 
   for (size_t i = 0; i < n; i++)
     {
       const char *name = holo_mount_option_names[i];
-      /* Recognized but refused at mount time until idmapped mounts exist.  */
-      if (strcmp (name, "idmap") == 0 || strcmp (name, "ridmap") == 0)
+      /* Only where the kernel can make idmapped mounts.  */
+      if (!idmap && (strcmp (name, "idmap") == 0 || strcmp (name, "ridmap") == 0))
         continue;
       v[used++] = holo_xstrdup (name);
     }
@@ -218,7 +219,7 @@ gen_linux (yajl_gen g)
   gen_enabled (g, "intelRdt", false);
   gen_str (g, "mountExtensions");
   yajl_gen_map_open (g);
-  gen_enabled (g, "idmap", false);
+  gen_enabled (g, "idmap", holo_idmap_supported ());
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 }
