@@ -171,17 +171,30 @@ update_config() {
 	mv "$b/config.json.new" "$b/config.json"
 }
 
+# json_array WORD...: the words as a JSON array of strings.  (jq's --args
+# would still parse words like "-c" as its own options.)
+json_array() {
+	local -a jqargs=()
+	local expr="" i=0 a
+	for a in "$@"; do
+		jqargs+=(--arg "a$i" "$a")
+		expr+="${expr:+,}\$a$i"
+		i=$((i + 1))
+	done
+	jq -nc "${jqargs[@]}" "[$expr]"
+}
+
 # set_args ARG...: sets process.args.
 set_args() {
-	update_config '.process.args = $ARGS.positional' --args "$@"
+	update_config '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
 # add_mount DEST TYPE SOURCE [OPTION...]
 add_mount() {
 	local dest=$1 type=$2 src=$3
 	shift 3
-	update_config '.mounts += [{destination: $d, type: $t, source: $s, options: $ARGS.positional}]' \
-		--arg d "$dest" --arg t "$type" --arg s "$src" --args "$@"
+	update_config '.mounts += [{destination: $d, type: $t, source: $s, options: $o}]' \
+		--arg d "$dest" --arg t "$type" --arg s "$src" --argjson o "$(json_array "$@")"
 }
 
 # add_bind DEST SOURCE [OPTION...]: a bind mount (rbind plus OPTIONs).
@@ -374,17 +387,32 @@ wait_for_file() {
 	return 1
 }
 
-# PIDs of processes carrying this test's marker in their environment:
-# runtime processes still running and container processes.
+# PIDs of this test's processes that are still alive: those carrying the
+# test's marker in their environment (runtime commands, container
+# processes), those whose environment names this test's --root (runc's
+# "runc init" gets a clean environment with _LIBCONTAINER_STATEDIR), and
+# those in a cgroup named after one of this test's container ids.
 marker_pids() {
-	local m=${1:-$TEST_MARKER} f pid
+	local m=${1:-$TEST_MARKER} f pid ids
+	ids=$(sed 's/[.+]/\\&/g' "$BATS_TEST_TMPDIR/ids" 2>/dev/null | paste -sd '|')
 	for f in /proc/[0-9]*/environ; do
 		pid=${f#/proc/}
 		pid=${pid%/environ}
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
-		if grep -qsz -- "^HOLO_TEST_MARKER=$m\$" "$f"; then
-			echo "$pid"
+		if grep -qsz -e "^HOLO_TEST_MARKER=$m\$" -e "=$ROOT/" "$f" ||
+			{ [ -n "$ids" ] && grep -qsE "/($ids)(/|\$)" "/proc/$pid/cgroup"; }; then
+			# Zombies have an empty environment; only live ones count.
+			[ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" != Z ] && echo "$pid"
 		fi
+	done
+	return 0
+}
+
+# cgroup directories named after one of this test's container ids.
+leftover_cgroups() {
+	local id
+	for id in $(cat "$BATS_TEST_TMPDIR/ids" 2>/dev/null); do
+		find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null
 	done
 }
 
@@ -428,7 +456,12 @@ check_nothing_left() {
 		echo "state left under --root: $left"
 		return 1
 	fi
-	check_no_processes
+	check_no_processes || return 1
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "cgroups left behind: $left"
+		return 1
+	fi
 }
 
 # ------------------------------------------------------------- teardown
@@ -458,6 +491,10 @@ teardown_common() {
 			kill -9 "$pid" 2>/dev/null || true
 		done
 	fi
+	# And their cgroups (deepest first).
+	for id in $(leftover_cgroups | sort -r); do
+		rmdir "$id" 2>/dev/null || true
+	done
 	# Named network namespaces a test made.
 	for id in ${NETNS_NAMES:-}; do
 		ip netns delete "$id" 2>/dev/null || true

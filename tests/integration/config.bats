@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Invalid bundles and config.json: create (and run) must fail with status 1
+# and leave nothing behind (no state, not listed, no process).  holo also
+# promises to name the JSON path of the bad value in its message; runc's
+# texts differ, so that part is only checked when RUNTIME is holo.
+
+load helpers
+
+# config_error JQ_FILTER PATH_TEXT: applies FILTER to config.json, then
+# create must fail cleanly, naming PATH_TEXT (on holo).
+config_error() {
+	local filter=$1 path=$2
+	add_shared_dir
+	update_config '.process.args = ["touch", "/shared/ran"]'
+	update_config "$filter"
+
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "$path" stderr
+	check_nothing_left "$CID"
+
+	run -1 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	check_holo_text "$path" stderr
+	check_nothing_left "$CID"
+	[ ! -e "$SHARED/ran" ]
+}
+
+@test "config: malformed JSON" {
+	echo '{"ociVersion": "1.0.2", "process": {' >"$BUNDLE/config.json"
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "config.json" stderr
+	check_nothing_left "$CID"
+}
+
+@test "config: config.json is not an object" {
+	echo '["not", "an", "object"]' >"$BUNDLE/config.json"
+	run -1 --separate-stderr rt_create "$CID"
+	check_nothing_left "$CID"
+}
+
+@test "config: missing config.json" {
+	rm "$BUNDLE/config.json"
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "config.json" stderr
+	check_nothing_left "$CID"
+}
+
+@test "config: bundle directory does not exist" {
+	run -1 --separate-stderr rt create --bundle "$TESTDIR/no-such-bundle" "$CID" </dev/null
+	check_nothing_left "$CID"
+}
+
+@test "config: process missing" {
+	config_error 'del(.process)' "process"
+}
+
+@test "config: process.args missing" {
+	config_error 'del(.process.args)' "process.args"
+}
+
+@test "config: process.args empty" {
+	config_error '.process.args = []' "process.args"
+}
+
+@test "config: process.cwd relative" {
+	config_error '.process.cwd = "relative/dir"' "process.cwd"
+}
+
+@test "config: process.user.uid not a number" {
+	config_error '.process.user.uid = "abc"' "process.user.uid"
+}
+
+@test "config: unknown rlimit type" {
+	config_error '.process.rlimits = [{type: "RLIMIT_BOGUS", soft: 1, hard: 1}]' "process.rlimits[0].type"
+}
+
+@test "config: oomScoreAdj out of range" {
+	config_error '.process.oomScoreAdj = 5000' "process.oomScoreAdj"
+}
+
+@test "config: ociVersion not a string" {
+	config_error '.ociVersion = 5' "ociVersion"
+}
+
+@test "config: root missing" {
+	config_error 'del(.root)' "root"
+}
+
+@test "config: root.path does not exist" {
+	config_error '.root.path = "no-such-rootfs"' "root.path"
+}
+
+@test "config: unknown namespace type" {
+	config_error '.linux.namespaces += [{type: "bogus"}]' "linux.namespaces[5].type"
+}
+
+@test "config: duplicate namespace" {
+	config_error '.linux.namespaces += [{type: "pid"}]' "linux.namespaces[5].type"
+}
+
+@test "config: a namespace path that does not exist" {
+	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/no-such-ns" else . end)' \
+		"/proc/no-such-ns"
+}
+
+@test "config: a sysctl that is not namespaced" {
+	config_error '.linux.sysctl = {"kernel.bogus": "1"}' "linux.sysctl"
+}
+
+@test "config: a sysctl of a namespace the container does not have" {
+	# net.* sysctls need a network namespace of the container's own.
+	remove_namespace network
+	config_error '.linux.sysctl = {"net.ipv4.ip_forward": "1"}' "linux.sysctl"
+}
+
+@test "config: process executable missing in the rootfs" {
+	config_error '.process.args = ["/no/such/binary"]' "/no/such/binary"
+}
+
+@test "config: soft rlimit above the hard limit" {
+	config_error '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 10, hard: 5}]' "RLIMIT_NOFILE"
+}
