@@ -229,20 +229,15 @@ test_device_rules_list (void)
 {
   char *e;
   struct holo_resources *r = parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", &e);
-  struct holo_spec spec;
-  struct holo_device fuse = { .path = (char *) "/dev/fuse", .type = 'c', .major = 10, .minor = 229 };
-  memset (&spec, 0, sizeof spec);
-  spec.linux_.devices = &fuse;
-  spec.linux_.n_devices = 1;
   struct holo_device_rule *rules;
   size_t n;
-  holo_resources_device_rules (r, &spec, &rules, &n);
+  holo_resources_device_rules (r, &rules, &n);
   UNIT_ASSERT (n > 10);
   UNIT_ASSERT (!rules[0].allow);
   /* the defaults after the config: null is usable even after "deny all" */
   UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 1, 3, HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE));
   UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 136, 7, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 10, 229, HOLO_DEV_ACC_READ)); /* linux.devices */
+  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 10, 229, HOLO_DEV_ACC_READ)); /* fuse */
   UNIT_ASSERT (holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_MKNOD));  /* mknod anything */
   UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_READ));
   UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 1, 1, HOLO_DEV_ACC_READ)); /* /dev/mem */
@@ -353,7 +348,7 @@ test_bpf_program_enforced (void)
   /* the full list a container gets loads (the verifier accepts it) */
   struct holo_device_rule *rules;
   size_t n;
-  holo_resources_device_rules (NULL, NULL, &rules, &n);
+  holo_resources_device_rules (NULL, &rules, &n);
   int ret3 = holo_cgroup_bpf_devices (dir, rules, n, &err);
   int tty = open_in_cgroup (dir, "/dev/tty", O_RDONLY);
   free (rules);

@@ -492,27 +492,17 @@ static const struct holo_device_rule default_rules[] = {
 };
 
 void
-holo_resources_device_rules (const struct holo_resources *r, const struct holo_spec *spec,
-                             struct holo_device_rule **rules, size_t *n)
+holo_resources_device_rules (const struct holo_resources *r, struct holo_device_rule **rules, size_t *n)
 {
   size_t n_defaults = sizeof default_rules / sizeof default_rules[0];
-  size_t n_spec_devices = spec ? spec->linux_.n_devices : 0;
   size_t n_config = r ? r->n_devices : 0;
-  struct holo_device_rule *out = holo_xmalloc ((n_config + n_defaults + n_spec_devices + 1) * sizeof *out);
+  struct holo_device_rule *out = holo_xmalloc ((n_config + n_defaults + 1) * sizeof *out);
   size_t k = 0;
 
   for (size_t i = 0; i < n_config; i++)
     out[k++] = r->devices[i];
   for (size_t i = 0; i < n_defaults; i++)
     out[k++] = default_rules[i];
-  for (size_t i = 0; i < n_spec_devices; i++)
-    {
-      const struct holo_device *d = &spec->linux_.devices[i];
-      if (d->type == 'p')
-        continue; /* a fifo is no device for the cgroup */
-      out[k++] = (struct holo_device_rule) DEFAULT_RULE (d->type == 'b' ? 'b' : 'c', d->major, d->minor,
-                                                         HOLO_DEV_ACC_ALL);
-    }
   *rules = out;
   *n = k;
 }
@@ -661,11 +651,11 @@ apply (const char *path, const struct holo_resources *r, bool update, holo_error
 }
 
 static int
-apply_devices (const char *path, const struct holo_resources *r, const struct holo_spec *spec, holo_error_t *err)
+apply_devices (const char *path, const struct holo_resources *r, holo_error_t *err)
 {
   cleanup_free struct holo_device_rule *rules = NULL;
   size_t n = 0;
-  holo_resources_device_rules (r, spec, &rules, &n);
+  holo_resources_device_rules (r, &rules, &n);
   if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
     {
       cleanup_free char *dir = holo_cgroup_controller_dir (path, "");
@@ -687,7 +677,7 @@ holo_cgroup_apply_spec (const char *path, const struct holo_spec *spec, holo_err
     return -1;
   if (apply (path, r, false, err) < 0)
     return -1;
-  return apply_devices (path, r, spec, err);
+  return apply_devices (path, r, err);
 }
 
 int

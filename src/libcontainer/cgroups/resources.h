@@ -168,10 +168,11 @@ holo_cleanup_resourcesp (struct holo_resources **r)
 
 /* The device rules a container's cgroup gets: those of linux.resources.devices
    in order, then the devices every container may use (runc's list: mknod of
-   any device, null, zero, full, random, urandom, tty, ptmx, pts, tun) and
-   every linux.devices entry.  The last rule matching an access decides.  */
-void holo_resources_device_rules (const struct holo_resources *r, const struct holo_spec *spec,
-                                  struct holo_device_rule **rules, size_t *n);
+   any device, null, zero, full, random, urandom, tty, ptmx, pts, tun).  The
+   last rule matching an access decides.  As in runc, a linux.devices entry
+   is created in /dev but usable only when linux.resources.devices allows
+   it (engines add the rule with the device).  */
+void holo_resources_device_rules (const struct holo_resources *r, struct holo_device_rule **rules, size_t *n);
 
 /* Conversions for cgroup v2.  */
 /* cpu.shares [2, 262144] to cpu.weight [1, 10000], mapping 1024 to 100
