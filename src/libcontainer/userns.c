@@ -52,7 +52,7 @@ char *
 holo_find_program (const char *name)
 {
   const char *path = getenv ("PATH");
-  cleanup_free char *dirs = holo_xasprintf ("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", path ? path : "");
+  cleanup_free char *dirs = holo_xstrdup (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   char *save = NULL;
 
   for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))

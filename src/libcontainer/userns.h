@@ -45,8 +45,8 @@ int holo_userns_open_mapped (const struct holo_idmap *uids, size_t n_uids, const
 /* True when we run inside a user namespace other than the initial one.  */
 bool holo_userns_running_in_userns (void);
 
-/* NAME looked up in $PATH, then the usual system directories; malloc'ed
-   absolute path, or NULL.  */
+/* NAME looked up in $PATH (the usual system directories when unset);
+   malloc'ed absolute path, or NULL.  */
 char *holo_find_program (const char *name);
 
 #endif

@@ -1,6 +1,7 @@
 /* holo: a runc-compatible OCI runtime.  Global options, then one command. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "libcontainer/userns.h"
 #include "libcontainer/utils.h"
 #include "libcontainer/security/exe_protect.h"
 
@@ -9,6 +10,7 @@
 #include <seccomp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct holo_command commands[] = {
   { "create", "create a container", holo_cmd_create },
@@ -61,17 +63,26 @@ print_usage (FILE *out)
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nGlobal options:\n"
-                "  --root PATH             state directory (default /run/holo, $XDG_RUNTIME_DIR/holo when not root)\n"
+                "  --root PATH             state directory (default /run/holo; not root: $XDG_RUNTIME_DIR/holo)\n"
                 "  --log PATH              also write log lines to PATH\n"
                 "  --log-format FORMAT     text or json\n"
                 "  --debug                 debug logging\n"
                 "  --systemd-cgroup        use systemd cgroup paths (slice:prefix:name)\n"
                 "  --cgroup-manager NAME   cgroupfs, systemd or disabled\n"
-                "  --rootless VALUE        true, false or auto\n"
+                "  --rootless VALUE        true, false or auto (default: auto, rootless when not root)\n"
                 "  -v, --version           print the version\n"
                 "  -h, --help              show this help\n");
 }
 
+static bool
+is_own_directory (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid ();
+}
+
+/* Not root: $XDG_RUNTIME_DIR/holo as runc; without it the login's runtime
+   directory /run/user/UID, else /tmp/holo-UID.  */
 static char *
 default_root (void)
 {
@@ -80,7 +91,37 @@ default_root (void)
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg && *xdg)
     return holo_xasprintf ("%s/holo", xdg);
+  cleanup_free char *run_user = holo_xasprintf ("/run/user/%d", (int) geteuid ());
+  if (is_own_directory (run_user))
+    return holo_xasprintf ("%s/holo", run_user);
   return holo_xasprintf ("/tmp/holo-%d", (int) geteuid ());
+}
+
+/* A state root someone else made in /tmp would let them see and tamper
+   with our containers.  */
+static int
+check_tmp_root (const char *root)
+{
+  struct stat st;
+  if (strncmp (root, "/tmp/holo-", 10) != 0 || lstat (root, &st) < 0)
+    return 0;
+  if (!S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
+    return holo_cmd_usage_error (NULL, "state root `%s` is not a directory of yours: use --root", root);
+  return 0;
+}
+
+/* --rootless auto (the default), as runc: rootless when not root, or when
+   root of a user namespace (whose cgroups are likely not ours).  */
+static int
+parse_rootless (const char *value, bool *out)
+{
+  if (value == NULL || strcmp (value, "auto") == 0)
+    *out = geteuid () != 0 || holo_userns_running_in_userns ();
+  else if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
+    *out = strcmp (value, "true") == 0;
+  else
+    return holo_cmd_usage_error (NULL, "invalid --rootless `%s`: must be true, false or auto", value);
+  return 0;
 }
 
 enum
@@ -113,6 +154,7 @@ struct global_raw
   const char *log_path;
   const char *log_format;
   const char *cgroup_manager;
+  const char *rootless;
   bool systemd_cgroup;
 };
 
@@ -151,9 +193,11 @@ apply_globals (struct holo_global *g, const struct global_raw *raw, char **root_
         return holo_cmd_usage_error (NULL, "invalid --cgroup-manager `%s`: must be cgroupfs, systemd or disabled",
                                      raw->cgroup_manager);
     }
+  if (parse_rootless (raw->rootless, &g->ctx.rootless) != 0)
+    return 1;
   *root_storage = raw->root ? holo_xstrdup (raw->root) : default_root ();
   g->ctx.root = *root_storage;
-  return 0;
+  return raw->root ? 0 : check_tmp_root (*root_storage);
 }
 
 static const struct holo_command *
@@ -196,7 +240,7 @@ main (int argc, char **argv)
           raw.cgroup_manager = optarg;
           break;
         case OPT_ROOTLESS:
-          g.ctx.rootless = strcmp (optarg, "true") == 0;
+          raw.rootless = optarg;
           break;
         case 'v':
           print_version ();

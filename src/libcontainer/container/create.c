@@ -211,8 +211,10 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
   int status = (*err)->status;
   if (!r->ctx->rootless || (status != EACCES && status != EPERM && status != EROFS))
     return -1;
-  holo_log_warning ("rootless: %s; running without a cgroup%s", (*err)->msg,
-                    r->spec->linux_.resources ? " (linux.resources not applied)" : "");
+  if (r->spec->linux_.resources)
+    holo_log_warning ("rootless: %s; running without a cgroup, linux.resources not applied", (*err)->msg);
+  else
+    holo_log_debug ("rootless: %s; running without a cgroup", (*err)->msg);
   holo_error_release (err);
   cleanup_error holo_error_t ignored = NULL;
   holo_cgroup_destroy (s->cgroup_path, &ignored);

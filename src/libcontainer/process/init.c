@@ -166,9 +166,14 @@ apply_process_attributes (const struct holo_process *p, const struct holo_spec *
 static int
 drop_privileges (const struct holo_process *p, holo_error_t *err)
 {
+  bool groups_allowed = setgroups_allowed ();
   if (holo_caps_drop_bounding (&p->caps, err) < 0)
     return -1;
-  if (holo_process_apply_user (p, setgroups_allowed (), err) < 0)
+  if (!groups_allowed && p->n_additional_gids > 0)
+    return holo_make_error (err, 0,
+                            "process.user.additionalGids: setgroups is denied in this user namespace "
+                            "(rootless with only your own gid mapped)");
+  if (holo_process_apply_user (p, groups_allowed, err) < 0)
     return -1;
   if (holo_caps_apply (&p->caps, err) < 0)
     return -1;
