@@ -280,6 +280,30 @@ rt_bg() {
 	BACKGROUND_PIDS+=("$BG_PID")
 }
 
+# requires FEATURE...: skips the test when RUNTIME is a reference runtime
+# release that does not implement FEATURE (it silently ignores the field, so
+# the test could not pass).  holo implements all of them: on holo nothing
+# is skipped.  Features: domainname personality ioPriority scheduler timens.
+requires() {
+	[ "$RUNTIME_KIND" = holo ] && return 0
+	local version missing="" f
+	version=$("$RUNTIME" --version 2>/dev/null | awk 'NR == 1 {print $3}')
+	for f in "$@"; do
+		case "$RUNTIME_KIND:$version:$f" in
+		runc:1.0.*:* | runc:1.1.*:*)
+			# runc added these in 1.2.
+			case $f in domainname | personality | ioPriority | scheduler | timens) missing+=" $f" ;; esac
+			;;
+		crun:1.[0-8].*:* | crun:1.[0-8]:*)
+			case $f in ioPriority | scheduler | timens) missing+=" $f" ;; esac
+			;;
+		esac
+	done
+	if [ -n "$missing" ]; then
+		skip "$RUNTIME_KIND $version does not implement:$missing"
+	fi
+}
+
 # ------------------------------------------------------------ assertions
 
 # Shows what a failing test saw.  Call after "run".
