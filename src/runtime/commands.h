@@ -35,6 +35,8 @@ int holo_cmd_resume (struct holo_global *g, int argc, char **argv);
 int holo_cmd_ps (struct holo_global *g, int argc, char **argv);
 int holo_cmd_events (struct holo_global *g, int argc, char **argv);
 int holo_cmd_hologram (struct holo_global *g, int argc, char **argv);
+int holo_cmd_checkpoint (struct holo_global *g, int argc, char **argv);
+int holo_cmd_restore (struct holo_global *g, int argc, char **argv);
 
 /* Shared helpers for the command files.  */
 /* Prints the error (stderr + --log) and returns exit status 1.  */

@@ -27,6 +27,8 @@ static const struct holo_command commands[] = {
   { "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
     holo_cmd_events },
   { "update", "update container resource constraints", holo_cmd_update },
+  { "checkpoint", "checkpoint a running container (CRIU)", holo_cmd_checkpoint },
+  { "restore", "restore a container from a previous checkpoint (CRIU)", holo_cmd_restore },
   { "spec", "create a new specification file", holo_cmd_spec },
   { "features", "show the enabled features", holo_cmd_features },
   { "hologram", "UOR-ID, witness signing and verification (id, sign, verify)", holo_cmd_hologram },
@@ -51,7 +53,7 @@ print_version (void)
   printf ("spec: %s\n", OCI_SPEC_VERSION);
   printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
   /* Features as crun prints them: only what is implemented gets a '+'.  */
-  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD -CRIU -HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
+  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD +CRIU -HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
           HOLO_HAS_APPARMOR ? '+' : '-');
 }
 

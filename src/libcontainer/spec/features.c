@@ -235,7 +235,7 @@ gen_annotations (yajl_gen g)
   yajl_gen_map_open (g);
   gen_key_str (g, "io.github.holo.version", VERSION);
   gen_key_str (g, "io.github.seccomp.libseccomp.version", version);
-  gen_key_str (g, "org.opencontainers.runc.checkpoint.enabled", "false");
+  gen_key_str (g, "org.opencontainers.runc.checkpoint.enabled", "true"); /* criu swrk, src/libcontainer/criu */
   yajl_gen_map_close (g);
 }
 

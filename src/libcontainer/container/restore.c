@@ -1,0 +1,381 @@
+/* `restore`: a container from a bundle and a CRIU image.  Like create, it
+   makes the state directory first and undoes everything on failure; instead
+   of cloning an init it runs CRIU, which rebuilds the process tree (same
+   namespaces, mounts, memory, fds) and hands back its root task -- as our
+   child (rst_sibling), so a foreground restore can wait for it.
+
+   Order:
+     state dir, config copy, state "creating"
+     a private mount namespace where the rootfs is bind-mounted for CRIU's
+       --root (CRIU needs a mount point; nobody else sees it)
+     criu swrk, moved into the container's cgroup before the request: the
+       tasks it restores are born there (cg_root maps the image's cgroup)
+     notifications: setup-namespaces -> prestart and createRuntime hooks
+       (runc's order), orphan-pts-master -> the pty to --console-socket
+     the cgroup's limits, state "running" with CRIU's pid, the pid file  */
+#define _GNU_SOURCE
+#include "checkpoint.h"
+#include "../cgroups/resources.h"
+#include "../hooks.h"
+#include "../terminal.h"
+#include "../utils.h"
+#include "hologram/hologram.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#define CRIU_ROOT_DIR "criu-root"
+
+struct restore_run
+{
+  struct holo_context *ctx;
+  const struct holo_restore_options *o;
+  struct holo_spec *spec;
+  struct holo_state *state;
+  int root_fd;
+  int dir_fd;
+  int console_sock;
+  bool cgroup_entered;
+  char *criu_root; /* the rootfs bind mount CRIU gets as --root */
+  CriuOpts opts;
+  int *ns_fds;
+  size_t n_ns_fds;
+};
+
+/* ---- the new container's record ---- */
+
+static char *
+read_bundle_config (const char *bundle, size_t *len, holo_error_t *err)
+{
+  cleanup_free char *path = holo_xasprintf ("%s/config.json", bundle);
+  char *raw = NULL;
+  if (holo_read_file (path, &raw, len, err) < 0)
+    return NULL;
+  return raw;
+}
+
+static char *
+resolve_rootfs (const struct holo_spec *spec, const char *bundle, holo_error_t *err)
+{
+  cleanup_free char *joined
+      = spec->root_path[0] == '/' ? holo_xstrdup (spec->root_path) : holo_xasprintf ("%s/%s", bundle, spec->root_path);
+  char *r = realpath (joined, NULL);
+  if (r == NULL)
+    holo_make_error (err, errno, "config.json: root.path: rootfs `%s`", joined);
+  return r;
+}
+
+static struct holo_state *
+new_state (struct holo_context *ctx, const struct holo_spec *spec, const char *id, const char *bundle,
+           holo_error_t *err)
+{
+  cleanup_state struct holo_state *s = holo_xmalloc (sizeof *s);
+  struct passwd *pw = getpwuid (geteuid ());
+
+  s->id = holo_xstrdup (id);
+  s->bundle = holo_xstrdup (bundle);
+  s->rootfs = resolve_rootfs (spec, bundle, err);
+  if (s->rootfs == NULL)
+    return NULL;
+  s->created = holo_now_rfc3339 ();
+  s->owner = holo_xstrdup (pw ? pw->pw_name : "");
+  s->creating = true;
+  s->annotations = holo_xmalloc ((spec->n_annotations + 1) * sizeof *s->annotations);
+  for (size_t i = 0; i < spec->n_annotations; i++)
+    {
+      s->annotations[i].key = holo_xstrdup (spec->annotations[i].key);
+      s->annotations[i].value = holo_xstrdup (spec->annotations[i].value);
+    }
+  s->n_annotations = spec->n_annotations;
+  if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
+      && holo_cgroup_resolve_path (spec->linux_.cgroups_path, id, ctx->cgroup_manager, &s->cgroup_path, err) < 0)
+    return NULL;
+  return steal_pointer (&s);
+}
+
+static int
+validate_for_restore (const struct holo_spec *spec, const struct holo_restore_options *o, holo_error_t *err)
+{
+  if (!spec->has_process)
+    return holo_make_error (err, 0, "config.json: process: must be set to restore a container");
+  if (!spec->linux_.namespaces[HOLO_NS_MOUNT].present)
+    return holo_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
+  if (spec->process.terminal && o->console_socket == NULL)
+    return holo_make_error (err, 0, "restoring a terminal container needs --console-socket");
+  if (!spec->process.terminal && o->console_socket != NULL)
+    return holo_make_error (err, 0, "cannot use console socket if the container has no terminal");
+  return 0;
+}
+
+/* ---- CRIU's root ---- */
+
+/* Our own mount namespace (a slave of the host's: nothing we mount leaks
+   back), with the rootfs bound on STATE_DIR/criu-root.  */
+static int
+prepare_criu_root (struct restore_run *r, holo_error_t *err)
+{
+  cleanup_free char *dir = holo_xasprintf ("%s/%s/%s", r->ctx->root, r->state->id, CRIU_ROOT_DIR);
+
+  if (unshare (CLONE_NEWNS) < 0)
+    return holo_make_error (err, errno, "unshare the mount namespace");
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return holo_make_error (err, errno, "make `/` a slave mount");
+  if (mkdirat (r->dir_fd, CRIU_ROOT_DIR, 0700) < 0)
+    return holo_make_error (err, errno, "create `%s`", dir);
+  if (mount (r->state->rootfs, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return holo_make_error (err, errno, "bind mount `%s` on `%s`", r->state->rootfs, dir);
+  r->criu_root = steal_pointer (&dir);
+  return 0;
+}
+
+static void
+release_criu_root (struct restore_run *r)
+{
+  if (r->criu_root == NULL)
+    return;
+  umount2 (r->criu_root, MNT_DETACH);
+  unlinkat (r->dir_fd, CRIU_ROOT_DIR, AT_REMOVEDIR);
+  free (r->criu_root);
+  r->criu_root = NULL;
+}
+
+/* ---- the request ---- */
+
+static int
+open_image_dirs (const struct holo_criu_flags *f, int *images_fd, int *work_fd, holo_error_t *err)
+{
+  const char *images = f->image_path ? f->image_path : "checkpoint";
+  *images_fd = holo_criu_open_dir (images, false, err);
+  if (*images_fd < 0)
+    return holo_error_prefix (err, "image path");
+  *work_fd = f->work_path ? holo_criu_open_dir (f->work_path, true, err) : dup (*images_fd);
+  if (*work_fd < 0)
+    return f->work_path ? holo_error_prefix (err, "work path") : holo_make_error (err, errno, "dup");
+  return 0;
+}
+
+static int
+build_restore_opts (struct restore_run *r, int images_fd, int work_fd, holo_error_t *err)
+{
+  CriuOpts *opts = &r->opts;
+  const struct holo_state *s = r->state;
+  cleanup_free char *cgroup_dir = s->cgroup_path ? holo_cgroup_controller_dir (s->cgroup_path, "") : NULL;
+
+  if (holo_criu_apply_flags (opts, &r->o->criu, err) < 0)
+    return -1;
+  opts->images_dir_fd = images_fd;
+  opts->has_work_dir_fd = true;
+  opts->work_dir_fd = work_fd;
+  holo_criu_set_string (&opts->log_file, HOLO_CRIU_RESTORE_LOG);
+  holo_criu_set_string (&opts->root, r->criu_root);
+  opts->has_rst_sibling = true;
+  opts->rst_sibling = true;
+  opts->has_notify_scripts = true;
+  opts->notify_scripts = true;
+  if (r->spec->process.terminal)
+    {
+      opts->has_orphan_pts_master = true;
+      opts->orphan_pts_master = true;
+    }
+  /* The image's cgroup, whatever its path was, becomes ours.  */
+  if (s->cgroup_path)
+    holo_criu_add_cg_root (opts, NULL, s->cgroup_path);
+  if (holo_criu_restore_mounts (opts, r->spec, s->bundle, cgroup_dir, err) < 0)
+    return -1;
+  if (holo_criu_restore_namespaces (opts, r->spec, &r->ns_fds, &r->n_ns_fds, err) < 0)
+    return -1;
+  return holo_criu_restore_stdio (opts, images_fd, err);
+}
+
+static int
+criu_spawned (pid_t criu_pid, void *data, holo_error_t *err)
+{
+  struct restore_run *r = data;
+  if (r->state->cgroup_path == NULL)
+    return 0;
+  r->cgroup_entered = true;
+  return holo_cgroup_enter (r->state->cgroup_path, criu_pid, err);
+}
+
+/* prestart and createRuntime, once the namespaces exist, as runc runs them
+   on restore.  */
+static int
+run_restore_hooks (struct restore_run *r, pid_t pid, holo_error_t *err)
+{
+  r->state->pid = pid;
+  cleanup_free char *json = holo_state_to_json (r->state, HOLO_STATUS_CREATING, false);
+  if (holo_hooks_run (&r->spec->hooks.prestart, "prestart", json, err) < 0)
+    return -1;
+  return holo_hooks_run (&r->spec->hooks.create_runtime, "createRuntime", json, err);
+}
+
+static int
+criu_notify (const struct holo_criu_notify *n, void *data, holo_error_t *err)
+{
+  struct restore_run *r = data;
+
+  if (strcmp (n->script, "setup-namespaces") == 0)
+    return run_restore_hooks (r, n->pid, err);
+  if (strcmp (n->script, "orphan-pts-master") == 0)
+    {
+      if (n->fd < 0)
+        return holo_make_error (err, 0, "criu sent no pty master");
+      if (r->console_sock < 0)
+        return holo_make_error (err, 0, "the container has a terminal but no --console-socket was given");
+      return holo_send_fd (r->console_sock, n->fd, err);
+    }
+  return 0;
+}
+
+static int
+run_criu (struct restore_run *r, pid_t *pid, holo_error_t *err)
+{
+  const struct holo_criu_flags *f = &r->o->criu;
+  cleanup_close int images_fd = -1;
+  cleanup_close int work_fd = -1;
+  const char *work = f->work_path ? f->work_path : f->image_path ? f->image_path : "checkpoint";
+  cleanup_free char *log_path = holo_xasprintf ("%s/%s", work, HOLO_CRIU_RESTORE_LOG);
+
+  if (open_image_dirs (f, &images_fd, &work_fd, err) < 0)
+    return -1;
+  if (prepare_criu_root (r, err) < 0)
+    return -1;
+  if (build_restore_opts (r, images_fd, work_fd, err) < 0)
+    return -1;
+  struct holo_criu_call call = {
+    .type = CRIU_REQ_TYPE__RESTORE,
+    .opts = &r->opts,
+    .pass_fds = r->ns_fds,
+    .n_pass_fds = r->n_ns_fds,
+    .spawned = criu_spawned,
+    .notify = criu_notify,
+    .data = r,
+    .log_path = log_path,
+  };
+  return holo_criu_run (&call, pid, err);
+}
+
+/* ---- the whole operation ---- */
+
+static int
+restore_in_store (struct restore_run *r, const char *config_raw, size_t config_len, struct holo_created *out,
+                  holo_error_t *err)
+{
+  struct holo_state *s = r->state;
+  pid_t pid = -1;
+
+  if (holo_write_file_at (r->dir_fd, HOLO_CONFIG_COPY, config_raw, config_len, err) < 0)
+    return -1;
+  if (holo_state_write (r->dir_fd, s, err) < 0)
+    return -1;
+  if (r->o->console_socket)
+    {
+      r->console_sock = holo_terminal_connect_socket (r->o->console_socket, err);
+      if (r->console_sock < 0)
+        return -1;
+    }
+  if (run_criu (r, &pid, err) < 0)
+    return -1;
+  s->pid = pid;
+  if (holo_proc_stat (pid, &s->pid_starttime, NULL) < 0)
+    return holo_make_error (err, 0, "the restored process %d exited at once", (int) pid);
+  /* Limits go on once CRIU has left the cgroup: a device filter or a pids
+     limit must not stop CRIU itself.  */
+  if (s->cgroup_path && holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) < 0)
+    return -1;
+  s->creating = false;
+  if (holo_state_write (r->dir_fd, s, err) < 0)
+    return -1;
+  if (r->o->pid_file && holo_write_pid_file (r->o->pid_file, pid, err) < 0)
+    return -1;
+  out->pid = pid;
+  return 0;
+}
+
+static void
+undo_restore (struct restore_run *r)
+{
+  cleanup_error holo_error_t ignored = NULL;
+  const struct holo_state *s = r->state;
+
+  if (s->cgroup_path && r->cgroup_entered)
+    {
+      holo_cgroup_kill_all (s->cgroup_path, SIGKILL, &ignored);
+      holo_error_release (&ignored);
+      holo_cgroup_destroy (s->cgroup_path, &ignored);
+      holo_error_release (&ignored);
+    }
+  else if (s->pid > 0 && holo_state_process_alive (s))
+    kill (s->pid, SIGKILL);
+  holo_hologram_on_delete (s->extra_json);
+  holo_store_remove (r->root_fd, s->id, &ignored);
+}
+
+static void
+release_run (struct restore_run *r)
+{
+  release_criu_root (r);
+  holo_criu_opts_release (&r->opts);
+  for (size_t i = 0; i < r->n_ns_fds; i++)
+    close (r->ns_fds[i]);
+  free (r->ns_fds);
+  if (r->console_sock >= 0)
+    close (r->console_sock);
+}
+
+int
+holo_container_restore (struct holo_context *ctx, const struct holo_restore_options *o, struct holo_created *out,
+                        holo_error_t *err)
+{
+  cleanup_spec struct holo_spec *spec = NULL;
+  cleanup_free char *criu = NULL;
+  size_t config_len = 0;
+
+  out->pid = -1;
+  out->console_master = -1;
+  if (holo_validate_id (o->id, err) < 0 || holo_criu_find (&criu, err) < 0)
+    return -1;
+  cleanup_free char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (bundle == NULL)
+    return holo_make_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  cleanup_free char *config_raw = read_bundle_config (bundle, &config_len, err);
+  if (config_raw == NULL || holo_spec_parse (config_raw, config_len, &spec, err) < 0)
+    return -1;
+  if (validate_for_restore (spec, o, err) < 0)
+    return -1;
+  cleanup_state struct holo_state *state = new_state (ctx, spec, o->id, bundle, err);
+  if (state == NULL)
+    return -1;
+  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, o->id, &state->extra_json, err) < 0)
+    return -1;
+  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
+  cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
+  cleanup_close int dir_fd = root_fd < 0 ? -1 : holo_store_create (root_fd, o->id, err);
+  if (dir_fd < 0)
+    {
+      holo_hologram_on_delete (state->extra_json);
+      return -1;
+    }
+
+  struct restore_run r = {
+    .ctx = ctx,
+    .o = o,
+    .spec = spec,
+    .state = state,
+    .root_fd = root_fd,
+    .dir_fd = dir_fd,
+    .console_sock = -1,
+  };
+  holo_criu_opts_init (&r.opts);
+  int ret = restore_in_store (&r, config_raw, config_len, out, err);
+  release_run (&r);
+  if (ret < 0)
+    undo_restore (&r);
+  return ret;
+}
