@@ -816,7 +816,7 @@ test_features (void)
   UNIT_ASSERT (strv_has (yajl_tree_get (tree, caps_path, yajl_t_array), "CAP_SYS_ADMIN"));
   UNIT_ASSERT (strv_has (yajl_tree_get (tree, archs_path, yajl_t_array), "SCMP_ARCH_X86_64"));
   UNIT_ASSERT (YAJL_IS_TRUE (yajl_tree_get (tree, idmap_path, yajl_t_any)) == holo_idmap_supported ());
-  UNIT_ASSERT_STR_EQ (YAJL_GET_STRING (yajl_tree_get (tree, ckpt_path, yajl_t_string)), "false");
+  UNIT_ASSERT_STR_EQ (YAJL_GET_STRING (yajl_tree_get (tree, ckpt_path, yajl_t_string)), "true");
   yajl_tree_free (tree);
 }
 
