@@ -1,0 +1,174 @@
+/* holo shim — relays: copy from one fd to another inside the event loop
+   (pty output to the stdout FIFO, the stdin FIFO to the process).  Reading
+   stops while the destination is full, so a relay holds at most one small
+   buffer, allocated on first use.  */
+#define _GNU_SOURCE
+#include "shim.h"
+#include "relay.h"
+#include "libcontainer/utils.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define RELAY_BUF 4096
+#define RELAY_BURST 16
+
+static void relay_in_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events);
+static void relay_out_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events);
+
+struct shim_relay *
+shim_relay_new (int in_fd, int out_fd)
+{
+  struct shim_relay *r = holo_xmalloc (sizeof (*r));
+
+  r->in.fd = in_fd;
+  r->in.cb = relay_in_ready;
+  r->in.data = r;
+  r->out.fd = out_fd;
+  r->out.cb = relay_out_ready;
+  r->out.data = r;
+  return r;
+}
+
+void
+shim_relay_free (struct shim_loop *loop, struct shim_relay *r)
+{
+  if (r == NULL)
+    return;
+  shim_watch_clear (loop, &r->in);
+  shim_watch_clear (loop, &r->out);
+  if (r->in.fd >= 0)
+    close (r->in.fd);
+  if (r->out.fd >= 0)
+    close (r->out.fd);
+  free (r->buf);
+  free (r);
+}
+
+static void
+relay_watch (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
+{
+  cleanup_error holo_error_t err = NULL;
+
+  if (w->fd >= 0 && shim_watch_set (loop, w, events, &err) < 0)
+    holo_log_warning ("relay: %s", err->msg);
+}
+
+int
+shim_relay_start (struct shim_loop *loop, struct shim_relay *r)
+{
+  relay_watch (loop, &r->in, EPOLLIN);
+  return 0;
+}
+
+/* Writes what is buffered; true when the buffer is empty.  A destination
+   that went away (EPIPE, EIO) swallows the data.  */
+static bool
+relay_flush (struct shim_relay *r)
+{
+  while (r->off < r->len)
+    {
+      ssize_t n = write (r->out.fd, r->buf + r->off, r->len - r->off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return false;
+      if (n < 0)
+        break;
+      r->off += n;
+    }
+  r->off = r->len = 0;
+  return true;
+}
+
+/* Reads one chunk: 1 data moved, 0 nothing now, -1 end of input.  */
+static int
+relay_step (struct shim_relay *r)
+{
+  ssize_t n;
+
+  if (r->buf == NULL)
+    r->buf = holo_xmalloc (RELAY_BUF);
+  do
+    n = read (r->in.fd, r->buf, RELAY_BUF);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN)
+    return 0;
+  if (n <= 0)
+    return -1; /* EOF, or EIO from a pty whose other side closed */
+  r->off = 0;
+  r->len = n;
+  return 1;
+}
+
+static void
+relay_in_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
+{
+  struct shim_relay *r = w->data;
+
+  for (int i = 0; i < RELAY_BURST; i++)
+    {
+      int s = relay_step (r);
+      if (s == 0)
+        return;
+      if (s < 0)
+        {
+          shim_watch_clear (loop, &r->in);
+          return;
+        }
+      if (!relay_flush (r))
+        {
+          shim_watch_clear (loop, &r->in);
+          relay_watch (loop, &r->out, EPOLLOUT);
+          return;
+        }
+    }
+}
+
+static void
+relay_out_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
+{
+  struct shim_relay *r = w->data;
+
+  if (!relay_flush (r))
+    return;
+  shim_watch_clear (loop, &r->out);
+  relay_watch (loop, &r->in, EPOLLIN);
+}
+
+void
+shim_relay_drain (struct shim_relay *r, int timeout_ms)
+{
+  uint64_t deadline = shim_now_ms () + timeout_ms;
+
+  {
+    struct pollfd o = { .fd = r->out.fd, .events = POLLOUT };
+    while (!relay_flush (r))
+      if (shim_now_ms () >= deadline || poll (&o, 1, 100) < 0)
+        return;
+  }
+  for (;;)
+    {
+      struct pollfd p = { .fd = r->in.fd, .events = POLLIN };
+      uint64_t now = shim_now_ms ();
+      int s;
+
+      if (now >= deadline)
+        return;
+      /* The pty hands data to the master asynchronously: give it a moment
+         after the process exited, and stop at the hangup.  */
+      if (poll (&p, 1, (int) (deadline - now > 200 ? 200 : deadline - now)) <= 0)
+        return;
+      s = relay_step (r);
+      if (s < 0)
+        return;
+      if (s == 0)
+        continue;
+      {
+        struct pollfd o = { .fd = r->out.fd, .events = POLLOUT };
+        while (!relay_flush (r))
+          if (shim_now_ms () >= deadline || poll (&o, 1, 100) < 0)
+            return;
+      }
+    }
+}

@@ -1,0 +1,231 @@
+/* holo shim — the `start` and `delete` subcommands and the long-lived
+   server.
+
+   start: containerd runs `SHIM -namespace NS -address A -publish-binary P
+   -id ID start` in the bundle with the runtime options on stdin.  The
+   socket is unix:///run/containerd/s/<sha256(A/NS/ID)>, as containerd's own
+   shims derive it.  The start process binds it, forks the server (which
+   becomes a session leader with /dev/null on stdin and stdout, and the
+   bundle's `log` FIFO as stderr), writes `address` into the bundle, prints
+   the address and exits.  containerd 1.6 reads the plain address; 1.7+
+   (which sets MAX_SHIM_VERSION) gets the JSON bootstrap.  */
+#define _GNU_SOURCE
+#include "shim.h"
+#include "task.pb-c.h"
+#include "libcontainer/utils.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <openssl/sha.h>
+
+#define SOCKET_DIR "/run/containerd/s"
+
+/* filepath.Join(address, namespace, id), as containerd hashes it.  */
+static char *
+socket_path (struct shim *shim)
+{
+  cleanup_free char *joined = holo_xasprintf ("%s/%s/%s", shim->containerd_address, shim->namespace, shim->id);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  char hex[SHA256_DIGEST_LENGTH * 2 + 1];
+  size_t o = 0, len = strlen (joined);
+
+  /* Clean like Go's filepath.Clean for the common cases: no "//", no
+     trailing "/".  */
+  for (size_t i = 0; i < len; i++)
+    if (!(joined[i] == '/' && o > 0 && joined[o - 1] == '/'))
+      joined[o++] = joined[i];
+  while (o > 1 && joined[o - 1] == '/')
+    o--;
+  joined[o] = '\0';
+  SHA256 ((const unsigned char *) joined, o, digest);
+  for (size_t i = 0; i < sizeof (digest); i++)
+    sprintf (hex + 2 * i, "%02x", digest[i]);
+  return holo_xasprintf (SOCKET_DIR "/%s", hex);
+}
+
+static int
+unix_socket (const char *path, bool do_listen, holo_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return holo_make_error (err, 0, "socket path too long: %s", path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return holo_make_error (err, errno, "socket");
+  if (do_listen ? (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0 || listen (fd, 64) < 0)
+                : connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+      return holo_make_error (err, e, "%s %s", do_listen ? "listen on" : "connect to", path);
+    }
+  return fd;
+}
+
+/* Binds PATH; 0 with *FD = -1 when a live shim already serves it.  */
+static int
+bind_shim_socket (const char *path, int *fd, holo_error_t *err)
+{
+  cleanup_error holo_error_t tmp = NULL;
+  int probe;
+
+  if (holo_mkdir_p (SOCKET_DIR, 0711, err) < 0)
+    return -1;
+  *fd = unix_socket (path, true, &tmp);
+  if (*fd >= 0)
+    return 0;
+  if (tmp->status != EADDRINUSE)
+    {
+      *err = steal_pointer (&tmp);
+      return -1;
+    }
+  probe = unix_socket (path, false, NULL);
+  if (probe >= 0)
+    {
+      close (probe);
+      *fd = -1;
+      return 0;
+    }
+  unlink (path);
+  *fd = unix_socket (path, true, err);
+  return *fd < 0 ? -1 : 0;
+}
+
+static void
+print_address (const char *address)
+{
+  const char *max = getenv ("MAX_SHIM_VERSION");
+
+  if (max && *max)
+    {
+      int version = atoi (max) >= 3 ? 3 : 2;
+      printf ("{\"version\":%d,\"address\":\"%s\",\"protocol\":\"ttrpc\"}", version, address);
+    }
+  else
+    printf ("%s", address);
+  fflush (stdout);
+}
+
+/* The server's stdio: nothing that containerd reads from start.  */
+static void
+detach_stdio (void)
+{
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  int log = open ("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+  dup2 (null, STDIN_FILENO);
+  dup2 (null, STDOUT_FILENO);
+  dup2 (log >= 0 ? log : null, STDERR_FILENO);
+  if (log >= 0)
+    close (log);
+  close (null);
+}
+
+int
+shim_cmd_start (struct shim *shim, holo_error_t *err)
+{
+  cleanup_free char *path = socket_path (shim);
+  cleanup_free char *address = holo_xasprintf ("unix://%s", path);
+  int fd;
+  pid_t pid;
+
+  if (shim_options_read_stdin (&shim->opts, err) < 0)
+    return -1;
+  if (bind_shim_socket (path, &fd, err) < 0)
+    return -1;
+  if (holo_write_file ("address", address, strlen (address), err) < 0)
+    return -1;
+  if (fd >= 0)
+    {
+      pid = fork ();
+      if (pid < 0)
+        return holo_make_error (err, errno, "fork");
+      if (pid == 0)
+        {
+          cleanup_error holo_error_t serr = NULL;
+          setsid ();
+          detach_stdio ();
+          /* Only the socket goes on: containerd's own inherited fds do not.  */
+          if (fd != 3)
+            {
+              dup2 (fd, 3);
+              close (fd);
+              fd = 3;
+            }
+          holo_close_fds_from (4);
+          shim->socket_path = holo_xstrdup (path);
+          if (shim_serve (shim, fd, &serr) < 0)
+            {
+              holo_log_error ("%s", serr->msg);
+              _exit (1);
+            }
+          _exit (0);
+        }
+      close (fd);
+    }
+  print_address (address);
+  return 0;
+}
+
+/* delete: containerd's clean-up after a shim that died: force-delete the
+   container, unmount its rootfs, and print a DeleteResponse.  */
+int
+shim_cmd_delete (struct shim *shim, holo_error_t *err)
+{
+  char *args[] = { (char *) "delete", (char *) "--force", shim->id, NULL };
+  struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
+  Hs__DeleteResponse resp = HS__DELETE_RESPONSE__INIT;
+  Hs__Timestamp ts = HS__TIMESTAMP__INIT;
+  cleanup_error holo_error_t rt_err = NULL;
+  cleanup_free uint8_t *buf = NULL;
+  struct timespec now;
+  size_t len;
+
+  if (shim_options_load (&shim->opts, shim->bundle, err) < 0)
+    return -1;
+  if (shim_runtime_run (shim, shim->bundle, args, &cmd, &rt_err) < 0 && strstr (rt_err->msg, "does not exist") == NULL)
+    holo_log_warning ("%s", rt_err->msg);
+  shim_unmount_rootfs (shim->bundle);
+  clock_gettime (CLOCK_REALTIME, &now);
+  ts.seconds = now.tv_sec;
+  ts.nanos = (int32_t) now.tv_nsec;
+  resp.exit_status = 128 + SIGKILL;
+  resp.exited_at = &ts;
+  buf = ttrpc_pack (&resp.base, &len);
+  if (holo_write_all (STDOUT_FILENO, buf, len) < 0)
+    return holo_make_error (err, errno, "write");
+  return 0;
+}
+
+int
+shim_serve (struct shim *shim, int listen_fd, holo_error_t *err)
+{
+  cleanup_free char *pidstr = holo_xasprintf ("%d", getpid ());
+
+  signal (SIGPIPE, SIG_IGN);
+  holo_write_file ("shim.pid", pidstr, strlen (pidstr), NULL);
+  if (shim_loop_init (&shim->loop, err) < 0)
+    return -1;
+  if (shim_reaper_init (shim, err) < 0)
+    return -1;
+  shim_events_init (shim);
+  if (ttrpc_server_init (&shim->server, &shim->loop, listen_fd, shim_service_handle, shim, err) < 0)
+    return -1;
+  if (shim_loop_run (&shim->loop, err) < 0)
+    return -1;
+  /* Shutdown: the last answers and events go out, then the socket goes.  */
+  ttrpc_server_drain (&shim->server, 1000);
+  shim_events_flush (shim, 3000);
+  ttrpc_server_close (&shim->server);
+  if (shim->socket_path)
+    unlink (shim->socket_path);
+  return 0;
+}
