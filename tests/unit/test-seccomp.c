@@ -356,7 +356,7 @@ test_notify_fd_reaches_the_listener (void)
   cleanup_close int conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC);
   UNIT_ASSERT (conn >= 0);
   cleanup_close int fd = holo_recv_fd (conn, &err);
-  char buf[1000]; /* unit.h quotes up to 1 KiB */
+  char buf[512]; /* unit.h quotes at most 1 KiB */
   ssize_t n = 0, r;
   while ((r = read (conn, buf + n, sizeof buf - 1 - (size_t) n)) > 0)
     n += r;
