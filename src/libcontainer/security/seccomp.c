@@ -521,5 +521,6 @@ holo_seccomp_free (struct holo_seccomp *s)
   free (s->prog);
   free (s->listener_path);
   free (s->listener_metadata);
+  free (s->state_json);
   free (s);
 }

@@ -29,10 +29,15 @@ bool holo_seccomp_spec_uses_listener (const struct holo_spec *spec);
    kept in S until holo_seccomp_load sends on it.  No-op without a listener. */
 int holo_seccomp_connect_listener (struct holo_seccomp *s, holo_error_t *err);
 
+/* The state JSON to send when holo_seccomp_load gets none (`exec`, whose
+   init does not receive the state from holo).  Copied.  */
+void holo_seccomp_set_state_json (struct holo_seccomp *s, const char *state_json);
+
 /* Installs the filter on the calling thread.  Without no_new_privs this
    needs CAP_SYS_ADMIN in the current user namespace.  With SCMP_ACT_NOTIFY
    rules it then sends the notify fd and the container process state
-   (STATE_JSON is the container's state document) to the listener.  */
+   (STATE_JSON is the container's state document, or NULL for the one set
+   with holo_seccomp_set_state_json) to the listener.  */
 int holo_seccomp_load (struct holo_seccomp *s, const char *state_json, holo_error_t *err);
 
 void holo_seccomp_free (struct holo_seccomp *s);

@@ -15,6 +15,7 @@ struct holo_seccomp
   bool uses_notify;         /* some rule is SCMP_ACT_NOTIFY: ask for a listener fd */
   char *listener_path;
   char *listener_metadata;
+  char *state_json; /* holo_seccomp_set_state_json */
   int listener_fd; /* connected to listener_path, or -1 */
 };
 

@@ -171,9 +171,18 @@ send_with_fd (int sock, int fd, const char *data, size_t len, holo_error_t *err)
   return 0;
 }
 
+void
+holo_seccomp_set_state_json (struct holo_seccomp *s, const char *state_json)
+{
+  free (s->state_json);
+  s->state_json = holo_xstrdup (state_json);
+}
+
 static int
 hand_over_notify_fd (struct holo_seccomp *s, int notify_fd, const char *state_json, holo_error_t *err)
 {
+  if (state_json == NULL)
+    state_json = s->state_json;
   if (s->listener_fd < 0)
     return holo_make_error (err, 0, "seccomp listener `%s` is not connected", s->listener_path);
   cleanup_free char *payload = process_state_json (s, state_json);
