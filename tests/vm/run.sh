@@ -163,9 +163,10 @@ QEMU=(qemu-system-x86_64
 	-accel tcg,thread=single -smp 1 -m "$MEM"
 	-nodefaults -no-user-config -display none -no-reboot -nic none
 	-kernel "$KERNEL" -initrd "$INITRD"
-	-append "console=ttyS0 cgroup_no_v1=all panic=-1 loglevel=3"
+	-append "console=ttyS0 cgroup_no_v1=all panic=-1 loglevel=3 norandmaps ${HOLO_VM_APPEND:-}"
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
-	-virtfs "local,path=$OUT,mount_tag=out,security_model=none")
+	-virtfs "local,path=$OUT,mount_tag=out,security_model=none"
+	${HOLO_VM_QEMU_ARGS:-})
 
 start=$(date +%s)
 if [ "$SHELL_MODE" = 1 ]; then

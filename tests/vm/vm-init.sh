@@ -16,6 +16,8 @@
 OUT=/run/holo-vm
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
+# Tests can tell they run in the VM.
+export HOLO_VM=1
 
 log() { echo "holo-vm: $*" >/dev/console; }
 

@@ -1,0 +1,141 @@
+#!/bin/bash
+# Runs bats files inside the cgroup v2 test VM (tests/vm/run.sh) against
+# $RUNTIME (default: the repo's ./holo) and prints their TAP on stdout, each
+# test's name prefixed with "[v2] " so that a suite running the same files on
+# the host can tell the two apart:
+#   ok 1 [v2] cgroups: memory limit
+#   not ok 2 [v2] cgroups: pids limit
+#
+# Usage: tests/vm/run-tests.sh [OPTIONS] [BATS_FILE...]
+#   With no file: $HOLO_VM_TESTS (space-separated) if set, else
+#   tests/vm/smoke.bats and every tests/integration/*.bats that opts in with
+#   a line "# holo-vm" (alone, or followed by a space and a comment).
+# Options:
+#   --filter REGEX    only tests whose name matches (bats --filter)
+#   --criu            load CRIU's kernel modules in the VM first
+#   --timeout SECS    limit for the whole VM (default 1500, or
+#                     $HOLO_VM_TIMEOUT)
+#   --prefix TEXT     the prefix for test names (default "[v2] ")
+#   --timing          each test's duration after its name (bats --timing)
+# Environment: RUNTIME (passed into the VM), RUNTIME_KIND, REF_RUNTIME,
+# RT_TIMEOUT, HOLO_* (all passed through; see run.sh).
+# Exit status: 0 when every test passed (or was skipped), 1 when one
+# failed, 125/124 when the VM failed or ran out of time (then a "not ok"
+# line says so, so a TAP counter sees the failure too).
+
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+
+# The VM suite: what only a cgroup v2 host (or the VM's 6.1 kernel) can
+# test.  Keep it short: everything is 5-10 times slower in the VM.
+default_tests() {
+	echo tests/vm/smoke.bats
+	grep -lE '^# holo-vm( |$)' tests/integration/*.bats 2>/dev/null
+}
+
+FILTER=
+CRIU=()
+TIMEOUT=${HOLO_VM_TIMEOUT:-1500}
+PREFIX="[v2] "
+TIMING=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--filter) FILTER=$2; shift ;;
+	--filter=*) FILTER=${1#*=} ;;
+	--criu) CRIU=(--criu) ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--timeout=*) TIMEOUT=${1#*=} ;;
+	--prefix) PREFIX=$2; shift ;;
+	--prefix=*) PREFIX=${1#*=} ;;
+	--timing) TIMING=1 ;;
+	-h | --help)
+		sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	--) shift; break ;;
+	-*) echo "run-tests.sh: unknown option: $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+	shift
+done
+
+cd "$SRC" || exit 125
+files=()
+if [ $# -gt 0 ]; then
+	files=("$@")
+elif [ -n "${HOLO_VM_TESTS:-}" ]; then
+	read -r -a files <<<"$HOLO_VM_TESTS"
+else
+	mapfile -t files < <(default_tests)
+fi
+abs=()
+for f in "${files[@]}"; do
+	[ -f "$f" ] || {
+		echo "run-tests.sh: no such bats file: $f" >&2
+		exit 2
+	}
+	abs+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+done
+if [ ${#abs[@]} -eq 0 ]; then
+	echo "# ${PREFIX}no VM test files"
+	echo "1..0"
+	exit 0
+fi
+
+export RUNTIME=${RUNTIME:-$SRC/holo}
+case $RUNTIME in
+/*) ;;
+*/*) RUNTIME=$(cd "$(dirname "$RUNTIME")" && pwd)/$(basename "$RUNTIME") ;;
+*) RUNTIME=$(command -v "$RUNTIME" || echo "$RUNTIME") ;;
+esac
+if [ ! -x "$RUNTIME" ]; then
+	echo "run-tests.sh: RUNTIME=$RUNTIME is not an executable (build holo first)" >&2
+	echo "not ok 1 ${PREFIX}VM tests: RUNTIME=$RUNTIME is not an executable"
+	echo "1..1"
+	exit 1
+fi
+
+# Build the tests' helpers (checker, recvtty, base rootfs) on the host: the
+# VM sees them through its read-only view of the host, and compiling in the
+# emulated VM is slow.  If this fails, the VM builds them itself.
+bash -c '
+	bats_require_minimum_version() { :; }
+	BATS_TEST_DIRNAME=$1
+	. "$1/helpers.bash" && ensure_tools
+' _ "$SRC/tests/integration" >/dev/null 2>&1 || true
+
+bats_args=(--tap)
+[ -n "$FILTER" ] && bats_args+=(--filter "$FILTER")
+[ "$TIMING" = 1 ] && bats_args+=(--timing)
+cmd=$(printf '%q ' bats "${bats_args[@]}" "${abs[@]}")
+
+start=$(date +%s)
+tap=$(mktemp "${TMPDIR:-/tmp}/holo-vm-tap.XXXXXX")
+trap 'rm -f "$tap"' EXIT
+
+# Prefix test names; keep everything else (plan, comments) as it is.
+"$HERE/run.sh" "${CRIU[@]}" --timeout "$TIMEOUT" -- "$cmd" |
+	sed -u -E "s/^(ok|not ok) ([0-9]+) /\\1 \\2 $(printf '%s' "$PREFIX" | sed 's/[\/&]/\\&/g')/" |
+	tee "$tap"
+st=${PIPESTATUS[0]}
+elapsed=$(($(date +%s) - start))
+
+pass=$(grep -cE '^ok [0-9]+ ' "$tap")
+skip=$(grep -cE '^ok [0-9]+ .*# skip' "$tap")
+fail=$(grep -cE '^not ok [0-9]+ ' "$tap")
+pass=$((pass - skip))
+if [ "$st" -ge 124 ]; then
+	n=$(grep -cE '^(ok|not ok) [0-9]+ ' "$tap")
+	why="the VM failed (status $st)"
+	[ "$st" = 124 ] && why="the VM ran out of time (${TIMEOUT}s)"
+	echo "not ok $((n + 1)) ${PREFIX}VM run: $why"
+	fail=$((fail + 1))
+fi
+echo "holo-vm: ${PREFIX}${pass} passed, ${fail} failed, ${skip} skipped in ${elapsed}s (${#abs[@]} files, RUNTIME=$RUNTIME)" >&2
+if [ "$st" -ge 124 ]; then
+	exit "$st"
+fi
+[ "$st" = 0 ] && [ "$fail" = 0 ] && exit 0
+exit 1
