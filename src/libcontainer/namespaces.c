@@ -82,7 +82,7 @@ holo_ns_new_flags (const struct holo_spec *spec)
 {
   unsigned long flags = 0;
   for (int k = 0; k < HOLO_NS_COUNT; k++)
-    if (k != HOLO_NS_TIME && holo_ns_is_new (spec, k))
+    if (k != HOLO_NS_TIME && k != HOLO_NS_CGROUP && holo_ns_is_new (spec, k))
       flags |= (unsigned long) holo_ns_clone_flag (k);
   return flags;
 }

@@ -18,7 +18,9 @@ bool holo_ns_has_joins (const struct holo_ns_join *j);
 int holo_ns_enter_joins (struct holo_ns_join *j, holo_error_t *err);
 
 /* CLONE_NEW* flags of the namespaces the config creates (without time,
-   which needs unshare before the first process enters it).  */
+   which needs unshare before the first process enters it, and without
+   cgroup, which the init unshares once it is in its cgroup so that the
+   namespace's root is the container's cgroup).  */
 unsigned long holo_ns_new_flags (const struct holo_spec *spec);
 bool holo_ns_is_new (const struct holo_spec *spec, enum holo_ns_kind kind);
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -265,6 +266,10 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (ro.in_new_userns)
     become_userns_root ();
+  /* holo has put us into the container's cgroup by now: it becomes the
+     root of the new cgroup namespace (/proc/self/cgroup reads "0::/").  */
+  if (!cfg->exec_mode && holo_ns_is_new (spec, HOLO_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return holo_make_error (err, errno, "create cgroup namespace");
   if (!cfg->exec_mode && prepare_root (cfg, sync_fd, &ro, res, err) < 0)
     return -1;
   if (p->terminal && cfg->console_sock >= 0
@@ -315,6 +320,10 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       signal (sig, SIG_DFL);
+  /* A session of its own, as with runc (the terminal code then only sets
+     the controlling tty): CRIU cannot dump a process whose session leader
+     is outside its pid namespace.  */
+  setsid ();
 
   if (setup_container (cfg, sync_fd, &res, &err) < 0)
     {
