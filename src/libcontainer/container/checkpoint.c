@@ -48,7 +48,7 @@ build_dump_opts (struct dump_run *r, holo_error_t *err)
   const struct holo_criu_flags *f = &r->o->criu;
   cleanup_free char *freezer = freezer_dir (r->state);
 
-  if (holo_criu_apply_flags (opts, f, err) < 0)
+  if (holo_criu_apply_flags (opts, f, r->spec, err) < 0)
     return -1;
   opts->images_dir_fd = r->images_fd;
   opts->has_work_dir_fd = true;

@@ -167,7 +167,7 @@ build_restore_opts (struct restore_run *r, int images_fd, int work_fd, holo_erro
   const struct holo_state *s = r->state;
   cleanup_free char *cgroup_dir = s->cgroup_path ? holo_cgroup_controller_dir (s->cgroup_path, "") : NULL;
 
-  if (holo_criu_apply_flags (opts, &r->o->criu, err) < 0)
+  if (holo_criu_apply_flags (opts, &r->o->criu, r->spec, err) < 0)
     return -1;
   opts->images_dir_fd = images_fd;
   opts->has_work_dir_fd = true;
@@ -242,9 +242,12 @@ run_criu (struct restore_run *r, pid_t *pid, holo_error_t *err)
   const char *work = f->work_path ? f->work_path : f->image_path ? f->image_path : "checkpoint";
   cleanup_free char *log_path = holo_xasprintf ("%s/%s", work, HOLO_CRIU_RESTORE_LOG);
 
-  if (open_image_dirs (f, &images_fd, &work_fd, err) < 0)
-    return -1;
+  /* The directories are opened inside our mount namespace: CRIU mounts
+     its cgroup yard in the work directory, which must belong to the
+     namespace it runs in.  */
   if (prepare_criu_root (r, err) < 0)
+    return -1;
+  if (open_image_dirs (f, &images_fd, &work_fd, err) < 0)
     return -1;
   if (build_restore_opts (r, images_fd, work_fd, err) < 0)
     return -1;

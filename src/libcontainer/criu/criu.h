@@ -43,6 +43,8 @@ struct holo_criu_flags
 
 /* ---- swrk.c ---- */
 
+/* NAME on PATH (malloc'ed), or NULL.  */
+char *holo_criu_which (const char *name);
 /* The criu binary on PATH (malloc'ed), or the error "criu not found:
    install the criu package".  */
 int holo_criu_find (char **path, holo_error_t *err);
@@ -87,8 +89,10 @@ void holo_criu_add_inherit_fd (CriuOpts *o, const char *key, int fd);
 void holo_criu_add_join_ns (CriuOpts *o, const char *ns, const char *file);
 void holo_criu_add_cg_root (CriuOpts *o, const char *controller, const char *path);
 /* The flags both operations pass the same way; errors on a bad
-   --manage-cgroups-mode.  */
-int holo_criu_apply_flags (CriuOpts *o, const struct holo_criu_flags *f, holo_error_t *err);
+   --manage-cgroups-mode, or when SPEC's network namespace needs
+   iptables-restore and there is none.  */
+int holo_criu_apply_flags (CriuOpts *o, const struct holo_criu_flags *f, const struct holo_spec *spec,
+                           holo_error_t *err);
 /* Opens (creating it, mode 0700, when CREATE) a directory for CRIU.  */
 int holo_criu_open_dir (const char *path, bool create, holo_error_t *err);
 

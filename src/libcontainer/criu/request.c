@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 holo_criu_opts_init (CriuOpts *o)
@@ -146,9 +147,30 @@ parse_cgroups_mode (const char *mode, CriuCgMode *out, holo_error_t *err)
   return holo_make_error (err, 0, "invalid --manage-cgroups-mode `%s`: must be soft, full, strict or ignore", mode);
 }
 
-int
-holo_criu_apply_flags (CriuOpts *o, const struct holo_criu_flags *f, holo_error_t *err)
+/* CRIU locks the network of a namespace it dumps (and unlocks it on
+   restore) with iptables-restore.  Its nftables method is no substitute in
+   CRIU 3.17: the restore unlocks a table named after the new pid, leaving
+   the dump's lock table -- and a dead network -- in the restored
+   namespace.  */
+static int
+check_network_lock (const struct holo_spec *spec, holo_error_t *err)
 {
+  cleanup_free char *iptables = NULL;
+
+  if (!spec->linux_.namespaces[HOLO_NS_NETWORK].present)
+    return 0; /* the host's network: CRIU leaves it alone */
+  iptables = holo_criu_which ("iptables-restore");
+  if (iptables == NULL)
+    return holo_make_error (err, 0, "iptables-restore not found: criu needs it to lock the container's network "
+                                    "(install the iptables package)");
+  return 0;
+}
+
+int
+holo_criu_apply_flags (CriuOpts *o, const struct holo_criu_flags *f, const struct holo_spec *spec, holo_error_t *err)
+{
+  if (check_network_lock (spec, err) < 0)
+    return -1;
   /* Level 4 (everything): the log is what one reads when it fails.  */
   o->has_log_level = true;
   o->log_level = 4;

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int
-holo_criu_find (char **path, holo_error_t *err)
+char *
+holo_criu_which (const char *name)
 {
   const char *env_path = getenv ("PATH");
   cleanup_free char *copy = holo_xstrdup (env_path ? env_path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin");
@@ -27,24 +27,33 @@ holo_criu_find (char **path, holo_error_t *err)
 
   for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
     {
-      cleanup_free char *candidate = holo_xasprintf ("%s/criu", *dir ? dir : ".");
+      cleanup_free char *candidate = holo_xasprintf ("%s/%s", *dir ? dir : ".", name);
       struct stat st;
       if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
-        {
-          *path = steal_pointer (&candidate);
-          return 0;
-        }
+        return steal_pointer (&candidate);
     }
-  return holo_make_error (err, 0, "criu not found: install the criu package");
+  return NULL;
 }
 
-/* The last line of CRIU's log that reports an error, for the message.  */
+int
+holo_criu_find (char **path, holo_error_t *err)
+{
+  *path = holo_criu_which ("criu");
+  if (*path == NULL)
+    return holo_make_error (err, 0, "criu not found: install the criu package");
+  return 0;
+}
+
+/* The line of CRIU's log that says what went wrong, without its
+   timestamp: the last error before the closing "Dumping FAILED." (or
+   "Restoring FAILED."), skipping the generic "exited, status=N" of a
+   helper.  */
 static char *
-last_log_error (const char *log_path)
+log_error (const char *log_path)
 {
   cleanup_free char *log = NULL;
   cleanup_error holo_error_t ignored = NULL;
-  char *found = NULL;
+  const char *found = NULL;
 
   if (log_path == NULL || holo_read_file (log_path, &log, NULL, &ignored) < 0)
     return NULL;
@@ -53,8 +62,9 @@ last_log_error (const char *log_path)
       char *next = strchr (line, '\n');
       if (next)
         *next++ = '\0';
-      if (strstr (line, "Error (") != NULL)
-        found = line;
+      char *e = strstr (line, "Error (");
+      if (e && strstr (e, "FAILED.") == NULL && strstr (e, "): exited, status=") == NULL)
+        found = e;
       line = next;
     }
   return found ? holo_xstrdup (found) : NULL;
@@ -63,12 +73,15 @@ last_log_error (const char *log_path)
 static int
 criu_error (const struct holo_criu_call *call, const char *what, holo_error_t *err)
 {
-  cleanup_free char *last = last_log_error (call->log_path);
-  if (last)
-    return holo_make_error (err, 0, "criu failed: %s: %s (log: %s)", what, last, call->log_path);
+  cleanup_free char *logged = log_error (call->log_path);
+  cleanup_free char *msg = holo_xstrdup (logged ? logged : what);
+  size_t len = strlen (msg);
+
+  while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+    msg[--len] = '\0';
   if (call->log_path)
-    return holo_make_error (err, 0, "criu failed: %s (log: %s)", what, call->log_path);
-  return holo_make_error (err, 0, "criu failed: %s", what);
+    return holo_make_error (err, 0, "criu failed: %s (log: %s)", msg, call->log_path);
+  return holo_make_error (err, 0, "criu failed: %s", msg);
 }
 
 /* ---- the process ---- */
