@@ -38,9 +38,10 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-/* Above this many entries libseccomp's binary-tree layout makes the
-   filter faster; libseccomp <= 2.5.4 mishandles it with no rules at all.  */
-#define OPTIMIZE_MIN_ENTRIES 32
+/* Above this many syscall names libseccomp's binary-tree layout makes the
+   filter shorter and faster; libseccomp <= 2.5.4 mishandles it with no
+   rules at all.  */
+#define OPTIMIZE_MIN_NAMES 32
 /* SCMP_API level that has SCMP_ACT_NOTIFY.  */
 #define NOTIFY_API_LEVEL 5
 
@@ -433,6 +434,23 @@ export_program (struct compile *c, holo_error_t *err)
   return 0;
 }
 
+/* How many syscall names the profile lists (whatever their validity: this
+   only decides the filter's layout).  */
+static size_t
+count_names (yajl_val syscalls)
+{
+  size_t n = 0;
+  if (!YAJL_IS_ARRAY (syscalls))
+    return 0;
+  for (size_t i = 0; i < syscalls->u.array.len; i++)
+    {
+      yajl_val names = holo_j_member (syscalls->u.array.values[i], "names");
+      if (YAJL_IS_ARRAY (names))
+        n += names->u.array.len;
+    }
+  return n;
+}
+
 static void
 release_ctx (scmp_filter_ctx *ctx)
 {
@@ -445,7 +463,6 @@ compile_profile (const struct holo_jloc *loc, yajl_val obj, struct holo_seccomp 
 {
   __attribute__ ((cleanup (release_ctx))) scmp_filter_ctx ctx = NULL;
   struct compile c = { .loc = loc, .obj = obj, .s = s };
-  yajl_val syscalls = holo_j_member (obj, "syscalls");
 
   if (parse_action (loc, obj, "defaultAction", "defaultErrnoRet", &c.default_action, err) < 0)
     return -1;
@@ -455,7 +472,7 @@ compile_profile (const struct holo_jloc *loc, yajl_val obj, struct holo_seccomp 
   if (ctx == NULL)
     return holo_j_fail (err, loc, "defaultAction", "not supported by this kernel or libseccomp");
   c.ctx = ctx;
-  if (syscalls && YAJL_IS_ARRAY (syscalls) && syscalls->u.array.len > OPTIMIZE_MIN_ENTRIES
+  if (count_names (holo_j_member (obj, "syscalls")) > OPTIMIZE_MIN_NAMES
       && seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
     holo_log_debug ("seccomp: binary tree optimization not available");
   if (for_each_element (&c, "architectures", add_architecture, err) < 0
