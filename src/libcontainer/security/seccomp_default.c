@@ -31,6 +31,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* Grouped by what they are for, several to a line.  */
+/* clang-format off */
 static const char *const allowed_syscalls[] = {
   /* files and directories */
   "access", "faccessat", "faccessat2", "chdir", "fchdir", "getcwd", "chmod", "fchmod", "fchmodat", "fchmodat2",
@@ -95,6 +97,7 @@ static const char *const allowed_syscalls[] = {
   "uname", "sysinfo", "getrandom",
   NULL,
 };
+/* clang-format on */
 
 static const char *const x86_syscalls[] = { "arch_prctl", "modify_ldt", NULL };
 static const char *const arm_syscalls[]
@@ -104,7 +107,7 @@ static const char *const arm_syscalls[]
    and the query 0xffffffff.  */
 static const unsigned long long personalities[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
 
-#define NAMESPACE_CLONE_FLAGS                                                                                  \
+#define NAMESPACE_CLONE_FLAGS                                                                                          \
   (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
 
 static void

@@ -16,7 +16,7 @@ struct holo_seccomp
   char *listener_path;
   char *listener_metadata;
   char *state_json; /* holo_seccomp_set_state_json */
-  int listener_fd; /* connected to listener_path, or -1 */
+  int listener_fd;  /* connected to listener_path, or -1 */
 };
 
 /* seccomp(2) with a NULL program: the kernel checks FLAGS before it reads

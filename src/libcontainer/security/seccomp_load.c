@@ -145,7 +145,10 @@ send_with_fd (int sock, int fd, const char *data, size_t len, holo_error_t *err)
   } control;
   struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
   struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof control.buf,
   };
   struct cmsghdr *cmsg = CMSG_FIRSTHDR (&msg);
   ssize_t r;
