@@ -379,18 +379,24 @@ kill_via_cgroup_kill (const char *path)
 /* The cgroup is frozen while the signal goes out, so no process forks a
    child the list would miss, and thawed after, unless it was paused before
    (a paused container stays paused; its processes see the signal when
-   resumed).  SIGKILL always thaws: frozen v1 tasks cannot die.  */
+   resumed).  SIGKILL through cgroup.kill needs no freezing, and SIGKILL
+   always thaws: frozen v1 tasks cannot die.  */
 int
 holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err)
 {
   bool was_frozen = holo_cgroup_is_frozen (path);
+  int ret = 0;
+  if (sig == SIGKILL && kill_via_cgroup_kill (path))
+    {
+      if (was_frozen)
+        holo_cgroup_freeze (path, false, NULL);
+      return 0;
+    }
   cleanup_error holo_error_t freeze_err = NULL;
   bool frozen = was_frozen || holo_cgroup_freeze (path, true, &freeze_err) == 0;
   if (!frozen)
     holo_log_debug ("kill --all without freezing: %s", freeze_err->msg);
-  int ret = 0;
-  if (sig != SIGKILL || !kill_via_cgroup_kill (path))
-    ret = signal_pids (path, sig, err);
+  ret = signal_pids (path, sig, err);
   if (frozen && (!was_frozen || sig == SIGKILL))
     {
       cleanup_error holo_error_t thaw_err = NULL;
