@@ -1,0 +1,156 @@
+#!/bin/bash
+# The whole test suite, on a fresh Debian 12 machine, as root:
+#   sudo bash tests/run.sh
+# It installs what it needs from Debian's archive, builds holo with
+# -Werror, runs the unit tests (plain, then under AddressSanitizer and
+# UBSan), the integration tests against real containers on this host
+# (cgroup v1/hybrid here), and the cgroup v2 / CRIU suite inside a VM.
+# The last line is "N passed, N failed, N skipped", counting every test.
+#
+#   tests/run.sh --integration-only   skip install, build and unit tests
+#                                     (e.g. RUNTIME=/usr/sbin/runc to check
+#                                     the tests themselves against runc)
+#   HOLO_SKIP_VM=1 tests/run.sh       no VM suite
+#   HOLO_TESTS="a.bats b.bats"        only these integration files
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+LOG_DIR=${HOLO_TEST_LOGS:-$SRC/tests/work/logs}
+mkdir -p "$LOG_DIR"
+MODE=all
+[ "${1:-}" = --integration-only ] && MODE=integration
+
+PACKAGES=(build-essential autoconf automake libtool pkg-config
+	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libssl-dev
+	libselinux1-dev libapparmor-dev protobuf-c-compiler libprotobuf-c-dev
+	busybox-static bats jq runc crun criu containerd uidmap iproute2
+	iptables python3 openssl curl procps psmisc util-linux
+	qemu-system-x86 cpio kmod)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+install_deps() {
+	local missing=()
+	local p
+	for p in "${PACKAGES[@]}"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	step "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1 || {
+		tail -20 "$LOG_DIR/apt.log"
+		return 1
+	}
+}
+
+build() {
+	step "building holo"
+	{ [ -x configure ] || ./autogen.sh; } >"$LOG_DIR/build.log" 2>&1 &&
+		./configure --enable-werror >>"$LOG_DIR/build.log" 2>&1 &&
+		make -j"$(nproc)" >>"$LOG_DIR/build.log" 2>&1 || {
+		tail -40 "$LOG_DIR/build.log"
+		return 1
+	}
+}
+
+# TAP-ish lines from every runner go to one file; the summary counts them.
+RESULTS=$LOG_DIR/results.tap
+: >"$RESULTS"
+
+record() {
+	# stdin: lines "ok ...", "not ok ...", "ok ... # skip ..."
+	grep -E '^(not )?ok ' | tee -a "$RESULTS" >/dev/null
+}
+
+unit_tests() {
+	local dir=$1 label=$2
+	step "unit tests ($label)"
+	(cd "$dir" && make -j"$(nproc)" check >"$LOG_DIR/unit-$label.log" 2>&1)
+	local t
+	for t in "$dir"/tests/unit/test-*.log; do
+		[ -f "$t" ] || continue
+		sed -n 's/^\(not ok\|ok\) - /\1 '"$(basename "$t" .log)"': /p' "$t"
+	done | record
+	# A unit program that crashed (e.g. a sanitizer report) prints no final
+	# "not ok": count it from automake's summary.
+	if grep -qE '^# (FAIL|ERROR): +[1-9]' "$LOG_DIR/unit-$label.log"; then
+		grep -E '^(FAIL|ERROR):' "$LOG_DIR/unit-$label.log" | sed 's/^/not ok unit program /' | record
+	fi
+	grep -E '^(not ok|# )' "$dir"/tests/unit/test-*.log | head -20
+}
+
+asan_build() {
+	step "building with AddressSanitizer + UBSan"
+	mkdir -p build-asan
+	(cd build-asan && ../configure --enable-werror --enable-sanitizers >"$LOG_DIR/asan-build.log" 2>&1 &&
+		make -j"$(nproc)" >>"$LOG_DIR/asan-build.log" 2>&1) || {
+		tail -30 "$LOG_DIR/asan-build.log"
+		echo "not ok asan build" | record
+		return 1
+	}
+}
+
+integration_tests() {
+	step "integration tests on the host (RUNTIME=${RUNTIME:-$SRC/holo})"
+	local files
+	if [ -n "${HOLO_TESTS:-}" ]; then
+		files=$HOLO_TESTS
+	else
+		files=$(ls tests/integration/*.bats)
+	fi
+	local f
+	for f in $files; do
+		[ -f "$f" ] || f=tests/integration/$f
+		local name
+		name=$(basename "$f" .bats)
+		RUNTIME=${RUNTIME:-$SRC/holo} timeout 1200 bats --tap "$f" >"$LOG_DIR/$name.tap" 2>&1
+		sed -E 's/^((not )?ok [0-9]+ )/\1'"$name"': /' "$LOG_DIR/$name.tap" | record
+		grep -A15 '^not ok' "$LOG_DIR/$name.tap" | head -60
+		printf '%-20s %s\n' "$name" "$(grep -c '^ok' "$LOG_DIR/$name.tap") ok, $(grep -c '^not ok' "$LOG_DIR/$name.tap") not ok"
+	done
+}
+
+vm_tests() {
+	[ "${HOLO_SKIP_VM:-0}" = 1 ] && return 0
+	[ -x tests/vm/run-tests.sh ] || return 0
+	step "cgroup v2 + CRIU suite in the VM"
+	if ! bash tests/vm/setup.sh >"$LOG_DIR/vm-setup.log" 2>&1; then
+		tail -20 "$LOG_DIR/vm-setup.log"
+		echo "not ok [v2] VM setup (see $LOG_DIR/vm-setup.log)" | record
+		return 0
+	fi
+	RUNTIME=${RUNTIME:-$SRC/holo} bash tests/vm/run-tests.sh --criu >"$LOG_DIR/vm.tap" 2>"$LOG_DIR/vm.err"
+	record <"$LOG_DIR/vm.tap"
+	grep -A15 '^not ok' "$LOG_DIR/vm.tap" | head -60
+	printf '%-20s %s\n' "vm" "$(grep -c '^ok' "$LOG_DIR/vm.tap") ok, $(grep -c '^not ok' "$LOG_DIR/vm.tap") not ok"
+}
+
+summary() {
+	local skipped passed failed
+	skipped=$(grep -cE '^ok .*# (skip|SKIP)' "$RESULTS")
+	passed=$(($(grep -c '^ok ' "$RESULTS") - skipped))
+	failed=$(grep -c '^not ok ' "$RESULTS")
+	if [ "$failed" -gt 0 ]; then
+		step "failures"
+		grep '^not ok ' "$RESULTS"
+	fi
+	echo
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
+if [ "$MODE" = all ]; then
+	install_deps || exit 1
+	build || {
+		echo "not ok build" | record
+		summary
+		exit 1
+	}
+	unit_tests "$SRC" plain
+	asan_build && unit_tests "$SRC/build-asan" asan
+fi
+integration_tests
+vm_tests
+summary
