@@ -50,7 +50,7 @@ export DEBIAN_FRONTEND=noninteractive
 # ------------------------------------------------------------ packages
 # The host packages (qemu, cpio, busybox, kmod) and the tools the tests use
 # inside the VM through the read-only 9p view of the host's root.
-PACKAGES=(qemu-system-x86 cpio busybox-static kmod bats jq runc crun criu iproute2 gcc libc6-dev)
+PACKAGES=(qemu-system-x86 cpio busybox-static kmod xz-utils bats jq runc crun criu iproute2 gcc libc6-dev)
 
 APT_UPDATED=0
 apt_update() {
@@ -92,6 +92,24 @@ kernel_ok() {
 	[ -f "$k/boot/vmlinuz-$v" ] && [ -f "$k/lib/modules/$v/modules.dep" ]
 }
 
+# The uncompressed kernel (an ELF with a PVH entry point, which qemu boots
+# directly): under TCG, the bzImage's own xz decompression takes 10-15 s of
+# every boot.  run.sh falls back to the bzImage when this is missing.
+extract_vmlinux() {
+	local img=$1 out=$2 pos
+	pos=$(LC_ALL=C grep -abo $'\xfd7zXZ' "$img" | head -n1 | cut -d: -f1) || true
+	if [ -n "$pos" ]; then
+		# The payload is followed by other data: xz complains, the ELF is whole.
+		tail -c+$((pos + 1)) "$img" | xz -dc 2>/dev/null >"$out.tmp" || true
+		if [ "$(head -c4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			mv -f "$out.tmp" "$out"
+			return 0
+		fi
+	fi
+	rm -f "$out.tmp"
+	say "note: could not extract an uncompressed vmlinux from $img (boots slower)"
+}
+
 if [ "$REFRESH" = 1 ] || ! kernel_ok; then
 	pkg=
 	find_pkg() {
@@ -123,6 +141,7 @@ if [ "$REFRESH" = 1 ] || ! kernel_ok; then
 	[ -d "$dest.tmp/lib/modules/$ver" ] || die "no lib/modules/$ver in $deb"
 	say "depmod $ver"
 	depmod -b "$dest.tmp" "$ver"
+	extract_vmlinux "$dest.tmp/boot/vmlinuz-$ver" "$dest.tmp/vmlinux"
 	echo "$ver" >"$dest.tmp/VERSION"
 	rm -rf "$dest"
 	mv "$dest.tmp" "$dest"
@@ -133,17 +152,19 @@ if [ "$REFRESH" = 1 ] || ! kernel_ok; then
 	for old in "$CACHE"/kernel-*; do
 		[ "$old" = "$dest" ] || rm -rf "$old"
 	done
-	rm -f "$CACHE/initramfs.cpio.gz"
+	rm -f "$CACHE/initramfs.cpio"
 fi
 VER=$(cat "$CACHE/kernel/VERSION")
 KDIR=$CACHE/kernel
+[ -f "$KDIR/vmlinux" ] || extract_vmlinux "$KDIR/boot/vmlinuz-$VER" "$KDIR/vmlinux"
 MODDIR=$KDIR/lib/modules/$VER
 
 # ------------------------------------------------------------ initramfs
 # Modules the initramfs loads, in order (dependencies first): virtio PCI
 # transport, 9p over virtio, overlayfs.
 INITRD_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
-INITRD=$CACHE/initramfs.cpio.gz
+# Not compressed: decompressing is slow under TCG, and it is small.
+INITRD=$CACHE/initramfs.cpio
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || BUSYBOX=/usr/bin/busybox
 # Rebuilt when /init, busybox or the kernel changed.
@@ -180,7 +201,7 @@ if [ ! -f "$INITRD" ] || [ "$(cat "$INITRD.stamp" 2>/dev/null)" != "$stamp" ]; t
 		esac
 	done
 	install -m 0755 "$HERE/initramfs-init" "$w/init"
-	(cd "$w" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -1 >"$INITRD.tmp"
+	(cd "$w" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$INITRD.tmp"
 	mv -f "$INITRD.tmp" "$INITRD"
 	echo "$stamp" >"$INITRD.stamp"
 	rm -rf "$w"
