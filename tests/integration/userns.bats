@@ -67,9 +67,20 @@ make_owned_dir() {
 add_idmapped() {
 	local dest=$1 src=$2 u=$3 g=$4
 	shift 4
-	update_config '.mounts += [{destination: $d, type: "bind", source: $s, options: $ARGS.positional,
+	update_config '.mounts += [{destination: $d, type: "bind", source: $s, options: $o,
 		uidMappings: $u, gidMappings: $g}]' \
-		--arg d "$dest" --arg s "$src" --argjson u "$u" --argjson g "$g" --args "$@"
+		--arg d "$dest" --arg s "$src" --argjson u "$u" --argjson g "$g" \
+		--argjson o "$(strings_json "$@")"
+}
+
+# strings_json WORD...: a JSON array of the words (not jq --args, which
+# takes words such as "-c" for its own options).
+strings_json() {
+	local a='[]' w
+	for w in "$@"; do
+		a=$(jq -c --arg w "$w" '. + [$w]' <<<"$a")
+	done
+	echo "$a"
 }
 
 # ------------------------------------------------------------ mappings
