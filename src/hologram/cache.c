@@ -139,7 +139,10 @@ open_cache_dir (const char *state_root)
     return -1;
   int fd = openat (root_fd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  if (fd >= 0 && (fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 022)))
+  /* A container may be named like the cache: leave its directory alone.  */
+  if (fd >= 0
+      && (fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 022)
+          || faccessat (fd, "state.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0))
     {
       close (fd);
       return -1;

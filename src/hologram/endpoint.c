@@ -152,11 +152,11 @@ holo_endpoint_fetch_witness (const char *uor_id, char **json, size_t *len, char 
       found = 1;
     }
   else if (r.status == 0)
-    *why = holo_xasprintf ("witness endpoint %s: %s", url, r.error ? r.error : "transport error");
+    *why = holo_xasprintf ("witness endpoint %s: %s", base, r.error ? r.error : "transport error");
   else if (r.status >= 300 && r.status < 400)
-    *why = holo_xasprintf ("witness endpoint %s: HTTP %ld (redirects are not followed)", url, r.status);
+    *why = holo_xasprintf ("witness endpoint %s: HTTP %ld (redirects are not followed)", base, r.status);
   else
-    *why = holo_xasprintf ("witness endpoint %s: HTTP %ld", url, r.status);
+    *why = holo_xasprintf ("witness endpoint %s: HTTP %ld", base, r.status);
   holo_http_reply_free (&r);
   return found;
 }

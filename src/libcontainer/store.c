@@ -2,6 +2,7 @@
 #include "store.h"
 #include "utils.h"
 #include "cgroups/cgroups.h"
+#include "hologram/hologram.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -349,6 +350,7 @@ holo_state_to_json (const struct holo_state *s, enum holo_status st, bool pretty
   gen_kv (g, "created", s->created);
   gen_kv (g, "owner", s->owner);
   gen_annotations (g, s);
+  holo_hologram_state_fields (s->extra_json, g); /* verbose only */
   yajl_gen_map_close (g);
   return gen_finish (g);
 }

@@ -15,6 +15,7 @@
 #include "../terminal.h"
 #include "../userns.h"
 #include "../utils.h"
+#include "hologram/hologram.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -252,6 +253,7 @@ undo_create (struct create_run *r)
 {
   cleanup_error holo_error_t ignored = NULL;
   holo_launch_abort (&r->launch);
+  holo_hologram_on_delete (r->state->extra_json);
   if (r->cgroup_entered)
     holo_cgroup_destroy (r->state->cgroup_path, &ignored);
   holo_error_release (&ignored);
@@ -373,12 +375,18 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
   cleanup_state struct holo_state *state = initial_state (ctx, o, spec, steal_pointer (&bundle), rootfs, err);
   if (state == NULL)
     return -1;
+  /* Hologram policy (UOR-ID, witness): before anything exists, so an
+     enforced violation leaves nothing behind.  */
+  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, o->id, &state->extra_json, err) < 0)
+    return -1;
+  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
   cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
-  if (root_fd < 0)
-    return -1;
-  cleanup_close int dir_fd = holo_store_create (root_fd, o->id, err);
+  cleanup_close int dir_fd = root_fd < 0 ? -1 : holo_store_create (root_fd, o->id, err);
   if (dir_fd < 0)
-    return -1;
+    {
+      holo_hologram_on_delete (state->extra_json);
+      return -1;
+    }
 
   struct create_run r = {
     .ctx = ctx, .o = o, .spec = spec, .state = state, .root_fd = root_fd, .dir_fd = dir_fd,

@@ -2,6 +2,7 @@
 #include "container.h"
 #include "../hooks.h"
 #include "../utils.h"
+#include "hologram/hologram.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const
     return -1;
   if (run_poststop_hooks)
     run_poststop (dir_fd, s);
+  holo_hologram_on_delete (s->extra_json);
   return holo_store_remove (root_fd, s->id, err);
 }
 
