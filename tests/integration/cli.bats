@@ -69,7 +69,7 @@ load helpers
 	for id in "" ".." "." "../$CID" "a/b" "/abs" "with space" "x:y"; do
 		run -1 rt_create "$id"
 		run -1 rt_run_d "$id"
-		run -1 rt run --bundle "$BUNDLE" "$id"
+		run -1 --separate-stderr rt run --bundle "$BUNDLE" "$id"
 		[ ! -e "$SHARED/ran" ]
 	done
 	# Nothing was written beside or under the state root.
@@ -98,7 +98,7 @@ load helpers
 	[ "$pid" -gt 0 ]
 	run -1 rt_create "$CID"
 	run -1 rt_run_d "$CID"
-	run -1 rt run --bundle "$BUNDLE" "$CID"
+	run -1 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	[ "$(state_field "$CID" status)" = created ]
 	[ "$(state_field "$CID" pid)" = "$pid" ]
 	kill -0 "$pid"
@@ -182,8 +182,11 @@ load helpers
 	check_output "prestart,createRuntime,createContainer,startContainer,poststart,poststop"
 	run -0 jq -r '.mountOptions | index("rbind") != null and index("ro") != null' <<<"$features"
 	check_output true
-	run -0 jq -r '.linux.namespaces | sort | join(",")' <<<"$features"
-	check_contains "mount,network,pid,user,uts"
+	run -0 jq -r '.linux.namespaces[]' <<<"$features"
+	local ns
+	for ns in mount network pid user uts ipc cgroup; do
+		grep -qx "$ns" <<<"$output"
+	done
 }
 
 @test "cli: --log with --log-format json records the error as a JSON line" {

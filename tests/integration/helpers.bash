@@ -417,17 +417,18 @@ wait_for_file() {
 # "runc init" gets a clean environment with _LIBCONTAINER_STATEDIR), and
 # those in a cgroup named after one of this test's container ids.
 marker_pids() {
-	local m=${1:-$TEST_MARKER} f pid ids
+	local m=${1:-$TEST_MARKER} f pid ids st
 	ids=$(sed 's/[.+]/\\&/g' "$BATS_TEST_TMPDIR/ids" 2>/dev/null | paste -sd '|')
-	for f in /proc/[0-9]*/environ; do
+	{
+		grep -lsz -e "^HOLO_TEST_MARKER=$m\$" -e "=$ROOT/" /proc/[0-9]*/environ
+		[ -n "$ids" ] && grep -lsE "/($ids)(/|\$)" /proc/[0-9]*/cgroup
+	} | sort -u | while read -r f; do
 		pid=${f#/proc/}
-		pid=${pid%/environ}
+		pid=${pid%%/*}
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
-		if grep -qsz -e "^HOLO_TEST_MARKER=$m\$" -e "=$ROOT/" "$f" ||
-			{ [ -n "$ids" ] && grep -qsE "/($ids)(/|\$)" "/proc/$pid/cgroup"; }; then
-			# Zombies have an empty environment; only live ones count.
-			[ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" != Z ] && echo "$pid"
-		fi
+		# Only live ones count (not zombies, not ones gone meanwhile).
+		st=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$st" ] && [ "$st" != Z ] && echo "$pid"
 	done
 	return 0
 }

@@ -155,20 +155,20 @@ wait_for_signals() {
 	check_nothing_left "$CID"
 
 	set_args holo-check exit 3
-	run -3 rt run --bundle "$BUNDLE" "$CID"
+	run -3 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_nothing_left "$CID"
 }
 
 @test "lifecycle: run exits 128+N when the process dies of signal N" {
 	# SIGSEGV from a real fault: delivered even to a pid namespace's init.
 	set_args holo-check signal-exit
-	run -139 rt run --bundle "$BUNDLE" "$CID"
+	run -139 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_nothing_left "$CID"
 
 	# SIGKILL sent to itself: only possible outside a new pid namespace.
 	remove_namespace pid
 	set_args holo-check signal-exit 9
-	run -137 rt run --bundle "$BUNDLE" "$CID"
+	run -137 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_not_contains "still alive"
 	check_nothing_left "$CID"
 }
@@ -190,7 +190,7 @@ wait_for_signals() {
 
 @test "lifecycle: run --keep leaves a stopped container to delete" {
 	set_args holo-check exit 0
-	run -0 rt run --keep --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --keep --bundle "$BUNDLE" "$CID"
 	run -0 rt state "$CID"
 	[ "$(jq -r .status <<<"$output")" = stopped ]
 	run -0 rt delete "$CID"

@@ -31,7 +31,7 @@ ns_of() {
 
 @test "namespaces: the process is pid 1 of a new pid namespace" {
 	set_args holo-check pid
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_output 1
 }
 
@@ -39,7 +39,7 @@ ns_of() {
 	update_config '.linux.namespaces = [{type: "pid"}, {type: "network"}, {type: "mount"}, {type: "cgroup"}]'
 	update_config 'del(.hostname)'
 	set_args sh -c 'for t in pid net mnt cgroup ipc uts; do echo "$t $(holo-check ns $t)"; done'
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	local t line
 	for t in pid net mnt cgroup; do
 		line=$(grep "^$t " <<<"$output")
@@ -72,7 +72,7 @@ ns_of() {
 	requires domainname
 	update_config '.hostname = "holo-host" | .domainname = "holo.example"'
 	set_args sh -c 'holo-check hostname; holo-check domainname'
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_output "$(printf '%s\n' holo-host holo.example)"
 	# The host's names are untouched.
 	[ "$(hostname)" != holo-host ]
@@ -97,7 +97,7 @@ ns_of() {
 	update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
 		--arg p "/run/netns/$name"
 	set_args sh -c 'holo-check ns net; holo-check sysctl net.ipv4.ip_default_ttl'
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_output "$(printf 'net:[%s]\n77' "$(stat -L -c %i "/run/netns/$name")")"
 }
 
@@ -119,7 +119,7 @@ ns_of() {
 		                       {type: "mount"}]' --arg p "$pid"
 	CONFIG_BUNDLE=$b2 update_config '.process.args = ["sh", "-c",
 		"for t in pid net ipc uts mnt; do echo \"$t $(holo-check ns $t)\"; done; echo \"pid $(holo-check pid)\""]'
-	run -0 rt run --bundle "$b2" "$second"
+	run -0 --separate-stderr rt run --bundle "$b2" "$second"
 	local t
 	for t in pid net ipc uts; do
 		grep -qxF "$t $(ns_of "$pid" $t)" <<<"$output" || {
@@ -151,7 +151,7 @@ ns_of() {
 
 	# Seen from inside, it is root.
 	update_config '.process.args = ["sh", "-c", "holo-check ids; cat /proc/self/uid_map"]'
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_contains "uid=0 gid=0 euid=0 egid=0"
 	check_matches "0 +100000 +65536"
 }
@@ -160,14 +160,14 @@ ns_of() {
 	use_userns 100000 100000 2000
 	update_config '.process.user = {uid: 1000, gid: 1000}'
 	set_args holo-check ids
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	check_contains "uid=1000 gid=1000 euid=1000 egid=1000"
 }
 
 @test "namespaces: cgroup namespace hides the host's cgroup path" {
 	update_config '.linux.namespaces += [{type: "cgroup"}]'
 	set_args holo-check cgroup
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	# Every hierarchy's path is the namespace root.
 	run -0 awk -F: '$3 != "/" {print}' <<<"$output"
 	check_output ""
@@ -176,7 +176,7 @@ ns_of() {
 @test "namespaces: without a cgroup namespace the host's cgroup path shows" {
 	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
 	set_args holo-check cgroup
-	run -0 rt run --bundle "$BUNDLE" "$CID"
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
 	# On this kind of host the runtime puts the container in a cgroup of its
 	# own: the path is not the root.
 	run -0 awk -F: '$2 ~ /pids/ {print $3}' <<<"$output"
