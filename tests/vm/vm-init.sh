@@ -21,11 +21,13 @@ export HOLO_VM=1
 
 log() { echo "holo-vm: $*" >/dev/console; }
 
+# reboot(2) with POWER_OFF does not return (sysrq "o" powers off
+# asynchronously: the script would go on while devices go away).
 poweroff_now() {
 	sync
-	umount "$OUT" 2>/dev/null
+	busybox poweroff -f 2>/dev/null
 	echo o >/proc/sysrq-trigger
-	sleep 3
+	sleep 5
 	echo b >/proc/sysrq-trigger
 	sleep 10
 }
