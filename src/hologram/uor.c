@@ -428,7 +428,10 @@ static size_t
 thread_count (const struct uor_walk *w)
 {
   long env = holo_env_long ("HOLOGRAM_UOR_THREADS", 0);
-  long n = env > 0 ? env : sysconf (_SC_NPROCESSORS_ONLN);
+  long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+  /* At least 4: on a cold page cache the threads mostly wait for the disk,
+     and more reads in flight is what makes it faster.  */
+  long n = env > 0 ? env : cpus < 4 ? 4 : cpus;
   uint64_t total = 0;
   for (size_t i = 0; i < w->n_pending; i++)
     total += (uint64_t) w->pending[i].st.st_size;
