@@ -151,6 +151,7 @@ chmod 0666 "$OUT/stdout" "$OUT/stderr"
 	printf '%s\n' "$*"
 } >"$OUT/cmd"
 
+# COMMAND's own limit, so that its output and status still come back.
 INNER=0
 [ "$SHELL_MODE" = 1 ] || INNER=$((TIMEOUT - 30))
 {
@@ -199,6 +200,9 @@ if [ -s "$OUT/status" ]; then
 	st=$(cat "$OUT/status")
 	[[ "$st" =~ ^[0-9]+$ ]] || die "bad status file: $st"
 	[ "${HOLO_VM_VERBOSE:-0}" = 1 ] && echo "holo-vm: exit status $st after ${elapsed}s" >&2
+	if [ "$st" = 124 ] && [ "$INNER" -gt 0 ]; then
+		echo "holo-vm: error: COMMAND stopped by its time limit (${INNER}s, --timeout less 30 s)" >&2
+	fi
 	exit "$st"
 fi
 if [ "$qst" = 124 ] || [ "$qst" = 137 ]; then
