@@ -122,15 +122,20 @@ if [ "$REFRESH" = 1 ] || ! kernel_ok; then
 		find_pkg
 	fi
 	[ -n "$pkg" ] || die "cannot tell which kernel linux-image-amd64 depends on (apt-cache depends)"
-	ver=${pkg#linux-image-}
 	dl=$CACHE/download
 	rm -rf "$dl"
 	mkdir -p "$dl"
+	# apt's download sandbox user must be able to write there.
+	chown _apt "$dl" 2>/dev/null || true
 	say "downloading $pkg"
 	if ! (cd "$dl" && apt-get download -qq "$pkg" >&2); then
+		# An old package list names a kernel the mirror no longer has.
 		apt_update
+		find_pkg
+		say "downloading $pkg"
 		(cd "$dl" && apt-get download -qq "$pkg" >&2) || die "apt-get download $pkg failed"
 	fi
+	ver=${pkg#linux-image-}
 	deb=$(ls "$dl"/*.deb | head -n1)
 	dest=$CACHE/kernel-$ver
 	rm -rf "$dest.tmp"
