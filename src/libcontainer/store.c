@@ -4,6 +4,7 @@
 #include "cgroups/cgroups.h"
 #include "hologram/hologram.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -33,19 +34,20 @@ holo_state_free (struct holo_state *s)
   free (s);
 }
 
+/* runc's rule: letters, digits and "_+-." only, so an id is always a
+   plain file name (and never "." or "..").  */
 int
 holo_validate_id (const char *id, holo_error_t *err)
 {
   if (id == NULL || *id == '\0')
     return holo_make_error (err, 0, "container id cannot be empty");
-  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0 || strchr (id, '/') != NULL)
-    return holo_make_error (err, 0, "invalid container id `%s`: must not contain `/` or be `.` or `..`", id);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return holo_make_error (err, 0, "invalid id format: %s", id);
   if (strlen (id) > 1024)
-    return holo_make_error (err, 0, "invalid container id: longer than 1024 bytes");
+    return holo_make_error (err, 0, "invalid id format: longer than 1024 bytes");
   for (const unsigned char *p = (const unsigned char *) id; *p; p++)
-    if (*p <= 0x20 || *p >= 0x7f)
-      return holo_make_error (err, 0, "invalid container id `%s`: only printable ASCII without spaces is allowed",
-                              id);
+    if (!isalnum (*p) && *p != '_' && *p != '+' && *p != '-' && *p != '.')
+      return holo_make_error (err, 0, "invalid id format: %s", id);
   return 0;
 }
 

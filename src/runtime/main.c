@@ -257,8 +257,9 @@ main (int argc, char **argv)
     }
   if (optind >= argc)
     {
-      print_usage (stderr);
-      return 1;
+      /* As runc: no command shows the help.  */
+      print_usage (stdout);
+      return 0;
     }
   const char *name = argv[optind];
   if (strcmp (name, "help") == 0)

@@ -70,8 +70,8 @@ static void
 test_validate_id (void)
 {
   holo_error_t err = NULL;
-  UNIT_ASSERT (holo_validate_id ("abc-1_2.x", &err) == 0);
-  const char *bad[] = { "", ".", "..", "a/b", "/", "a b", "a\nb" };
+  UNIT_ASSERT (holo_validate_id ("abc-1_2.x+y", &err) == 0);
+  const char *bad[] = { "", ".", "..", "a/b", "/", "a b", "a\nb", "x:y", "caf\xc3\xa9" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       UNIT_ASSERT (holo_validate_id (bad[i], &err) < 0);
