@@ -280,27 +280,35 @@ rt_bg() {
 	BACKGROUND_PIDS+=("$BG_PID")
 }
 
-# requires FEATURE...: skips the test when RUNTIME is a reference runtime
-# release that does not implement FEATURE (it silently ignores the field, so
-# the test could not pass).  holo implements all of them: on holo nothing
-# is skipped.  Features: domainname personality ioPriority scheduler timens.
-requires() {
+# supports FEATURE: false when RUNTIME is a reference runtime release that
+# does not implement FEATURE (it silently ignores the field, or, for
+# poststart, runs those hooks at create: runc before 1.2).  holo implements
+# all of them.  Features: domainname personality ioPriority scheduler
+# timens poststart.
+supports() {
 	[ "$RUNTIME_KIND" = holo ] && return 0
-	local version missing="" f
+	local version
 	version=$("$RUNTIME" --version 2>/dev/null | awk 'NR == 1 {print $3}')
+	case "$RUNTIME_KIND:$version" in
+	runc:1.0.* | runc:1.1.*)
+		case $1 in domainname | personality | ioPriority | scheduler | timens | poststart) return 1 ;; esac
+		;;
+	crun:1.[0-8].* | crun:1.[0-8])
+		case $1 in ioPriority | scheduler | timens) return 1 ;; esac
+		;;
+	esac
+	return 0
+}
+
+# requires FEATURE...: skips the test unless the runtime supports every
+# FEATURE (see supports); on holo nothing is skipped.
+requires() {
+	local f missing=""
 	for f in "$@"; do
-		case "$RUNTIME_KIND:$version:$f" in
-		runc:1.0.*:* | runc:1.1.*:*)
-			# runc added these in 1.2.
-			case $f in domainname | personality | ioPriority | scheduler | timens) missing+=" $f" ;; esac
-			;;
-		crun:1.[0-8].*:* | crun:1.[0-8]:*)
-			case $f in ioPriority | scheduler | timens) missing+=" $f" ;; esac
-			;;
-		esac
+		supports "$f" || missing+=" $f"
 	done
 	if [ -n "$missing" ]; then
-		skip "$RUNTIME_KIND $version does not implement:$missing"
+		skip "$RUNTIME_KIND $("$RUNTIME" --version 2>/dev/null | awk 'NR == 1 {print $3}') does not implement:$missing"
 	fi
 }
 
