@@ -94,17 +94,7 @@ rl_config() {
 }
 
 rl_args() {
-	rl_config '.process.args = $a' --argjson a "$(strings_json "$@")"
-}
-
-# strings_json WORD...: a JSON array of the words (not jq --args, which
-# takes words such as "-c" for its own options).
-strings_json() {
-	local a='[]' w
-	for w in "$@"; do
-		a=$(jq -c --arg w "$w" '. + [$w]' <<<"$a")
-	done
-	echo "$a"
+	rl_config '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
 # rl_subid_maps: uid and gid maps with the user's own id as 0 and 65536

@@ -70,17 +70,7 @@ add_idmapped() {
 	update_config '.mounts += [{destination: $d, type: "bind", source: $s, options: $o,
 		uidMappings: $u, gidMappings: $g}]' \
 		--arg d "$dest" --arg s "$src" --argjson u "$u" --argjson g "$g" \
-		--argjson o "$(strings_json "$@")"
-}
-
-# strings_json WORD...: a JSON array of the words (not jq --args, which
-# takes words such as "-c" for its own options).
-strings_json() {
-	local a='[]' w
-	for w in "$@"; do
-		a=$(jq -c --arg w "$w" '. + [$w]' <<<"$a")
-	done
-	echo "$a"
+		--argjson o "$(json_array "$@")"
 }
 
 # ------------------------------------------------------------ mappings
