@@ -45,6 +45,13 @@ setup() {
 	cp -a "$BASE_ROOTFS" "$RLBUNDLE/rootfs"
 	chown -R "$RL_USER:" "$RLDIR"
 	HOLDER_PID=
+	# The user must reach the runtime: a checkout under a 0700 directory
+	# gets a copy of it.
+	if ! runuser -u "$RL_USER" -- test -x "$RUNTIME"; then
+		cp "$RUNTIME" "$RLDIR/$(basename "$RUNTIME")"
+		chmod 755 "$RLDIR/$(basename "$RUNTIME")"
+		RUNTIME=$RLDIR/$(basename "$RUNTIME")
+	fi
 }
 
 teardown() {
@@ -67,9 +74,10 @@ teardown() {
 rl() {
 	local root_args=(--root "$RLROOT")
 	[ "${RL_ROOT_ARGS:-}" = none ] && root_args=()
-	runuser -u "${RL_AS:-$RL_USER}" -- /usr/bin/env PATH="${RL_PATH:-$PATH}" \
+	# From a directory the user may be in.
+	(cd / && runuser -u "${RL_AS:-$RL_USER}" -- /usr/bin/env PATH="${RL_PATH:-$PATH}" \
 		HOLO_TEST_MARKER="$TEST_MARKER" XDG_RUNTIME_DIR="$RLDIR/xdg" \
-		/usr/bin/timeout --kill-after=5 "$RT_TIMEOUT" "$RUNTIME" "${root_args[@]}" "$@"
+		/usr/bin/timeout --kill-after=5 "$RT_TIMEOUT" "$RUNTIME" "${root_args[@]}" "$@")
 }
 
 # rl_run_d ID: "run -d" of $RLBUNDLE with the container's stdio on files.
