@@ -92,7 +92,7 @@ ctr_cgroup_file() {
 }
 
 add_cgroupns() {
-	update_config '.linux.namespaces += [{"type": "cgroup"}]'
+	update_config '.linux.namespaces |= map(select(.type != "cgroup")) + [{"type": "cgroup"}]'
 }
 
 # set_resources JQ_EXPR: linux.resources = (linux.resources + EXPR).
@@ -118,6 +118,7 @@ block_device() {
 		case $(basename "$d") in loop* | ram* | zram*) continue ;; esac
 		[ -e "$d/dev" ] && cat "$d/dev" && return
 	done
+	return 0
 }
 
 # cgroup v2's cpu.weight for cpu.shares S: 10^((l^2 + 125 l)/612 - 7/34),

@@ -120,12 +120,13 @@ in_container_cg() {
 @test "resources: a memory hog is OOM-killed at the limit" {
 	add_shared_dir
 	set_resources '{"memory": {"limit": 33554432, "swap": 33554432}}'
-	cg_set_args sh -c 'touch /shared/ready; sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1; echo $? >/shared/status'
+	cg_set_args sh -c 'while [ ! -e /shared/go ]; do sleep 0.1; done
+		dd if=/dev/zero of=/dev/null bs=64M count=1; echo $? >/shared/status'
 	run -0 rt_run_d "$CID"
-	wait_for_file "$SHARED/ready"
 	local dir
 	dir=$(cgroup_dir "$CID" memory)
-	wait_for_status "$CID" stopped
+	touch "$SHARED/go"
+	wait_for_status "$CID" stopped 30
 	# dd died of SIGKILL (128 + 9); the shell, smaller, lived on
 	[ "$(cat "$SHARED/status")" = 137 ]
 	if cgroup_v2; then

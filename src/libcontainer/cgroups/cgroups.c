@@ -409,16 +409,15 @@ holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err)
 bool
 holo_cgroup_is_frozen (const char *path)
 {
-  cleanup_free char *dir = holo_cgroup_controller_dir (path, "freezer");
   cleanup_free char *buf = NULL;
-  if (dir)
+  /* On a unified host "freezer" would resolve to the cgroup2 directory.  */
+  if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
     {
-      cleanup_free char *f = holo_xasprintf ("%s/freezer.state", dir);
-      return holo_read_file (f, &buf, NULL, NULL) == 0 && strncmp (buf, "FROZEN", 6) == 0;
+      cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
+      cleanup_free char *f = v2 ? holo_xasprintf ("%s/cgroup.freeze", v2) : NULL;
+      return f && holo_read_file (f, &buf, NULL, NULL) == 0 && buf[0] == '1';
     }
-  cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
-  if (v2 == NULL || holo_cgroup_mode () != HOLO_CGROUP_UNIFIED)
-    return false;
-  cleanup_free char *f = holo_xasprintf ("%s/cgroup.freeze", v2);
-  return holo_read_file (f, &buf, NULL, NULL) == 0 && buf[0] == '1';
+  cleanup_free char *dir = holo_cgroup_controller_dir (path, "freezer");
+  cleanup_free char *f = dir ? holo_xasprintf ("%s/freezer.state", dir) : NULL;
+  return f && holo_read_file (f, &buf, NULL, NULL) == 0 && strncmp (buf, "FROZEN", 6) == 0;
 }

@@ -115,14 +115,19 @@ v2_freeze (const char *dir, bool freeze, holo_error_t *err)
 int
 holo_cgroup_freeze (const char *path, bool freeze, holo_error_t *err)
 {
-  cleanup_free char *v1 = holo_cgroup_controller_dir (path, "freezer");
-  if (v1)
-    return v1_freeze (v1, freeze, err);
+  /* (On a unified host every controller name resolves to the cgroup2
+     directory: ask for the mode first.)  */
   if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
     {
       cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
       if (v2)
         return v2_freeze (v2, freeze, err);
+    }
+  else
+    {
+      cleanup_free char *v1 = holo_cgroup_controller_dir (path, "freezer");
+      if (v1)
+        return v1_freeze (v1, freeze, err);
     }
   return holo_make_error (err, 0, "cannot %s: no freezer cgroup controller is available", freeze ? "pause" : "resume");
 }
