@@ -16,7 +16,8 @@ parse_duration (const char *s, unsigned *out)
   {
     const char *unit;
     double ms;
-  } units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+  } units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 },  { "ms", 1 },
+                { "s", 1000 },  { "m", 60000 }, { "h", 3600000 } };
   double total = 0;
   if (*s == '\0')
     return -1;

@@ -74,7 +74,8 @@ run_ps (char **args, int nargs, holo_error_t *err)
     ;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
-      holo_make_error (err, 0, "ps failed (exit status %d)", WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+      holo_make_error (err, 0, "ps failed (exit status %d)",
+                       WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
       free (out);
       return NULL;
     }

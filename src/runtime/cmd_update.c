@@ -109,7 +109,7 @@ parse_flag (struct holo_resources *r, int opt, const char *name, const char *v)
     {
       if (holo_parse_size (v, &n) < 0)
         return bad_value (name, v, "invalid size");
-      *size_target = (struct holo_opt_i64) { true, n };
+      *size_target = (struct holo_opt_i64){ true, n };
       return 0;
     }
   if (opt == OPT_CPUSET_CPUS || opt == OPT_CPUSET_MEMS)
@@ -125,27 +125,27 @@ parse_flag (struct holo_resources *r, int opt, const char *name, const char *v)
   switch (opt)
     {
     case OPT_CPU_SHARE:
-      c->shares = (struct holo_opt_u64) { true, (uint64_t) n };
+      c->shares = (struct holo_opt_u64){ true, (uint64_t) n };
       break;
     case OPT_CPU_QUOTA:
-      c->quota = (struct holo_opt_i64) { true, n };
+      c->quota = (struct holo_opt_i64){ true, n };
       break;
     case OPT_CPU_PERIOD:
-      c->period = (struct holo_opt_u64) { true, (uint64_t) n };
+      c->period = (struct holo_opt_u64){ true, (uint64_t) n };
       break;
     case OPT_CPU_RT_PERIOD:
-      c->realtime_period = (struct holo_opt_u64) { true, (uint64_t) n };
+      c->realtime_period = (struct holo_opt_u64){ true, (uint64_t) n };
       break;
     case OPT_CPU_RT_RUNTIME:
-      c->realtime_runtime = (struct holo_opt_i64) { true, n };
+      c->realtime_runtime = (struct holo_opt_i64){ true, n };
       break;
     case OPT_PIDS_LIMIT:
-      r->pids_limit = (struct holo_opt_i64) { true, n };
+      r->pids_limit = (struct holo_opt_i64){ true, n };
       break;
     case OPT_BLKIO_WEIGHT:
       if (n > 1000)
         return bad_value (name, v, "must be between 10 and 1000");
-      r->blkio.weight = (struct holo_opt_u64) { true, (uint64_t) n };
+      r->blkio.weight = (struct holo_opt_u64){ true, (uint64_t) n };
       break;
     }
   return 0;

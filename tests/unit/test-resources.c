@@ -32,19 +32,19 @@ parse (const char *json, char **error)
   return r;
 }
 
-#define PARSE_FAILS(json, text)                                                                               \
-  do                                                                                                          \
-    {                                                                                                         \
-      char *e_;                                                                                               \
-      struct holo_resources *r_ = parse (json, &e_);                                                          \
-      holo_resources_free (r_);                                                                               \
-      UNIT_ASSERT (r_ == NULL);                                                                               \
-      bool ok_ = strstr (e_, text) != NULL;                                                                   \
-      if (!ok_)                                                                                               \
-        fprintf (stdout, "# error: %s (want %s)\n", e_, text);                                                \
-      free (e_);                                                                                              \
-      UNIT_ASSERT (ok_);                                                                                      \
-    }                                                                                                         \
+#define PARSE_FAILS(json, text)                                                                                        \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      char *e_;                                                                                                        \
+      struct holo_resources *r_ = parse (json, &e_);                                                                   \
+      holo_resources_free (r_);                                                                                        \
+      UNIT_ASSERT (r_ == NULL);                                                                                        \
+      bool ok_ = strstr (e_, text) != NULL;                                                                            \
+      if (!ok_)                                                                                                        \
+        fprintf (stdout, "# error: %s (want %s)\n", e_, text);                                                         \
+      free (e_);                                                                                                       \
+      UNIT_ASSERT (ok_);                                                                                               \
+    }                                                                                                                  \
   while (0)
 
 static void
@@ -238,7 +238,7 @@ test_device_rules_list (void)
   UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 1, 3, HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE));
   UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 136, 7, HOLO_DEV_ACC_READ));
   UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 10, 229, HOLO_DEV_ACC_READ)); /* fuse */
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_MKNOD));  /* mknod anything */
+  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_MKNOD));    /* mknod anything */
   UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_READ));
   UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 1, 1, HOLO_DEV_ACC_READ)); /* /dev/mem */
   free (rules);

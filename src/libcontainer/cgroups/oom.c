@@ -18,10 +18,10 @@
 
 struct holo_oom_watch
 {
-  int fd;          /* eventfd (v1) or inotify fd (v2) */
-  char *dir;       /* the memory cgroup directory */
+  int fd;    /* eventfd (v1) or inotify fd (v2) */
+  char *dir; /* the memory cgroup directory */
   bool v2;
-  uint64_t count;  /* v2: last "oom" value seen */
+  uint64_t count; /* v2: last "oom" value seen */
 };
 
 void

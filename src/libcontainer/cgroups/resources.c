@@ -124,7 +124,10 @@ parse_access (const struct holo_jloc *loc, const char *s, unsigned *out, holo_er
   *out = 0;
   for (const char *p = s; *p; p++)
     {
-      unsigned bit = *p == 'r' ? HOLO_DEV_ACC_READ : *p == 'w' ? HOLO_DEV_ACC_WRITE : *p == 'm' ? HOLO_DEV_ACC_MKNOD : 0;
+      unsigned bit = *p == 'r'   ? HOLO_DEV_ACC_READ
+                     : *p == 'w' ? HOLO_DEV_ACC_WRITE
+                     : *p == 'm' ? HOLO_DEV_ACC_MKNOD
+                                 : 0;
       if (bit == 0)
         return holo_j_fail (err, loc, "access", "`%s`: must be a combination of r, w and m", s);
       *out |= bit;
@@ -430,8 +433,7 @@ parse_unified (const struct holo_jloc *parent, yajl_val obj, struct holo_resourc
 }
 
 int
-holo_resources_parse (yajl_val obj, const char *file, const char *path, struct holo_resources **out,
-                      holo_error_t *err)
+holo_resources_parse (yajl_val obj, const char *file, const char *path, struct holo_resources **out, holo_error_t *err)
 {
   struct holo_resources *r = holo_resources_new ();
   struct holo_jloc loc = { file, path };
@@ -447,8 +449,8 @@ holo_resources_parse (yajl_val obj, const char *file, const char *path, struct h
               < 0
           || parse_memory (&loc, obj, &r->memory, err) < 0 || parse_cpu (&loc, obj, &r->cpu, err) < 0
           || parse_pids (&loc, obj, &r->pids_limit, err) < 0 || parse_blkio (&loc, obj, &r->blkio, err) < 0
-          || parse_array (&loc, obj, "hugepageLimits", sizeof *r->hugepages, parse_hugepage,
-                          (void **) &r->hugepages, &r->n_hugepages, err)
+          || parse_array (&loc, obj, "hugepageLimits", sizeof *r->hugepages, parse_hugepage, (void **) &r->hugepages,
+                          &r->n_hugepages, err)
                  < 0
           || parse_network (&loc, obj, r, err) < 0 || parse_rdma (&loc, obj, r, err) < 0
           || parse_unified (&loc, obj, r, err) < 0))
@@ -474,21 +476,24 @@ holo_resources_parse_json (const char *text, size_t len, const char *file, struc
 
 /* ---- device rules ---- */
 
-#define DEFAULT_RULE(t, maj, min, acc) { .allow = true, .type = (t), .major = (maj), .minor = (min), .access = (acc) }
+#define DEFAULT_RULE(t, maj, min, acc)                                                                                 \
+  {                                                                                                                    \
+    .allow = true, .type = (t), .major = (maj), .minor = (min), .access = (acc)                                        \
+  }
 
 /* What runc allows every container, whatever the config says.  */
 static const struct holo_device_rule default_rules[] = {
   DEFAULT_RULE ('c', HOLO_DEV_WILDCARD, HOLO_DEV_WILDCARD, HOLO_DEV_ACC_MKNOD),
   DEFAULT_RULE ('b', HOLO_DEV_WILDCARD, HOLO_DEV_WILDCARD, HOLO_DEV_ACC_MKNOD),
-  DEFAULT_RULE ('c', 1, 3, HOLO_DEV_ACC_ALL),   /* null */
-  DEFAULT_RULE ('c', 1, 5, HOLO_DEV_ACC_ALL),   /* zero */
-  DEFAULT_RULE ('c', 1, 7, HOLO_DEV_ACC_ALL),   /* full */
-  DEFAULT_RULE ('c', 1, 8, HOLO_DEV_ACC_ALL),   /* random */
-  DEFAULT_RULE ('c', 1, 9, HOLO_DEV_ACC_ALL),   /* urandom */
-  DEFAULT_RULE ('c', 5, 0, HOLO_DEV_ACC_ALL),   /* tty */
-  DEFAULT_RULE ('c', 5, 2, HOLO_DEV_ACC_ALL),   /* ptmx */
+  DEFAULT_RULE ('c', 1, 3, HOLO_DEV_ACC_ALL),                   /* null */
+  DEFAULT_RULE ('c', 1, 5, HOLO_DEV_ACC_ALL),                   /* zero */
+  DEFAULT_RULE ('c', 1, 7, HOLO_DEV_ACC_ALL),                   /* full */
+  DEFAULT_RULE ('c', 1, 8, HOLO_DEV_ACC_ALL),                   /* random */
+  DEFAULT_RULE ('c', 1, 9, HOLO_DEV_ACC_ALL),                   /* urandom */
+  DEFAULT_RULE ('c', 5, 0, HOLO_DEV_ACC_ALL),                   /* tty */
+  DEFAULT_RULE ('c', 5, 2, HOLO_DEV_ACC_ALL),                   /* ptmx */
   DEFAULT_RULE ('c', 136, HOLO_DEV_WILDCARD, HOLO_DEV_ACC_ALL), /* pts */
-  DEFAULT_RULE ('c', 10, 200, HOLO_DEV_ACC_ALL), /* net/tun */
+  DEFAULT_RULE ('c', 10, 200, HOLO_DEV_ACC_ALL),                /* net/tun */
 };
 
 void

@@ -180,8 +180,8 @@ void holo_resources_device_rules (const struct holo_resources *r, struct holo_de
 uint64_t holo_cpu_shares_to_weight (uint64_t shares);
 /* blkio.weight [10, 1000] to io.weight [1, 10000]; 0 stays 0.  */
 uint64_t holo_blkio_weight_to_io_weight (uint64_t weight);
-/* memory.swap (memory + swap) to memory.swap.max (swap alone); -1 = "max",
-   *SET false when nothing is to be written.  */
+/* memory.swap (memory + swap) to memory.swap.max (swap alone); -1 = "max";
+   nothing to write (SET false) when the swap limit is unset.  */
 int holo_memory_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, bool *set, holo_error_t *err);
 
 /* "512m", "1G", "1.5g", "100kb", "42": bytes (powers of 1024, as runc's
@@ -210,8 +210,8 @@ int holo_cgroup_v1_devices (const char *dir, const struct holo_device_rule *rule
 int holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
 /* Whether RULES allow ACCESS to the device (the semantics the eBPF program
    implements; for tests).  */
-bool holo_device_rules_allow (const struct holo_device_rule *rules, size_t n, char type, int64_t major,
-                              int64_t minor, unsigned access);
+bool holo_device_rules_allow (const struct holo_device_rule *rules, size_t n, char type, int64_t major, int64_t minor,
+                              unsigned access);
 
 /* Freezer: v1 freezer.state or v2 cgroup.freeze, waiting until the state has
    settled.  */

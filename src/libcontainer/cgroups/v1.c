@@ -41,9 +41,9 @@ write_memory_limit (const char *dir, int64_t limit, holo_error_t *err)
       uint64_t usage = 0, peak = 0;
       holo_cg_read_u64 (dir, "memory.usage_in_bytes", &usage);
       holo_cg_read_u64 (dir, "memory.max_usage_in_bytes", &peak);
-      return holo_make_error (err, 0, "unable to set memory limit to %" PRId64 " (current usage: %" PRIu64
-                              ", peak usage: %" PRIu64 ")",
-                              limit, usage, peak);
+      return holo_make_error (
+          err, 0, "unable to set memory limit to %" PRId64 " (current usage: %" PRIu64 ", peak usage: %" PRIu64 ")",
+          limit, usage, peak);
     }
   *err = steal_pointer (&werr);
   return -1;
@@ -61,8 +61,9 @@ set_memory_and_swap (const char *dir, const struct holo_res_memory *m, holo_erro
   if (limit == -1 && swap == 0 && have_memsw)
     swap = -1; /* "memory: -1" alone lifts both limits */
   if (swap != 0 && !have_memsw)
-    return holo_make_error (err, 0, "cannot set memory.swap: the kernel has no swap accounting "
-                                    "(memory.memsw.limit_in_bytes is missing)");
+    return holo_make_error (err, 0,
+                            "cannot set memory.swap: the kernel has no swap accounting "
+                            "(memory.memsw.limit_in_bytes is missing)");
   if (limit != 0 && swap != 0)
     {
       uint64_t current = 0;
@@ -100,7 +101,8 @@ apply_memory (const char *path, const struct holo_res_memory *m, holo_error_t *e
     return -1;
   if (set_memory_and_swap (dir, m, err) < 0)
     return -1;
-  if (m->reservation.set && m->reservation.v && write_i64 (dir, "memory.soft_limit_in_bytes", m->reservation.v, err) < 0)
+  if (m->reservation.set && m->reservation.v
+      && write_i64 (dir, "memory.soft_limit_in_bytes", m->reservation.v, err) < 0)
     return -1;
   /* Since Linux 5.16 a kernel memory limit is accepted and has no effect.  */
   if (m->kernel.set && m->kernel.v && holo_cg_exists (dir, "memory.kmem.limit_in_bytes")
@@ -141,8 +143,7 @@ set_cpu_shares (const char *dir, uint64_t shares, holo_error_t *err)
     return -1;
   /* The kernel clamps out-of-range values silently.  */
   if (holo_cg_read_u64 (dir, "cpu.shares", &got) == 0 && got != shares)
-    return holo_make_error (err, 0, "the %s allowed cpu-shares is %" PRIu64, got > shares ? "minimum" : "maximum",
-                            got);
+    return holo_make_error (err, 0, "the %s allowed cpu-shares is %" PRIu64, got > shares ? "minimum" : "maximum", got);
   return 0;
 }
 
@@ -195,8 +196,7 @@ apply_cpu (const char *path, const struct holo_res_cpu *c, holo_error_t *err)
     return -1;
   if (c->burst.set && holo_cg_writef (dir, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst.v) < 0)
     return -1;
-  if (set_period_and_budget (dir, "cpu.rt_period_us", rt_period, "cpu.rt_runtime_us", rt_runtime != 0, rt_runtime,
-                             err)
+  if (set_period_and_budget (dir, "cpu.rt_period_us", rt_period, "cpu.rt_runtime_us", rt_runtime != 0, rt_runtime, err)
       < 0)
     return -1;
   if (c->idle.set && write_i64 (dir, "cpu.idle", c->idle.v, err) < 0)
@@ -239,8 +239,7 @@ static int
 write_throttle (const char *dir, const char *file, const struct holo_throttle_list *l, holo_error_t *err)
 {
   for (size_t i = 0; i < l->n; i++)
-    if (holo_cg_writef (dir, file, err, "%" PRId64 ":%" PRId64 " %" PRIu64, l->v[i].major, l->v[i].minor,
-                        l->v[i].rate)
+    if (holo_cg_writef (dir, file, err, "%" PRId64 ":%" PRId64 " %" PRIu64, l->v[i].major, l->v[i].minor, l->v[i].rate)
         < 0)
       return -1;
   return 0;
@@ -378,10 +377,10 @@ holo_cgroup_write_rdma (const char *dir, const struct holo_resources *r, holo_er
   for (size_t i = 0; i < r->n_rdma; i++)
     {
       const struct holo_rdma_limit *l = &r->rdma[i];
-      cleanup_free char *handles = l->hca_handles.set ? holo_xasprintf (" hca_handle=%" PRIu64, l->hca_handles.v)
-                                                      : holo_xstrdup ("");
-      cleanup_free char *objects = l->hca_objects.set ? holo_xasprintf (" hca_object=%" PRIu64, l->hca_objects.v)
-                                                      : holo_xstrdup ("");
+      cleanup_free char *handles
+          = l->hca_handles.set ? holo_xasprintf (" hca_handle=%" PRIu64, l->hca_handles.v) : holo_xstrdup ("");
+      cleanup_free char *objects
+          = l->hca_objects.set ? holo_xasprintf (" hca_object=%" PRIu64, l->hca_objects.v) : holo_xstrdup ("");
       if (*handles == '\0' && *objects == '\0')
         continue;
       if (holo_cg_writef (dir, "rdma.max", err, "%s%s%s", l->device, handles, objects) < 0)
@@ -407,8 +406,8 @@ holo_cgroup_v1_apply (const char *path, const struct holo_resources *r, bool upd
   (void) update; /* v1 files take each value alone: nothing to merge */
   if (apply_memory (path, &r->memory, err) < 0 || apply_cpu (path, &r->cpu, err) < 0
       || apply_cpuset (path, &r->cpu, err) < 0 || apply_pids (path, &r->pids_limit, err) < 0
-      || apply_blkio (path, &r->blkio, err) < 0 || apply_hugetlb (path, r, err) < 0
-      || apply_network (path, r, err) < 0 || apply_rdma (path, r, err) < 0)
+      || apply_blkio (path, &r->blkio, err) < 0 || apply_hugetlb (path, r, err) < 0 || apply_network (path, r, err) < 0
+      || apply_rdma (path, r, err) < 0)
     return -1;
   return 0;
 }

@@ -195,8 +195,9 @@ apply_cpu (const char *dir, const struct holo_res_cpu *c, bool update, holo_erro
 {
   uint64_t shares = c->shares.set ? c->shares.v : 0;
   if ((c->realtime_period.set && c->realtime_period.v) || (c->realtime_runtime.set && c->realtime_runtime.v))
-    return holo_make_error (err, 0, "linux.resources.cpu.realtimeRuntime/realtimePeriod: realtime CPU limits are "
-                                    "not supported on cgroup v2");
+    return holo_make_error (err, 0,
+                            "linux.resources.cpu.realtimeRuntime/realtimePeriod: realtime CPU limits are "
+                            "not supported on cgroup v2");
   if (!shares && !(c->quota.set && c->quota.v) && !(c->period.set && c->period.v) && !c->burst.set && !c->idle.set)
     return 0;
   if (need (dir, "cpu", err) < 0)
@@ -322,8 +323,9 @@ apply_unified (const char *dir, const struct holo_resources *r, holo_error_t *er
       if (!holo_cg_exists (dir, kv->key))
         {
           cleanup_free char *controller = holo_xstrndup (kv->key, strcspn (kv->key, "."));
-          return holo_make_error (err, 0, "linux.resources.unified: cannot write `%s`: no such file in `%s` (is the %s "
-                                          "controller enabled?)",
+          return holo_make_error (err, 0,
+                                  "linux.resources.unified: cannot write `%s`: no such file in `%s` (is the %s "
+                                  "controller enabled?)",
                                   kv->key, dir, controller);
         }
       if (holo_cg_write (dir, kv->key, kv->value, err) < 0)
