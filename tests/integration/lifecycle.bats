@@ -76,8 +76,7 @@ wait_for_signals() {
 	wait_for_status "$CID" running
 	# Same process: start execs the user process in the init created by create.
 	[ "$(state_field "$CID" pid)" = "$pid" ]
-	[ "$(readlink /proc/$pid/exe)" = "$BUNDLE/rootfs/bin/holo-check" ] ||
-		[ "$(cat /proc/$pid/comm)" = holo-check ]
+	[ "$(stat -L -c %d:%i /proc/$pid/exe)" = "$(stat -c %d:%i "$BUNDLE/rootfs/bin/holo-check")" ]
 
 	run -0 rt kill "$CID" KILL
 	wait_for_status "$CID" stopped
