@@ -101,6 +101,21 @@ relay_step (struct shim_relay *r)
   return 1;
 }
 
+/* The input ended: stop reading; a stdin relay also closes its ends, so
+   that the process reads EOF.  */
+static void
+relay_end (struct shim_loop *loop, struct shim_relay *r)
+{
+  shim_watch_clear (loop, &r->in);
+  if (!r->close_on_eof)
+    return;
+  relay_flush (r);
+  shim_watch_clear (loop, &r->out);
+  close (r->in.fd);
+  close (r->out.fd);
+  r->in.fd = r->out.fd = -1;
+}
+
 static void
 relay_in_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
 {
@@ -113,7 +128,7 @@ relay_in_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
         return;
       if (s < 0)
         {
-          shim_watch_clear (loop, &r->in);
+          relay_end (loop, r);
           return;
         }
       if (!relay_flush (r))

@@ -36,7 +36,7 @@ struct shim_relay
   struct shim_watch in, out;
   char *buf;
   size_t off, len;
-  bool close_out; /* the destination fd belongs to the relay */
+  bool close_on_eof; /* end of input closes both fds (stdin to a pipe) */
 };
 
 /* The stdio of one process, as the shim holds it.  */

@@ -5,7 +5,8 @@
    sees EOF when the last writer in the container closes.  The shim keeps a
    read end of each FIFO open so that a writer never gets EPIPE when the
    client goes away (the same as a copying shim whose copy blocks).  stdin
-   is a pipe fed from the FIFO by a relay, so that CloseIO can close it.
+   is a pipe fed from the FIFO by a relay, closed when the client closes the
+   FIFO or sends CloseIO.
 
    With a terminal, `holo` sends the pty master over a console socket; the
    shim relays master -> stdout FIFO and stdin FIFO -> master.  */
@@ -67,9 +68,11 @@ set_blocking (int fd, bool blocking)
   return fcntl (fd, F_SETFL, blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
 }
 
-/* Opens the stdin FIFO for reading, with a writer of our own so that the
-   read side neither blocks on open nor sees EOF between clients: the end
-   of input is what CloseIO says.  */
+/* Opens the stdin FIFO for reading without blocking.  No writer of our
+   own: the relay sees EOF when the client's writer closes.  Until a writer
+   has come, a FIFO read end opened this way reports neither data nor
+   hangup (Linux keys the hangup on a writer having opened since), so the
+   relay stays quiet rather than seeing an early EOF.  */
 static int
 open_stdin_fifo (struct shim_stdio *s, holo_error_t *err)
 {
@@ -77,7 +80,6 @@ open_stdin_fifo (struct shim_stdio *s, holo_error_t *err)
 
   if (fd < 0)
     return holo_make_error (err, errno, "open %s", s->stdin_path);
-  s->hold_fds[0] = open (s->stdin_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   return fd;
 }
 
@@ -135,6 +137,7 @@ shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_er
       set_blocking (p[1], false);
       fds[0] = p[0];
       s->in_relay = shim_relay_new (in, p[1]);
+      s->in_relay->close_on_eof = true;
     }
   if (*s->stdout_path)
     {

@@ -60,7 +60,7 @@ shim_env_start() {
 }
 
 shim_env_containerd_up() {
-	PATH="$SHIM_ENV/bin:$PATH" containerd --config "$SHIM_ENV/config.toml" >>"$SHIM_ENV/containerd.log" 2>&1 &
+	PATH="$SHIM_ENV/bin:$PATH" containerd --config "$SHIM_ENV/config.toml" </dev/null >>"$SHIM_ENV/containerd.log" 2>&1 3>&- &
 	echo $! >"$SHIM_ENV/containerd.pid"
 	local i
 	for i in $(seq 100); do
