@@ -42,17 +42,10 @@ set_seccomp() {
 	update_config '.linux.seccomp = $p' --argjson p "$1"
 }
 
-# set_process_args ARGS...: process.args = ARGS (any ARGS, "-c" included).
-set_process_args() {
-	local args
-	args=$(jq -cn '$ARGS.positional' --args -- "$@") || return 1
-	update_config '.process.args = $a' --argjson a "$args"
-}
-
 # run_container ARGS...: runs ARGS as the container process in the
 # foreground ($output is what it printed on stdout).
 run_container() {
-	set_process_args "$@"
+	set_args "$@"
 	run --separate-stderr rt run --bundle "$BUNDLE" "$CID" </dev/null 3>&-
 }
 
@@ -220,7 +213,7 @@ Seccomp:	2"
 @test "seccomp: a profile that denies execve makes the container fail" {
 	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
 		"syscalls": [{"names": ["execve", "execveat"], "action": "SCMP_ACT_ERRNO"}]}'
-	set_process_args seccomp-syscall getpid
+	set_args seccomp-syscall getpid
 	# "run !": holo exits 127 (exec failed), which plain "run" warns about.
 	run ! --separate-stderr rt run --bundle "$BUNDLE" "$CID" </dev/null 3>&-
 	check_not_contains "getpid: ok"
@@ -241,7 +234,7 @@ Seccomp:	2"
 bad_profile() {
 	set_seccomp "$1"
 	add_shared_dir
-	set_process_args touch /shared/ran
+	set_args touch /shared/ran
 	run -1 --separate-stderr rt_create "$CID"
 	check_holo_text "$2" stderr
 	check_nothing_left "$CID"
