@@ -65,14 +65,14 @@ log_decision (const struct holo_hologram_verdict *v, const char *id)
   if (!v->ok)
     holo_log_warning ("hologram: permissive: %s: %s (the container starts; witness_ok=false)", id, v->reason);
   else if (v->verbose)
-    holo_log_warning ("hologram: %s: %s: %s, witness from %s%s%s (mode %s: %s)", mode_name (v->mode), id,
-                      v->uor_id, v->witness_source ? v->witness_source : "-", v->lease_id ? ", vpi_lease " : "",
+    holo_log_warning ("hologram: %s: %s: %s, witness from %s%s%s (mode %s: %s)", mode_name (v->mode), id, v->uor_id,
+                      v->witness_source ? v->witness_source : "-", v->lease_id ? ", vpi_lease " : "",
                       v->lease_id ? v->lease_id : "", mode_name (v->mode), v->mode_source);
 }
 
 int
-holo_hologram_on_create (const struct holo_spec *spec, const char *bundle, const char *rootfs,
-                         const char *state_root, const char *id, char **persist, holo_error_t *err)
+holo_hologram_on_create (const struct holo_spec *spec, const char *bundle, const char *rootfs, const char *state_root,
+                         const char *id, char **persist, holo_error_t *err)
 {
   struct holo_hologram_verdict v = { 0 };
   *persist = NULL;

@@ -55,8 +55,8 @@ enum holo_hologram_mode holo_hologram_mode (const struct holo_spec *spec, char *
    cache under STATE_ROOT, which may be NULL), pin, witness, and - when
    CONTAINER_ID is not NULL and HOLOGRAM_NET=ctp96 - the CTP-96 lease.  The
    mode must already be in V->mode.  Violations go to V->reason.  */
-void holo_hologram_check (const struct holo_spec *spec, const char *bundle, const char *rootfs,
-                          const char *state_root, const char *container_id, struct holo_hologram_verdict *v);
+void holo_hologram_check (const struct holo_spec *spec, const char *bundle, const char *rootfs, const char *state_root,
+                          const char *container_id, struct holo_hologram_verdict *v);
 
 /* The runtime's entry points (see the top of this file).  */
 int holo_hologram_on_create (const struct holo_spec *spec, const char *bundle, const char *rootfs,

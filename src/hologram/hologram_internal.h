@@ -29,10 +29,10 @@ struct holo_uor_cache;
 
 struct holo_uor_stats
 {
-  size_t entries;       /* lines hashed into the id */
-  size_t files;         /* regular files */
-  size_t files_cached;  /* ... whose digest came from the cache */
-  uint64_t bytes_read;  /* file bytes read and hashed */
+  size_t entries;      /* lines hashed into the id */
+  size_t files;        /* regular files */
+  size_t files_cached; /* ... whose digest came from the cache */
+  uint64_t bytes_read; /* file bytes read and hashed */
 };
 
 /* Computes "uor:sha256:<hex>" of the tree at ROOTFS into ID.  CACHE may be
@@ -147,10 +147,10 @@ int holo_parse_rfc3339 (const char *s, time_t *out);
 
 struct holo_http_reply
 {
-  long status;  /* 0 on a transport error */
-  char *body;   /* NUL-terminated; may be NULL */
+  long status; /* 0 on a transport error */
+  char *body;  /* NUL-terminated; may be NULL */
   size_t len;
-  char *error;  /* transport error text when status == 0 */
+  char *error; /* transport error text when status == 0 */
 };
 
 /* METHOD URL with an optional JSON body; no redirects; TIMEOUT_MS overall. */

@@ -61,8 +61,7 @@ policy_file_mode (char **source)
   if (mode && (m != HOLO_HOLOGRAM_ENFORCE || strcmp (mode, "enforce") == 0))
     *source = holo_xasprintf ("policy file %s", path);
   else
-    *source = holo_xasprintf ("policy file %s is invalid (want {\"mode\": \"enforce\"|\"permissive\"|\"off\"})",
-                              path);
+    *source = holo_xasprintf ("policy file %s is invalid (want {\"mode\": \"enforce\"|\"permissive\"|\"off\"})", path);
   yajl_tree_free (root);
   return m;
 }
@@ -220,8 +219,8 @@ compute_id (const char *rootfs, const char *state_root, struct holo_hologram_ver
         holo_log_debug ("hologram: %s", ignored->msg);
       holo_error_release (&ignored);
       v->uor_id = holo_xstrdup (id);
-      holo_log_debug ("hologram: %s: %zu entries, %zu files (%zu from the cache), %llu bytes hashed", id,
-                      st.entries, st.files, st.files_cached, (unsigned long long) st.bytes_read);
+      holo_log_debug ("hologram: %s: %zu entries, %zu files (%zu from the cache), %llu bytes hashed", id, st.entries,
+                      st.files, st.files_cached, (unsigned long long) st.bytes_read);
     }
   else
     {
@@ -303,8 +302,8 @@ holo_hologram_resolve_rootfs (const char *path, char **rootfs, struct holo_spec 
   cleanup_spec struct holo_spec *s = NULL;
   if (holo_spec_load (config, &s, err) < 0)
     return -1;
-  cleanup_free char *joined = s->root_path[0] == '/' ? holo_xstrdup (s->root_path)
-                                                      : holo_xasprintf ("%s/%s", abs, s->root_path);
+  cleanup_free char *joined
+      = s->root_path[0] == '/' ? holo_xstrdup (s->root_path) : holo_xasprintf ("%s/%s", abs, s->root_path);
   *rootfs = realpath (joined, NULL);
   if (*rootfs == NULL)
     return holo_make_error (err, errno, "config.json: root.path: rootfs `%s`", joined);

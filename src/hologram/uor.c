@@ -34,8 +34,8 @@ struct uor_entry
   unsigned int mode;
   uid_t uid;
   gid_t gid;
-  dev_t rdev;                               /* c, b */
-  unsigned char digest[HOLO_SHA256_LEN];    /* f, l */
+  dev_t rdev;                            /* c, b */
+  unsigned char digest[HOLO_SHA256_LEN]; /* f, l */
 };
 
 /* A regular file the cache did not know.  */
@@ -186,7 +186,7 @@ push_dir (struct uor_walk *w, char *rel, const char *esc, const struct stat *st)
       w->cap_dirs = w->cap_dirs ? w->cap_dirs * 2 : 64;
       w->dirs = holo_xrealloc (w->dirs, w->cap_dirs * sizeof *w->dirs);
     }
-  w->dirs[w->n_dirs++] = (struct uor_dir) { rel, holo_xstrdup (esc), st->st_dev, st->st_ino };
+  w->dirs[w->n_dirs++] = (struct uor_dir){ rel, holo_xstrdup (esc), st->st_dev, st->st_ino };
 }
 
 static void
@@ -197,7 +197,7 @@ push_pending (struct uor_walk *w, size_t entry, char *rel, const struct stat *st
       w->cap_pending = w->cap_pending ? w->cap_pending * 2 : 256;
       w->pending = holo_xrealloc (w->pending, w->cap_pending * sizeof *w->pending);
     }
-  w->pending[w->n_pending++] = (struct uor_pending) { entry, rel, *st };
+  w->pending[w->n_pending++] = (struct uor_pending){ entry, rel, *st };
 }
 
 static int
@@ -506,8 +506,8 @@ digest_lines (struct uor_walk *w, char id[HOLO_UOR_ID_LEN + 1], holo_error_t *er
         snprintf (payload, sizeof payload, "%u,%u", major (e->rdev), minor (e->rdev));
       else
         strcpy (payload, "-");
-      int n = snprintf (head, sizeof head, "%c %04o %u %u %s ", e->type, e->mode, (unsigned) e->uid,
-                        (unsigned) e->gid, payload);
+      int n = snprintf (head, sizeof head, "%c %04o %u %u %s ", e->type, e->mode, (unsigned) e->uid, (unsigned) e->gid,
+                        payload);
       EVP_DigestUpdate (ctx, head, (size_t) n);
       EVP_DigestUpdate (ctx, e->path, strlen (e->path));
       EVP_DigestUpdate (ctx, "\n", 1);

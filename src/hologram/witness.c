@@ -148,8 +148,8 @@ holo_parse_rfc3339 (const char *s, time_t *out)
   int sign = 0;
   if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
     sign = 0;
-  else if ((*p == '+' || *p == '-') && digits (p + 1, 2, &oh) && p[3] == ':' && digits (p + 4, 2, &om)
-           && p[6] == '\0' && oh < 24 && om < 60)
+  else if ((*p == '+' || *p == '-') && digits (p + 1, 2, &oh) && p[3] == ':' && digits (p + 4, 2, &om) && p[6] == '\0'
+           && oh < 24 && om < 60)
     sign = *p == '+' ? 1 : -1;
   else
     return -1;
