@@ -53,7 +53,7 @@ print_version (void)
   printf ("spec: %s\n", OCI_SPEC_VERSION);
   printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
   /* Features as crun prints them: only what is implemented gets a '+'.  */
-  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD +CRIU -HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
+  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD +CRIU +HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
           HOLO_HAS_APPARMOR ? '+' : '-');
 }
 
