@@ -7,6 +7,7 @@
 #include "../process/chain.h"
 #include "../process/sync.h"
 #include "../security/capabilities.h"
+#include "../security/seccomp.h"
 #include "../terminal.h"
 #include "../utils.h"
 
@@ -277,6 +278,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   cleanup_close int console_sock = -1;
   cleanup_close int master_end = -1;
   struct holo_launch l = { .pid = -1, .sync_fd = -1 };
+  cleanup_seccomp struct holo_seccomp *seccomp = NULL;
   int ret = -1;
 
   if ((o->process_file ? process_from_file (o->process_file, &e, err) : process_from_flags (spec, o, &e, err)) < 0)
@@ -287,6 +289,16 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     goto out;
   if (open_exec_console (o, e.proc.terminal, &console_sock, &master_end, err) < 0)
     goto out;
+  /* The container's seccomp profile applies to exec'd processes too.  */
+  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+    goto out;
+  if (seccomp && holo_seccomp_uses_listener (seccomp))
+    {
+      cleanup_free char *json = holo_state_to_json (s, st, false);
+      holo_seccomp_set_state_json (seccomp, json);
+      if (holo_seccomp_connect_listener (seccomp, err) < 0)
+        goto out;
+    }
 
   struct holo_init_config cfg = {
     .spec = &joined,
@@ -300,6 +312,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .close_in_child = -1,
     .no_new_keyring = true,
     .exec_mode = true,
+    .seccomp = seccomp,
   };
   if (spawn_exec (&cfg, cgroup, &l, err) < 0)
     {

@@ -4,6 +4,7 @@
 #include "setup.h"
 #include "sync.h"
 #include "../hooks.h"
+#include "../namespaces.h"
 #include "../rootfs/rootfs.h"
 #include "../security/capabilities.h"
 #include "../security/lsm.h"
@@ -16,7 +17,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -40,6 +44,26 @@ become_userns_root (void)
 {
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     holo_log_debug ("uid/gid 0 is not mapped in the user namespace");
+}
+
+/* A new network namespace starts with "lo" down; runc brings it up.  */
+static int
+bring_up_loopback (holo_error_t *err)
+{
+  cleanup_close int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return holo_make_error (err, errno, "socket for the loopback interface");
+  struct ifreq ifr;
+  memset (&ifr, 0, sizeof ifr);
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+    return holo_make_error (err, errno, "get the flags of lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0)
+    return holo_make_error (err, errno, "bring up lo");
+  return 0;
 }
 
 static int
@@ -234,6 +258,8 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
   if (holo_rootfs_prepare (spec, ro, err) < 0)
     return -1;
   if (set_hostname (spec, err) < 0)
+    return -1;
+  if (holo_ns_is_new (spec, HOLO_NS_NETWORK) && bring_up_loopback (err) < 0)
     return -1;
   if (holo_init_wants_hooks (spec) && sync_runtime_hooks (sync_fd, &res->state_json, err) < 0)
     return -1;
