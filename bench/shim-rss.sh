@@ -41,7 +41,13 @@ measure() {
 	done
 	sleep 2 # let the shims settle (the Go runtime grows its heap at start)
 	for i in $(seq "$N"); do
-		pid=$(pgrep -f "$binary .*-address $dir/containerd.sock .*-id $tag$i( |$)" | head -1)
+		# The server shim of this task (runc's re-executes itself with its
+		# flags in another order).
+		pid=
+		for p in $(pgrep -f "$binary .*-id $tag$i( |$)"); do
+			tr '\0' ' ' <"/proc/$p/cmdline" | grep -q -- "-address $dir/containerd.sock" && pid=$p
+		done
+		[ -n "$pid" ] || { echo "no shim found for $tag$i" >&2; exit 1; }
 		field "$pid" VmRSS status >>"$dir/$tag.rss"
 		field "$pid" Pss smaps_rollup >>"$dir/$tag.pss"
 	done

@@ -11,6 +11,7 @@
    (which sets MAX_SHIM_VERSION) gets the JSON bootstrap.  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "sha256.h"
 #include "task.pb-c.h"
 #include "libcontainer/utils.h"
 
@@ -20,7 +21,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <openssl/sha.h>
 
 #define SOCKET_DIR "/run/containerd/s"
 
@@ -29,8 +29,8 @@ static char *
 socket_path (struct shim *shim)
 {
   cleanup_free char *joined = holo_xasprintf ("%s/%s/%s", shim->containerd_address, shim->namespace, shim->id);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  char hex[SHA256_DIGEST_LENGTH * 2 + 1];
+  uint8_t digest[32];
+  char hex[65];
   size_t o = 0, len = strlen (joined);
 
   /* Clean like Go's filepath.Clean for the common cases: no "//", no
@@ -41,7 +41,7 @@ socket_path (struct shim *shim)
   while (o > 1 && joined[o - 1] == '/')
     o--;
   joined[o] = '\0';
-  SHA256 ((const unsigned char *) joined, o, digest);
+  shim_sha256 (joined, o, digest);
   for (size_t i = 0; i < sizeof (digest); i++)
     sprintf (hex + 2 * i, "%02x", digest[i]);
   return holo_xasprintf (SOCKET_DIR "/%s", hex);
