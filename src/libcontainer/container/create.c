@@ -198,19 +198,34 @@ start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *e
   return ret;
 }
 
+static bool
+is_permission_error (const holo_error_t *err)
+{
+  int status = (*err)->status;
+  return status == EACCES || status == EPERM || status == EROFS;
+}
+
 /* Rootless: the cgroup is ours only when it was delegated to us.  As with
    runc, no write access means running without one (and without
-   linux.resources), with a warning.  */
+   linux.resources), and a delegated one may still refuse some controller
+   files (v1 devices needs CAP_SYS_ADMIN): both are warnings, not errors.  */
 static int
 enter_cgroup (struct create_run *r, holo_error_t *err)
 {
   struct holo_state *s = r->state;
   r->cgroup_entered = true;
   if (holo_cgroup_enter (s->cgroup_path, s->pid, err) == 0)
-    /* Limits and device rules hold before the init runs anything.  */
-    return holo_cgroup_apply_spec (s->cgroup_path, r->spec, err);
-  int status = (*err)->status;
-  if (!r->ctx->rootless || (status != EACCES && status != EPERM && status != EROFS))
+    {
+      /* Limits and device rules hold before the init runs anything.  */
+      if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) == 0)
+        return 0;
+      if (!r->ctx->rootless || !is_permission_error (err))
+        return -1;
+      holo_log_warning ("rootless: %s; linux.resources not fully applied", (*err)->msg);
+      holo_error_release (err);
+      return 0;
+    }
+  if (!r->ctx->rootless || !is_permission_error (err))
     return -1;
   if (r->spec->linux_.resources)
     holo_log_warning ("rootless: %s; running without a cgroup, linux.resources not applied", (*err)->msg);
