@@ -45,6 +45,7 @@ setup() {
 	cp -a "$BASE_ROOTFS" "$RLBUNDLE/rootfs"
 	chown -R "$RL_USER:" "$RLDIR"
 	HOLDER_PID=
+	DELEGATED=()
 	# The user must reach the runtime: a checkout under a 0700 directory
 	# gets a copy of it.
 	if ! runuser -u "$RL_USER" -- test -x "$RUNTIME"; then
@@ -64,6 +65,10 @@ teardown() {
 	fi
 	[ -n "$HOLDER_PID" ] && kill -9 "$HOLDER_PID" 2>/dev/null
 	teardown_common
+	local d
+	for d in "${DELEGATED[@]}"; do
+		rmdir "$d"/* "$d" 2>/dev/null
+	done
 	[ -n "${RLDIR:-}" ] && rm -rf "$RLDIR"
 	return 0
 }
@@ -249,6 +254,48 @@ wait_for_status_rl() {
 	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
 		[ ! -e "$d$CID" ] || {
 			echo "cgroup $d$CID left behind"
+			false
+		}
+	done
+}
+
+# delegate_cgroups NAME: a cgroup NAME in every hierarchy, owned by the
+# user (what systemd's Delegate= gives a user session); lists them in
+# $DELEGATED for teardown.
+delegate_cgroups() {
+	local d
+	DELEGATED=()
+	for d in /sys/fs/cgroup /sys/fs/cgroup/*; do
+		[ -e "$d/cgroup.procs" ] || continue
+		mkdir "$d/$1"
+		[ -e "$d/$1/cpuset.cpus" ] && cat "$d/cpuset.cpus" >"$d/$1/cpuset.cpus" && cat "$d/cpuset.mems" >"$d/$1/cpuset.mems"
+		chown -R "$RL_USER" "$d/$1"
+		DELEGATED+=("$d/$1")
+	done
+}
+
+# rl_in_delegated ARGS...: rl from inside the delegated cgroups (where root
+# puts it, as a session manager would), so that it may move the container
+# below them.
+rl_in_delegated() {
+	local d
+	for d in "${DELEGATED[@]}"; do
+		echo "$BASHPID" >"$d/cgroup.procs"
+	done
+	rl "$@"
+}
+
+@test "rootless: a delegated cgroup is used" {
+	rl_spec
+	delegate_cgroups "holo-rl-$CID"
+	rl_config '.linux.cgroupsPath = $p' --arg p "/holo-rl-$CID/c"
+	rl_args holo-check cgroup
+	run -0 --separate-stderr rl_in_delegated run --bundle "$RLBUNDLE" "$CID"
+	local line
+	for line in $output; do
+		[ "${line##*:}" = "/holo-rl-$CID/c" ] || {
+			echo "not in the delegated cgroup: $line"
+			show_run
 			false
 		}
 	done
