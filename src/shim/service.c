@@ -298,6 +298,7 @@ m_stats (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinary
   Hs__Any any = HS__ANY__INIT;
   struct shim_process *p = shim_process_lookup (shim, req->id, NULL, &code, &err);
 
+  any.type_url = NULL; /* the initializer points at a static "" */
   if (p == NULL || shim_cgroup_stats (p->pid, &any, &err) < 0)
     reply_error (shim, call, code, &err);
   else

@@ -178,6 +178,33 @@ teardown_file() {
 	remove_task evx
 }
 
+@test "shim: an OOM kill in the container sends /tasks/oom" {
+	ctrt events >"$BATS_TEST_TMPDIR/events" 2>&1 &
+	local ev=$!
+	sleep 0.5
+	# dd's 64 MiB buffer cannot fit under a 16 MiB limit.
+	run ctrt run --rm --memory-limit 16777216 --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" oom1 sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo after'
+	sleep 1
+	kill "$ev"
+	[[ "$output" == *after* ]]
+	grep -q '/tasks/oom' "$BATS_TEST_TMPDIR/events"
+}
+
+@test "shim: an exit while containerd is down reaches it when it is back" {
+	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" down1 sleep 1000
+	local pid
+	pid=$(task_pid down1)
+	SHIM_ENV=$SHIM_ENV_DIR shim_env_stop
+	kill -9 "$pid"
+	sleep 0.5
+	SHIM_ENV=$SHIM_ENV_DIR shim_env_containerd_up
+	wait_status down1 10 STOPPED
+	run ctrt task rm down1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *137* ]]
+	ctrt container rm down1
+}
+
 @test "shim: containerd restarts while a task runs; the shim serves it again" {
 	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" rst sleep 1000
 	local shim

@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# containerd-shim-holo-v2's launch contract and ttrpc server, driven
+# directly (no containerd): start/delete actions, the socket name, the
+# bootstrap output, Task service calls over raw ttrpc (tests/shim/ttrpc.py).
+
+bats_require_minimum_version 1.5.0
+
+SHIM_SRC=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+SHIM=${SHIM_BINARY:-$SHIM_SRC/containerd-shim-holo-v2}
+TTRPC="python3 $SHIM_SRC/tests/shim/ttrpc.py"
+
+setup() {
+	[ -x "$SHIM" ] || skip "$SHIM is not built"
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$BUNDLE"
+	ADDR=$BATS_TEST_TMPDIR/containerd.sock
+	ID=proto-$BATS_TEST_NUMBER-$$
+	SERVER=
+}
+
+teardown() {
+	# The server this test started, by the pid it wrote.
+	if [ -f "$BUNDLE/shim.pid" ]; then
+		kill -9 "$(cat "$BUNDLE/shim.pid")" 2>/dev/null || true
+	fi
+	[ -f "$BUNDLE/address" ] && rm -f "$(sed 's|^unix://||' "$BUNDLE/address")"
+	true
+}
+
+start_shim() {
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -publish-binary /bin/true -id "$ID" "$@" start </dev/null)
+}
+
+expected_address() {
+	echo "unix:///run/containerd/s/$(printf '%s' "$ADDR/testns/$ID" | sha256sum | cut -d' ' -f1)"
+}
+
+@test "shim protocol: -v prints the version" {
+	run "$SHIM" -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *containerd-shim-holo-v2* ]]
+}
+
+@test "shim protocol: start prints the socket address (plain for containerd 1.6), nothing on stderr" {
+	run --separate-stderr start_shim
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(expected_address)" ]
+	[ -z "$stderr" ]
+	[ "$(cat "$BUNDLE/address")" = "$output" ]
+	[ -S "${output#unix://}" ]
+	kill -0 "$(cat "$BUNDLE/shim.pid")"
+}
+
+@test "shim protocol: start prints the JSON bootstrap when MAX_SHIM_VERSION is set (1.7+)" {
+	MAX_SHIM_VERSION=2 run --separate-stderr start_shim
+	[ "$status" -eq 0 ]
+	[ "$output" = "{\"version\":2,\"address\":\"$(expected_address)\",\"protocol\":\"ttrpc\"}" ]
+}
+
+@test "shim protocol: a second start finds the running shim" {
+	start_shim >/dev/null
+	local first
+	first=$(cat "$BUNDLE/shim.pid")
+	run start_shim
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(expected_address)" ]
+	[ "$(cat "$BUNDLE/shim.pid")" = "$first" ]
+	[ "$(pgrep -cf -- "-id $ID start")" -eq 1 ]
+}
+
+@test "shim protocol: start does not keep the caller's stdout open" {
+	# A caller reading to EOF (containerd's CombinedOutput) must not wait
+	# for the long-lived server.
+	run timeout 5 bash -c "cd '$BUNDLE' && '$SHIM' -namespace testns -address '$ADDR' -id '$ID' start </dev/null | cat"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(expected_address)" ]
+}
+
+@test "shim protocol: Connect over task v2 and v3, Unimplemented for the unknown" {
+	start_shim >/dev/null
+	local sock
+	sock=$(cat "$BUNDLE/address")
+	run $TTRPC call "$sock" containerd.task.v2.Task Connect 1="$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"1=$(cat "$BUNDLE/shim.pid")"* ]]
+	run $TTRPC call "$sock" containerd.task.v3.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Frobnicate
+	[[ "$output" == *code=12* ]]
+	run $TTRPC call "$sock" some.Other Service
+	[[ "$output" == *code=12* ]]
+}
+
+@test "shim protocol: requests for a container it does not have are NotFound" {
+	start_shim >/dev/null
+	local sock
+	sock=$(cat "$BUNDLE/address")
+	for m in State Start Kill Delete Wait Pids Stats Pause; do
+		run $TTRPC call "$sock" containerd.task.v2.Task "$m" 1=nope
+		[[ "$output" == *code=5* ]] || {
+			echo "$m: $output" >&2
+			return 1
+		}
+	done
+}
+
+@test "shim protocol: Shutdown with nothing left ends the server and removes its socket" {
+	start_shim >/dev/null
+	local sock pid
+	sock=$(cat "$BUNDLE/address")
+	pid=$(cat "$BUNDLE/shim.pid")
+	run $TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null
+	[ ! -e "${sock#unix://}" ]
+}
+
+@test "shim protocol: delete prints a DeleteResponse with status 137" {
+	run bash -c "cd '$BUNDLE' && '$SHIM' -namespace testns -address '$ADDR' -id '$ID' -bundle '$BUNDLE' delete 2>/dev/null | $TTRPC decode"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2=137"* ]]
+	[[ "$output" == *"3="* ]]
+}
+
+@test "shim protocol: a malformed request gets InvalidArgument, an oversize frame a hangup; the server goes on" {
+	start_shim >/dev/null
+	local sock
+	sock=$(cat "$BUNDLE/address")
+	run $TTRPC garbage "$sock"
+	[[ "$output" == *code=3* ]]
+	run $TTRPC oversize "$sock"
+	[ "$output" = closed ]
+	run $TTRPC call "$sock" containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+}

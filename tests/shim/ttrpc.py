@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""A minimal ttrpc client and protobuf wire decoder for the shim tests.
+
+  ttrpc.py call SOCKET SERVICE METHOD [FIELD=VALUE ...]
+      Sends one request whose payload has string/int FIELDs (by number),
+      prints "code=N", "message=..." and the decoded response payload.
+  ttrpc.py decode < BYTES
+      Prints the top-level fields of a protobuf message.
+  ttrpc.py garbage SOCKET      a request frame that is not a protobuf
+  ttrpc.py oversize SOCKET     a frame header over the 4 MiB limit; prints
+                               "closed" when the server hangs up
+
+Written from the ttrpc wire format: a 10-byte header (uint32 length,
+uint32 stream id, uint8 type, uint8 flags, big endian), then a protobuf
+Request {service=1, method=2, payload=3, timeout_nano=4, metadata=5} or
+Response {status=1 {code=1, message=2}, payload=2}.
+"""
+import socket
+import struct
+import sys
+
+
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def field(num, value):
+    if isinstance(value, int):
+        return varint(num << 3) + varint(value)
+    if isinstance(value, str):
+        value = value.encode()
+    return varint(num << 3 | 2) + varint(len(value)) + value
+
+
+def read_varint(buf, i):
+    shift = n = 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def decode(buf):
+    """{field number: [values]}: ints for varints, bytes for the rest."""
+    out, i = {}, 0
+    while i < len(buf):
+        key, i = read_varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(buf, i)
+        elif wt == 2:
+            n, i = read_varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        elif wt == 1:
+            v, i = buf[i:i + 8], i + 8
+        elif wt == 5:
+            v, i = buf[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.setdefault(num, []).append(v)
+    return out
+
+
+def show(fields):
+    for num in sorted(fields):
+        for v in fields[num]:
+            if isinstance(v, bytes):
+                try:
+                    v = v.decode()
+                except UnicodeDecodeError:
+                    v = v.hex()
+            print("%d=%s" % (num, v))
+
+
+def recv_exact(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            raise EOFError("connection closed")
+        data += chunk
+    return data
+
+
+def call(path, service, method, payload):
+    req = field(1, service) + field(2, method) + field(3, payload)
+    req += field(5, field(1, "containerd-namespace-ttrpc") + field(2, "test"))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(struct.pack(">IIBB", len(req), 1, 1, 0) + req)
+    length, stream, mtype, _ = struct.unpack(">IIBB", recv_exact(s, 10))
+    body = recv_exact(s, length)
+    s.close()
+    assert stream == 1 and mtype == 2, (stream, mtype)
+    resp = decode(body)
+    status = decode(resp.get(1, [b""])[0])
+    print("code=%d" % status.get(1, [0])[0])
+    print("message=%s" % status.get(2, [b""])[0].decode())
+    show(decode(resp.get(2, [b""])[0]))
+
+
+def raw(path, frame):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path.removeprefix("unix://"))
+    s.sendall(frame)
+    return s
+
+
+def main():
+    if sys.argv[1] == "garbage":
+        body = b"\xff\xff\xff\xff"
+        s = raw(sys.argv[2], struct.pack(">IIBB", len(body), 1, 1, 0) + body)
+        length, _, _, _ = struct.unpack(">IIBB", recv_exact(s, 10))
+        status = decode(decode(recv_exact(s, length)).get(1, [b""])[0])
+        print("code=%d" % status.get(1, [0])[0])
+        return
+    if sys.argv[1] == "oversize":
+        s = raw(sys.argv[2], struct.pack(">IIBB", 5 << 20, 1, 1, 0))
+        print("closed" if s.recv(1) == b"" else "open")
+        return
+    if sys.argv[1] == "decode":
+        show(decode(sys.stdin.buffer.read()))
+        return
+    _, _, path, service, method, *args = sys.argv
+    payload = b""
+    for a in args:
+        num, value = a.split("=", 1)
+        payload += field(int(num), int(value) if value.isdigit() else value)
+    call(path.removeprefix("unix://"), service, method, payload)
+
+
+if __name__ == "__main__":
+    main()
