@@ -145,10 +145,12 @@ free_process (struct shim *shim, struct shim_process *p)
     unlink (p->spec_path);
   free (p->spec_path);
   free (p->exec_id);
+  /* A process deleted before it ran: its waiters learn it is gone.  */
   while (p->waits)
     {
       struct shim_wait *w = p->waits;
       p->waits = w->next;
+      ttrpc_reply (&shim->server, &w->call, TTRPC_NOT_FOUND, "process deleted: not found", NULL);
       free (w);
     }
 }

@@ -34,6 +34,7 @@ teardown_file() {
 
 @test "shim: stdin reaches the container and its end closes it" {
 	run --separate-stderr bash -c "printf 'line1\nline2\n' | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS run --rm --runtime $RUNTIME_NAME $SHIM_IMAGE run-stdin sh -c 'cat; echo done'"
+	echo "status $status output: $output stderr: $stderr"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'line1\nline2\ndone')" ]
 }
