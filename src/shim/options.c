@@ -40,13 +40,21 @@ has_suffix (const char *s, const char *suffix)
   return a >= b && strcmp (s + a - b, suffix) == 0;
 }
 
+/* Takes containerd.runc.v1.Options (what containerd sends to runc-style
+   shims; "io.containerd.runc.v1.Options" from older releases).  Any other
+   type, such as the CRI plugin's runtimeoptions.v1.Options, carries
+   nothing for us and is ignored rather than refused.  */
 int
 shim_options_from_any (struct shim_options *o, const Hs__Any *any, holo_error_t *err)
 {
   Hs__Options *opts;
 
-  if (any == NULL || any->type_url == NULL || !has_suffix (any->type_url, "Options"))
-    return 0;
+  if (any == NULL || any->type_url == NULL || !has_suffix (any->type_url, "runc.v1.Options"))
+    {
+      if (any && any->type_url && *any->type_url)
+        holo_log_debug ("ignoring runtime options of type %s", any->type_url);
+      return 0;
+    }
   opts = hs__options__unpack (NULL, any->value.len, any->value.data);
   if (opts == NULL)
     return holo_make_error (err, 0, "cannot decode runtime options of type %s", any->type_url);

@@ -15,7 +15,8 @@ setup() {
 	mkdir -p "$BUNDLE"
 	ADDR=$BATS_TEST_TMPDIR/containerd.sock
 	ID=proto-$BATS_TEST_NUMBER-$$
-	SERVER=
+	# Events go nowhere: no containerd here (and never the host's).
+	export TTRPC_ADDRESS=$BATS_TEST_TMPDIR/no-containerd.ttrpc
 }
 
 teardown() {
@@ -136,5 +137,48 @@ expected_address() {
 	run $TTRPC oversize "$sock"
 	[ "$output" = closed ]
 	run $TTRPC call "$sock" containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: Create/Start/Wait/Delete over ttrpc with runtime options from start's stdin" {
+	local holo=${HOLO_BINARY:-$SHIM_SRC/holo}
+	[ -x "$holo" ] || skip "$holo is not built"
+	command -v jq >/dev/null || skip "jq is not installed"
+	# A wrapper that records being used, as BinaryName.
+	cat >"$BATS_TEST_TMPDIR/holo-wrap" <<-WRAP
+		#!/bin/sh
+		echo "\$*" >>"$BATS_TEST_TMPDIR/wrap.log"
+		exec "$holo" "\$@"
+	WRAP
+	chmod +x "$BATS_TEST_TMPDIR/holo-wrap"
+	mkdir -p "$BUNDLE/rootfs/bin"
+	cp /usr/bin/busybox "$BUNDLE/rootfs/bin/busybox"
+	ln -s busybox "$BUNDLE/rootfs/bin/sh"
+	(cd "$BUNDLE" && "$holo" spec)
+	jq '.process.terminal = false | .process.args = ["sh", "-c", "echo created-by-ttrpc; exit 3"]' \
+		"$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+
+	$TTRPC options "$BATS_TEST_TMPDIR/holo-wrap" "$BATS_TEST_TMPDIR/state" >"$BATS_TEST_TMPDIR/opts"
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -id "$ID" start <"$BATS_TEST_TMPDIR/opts" >/dev/null)
+	local sock
+	sock=$(cat "$BUNDLE/address")
+	run $TTRPC call "$sock" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="$BATS_TEST_TMPDIR/out"
+	echo "$output"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"1=3"* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=3"* ]] # STOPPED
+	run $TTRPC call "$sock" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"2=3"* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = created-by-ttrpc ]
+	grep -q -- "--root $BATS_TEST_TMPDIR/state/testns .*create --bundle $BUNDLE" "$BATS_TEST_TMPDIR/wrap.log"
+	grep -q "delete --force $ID" "$BATS_TEST_TMPDIR/wrap.log"
+	run $TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$ID"
 	[[ "$output" == *code=0* ]]
 }

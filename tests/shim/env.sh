@@ -36,11 +36,10 @@ shim_env_write_config() {
 
 		# The runtime as CRI would use it (the CRI plugin itself is off here:
 		# ctr names the runtime directly, and containerd resolves
-		# io.containerd.holo.v2 to containerd-shim-holo-v2 on PATH).
+		# io.containerd.holo.v2 to containerd-shim-holo-v2 on PATH, where the
+		# shim also finds holo).
 		[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.holo]
 		  runtime_type = "io.containerd.holo.v2"
-		  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.holo.options]
-		    BinaryName = "$d/bin/holo"
 	TOML
 }
 

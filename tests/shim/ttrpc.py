@@ -6,6 +6,9 @@
       prints "code=N", "message=..." and the decoded response payload.
   ttrpc.py decode < BYTES
       Prints the top-level fields of a protobuf message.
+  ttrpc.py options BINARY ROOT  writes a packed google.protobuf.Any of
+                               containerd.runc.v1.Options (what containerd
+                               gives a shim's start on stdin)
   ttrpc.py garbage SOCKET      a request frame that is not a protobuf
   ttrpc.py oversize SOCKET     a frame header over the 4 MiB limit; prints
                                "closed" when the server hangs up
@@ -119,6 +122,10 @@ def raw(path, frame):
 
 
 def main():
+    if sys.argv[1] == "options":
+        opts = field(6, sys.argv[2]) + field(7, sys.argv[3])
+        sys.stdout.buffer.write(field(1, "containerd.runc.v1.Options") + field(2, opts))
+        return
     if sys.argv[1] == "garbage":
         body = b"\xff\xff\xff\xff"
         s = raw(sys.argv[2], struct.pack(">IIBB", len(body), 1, 1, 0) + body)
