@@ -1,4 +1,6 @@
-/* The per-file digest cache: <state root>/hologram-cache/uor.cache.
+/* The per-file digest cache: <state root>/hologram-cache/, one file per
+   tree ("shard", named after the st_dev and st_ino of the tree's root) so
+   that verifying a small rootfs does not load the digests of a large one.
 
    A record maps (st_dev, st_ino, st_size, mtime ns, ctime ns) to the
    SHA-256 of the file's contents.  Any write to a file, and any utimensat()
@@ -17,22 +19,25 @@
    16-byte magic, uint64 count, COUNT records sorted by (dev, ino), then the
    SHA-256 of everything before it, so a torn or foreign file is ignored.
    Writers take a flock on "lock", merge with what is on disk, and rename a
-   uniquely named temporary file over it; readers need no lock.  */
+   uniquely named temporary file over it; readers need no lock.  A shard's
+   mtime is its last use: beyond CACHE_MAX_SHARDS the oldest are removed.  */
 #define _GNU_SOURCE
 #include "hologram_internal.h"
 #include "libcontainer/utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CACHE_DIR "hologram-cache"
-#define CACHE_FILE "uor.cache"
 #define CACHE_LOCK "lock"
 #define CACHE_MAX_ENTRIES (1u << 20)
+#define CACHE_MAX_SHARDS 64
 #define CACHE_RACY_MARGIN_NS (2LL * 1000000000LL)
 
 static const char cache_magic[16] = "HOLOUORCACHEv1\n";
@@ -50,6 +55,7 @@ struct cache_rec
 struct holo_uor_cache
 {
   int dir_fd;
+  char *shard; /* NULL until bound to a tree */
   struct cache_rec *old; /* loaded at open, sorted */
   size_t n_old;
   bool *old_used;
@@ -95,11 +101,11 @@ rec_same_version (const struct cache_rec *a, const struct cache_rec *b)
 /* Reads and checks the cache file; an absent, foreign or torn file gives
    an empty cache.  */
 static void
-load_records (int dir_fd, struct cache_rec **recs, size_t *n)
+load_records (int dir_fd, const char *name, struct cache_rec **recs, size_t *n)
 {
   *recs = NULL;
   *n = 0;
-  cleanup_close int fd = openat (dir_fd, CACHE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int fd = openat (dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 022))
     return;
@@ -166,15 +172,26 @@ holo_uor_cache_open (const char *state_root)
   struct timespec now;
   clock_gettime (CLOCK_REALTIME, &now);
   c->started_ns = ts_ns (&now);
-  load_records (dir_fd, &c->old, &c->n_old);
-  c->old_used = holo_xmalloc (c->n_old + 1);
   return c;
+}
+
+void
+holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root)
+{
+  if (c == NULL || c->shard)
+    return;
+  c->shard = holo_xasprintf ("uor-%llx-%llx.cache", (unsigned long long) root->st_dev,
+                             (unsigned long long) root->st_ino);
+  load_records (c->dir_fd, c->shard, &c->old, &c->n_old);
+  c->old_used = holo_xmalloc (c->n_old + 1);
+  if (c->n_old)
+    utimensat (c->dir_fd, c->shard, NULL, AT_SYMLINK_NOFOLLOW); /* last use, for pruning */
 }
 
 bool
 holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN])
 {
-  if (c == NULL || c->n_old == 0)
+  if (c == NULL || c->shard == NULL || c->n_old == 0)
     return false;
   struct cache_rec key;
   rec_from_stat (&key, st);
@@ -189,7 +206,7 @@ holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned
 void
 holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN])
 {
-  if (c == NULL || ts_ns (&st->st_ctim) + CACHE_RACY_MARGIN_NS > c->started_ns)
+  if (c == NULL || c->shard == NULL || ts_ns (&st->st_ctim) + CACHE_RACY_MARGIN_NS > c->started_ns)
     return;
   if (c->n_fresh == c->cap_fresh)
     {
@@ -236,14 +253,14 @@ sort_unique (struct cache_rec *r, size_t n)
 }
 
 static int
-write_records (int dir_fd, const struct cache_rec *recs, size_t n, holo_error_t *err)
+write_records (int dir_fd, const char *name, const struct cache_rec *recs, size_t n, holo_error_t *err)
 {
   cleanup_free char *tmp = NULL;
   cleanup_close int fd = -1;
   for (int attempt = 0; fd < 0; attempt++)
     {
       free (tmp);
-      tmp = holo_xasprintf (".%s.%d.%d", CACHE_FILE, (int) getpid (), attempt);
+      tmp = holo_xasprintf (".%s.%d.%d", name, (int) getpid (), attempt);
       fd = openat (dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (fd < 0 && (errno != EEXIST || attempt > 100))
         return holo_make_error (err, errno, "create digest cache");
@@ -257,7 +274,7 @@ write_records (int dir_fd, const struct cache_rec *recs, size_t n, holo_error_t 
     memcpy (buf + sizeof cache_magic + sizeof count, recs, n * sizeof *recs);
   unsigned int mdlen = 0;
   EVP_Digest (buf, total, buf + total, &mdlen, EVP_sha256 (), NULL);
-  if (holo_write_all (fd, buf, total + HOLO_SHA256_LEN) < 0 || renameat (dir_fd, tmp, dir_fd, CACHE_FILE) < 0)
+  if (holo_write_all (fd, buf, total + HOLO_SHA256_LEN) < 0 || renameat (dir_fd, tmp, dir_fd, name) < 0)
     {
       int saved = errno;
       unlinkat (dir_fd, tmp, 0);
@@ -278,10 +295,58 @@ working_set (struct holo_uor_cache *c, struct cache_rec *out)
   return sort_unique (out, n + c->n_fresh);
 }
 
+struct shard_age
+{
+  char *name;
+  struct timespec mtime;
+};
+
+static int
+older_first (const void *a, const void *b)
+{
+  const struct timespec *x = &((const struct shard_age *) a)->mtime, *y = &((const struct shard_age *) b)->mtime;
+  if (x->tv_sec != y->tv_sec)
+    return x->tv_sec < y->tv_sec ? -1 : 1;
+  return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+/* Keeps the CACHE_MAX_SHARDS most recently used shards.  */
+static void
+prune_shards (int dir_fd)
+{
+  int fd = openat (dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  struct shard_age *all = NULL;
+  size_t n = 0;
+  struct dirent *de;
+  struct stat st;
+  while ((de = readdir (d)) != NULL)
+    if (fnmatch ("uor-*.cache", de->d_name, 0) == 0 && fstatat (fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      {
+        all = holo_xrealloc (all, (n + 1) * sizeof *all);
+        all[n++] = (struct shard_age){ holo_xstrdup (de->d_name), st.st_mtim };
+      }
+  if (n > CACHE_MAX_SHARDS)
+    {
+      qsort (all, n, sizeof *all, older_first);
+      for (size_t i = 0; i < n - CACHE_MAX_SHARDS; i++)
+        unlinkat (fd, all[i].name, 0);
+    }
+  for (size_t i = 0; i < n; i++)
+    free (all[i].name);
+  free (all);
+}
+
 int
 holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err)
 {
-  if (c == NULL || c->n_fresh == 0)
+  if (c == NULL || c->shard == NULL || c->n_fresh == 0)
     return 0;
   cleanup_close int lock_fd = openat (c->dir_fd, CACHE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (lock_fd < 0)
@@ -291,13 +356,16 @@ holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err)
   /* Concurrent runs may have saved since we loaded: merge with that.  */
   cleanup_free struct cache_rec *cur = NULL;
   size_t n_cur = 0;
-  load_records (c->dir_fd, &cur, &n_cur);
+  load_records (c->dir_fd, c->shard, &cur, &n_cur);
   c->n_fresh = sort_unique (c->fresh, c->n_fresh);
   cleanup_free struct cache_rec *out = holo_xmalloc ((n_cur + c->n_fresh + c->n_old + 1) * sizeof *out);
   size_t n = merge_records (cur, n_cur, c->fresh, c->n_fresh, out);
   if (n > CACHE_MAX_ENTRIES)
     n = working_set (c, out);
-  return write_records (c->dir_fd, out, n, err);
+  if (write_records (c->dir_fd, c->shard, out, n, err) < 0)
+    return -1;
+  prune_shards (c->dir_fd);
+  return 0;
 }
 
 void
@@ -306,6 +374,7 @@ holo_uor_cache_free (struct holo_uor_cache *c)
   if (c == NULL)
     return;
   close (c->dir_fd);
+  free (c->shard);
   free (c->old);
   free (c->old_used);
   free (c->fresh);

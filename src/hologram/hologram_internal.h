@@ -52,9 +52,11 @@ void holo_hex (const unsigned char *in, size_t len, char *out);
 
 /* ---------------------------------------------------------------- cache.c */
 
-/* Opens the cache of STATE_ROOT (<state root>/hologram-cache/uor.cache).
-   Never fails: any problem means "no cache" (NULL) or an empty one.  */
+/* Opens the cache of STATE_ROOT (<state root>/hologram-cache/).  Never
+   fails: any problem means "no cache" (NULL) or an empty one.  */
 struct holo_uor_cache *holo_uor_cache_open (const char *state_root);
+/* Loads the shard of the tree whose root is ROOT (holo_uor_compute does). */
+void holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root);
 /* True (and DIGEST filled) when ST's (dev, ino, size, mtime, ctime) is known. */
 bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN]);
 /* Remembers DIGEST for ST, when ST is old enough that a later change of the

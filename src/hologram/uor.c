@@ -305,6 +305,7 @@ walk_tree (struct uor_walk *w, holo_error_t *err)
   if (fstat (w->root_fd, &st) < 0)
     return holo_make_error (err, errno, "fstat root");
   w->root_dev = st.st_dev;
+  holo_uor_cache_bind (w->cache, &st);
   push_dir (w, holo_xstrdup (""), ".", &st);
   while (w->n_dirs > 0)
     {

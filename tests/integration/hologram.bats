@@ -268,7 +268,23 @@ copy_reversed() {
 	run -0 python3 "$UOR_REF" "$t"
 	check_output "$changed"
 	# The cache lives under the state root.
-	[ -f "$ROOT/hologram-cache/uor.cache" ]
+	compgen -G "$ROOT/hologram-cache/uor-*.cache" >/dev/null
+}
+
+@test "hologram: the cache keeps one file per tree, the 64 most recently used" {
+	local i
+	for i in $(seq 1 70); do
+		mkdir -p "$TESTDIR/trees/$i"
+		echo "$i" >"$TESTDIR/trees/$i/f"
+	done
+	sleep 2.5
+	for i in $(seq 1 70); do
+		hid "$TESTDIR/trees/$i" >/dev/null
+	done
+	[ "$(find "$ROOT/hologram-cache" -name 'uor-*.cache' | wc -l)" -eq 64 ]
+	# The most recent trees are still cached.
+	run -0 --separate-stderr hid --stats "$TESTDIR/trees/70"
+	check_contains "cached 1" stderr
 }
 
 @test "hologram: concurrent runs share the cache safely" {
