@@ -179,6 +179,9 @@ void shim_stdio_release (struct shim *shim, struct shim_stdio *s);
 void shim_stdio_free (struct shim *shim, struct shim_stdio *s);
 int shim_stdio_resize (struct shim_stdio *s, unsigned width, unsigned height, holo_error_t *err);
 
+/* logger.c: binary:// log URIs; OUT gets the stdout and stderr write ends.  */
+int shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err);
+
 /* mount.c */
 int shim_mount_rootfs (const char *bundle, Hs__Mount **mounts, size_t n, holo_error_t *err);
 void shim_unmount_rootfs (const char *bundle);

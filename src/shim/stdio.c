@@ -9,7 +9,10 @@
    FIFO or sends CloseIO.
 
    With a terminal, `holo` sends the pty master over a console socket; the
-   shim relays master -> stdout FIFO and stdin FIFO -> master.  */
+   shim relays master -> stdout FIFO and stdin FIFO -> master.
+
+   A binary:// stdout starts a logging binary (logger.c) whose pipes take
+   the place of the FIFOs.  */
 #define _GNU_SOURCE
 #include "shim.h"
 #include "relay.h"
@@ -43,8 +46,6 @@ open_output (const char *path, int *hold, holo_error_t *err)
   struct stat st;
   int fd;
 
-  if (strncmp (path, "binary://", 9) == 0)
-    return holo_make_error (err, 0, "%s: logging binaries are not supported", path);
   if (strncmp (path, "file://", 7) == 0)
     path += 7;
   if (stat (path, &st) == 0 && S_ISFIFO (st.st_mode))
@@ -59,6 +60,12 @@ open_output (const char *path, int *hold, holo_error_t *err)
   if (fd < 0)
     return holo_make_error (err, errno, "open %s", path);
   return fd;
+}
+
+static bool
+is_binary_uri (const char *path)
+{
+  return strncmp (path, "binary://", 9) == 0;
 }
 
 static int
@@ -139,6 +146,15 @@ shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_er
       s->in_relay = shim_relay_new (in, p[1]);
       s->in_relay->close_on_eof = true;
     }
+  if (is_binary_uri (s->stdout_path))
+    {
+      int out[2];
+      if (shim_logger_start (shim, s->stdout_path, out, err) < 0)
+        return -1;
+      fds[1] = out[0];
+      fds[2] = out[1];
+      return 0;
+    }
   if (*s->stdout_path)
     {
       fds[1] = open_output (s->stdout_path, &s->hold_fds[1], err);
@@ -200,7 +216,17 @@ attach_terminal (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
     return -1;
   if (*s->stdout_path)
     {
-      int out = open_output (s->stdout_path, &s->hold_fds[1], err);
+      int out;
+      if (is_binary_uri (s->stdout_path))
+        {
+          int pipes[2];
+          if (shim_logger_start (shim, s->stdout_path, pipes, err) < 0)
+            return -1;
+          close (pipes[1]); /* a terminal has no separate stderr */
+          out = pipes[0];
+        }
+      else
+        out = open_output (s->stdout_path, &s->hold_fds[1], err);
       if (out < 0)
         return -1;
       set_blocking (out, false);

@@ -39,6 +39,36 @@ teardown_file() {
 	[ "$output" = "$(printf 'line1\nline2\ndone')" ]
 }
 
+@test "shim: --log-uri binary:// starts the logging binary with the output on fds 3 and 4" {
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/logger.sh" <<-'LOGGER'
+		#!/bin/sh
+		out=$2
+		exec 5>&-
+		cat <&3 >"$out.stdout" &
+		cat <&4 >"$out.stderr"
+		wait
+		echo "id=$CONTAINER_ID ns=$CONTAINER_NAMESPACE" >"$out.env"
+	LOGGER
+	chmod +x "$d/logger.sh"
+	run ctrt run --rm --log-uri "binary://$d/logger.sh?file=$d/log" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" logbin sh -c 'echo to-out; echo to-err >&2; exit 2'
+	[ "$status" -eq 2 ]
+	for _ in $(seq 50); do
+		[ -s "$d/log.env" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$d/log.stdout")" = to-out ]
+	grep -qx to-err "$d/log.stderr"
+	[ "$(cat "$d/log.env")" = "id=logbin ns=$SHIM_NS" ]
+}
+
+@test "shim: --log-uri file:// appends the output to the file" {
+	run ctrt run --rm --log-uri "file://$BATS_TEST_TMPDIR/out.log" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" logfile sh -c 'echo one; echo two >&2'
+	[ "$status" -eq 0 ]
+	grep -qx one "$BATS_TEST_TMPDIR/out.log"
+	grep -qx two "$BATS_TEST_TMPDIR/out.log"
+}
+
 @test "shim: a failing create reports the runtime's error" {
 	run ctrt run --rm --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" run-bad /no/such/binary
 	[ "$status" -ne 0 ]
