@@ -50,7 +50,7 @@ export DEBIAN_FRONTEND=noninteractive
 # ------------------------------------------------------------ packages
 # The host packages (qemu, cpio, busybox, kmod) and the tools the tests use
 # inside the VM through the read-only 9p view of the host's root.
-PACKAGES=(qemu-system-x86 cpio busybox-static kmod xz-utils bats jq runc crun criu iproute2 gcc libc6-dev)
+PACKAGES=(qemu-system-x86 cpio busybox-static kmod xz-utils bats jq runc crun criu iptables iproute2 gcc libc6-dev)
 
 APT_UPDATED=0
 apt_update() {
