@@ -86,6 +86,7 @@ struct shim_container
   struct shim_process *execs;
   bool paused;
   bool rootfs_mounted;
+  bool kill_all_on_exit; /* no pid namespace of its own: execs outlive init */
   bool deleted;
   struct shim_watch oom;
   int oom_event_fd; /* v1: the memory.oom_control fd; v2: -1 */

@@ -6,6 +6,7 @@
 #include "libcontainer/utils.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -114,6 +115,47 @@ mark_stopped (struct shim_process *p, int exit_status, const struct timespec *at
   p->exited_at = *at;
 }
 
+/* Without a pid namespace of its own, the container's processes do not
+   die with its init: its exec processes go with it, as under runc's shim.  */
+static void
+kill_execs (struct shim_container *c)
+{
+  for (struct shim_process *e = c->execs; e; e = e->next)
+    if (e->state == SHIM_PROC_RUNNING && e->pid > 0)
+      kill (e->pid, SIGKILL);
+}
+
+/* Whether config.json gives the container a new pid namespace: a "pid"
+   entry without a "path".  containerd writes compact JSON; whitespace is
+   dropped anyway before looking.  */
+static bool
+has_own_pid_namespace (const char *bundle)
+{
+  cleanup_free char *path = holo_xasprintf ("%s/config.json", bundle);
+  cleanup_free char *text = NULL;
+  char *o = NULL, *p;
+
+  if (holo_read_file (path, &text, NULL, NULL) < 0)
+    return true;
+  for (p = o = text; *p; p++)
+    if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
+      *o++ = *p;
+  *o = '\0';
+  for (p = strstr (text, "\"type\":\"pid\""); p; p = strstr (p + 1, "\"type\":\"pid\""))
+    {
+      char *open = p, *close = strchr (p, '}');
+      while (open > text && *open != '{')
+        open--;
+      if (close == NULL)
+        break;
+      *close = '\0';
+      if (strstr (open, "\"path\"") == NULL)
+        return true;
+      *close = '}';
+    }
+  return false;
+}
+
 void
 shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at)
 {
@@ -122,6 +164,8 @@ shim_process_exited (struct shim *shim, struct shim_process *p, int status, cons
   int code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
 
   mark_stopped (p, code, at);
+  if (p == &shim->container->init && shim->container->kill_all_on_exit)
+    kill_execs (shim->container);
   /* Everything the process wrote reaches the client before it hears of
      the exit.  */
   shim_stdio_drain (shim, &p->stdio);
@@ -299,6 +343,7 @@ shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, pid_t *pi
       return -1;
     }
   c->init.state = SHIM_PROC_CREATED;
+  c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
   if (shim->container)
     free_container (shim, shim->container);
   shim->container = c;

@@ -115,6 +115,24 @@ teardown_file() {
 	remove_task killall
 }
 
+@test "shim: without a pid namespace of its own, exec processes die with the init" {
+	require_holo exec
+	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hostpid sleep 1000
+	ctrt task exec -d --exec-id bg hostpid sleep 999
+	local e
+	e=$(ctrt task ps hostpid | awk '/bg/ { print $1 }')
+	[ -n "$e" ]
+	kill -0 "$e"
+	ctrt task kill -s KILL hostpid
+	wait_status hostpid 10 STOPPED
+	for _ in $(seq 50); do
+		kill -0 "$e" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$e" 2>/dev/null
+	remove_task hostpid
+}
+
 @test "shim: ctr task pause and resume" {
 	require_holo pause
 	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" pz sh -c 'while :; do sleep 0.1; done'
