@@ -21,6 +21,7 @@ shim_options_free (struct shim_options *o)
   free (o->root);
   free (o->criu_image_path);
   free (o->criu_work_path);
+  free (o->shim_cgroup);
   memset (o, 0, sizeof (*o));
 }
 
@@ -65,6 +66,9 @@ shim_options_from_any (struct shim_options *o, const Hs__Any *any, holo_error_t 
   o->systemd_cgroup = opts->systemd_cgroup;
   o->no_pivot_root = opts->no_pivot_root;
   o->no_new_keyring = opts->no_new_keyring;
+  set_str (&o->shim_cgroup, opts->shim_cgroup);
+  o->io_uid = opts->io_uid;
+  o->io_gid = opts->io_gid;
   hs__options__free_unpacked (opts, NULL);
   return 0;
 }

@@ -27,6 +27,8 @@ struct shim_options
   bool systemd_cgroup;
   bool no_pivot_root;
   bool no_new_keyring;
+  char *shim_cgroup;       /* the shim moves itself there */
+  unsigned io_uid, io_gid; /* owner of the stdio pipes (user namespaces) */
 };
 
 /* A copy loop between two fds (tty output, stdin), with a small buffer for
@@ -179,6 +181,9 @@ void shim_stdio_drain (struct shim *shim, struct shim_stdio *s);
 void shim_stdio_release (struct shim *shim, struct shim_stdio *s);
 void shim_stdio_free (struct shim *shim, struct shim_stdio *s);
 int shim_stdio_resize (struct shim_stdio *s, unsigned width, unsigned height, holo_error_t *err);
+
+/* cgroup.c: ShimCgroup */
+int shim_join_cgroup (const char *path, holo_error_t *err);
 
 /* logger.c: binary:// log URIs; OUT gets the stdout and stderr write ends.  */
 int shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err);

@@ -181,6 +181,11 @@ shim_cmd_start (struct shim *shim, holo_error_t *err)
               fd = 3;
             }
           holo_close_fds_from (4);
+          if (shim->opts.shim_cgroup && shim_join_cgroup (shim->opts.shim_cgroup, &serr) < 0)
+            {
+              holo_log_warning ("%s", serr->msg);
+              holo_error_release (&serr);
+            }
           shim->socket_path = holo_xstrdup (path);
           if (shim_serve (shim, fd, &serr) < 0)
             {
@@ -190,6 +195,12 @@ shim_cmd_start (struct shim *shim, holo_error_t *err)
           _exit (0);
         }
       close (fd);
+      /* Written before the address is printed: who reads the address may
+         look for the server by it.  */
+      {
+        cleanup_free char *pidstr = holo_xasprintf ("%d", pid);
+        holo_write_file ("shim.pid", pidstr, strlen (pidstr), NULL);
+      }
     }
   print_address (address);
   return 0;
@@ -228,10 +239,7 @@ shim_cmd_delete (struct shim *shim, holo_error_t *err)
 int
 shim_serve (struct shim *shim, int listen_fd, holo_error_t *err)
 {
-  cleanup_free char *pidstr = holo_xasprintf ("%d", getpid ());
-
   signal (SIGPIPE, SIG_IGN);
-  holo_write_file ("shim.pid", pidstr, strlen (pidstr), NULL);
   if (shim_loop_init (&shim->loop, err) < 0)
     return -1;
   if (shim_reaper_init (shim, err) < 0)

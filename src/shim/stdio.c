@@ -142,6 +142,11 @@ shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_er
           return holo_make_error (err, errno, "pipe");
         }
       set_blocking (p[1], false);
+      /* A process in a user namespace reopening /proc/self/fd/0 needs to
+         own the pipe (the IoUid/IoGid options).  */
+      if (shim->opts.io_uid || shim->opts.io_gid)
+        if (fchown (p[0], shim->opts.io_uid, shim->opts.io_gid) < 0)
+          holo_log_warning ("chown stdin pipe: %s", strerror (errno));
       fds[0] = p[0];
       s->in_relay = shim_relay_new (in, p[1]);
       s->in_relay->close_on_eof = true;

@@ -182,3 +182,25 @@ expected_address() {
 	run $TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$ID"
 	[[ "$output" == *code=0* ]]
 }
+
+@test "shim protocol: the ShimCgroup option puts the server in that cgroup" {
+	local cg=holo-shim-test-$$ dirs=() d
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		dirs=(/sys/fs/cgroup/$cg)
+	else
+		dirs=(/sys/fs/cgroup/memory/$cg /sys/fs/cgroup/pids/$cg)
+	fi
+	for d in "${dirs[@]}"; do mkdir "$d" || skip "cannot make cgroup $d"; done
+	$TTRPC options /bin/false /tmp/none "/$cg" >"$BATS_TEST_TMPDIR/opts"
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -id "$ID" start <"$BATS_TEST_TMPDIR/opts" >/dev/null)
+	local pid ok=0
+	pid=$(cat "$BUNDLE/shim.pid")
+	for _ in $(seq 20); do
+		grep -q ":/$cg\$" "/proc/$pid/cgroup" && ok=1 && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	sleep 0.2
+	for d in "${dirs[@]}"; do rmdir "$d"; done
+	[ "$ok" -eq 1 ]
+}

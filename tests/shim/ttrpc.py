@@ -6,7 +6,7 @@
       prints "code=N", "message=..." and the decoded response payload.
   ttrpc.py decode < BYTES
       Prints the top-level fields of a protobuf message.
-  ttrpc.py options BINARY ROOT  writes a packed google.protobuf.Any of
+  ttrpc.py options BINARY ROOT [SHIM_CGROUP]  writes a packed google.protobuf.Any of
                                containerd.runc.v1.Options (what containerd
                                gives a shim's start on stdin)
   ttrpc.py garbage SOCKET      a request frame that is not a protobuf
@@ -124,6 +124,8 @@ def raw(path, frame):
 def main():
     if sys.argv[1] == "options":
         opts = field(6, sys.argv[2]) + field(7, sys.argv[3])
+        if len(sys.argv) > 4:
+            opts += field(3, sys.argv[4])
         sys.stdout.buffer.write(field(1, "containerd.runc.v1.Options") + field(2, opts))
         return
     if sys.argv[1] == "garbage":
