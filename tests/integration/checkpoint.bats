@@ -246,6 +246,70 @@ kill_and_delete() {
 	kill_and_delete "$CID"
 }
 
+# recvtty_on SOCKET OUT: a console-socket receiver copying the terminal to
+# OUT, in the background.
+recvtty_on() {
+	local sock=$1 out=$2 i
+	"$RECVTTY" "$sock" >"$out" 2>"$out.err" 3>&- &
+	BACKGROUND_PIDS+=("$!")
+	for ((i = 0; i < 50; i++)); do
+		[ -S "$sock" ] && return 0
+		sleep 0.1
+	done
+	echo "recvtty did not come up: $(cat "$out.err")"
+	return 1
+}
+
+@test "checkpoint: a terminal container gets a new pty through restore's --console-socket" {
+	requires_criu
+	setup_counter
+	update_config '.process.terminal = true'
+	local img=$TESTDIR/image
+	recvtty_on "$TESTDIR/tty1.sock" "$TESTDIR/tty1.out"
+	run -0 rt_run_d --console-socket "$TESTDIR/tty1.sock" "$CID"
+	wait_counter_above 3
+	run -0 rt checkpoint --image-path "$img" "$CID"
+	wait_gone "$CID"
+	local c
+	c=$(counter)
+
+	# A terminal container cannot come back without somewhere for its pty.
+	run -1 --separate-stderr rt restore -d --image-path "$img" --bundle "$BUNDLE" "$CID"
+	check_holo_text "console-socket" stderr
+
+	recvtty_on "$TESTDIR/tty2.sock" "$TESTDIR/tty2.out"
+	run -0 rt restore -d --console-socket "$TESTDIR/tty2.sock" --image-path "$img" --bundle "$BUNDLE" "$CID" </dev/null 3>&-
+	wait_counter_above $((c + 2))
+	local first
+	first=$(tr -d '\r' <"$TESTDIR/tty2.out" | first_tick /dev/stdin)
+	[ "$first" -eq "$c" ] || [ "$first" -eq $((c + 1)) ] || {
+		echo "first tick on the new terminal: $first, counter at checkpoint: $c"
+		return 1
+	}
+	[[ "$(readlink "/proc/$(state_field "$CID" pid)/fd/1")" == /dev/pts/* ]]
+	kill_and_delete "$CID"
+}
+
+@test "checkpoint: a container that joined a network namespace by path is restored into it" {
+	requires_criu
+	local name=holo-$CID
+	NETNS_NAMES="$name"
+	ip netns add "$name"
+	setup_counter
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		--arg p "/run/netns/$name"
+	run -0 rt_piped "$TESTDIR/run.log" run -d --bundle "$BUNDLE" "$CID"
+	wait_counter_above 2
+	run -0 rt checkpoint --image-path "$TESTDIR/image" "$CID"
+	wait_gone "$CID"
+	local c
+	c=$(counter)
+	run -0 rt_piped "$TESTDIR/restore.log" restore -d --image-path "$TESTDIR/image" --bundle "$BUNDLE" "$CID"
+	wait_counter_above "$c"
+	[ "$(readlink "/proc/$(state_field "$CID" pid)/ns/net")" = "net:[$(stat -L -c %i "/run/netns/$name")]" ]
+	kill_and_delete "$CID"
+}
+
 @test "checkpoint: a container that is not running cannot be checkpointed" {
 	# No CRIU needed: refused before it would run.
 	run -0 rt_create "$CID"
