@@ -17,6 +17,9 @@
 #                     $HOLO_VM_TIMEOUT)
 #   --prefix TEXT     the prefix for test names (default "[v2] ")
 #   --timing          each test's duration after its name (bats --timing)
+#   --test-timeout S  limit for one test (BATS_TEST_TIMEOUT; default 300, or
+#                     $HOLO_VM_TEST_TIMEOUT; 0 for none): a hung test fails
+#                     as "not ok ... # timeout after Ss" and the rest run
 # Environment: RUNTIME (passed into the VM), RUNTIME_KIND, REF_RUNTIME,
 # RT_TIMEOUT, HOLO_* (all passed through; see run.sh).
 # Exit status: 0 when every test passed (or was skipped), 1 when one
@@ -40,6 +43,7 @@ CRIU=()
 TIMEOUT=${HOLO_VM_TIMEOUT:-1500}
 PREFIX="[v2] "
 TIMING=0
+TEST_TIMEOUT=${HOLO_VM_TEST_TIMEOUT:-300}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--filter) FILTER=$2; shift ;;
@@ -50,6 +54,8 @@ while [ $# -gt 0 ]; do
 	--prefix) PREFIX=$2; shift ;;
 	--prefix=*) PREFIX=${1#*=} ;;
 	--timing) TIMING=1 ;;
+	--test-timeout) TEST_TIMEOUT=$2; shift ;;
+	--test-timeout=*) TEST_TIMEOUT=${1#*=} ;;
 	-h | --help)
 		sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
 		exit 0
@@ -116,7 +122,9 @@ tap=$(mktemp "${TMPDIR:-/tmp}/holo-vm-tap.XXXXXX")
 trap 'rm -f "$tap"' EXIT
 
 # Prefix test names; keep everything else (plan, comments) as it is.
-"$HERE/run.sh" "${CRIU[@]}" --timeout "$TIMEOUT" -- "$cmd" |
+vm_env=()
+[ "$TEST_TIMEOUT" != 0 ] && vm_env=(--env "BATS_TEST_TIMEOUT=$TEST_TIMEOUT")
+"$HERE/run.sh" "${CRIU[@]}" "${vm_env[@]}" --timeout "$TIMEOUT" -- "$cmd" |
 	sed -u -E "s/^(ok|not ok) ([0-9]+) /\\1 \\2 $(printf '%s' "$PREFIX" | sed 's/[\/&]/\\&/g')/" |
 	tee "$tap"
 st=${PIPESTATUS[0]}
