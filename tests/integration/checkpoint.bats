@@ -310,6 +310,16 @@ recvtty_on() {
 	kill_and_delete "$CID"
 }
 
+@test "checkpoint: a failed restore leaves nothing behind" {
+	requires_criu
+	setup_counter
+	mkdir -p "$TESTDIR/empty"
+	run -1 --separate-stderr rt restore -d --image-path "$TESTDIR/empty" --work-path "$TESTDIR/work" --bundle "$BUNDLE" "$CID"
+	check_holo_text "criu failed" stderr
+	check_holo_text "$TESTDIR/work/restore.log" stderr
+	check_nothing_left "$CID"
+}
+
 @test "checkpoint: a container that is not running cannot be checkpointed" {
 	# No CRIU needed: refused before it would run.
 	run -0 rt_create "$CID"
