@@ -204,3 +204,52 @@ expected_address() {
 	for d in "${dirs[@]}"; do rmdir "$d"; done
 	[ "$ok" -eq 1 ]
 }
+
+@test "shim protocol: Update, Pids, Kill and Wait on a running container over ttrpc" {
+	local holo=${HOLO_BINARY:-$SHIM_SRC/holo}
+	[ -x "$holo" ] || skip "$holo is not built"
+	command -v jq >/dev/null || skip "jq is not installed"
+	"$holo" update --help >/dev/null 2>&1 || skip "holo update is not implemented yet"
+	mkdir -p "$BUNDLE/rootfs/bin"
+	cp /usr/bin/busybox "$BUNDLE/rootfs/bin/busybox"
+	ln -s busybox "$BUNDLE/rootfs/bin/sh"
+	ln -s busybox "$BUNDLE/rootfs/bin/sleep"
+	(cd "$BUNDLE" && "$holo" spec)
+	jq '.process.terminal = false | .process.args = ["sleep", "1000"]' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	$TTRPC options "$holo" "$BATS_TEST_TMPDIR/state" >"$BATS_TEST_TMPDIR/opts"
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -id "$ID" start <"$BATS_TEST_TMPDIR/opts" >/dev/null)
+	local sock pid mem
+	sock=$(cat "$BUNDLE/address")
+	run $TTRPC call "$sock" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	pid=$(echo "$output" | sed -n 's/^1=//p')
+	kill -0 "$pid"
+
+	run $TTRPC call "$sock" containerd.task.v2.Task Update 1="$ID" \
+		2='any:types.containerd.io/opencontainers/runtime-spec/1/LinuxResources:{"memory":{"limit":67108864}}'
+	[[ "$output" == *code=0* ]]
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		mem=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")/memory.max
+	else
+		mem=/sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:memory://p' "/proc/$pid/cgroup")/memory.limit_in_bytes
+	fi
+	[ "$(cat "$mem")" = 67108864 ]
+
+	run $TTRPC call "$sock" containerd.task.v2.Task Pids 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"1="* ]]
+
+	run $TTRPC call "$sock" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *"1=137"* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=5* ]] # process already finished
+	run $TTRPC call "$sock" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$ID"
+	[[ "$output" == *code=0* ]]
+}

@@ -2,7 +2,8 @@
 """A minimal ttrpc client and protobuf wire decoder for the shim tests.
 
   ttrpc.py call SOCKET SERVICE METHOD [FIELD=VALUE ...]
-      Sends one request whose payload has string/int FIELDs (by number),
+      Sends one request whose payload has string/int FIELDs (by number);
+      FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any,
       prints "code=N", "message=..." and the decoded response payload.
   ttrpc.py decode < BYTES
       Prints the top-level fields of a protobuf message.
@@ -146,7 +147,11 @@ def main():
     payload = b""
     for a in args:
         num, value = a.split("=", 1)
-        payload += field(int(num), int(value) if value.isdigit() else value)
+        if value.startswith("any:"):
+            type_url, raw = value[4:].split(":", 1)
+            payload += field(int(num), field(1, type_url) + field(2, raw))
+        else:
+            payload += field(int(num), int(value) if value.isdigit() else value)
     call(path.removeprefix("unix://"), service, method, payload)
 
 
