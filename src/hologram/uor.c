@@ -489,7 +489,8 @@ compare_entries (const void *a, const void *b)
 static int
 digest_lines (struct uor_walk *w, char id[HOLO_UOR_ID_LEN + 1], holo_error_t *err)
 {
-  qsort (w->entries, w->n_entries, sizeof *w->entries, compare_entries);
+  if (w->n_entries > 0)
+    qsort (w->entries, w->n_entries, sizeof *w->entries, compare_entries);
   EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
   if (ctx == NULL || EVP_DigestInit_ex2 (ctx, EVP_sha256 (), NULL) != 1)
     {
