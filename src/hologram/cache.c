@@ -2,8 +2,8 @@
    tree ("shard", named after the st_dev and st_ino of the tree's root) so
    that verifying a small rootfs does not load the digests of a large one.
 
-   A record maps (st_dev, st_ino, st_size, mtime ns, ctime ns) to the
-   SHA-256 of the file's contents.  Any write to a file, and any utimensat()
+   A record maps (st_dev, st_ino, st_size, mtime ns, ctime ns, mount id) to
+   the SHA-256 of the file's contents.  Any write to a file, and any utimensat()
    that puts an old mtime back, sets its ctime to "now", so a record whose
    five values all still match describes the same bytes.  Two refinements
    keep "a cache entry never changes the result" true:
@@ -40,7 +40,7 @@
 #define CACHE_MAX_SHARDS 64
 #define CACHE_RACY_MARGIN_NS (2LL * 1000000000LL)
 
-static const char cache_magic[16] = "HOLOUORCACHEv1\n";
+static const char cache_magic[16] = "HOLOUORCACHEv2\n";
 
 struct cache_rec
 {
@@ -49,13 +49,14 @@ struct cache_rec
   uint64_t size;
   int64_t mtime_ns;
   int64_t ctime_ns;
+  uint64_t mnt_id;
   unsigned char digest[HOLO_SHA256_LEN];
 };
 
 struct holo_uor_cache
 {
   int dir_fd;
-  char *shard; /* NULL until bound to a tree */
+  char *shard;           /* NULL until bound to a tree */
   struct cache_rec *old; /* loaded at open, sorted */
   size_t n_old;
   bool *old_used;
@@ -71,8 +72,9 @@ ts_ns (const struct timespec *ts)
 }
 
 static void
-rec_from_stat (struct cache_rec *r, const struct stat *st)
+rec_from_stat (struct cache_rec *r, const struct stat *st, uint64_t mnt_id)
 {
+  r->mnt_id = mnt_id;
   r->dev = st->st_dev;
   r->ino = st->st_ino;
   r->size = (uint64_t) st->st_size;
@@ -95,7 +97,7 @@ static bool
 rec_same_version (const struct cache_rec *a, const struct cache_rec *b)
 {
   return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns
-         && a->ctime_ns == b->ctime_ns;
+         && a->ctime_ns == b->ctime_ns && a->mnt_id == b->mnt_id;
 }
 
 /* Reads and checks the cache file; an absent, foreign or torn file gives
@@ -180,8 +182,8 @@ holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root)
 {
   if (c == NULL || c->shard)
     return;
-  c->shard = holo_xasprintf ("uor-%llx-%llx.cache", (unsigned long long) root->st_dev,
-                             (unsigned long long) root->st_ino);
+  c->shard
+      = holo_xasprintf ("uor-%llx-%llx.cache", (unsigned long long) root->st_dev, (unsigned long long) root->st_ino);
   load_records (c->dir_fd, c->shard, &c->old, &c->n_old);
   c->old_used = holo_xmalloc (c->n_old + 1);
   if (c->n_old)
@@ -189,12 +191,13 @@ holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root)
 }
 
 bool
-holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN])
+holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
+                       unsigned char digest[HOLO_SHA256_LEN])
 {
   if (c == NULL || c->shard == NULL || c->n_old == 0)
     return false;
   struct cache_rec key;
-  rec_from_stat (&key, st);
+  rec_from_stat (&key, st, mnt_id);
   struct cache_rec *r = bsearch (&key, c->old, c->n_old, sizeof key, rec_key_cmp);
   if (r == NULL || !rec_same_version (r, &key))
     return false;
@@ -204,7 +207,8 @@ holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned
 }
 
 void
-holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN])
+holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
+                    const unsigned char digest[HOLO_SHA256_LEN])
 {
   if (c == NULL || c->shard == NULL || ts_ns (&st->st_ctim) + CACHE_RACY_MARGIN_NS > c->started_ns)
     return;
@@ -214,7 +218,7 @@ holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsig
       c->fresh = holo_xrealloc (c->fresh, c->cap_fresh * sizeof *c->fresh);
     }
   struct cache_rec *r = &c->fresh[c->n_fresh++];
-  rec_from_stat (r, st);
+  rec_from_stat (r, st, mnt_id);
   memcpy (r->digest, digest, HOLO_SHA256_LEN);
 }
 

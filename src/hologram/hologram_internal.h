@@ -57,11 +57,14 @@ void holo_hex (const unsigned char *in, size_t len, char *out);
 struct holo_uor_cache *holo_uor_cache_open (const char *state_root);
 /* Loads the shard of the tree whose root is ROOT (holo_uor_compute does). */
 void holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root);
-/* True (and DIGEST filled) when ST's (dev, ino, size, mtime, ctime) is known. */
-bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN]);
+/* True (and DIGEST filled) when ST's (dev, ino, size, mtime, ctime) on the
+   mount MNT_ID is known.  */
+bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
+                            unsigned char digest[HOLO_SHA256_LEN]);
 /* Remembers DIGEST for ST, when ST is old enough that a later change of the
    file is certain to change its ctime (see cache.c).  */
-void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN]);
+void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
+                         const unsigned char digest[HOLO_SHA256_LEN]);
 /* Writes new entries back (merged with what concurrent runs wrote).  */
 int holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err);
 void holo_uor_cache_free (struct holo_uor_cache *c);

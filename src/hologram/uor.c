@@ -44,6 +44,7 @@ struct uor_pending
   size_t entry;
   char *rel; /* raw path relative to the root, no leading "./" */
   struct stat st;
+  uint64_t mnt_id;
 };
 
 struct uor_dir
@@ -190,14 +191,14 @@ push_dir (struct uor_walk *w, char *rel, const char *esc, const struct stat *st)
 }
 
 static void
-push_pending (struct uor_walk *w, size_t entry, char *rel, const struct stat *st)
+push_pending (struct uor_walk *w, size_t entry, char *rel, const struct stat *st, uint64_t mnt_id)
 {
   if (w->n_pending == w->cap_pending)
     {
       w->cap_pending = w->cap_pending ? w->cap_pending * 2 : 256;
       w->pending = holo_xrealloc (w->pending, w->cap_pending * sizeof *w->pending);
     }
-  w->pending[w->n_pending++] = (struct uor_pending){ entry, rel, *st };
+  w->pending[w->n_pending++] = (struct uor_pending){ entry, rel, *st, mnt_id };
 }
 
 static int
@@ -223,11 +224,45 @@ hash_symlink (int dfd, const char *name, const struct stat *st, unsigned char ou
     }
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/* lstat() relative to DFD, plus the id of the mount the entry is on (never
+   reused since Linux 6.8, 0 when unknown).  The id is part of the cache key:
+   a filesystem mounted where another one was, on a recycled st_dev, carries
+   inode numbers and times of its own choosing and must not match.  */
+static int
+lstat_entry (int dfd, const char *name, struct stat *st, uint64_t *mnt_id)
+{
+  struct statx sx;
+  *mnt_id = 0;
+  if (statx (dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS | STATX_MNT_ID | STATX_MNT_ID_UNIQUE,
+             &sx)
+      < 0)
+    return errno == ENOSYS ? fstatat (dfd, name, st, AT_SYMLINK_NOFOLLOW) : -1;
+  memset (st, 0, sizeof *st);
+  st->st_mode = sx.stx_mode;
+  st->st_ino = sx.stx_ino;
+  st->st_nlink = sx.stx_nlink;
+  st->st_uid = sx.stx_uid;
+  st->st_gid = sx.stx_gid;
+  st->st_size = (off_t) sx.stx_size;
+  st->st_dev = makedev (sx.stx_dev_major, sx.stx_dev_minor);
+  st->st_rdev = makedev (sx.stx_rdev_major, sx.stx_rdev_minor);
+  st->st_mtim = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
+  st->st_ctim = (struct timespec){ sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
+  if (sx.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE))
+    *mnt_id = sx.stx_mnt_id;
+  return 0;
+}
+
 static int
 record_entry (struct uor_walk *w, int dfd, const struct uor_dir *dir, const char *name, holo_error_t *err)
 {
   struct stat st;
-  if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+  uint64_t mnt_id;
+  if (lstat_entry (dfd, name, &st, &mnt_id) < 0)
     return holo_make_error (err, errno, "lstat `%s/%s`", dir->esc, name);
   struct uor_entry *e;
   switch (st.st_mode & S_IFMT)
@@ -235,10 +270,10 @@ record_entry (struct uor_walk *w, int dfd, const struct uor_dir *dir, const char
     case S_IFREG:
       e = add_entry (w, dir->esc, name, &st, 'f');
       w->stats.files++;
-      if (holo_uor_cache_lookup (w->cache, &st, e->digest))
+      if (holo_uor_cache_lookup (w->cache, &st, mnt_id, e->digest))
         w->stats.files_cached++;
       else
-        push_pending (w, w->n_entries - 1, child_rel (dir->rel, name), &st);
+        push_pending (w, w->n_entries - 1, child_rel (dir->rel, name), &st, mnt_id);
       return 0;
     case S_IFDIR:
       e = add_entry (w, dir->esc, name, &st, 'd');
@@ -473,7 +508,7 @@ hash_pending_files (struct uor_walk *w, holo_error_t *err)
     return holo_make_error (err, ENOMEM, "sha256 context");
   for (size_t i = 0; i < w->n_pending; i++)
     if (w->pending[i].st.st_ino != 0)
-      holo_uor_cache_add (w->cache, &w->pending[i].st, w->entries[w->pending[i].entry].digest);
+      holo_uor_cache_add (w->cache, &w->pending[i].st, w->pending[i].mnt_id, w->entries[w->pending[i].entry].digest);
   return 0;
 }
 
