@@ -227,18 +227,6 @@ teardown_file() {
 	remove_task evx
 }
 
-@test "shim: an OOM kill in the container sends /tasks/oom" {
-	ctrt events >"$BATS_TEST_TMPDIR/events" 2>&1 &
-	local ev=$!
-	sleep 0.5
-	# dd's 64 MiB buffer cannot fit under a 16 MiB limit.
-	run ctrt run --rm --memory-limit 16777216 --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" oom1 sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo after'
-	sleep 1
-	kill "$ev"
-	[[ "$output" == *after* ]]
-	grep -q '/tasks/oom' "$BATS_TEST_TMPDIR/events"
-}
-
 @test "shim: an exit while containerd is down reaches it when it is back" {
 	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" down1 sleep 1000
 	local pid
