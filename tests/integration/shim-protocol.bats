@@ -133,6 +133,7 @@ expected_address() {
 	local sock
 	sock=$(cat "$BUNDLE/address")
 	run $TTRPC garbage "$sock"
+	echo "garbage: $output"
 	[[ "$output" == *code=3* ]]
 	run $TTRPC oversize "$sock"
 	[ "$output" = closed ]

@@ -148,8 +148,8 @@ def main():
     for a in args:
         num, value = a.split("=", 1)
         if value.startswith("any:"):
-            type_url, raw = value[4:].split(":", 1)
-            payload += field(int(num), field(1, type_url) + field(2, raw))
+            type_url, any_value = value[4:].split(":", 1)
+            payload += field(int(num), field(1, type_url) + field(2, any_value))
         else:
             payload += field(int(num), int(value) if value.isdigit() else value)
     call(path.removeprefix("unix://"), service, method, payload)
