@@ -238,8 +238,24 @@ exec_cgroup (const struct holo_state *s, const struct holo_exec_options *o, holo
   return holo_xasprintf ("%s/%s", s->cgroup_path, o->cgroup);
 }
 
+/* Rootless, as runc: a cgroup we may not write to (cgroup v2 wants write
+   access up to the common ancestor of where we are and the container's
+   cgroup) leaves the process where it is.  */
 static int
-spawn_exec (struct holo_init_config *cfg, const char *cgroup, struct holo_launch *l, holo_error_t *err)
+enter_exec_cgroup (const char *cgroup, pid_t pid, bool rootless, holo_error_t *err)
+{
+  if (holo_cgroup_enter (cgroup, pid, err) == 0)
+    return 0;
+  int status = (*err)->status;
+  if (!rootless || (status != EACCES && status != EPERM && status != EROFS))
+    return -1;
+  holo_log_debug ("rootless: %s; the process stays out of the container's cgroup", (*err)->msg);
+  holo_error_release (err);
+  return 0;
+}
+
+static int
+spawn_exec (struct holo_init_config *cfg, const char *cgroup, bool rootless, struct holo_launch *l, holo_error_t *err)
 {
   struct holo_ns_join joins;
   if (holo_ns_open_joins (cfg->spec, &joins, err) < 0)
@@ -248,7 +264,7 @@ spawn_exec (struct holo_init_config *cfg, const char *cgroup, struct holo_launch
   holo_ns_close_joins (&joins);
   if (ret < 0)
     return -1;
-  if (cgroup && holo_cgroup_enter (cgroup, l->pid, err) < 0)
+  if (cgroup && enter_exec_cgroup (cgroup, l->pid, rootless, err) < 0)
     return -1;
   if (holo_launch_go (l, err) < 0)
     return -1;
@@ -314,7 +330,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .exec_mode = true,
     .seccomp = seccomp,
   };
-  if (spawn_exec (&cfg, cgroup, &l, err) < 0)
+  if (spawn_exec (&cfg, cgroup, ctx->rootless, &l, err) < 0)
     {
       holo_launch_abort (&l);
       goto out;
