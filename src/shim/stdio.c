@@ -258,14 +258,29 @@ shim_stdio_attach (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
   return 0;
 }
 
-void
-shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s)
+static void
+free_stdin (struct shim *shim, struct shim_stdio *s)
 {
   shim_relay_free (&shim->loop, s->in_relay);
   s->in_relay = NULL;
   if (s->hold_fds[0] >= 0)
     close (s->hold_fds[0]);
   s->hold_fds[0] = -1;
+}
+
+/* CloseIO: the client wrote all it had (ctr closes its end of the FIFO,
+   then asks); what is still in the FIFO goes to the process first, so the
+   request may not overtake the data the loop has not relayed yet.  */
+void
+shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s)
+{
+  if (s->in_relay && s->in_relay->in.fd >= 0 && s->in_relay->out.fd >= 0)
+    {
+      shim_watch_clear (&shim->loop, &s->in_relay->in);
+      shim_watch_clear (&shim->loop, &s->in_relay->out);
+      shim_relay_drain (s->in_relay, 1000);
+    }
+  free_stdin (shim, s);
 }
 
 void
@@ -284,7 +299,7 @@ shim_stdio_drain (struct shim *shim, struct shim_stdio *s)
 void
 shim_stdio_release (struct shim *shim, struct shim_stdio *s)
 {
-  shim_stdio_close_stdin (shim, s);
+  free_stdin (shim, s);
   shim_relay_free (&shim->loop, s->out_relay);
   s->out_relay = NULL;
   for (int i = 1; i < 3; i++)

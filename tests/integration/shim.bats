@@ -39,6 +39,21 @@ teardown_file() {
 	[ "$output" = "$(printf 'line1\nline2\ndone')" ]
 }
 
+@test "shim: a megabyte through stdin arrives whole (relay backpressure)" {
+	run --separate-stderr bash -c "head -c 1048576 /dev/urandom | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS run --rm --runtime $RUNTIME_NAME $SHIM_IMAGE run-stdin-big wc -c"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = 1048576 ]
+}
+
+@test "shim: stdin of an exec process, then its end" {
+	require_holo exec
+	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" exin sleep 1000
+	run --separate-stderr bash -c "printf 'a\nb\nc\n' | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS task exec --exec-id in1 exin wc -l"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = 3 ]
+	remove_task exin
+}
+
 @test "shim: --log-uri binary:// starts the logging binary with the output on fds 3 and 4" {
 	local d=$BATS_TEST_TMPDIR
 	cat >"$d/logger.sh" <<-'LOGGER'
