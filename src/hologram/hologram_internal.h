@@ -162,6 +162,9 @@ struct holo_http_reply
 void holo_http_request (const char *method, const char *url, const char *json_body, long timeout_ms,
                         struct holo_http_reply *reply);
 void holo_http_reply_free (struct holo_http_reply *r);
+/* True (with *WHY set) when nothing listens at URL's host and port: a
+   plain-http endpoint that refuses connections, answered without libcurl. */
+bool holo_http_endpoint_refuses (const char *url, long timeout_ms, char **why);
 
 /* GET $HOLOGRAM_WITNESS_ENDPOINT/v1/witness/<uor-id>.  Returns 1 with the
    body in *JSON, or 0 (no witness) with *WHY saying what happened.  */
