@@ -18,19 +18,21 @@ enum
   OPT_CRIU_FILE_LOCKS,
   OPT_CRIU_MANAGE_CGROUPS_MODE,
   OPT_CRIU_AUTO_DEDUP,
+  OPT_CRIU_EMPTY_NS,
 };
 
-#define HOLO_CRIU_LONG_OPTIONS                                                                                         \
-  { "image-path", required_argument, NULL, OPT_CRIU_IMAGE_PATH },                                                      \
-      { "work-path", required_argument, NULL, OPT_CRIU_WORK_PATH },                                                    \
-      { "tcp-established", no_argument, NULL, OPT_CRIU_TCP_ESTABLISHED },                                              \
-      { "ext-unix-sk", no_argument, NULL, OPT_CRIU_EXT_UNIX_SK },                                                      \
-      { "shell-job", no_argument, NULL, OPT_CRIU_SHELL_JOB },                                                          \
-      { "file-locks", no_argument, NULL, OPT_CRIU_FILE_LOCKS },                                                        \
-      { "manage-cgroups-mode", required_argument, NULL, OPT_CRIU_MANAGE_CGROUPS_MODE },                                \
-  {                                                                                                                    \
-    "auto-dedup", no_argument, NULL, OPT_CRIU_AUTO_DEDUP                                                               \
-  }
+// clang-format off
+#define HOLO_CRIU_LONG_OPTIONS \
+  { "image-path", required_argument, NULL, OPT_CRIU_IMAGE_PATH }, \
+  { "work-path", required_argument, NULL, OPT_CRIU_WORK_PATH }, \
+  { "tcp-established", no_argument, NULL, OPT_CRIU_TCP_ESTABLISHED }, \
+  { "ext-unix-sk", no_argument, NULL, OPT_CRIU_EXT_UNIX_SK }, \
+  { "shell-job", no_argument, NULL, OPT_CRIU_SHELL_JOB }, \
+  { "file-locks", no_argument, NULL, OPT_CRIU_FILE_LOCKS }, \
+  { "manage-cgroups-mode", required_argument, NULL, OPT_CRIU_MANAGE_CGROUPS_MODE }, \
+  { "auto-dedup", no_argument, NULL, OPT_CRIU_AUTO_DEDUP }, \
+  { "empty-ns", required_argument, NULL, OPT_CRIU_EMPTY_NS }
+// clang-format on
 
 #define HOLO_CRIU_USAGE                                                                                                \
   "  --image-path PATH        directory of the CRIU image (default: ./checkpoint)\n"                                   \
@@ -40,7 +42,8 @@ enum
   "  --shell-job              allow shell jobs\n"                                                                      \
   "  --file-locks             handle file locks\n"                                                                     \
   "  --manage-cgroups-mode M  cgroups mode: soft (default), full, strict or ignore\n"                                  \
-  "  --auto-dedup             deduplicate the images of a pre-dump chain\n"
+  "  --auto-dedup             deduplicate the images of a pre-dump chain\n"                                            \
+  "  --empty-ns network       create the network namespace empty instead of restoring it\n"
 
 /* True when C was one of the shared flags (and F took it).  */
 static inline bool
@@ -71,6 +74,9 @@ holo_criu_flag_parse (int c, const char *arg, struct holo_criu_flags *f)
       return true;
     case OPT_CRIU_AUTO_DEDUP:
       f->auto_dedup = true;
+      return true;
+    case OPT_CRIU_EMPTY_NS:
+      f->empty_ns = arg;
       return true;
     default:
       return false;

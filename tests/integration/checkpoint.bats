@@ -313,6 +313,23 @@ recvtty_on() {
 	kill_and_delete "$CID"
 }
 
+@test "checkpoint: --empty-ns network leaves the network namespace out of the image" {
+	requires_criu
+	setup_counter
+	run -0 rt_piped "$TESTDIR/run.log" run -d --bundle "$BUNDLE" "$CID"
+	wait_counter_above 2
+	run -0 rt checkpoint --empty-ns network --image-path "$TESTDIR/image" "$CID"
+	wait_gone "$CID"
+	[ ! -e "$TESTDIR/image/netdev-"*.img ]
+	local c
+	c=$(counter)
+	run -0 rt_piped "$TESTDIR/restore.log" restore -d --empty-ns network --image-path "$TESTDIR/image" --bundle "$BUNDLE" "$CID"
+	wait_counter_above "$c"
+	# A network namespace of its own, but a new one.
+	[ "$(readlink "/proc/$(state_field "$CID" pid)/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+	kill_and_delete "$CID"
+}
+
 @test "checkpoint: a failed restore leaves nothing behind" {
 	requires_criu
 	setup_counter

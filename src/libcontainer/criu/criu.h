@@ -34,6 +34,7 @@ struct holo_criu_flags
   bool pre_dump;
   bool auto_dedup;
   const char *manage_cgroups_mode; /* soft, full, strict, ignore; NULL = CRIU's default */
+  const char *empty_ns;            /* "network" or NULL */
 };
 
 /* Log files CRIU writes into the work directory.  */

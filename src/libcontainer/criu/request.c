@@ -6,6 +6,7 @@
 #include "../utils.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -161,8 +162,9 @@ check_network_lock (const struct holo_spec *spec, holo_error_t *err)
     return 0; /* the host's network: CRIU leaves it alone */
   iptables = holo_criu_which ("iptables-restore");
   if (iptables == NULL)
-    return holo_make_error (err, 0, "iptables-restore not found: criu needs it to lock the container's network "
-                                    "(install the iptables package)");
+    return holo_make_error (err, 0,
+                            "iptables-restore not found: criu needs it to lock the container's network "
+                            "(install the iptables package)");
   return 0;
 }
 
@@ -186,6 +188,14 @@ holo_criu_apply_flags (CriuOpts *o, const struct holo_criu_flags *f, const struc
     {
       o->has_auto_dedup = true;
       o->auto_dedup = true;
+    }
+  if (f->empty_ns)
+    {
+      /* The one namespace whose contents a caller sets up again (CNI).  */
+      if (strcmp (f->empty_ns, "network") != 0)
+        return holo_make_error (err, 0, "invalid --empty-ns `%s`: only network is supported", f->empty_ns);
+      o->has_empty_ns = true;
+      o->empty_ns = CLONE_NEWNET;
     }
   o->has_manage_cgroups = true;
   o->manage_cgroups = true;
