@@ -15,6 +15,7 @@ enum
   OPT_PID_FILE,
   OPT_NO_PIVOT,
   OPT_NO_SUBREAPER,
+  OPT_NO_NEW_KEYRING,
 };
 
 static void
@@ -28,7 +29,8 @@ usage (void)
           "  --pid-file PATH          file to write the restored init's pid to\n"
           "  --console-socket PATH    AF_UNIX socket that receives the pty master of a terminal container\n"
           "  --no-pivot               accepted for compatibility (CRIU sets up the root)\n"
-          "  --no-subreaper           accepted for compatibility\n" HOLO_CRIU_USAGE);
+          "  --no-subreaper           accepted for compatibility\n"
+          "  --no-new-keyring         accepted (the restored process keeps its keyring)\n" HOLO_CRIU_USAGE);
 }
 
 struct restore_flags
@@ -48,6 +50,7 @@ parse (int argc, char **argv, struct restore_flags *f)
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
     { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
     { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+    { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -75,6 +78,7 @@ parse (int argc, char **argv, struct restore_flags *f)
           f->o.no_pivot = true;
           break;
         case OPT_NO_SUBREAPER:
+        case OPT_NO_NEW_KEYRING:
           break;
         case 'h':
           usage ();
