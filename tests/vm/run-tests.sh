@@ -28,6 +28,10 @@
 
 set -uo pipefail
 
+# All of it in one block: bash parses it whole before running it, so editing
+# this file while a run is going does not break that run.
+{
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 
@@ -147,3 +151,5 @@ if [ "$st" -ge 124 ]; then
 fi
 [ "$st" = 0 ] && [ "$fail" = 0 ] && exit 0
 exit 1
+exit
+}

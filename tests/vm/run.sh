@@ -30,6 +30,10 @@
 
 set -uo pipefail
 
+# All of it in one block: bash parses it whole before running it, so editing
+# this file while a run is going does not break that run.
+{
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${HOLO_VM_CACHE:-/var/cache/holo-vm}
 TIMEOUT=${HOLO_VM_TIMEOUT:-900}
@@ -213,3 +217,5 @@ fi
 echo "holo-vm: error: the VM stopped after ${elapsed}s (qemu status $qst) without an exit status; last console lines:" >&2
 tail -n 30 "$OUT/console.log" | sed 's/^/holo-vm:   /' >&2
 exit 125
+exit
+}
