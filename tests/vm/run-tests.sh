@@ -13,8 +13,9 @@
 # Options:
 #   --filter REGEX    only tests whose name matches (bats --filter)
 #   --criu            load CRIU's kernel modules in the VM first
-#   --timeout SECS    limit for the whole VM (default 1500, or
-#                     $HOLO_VM_TIMEOUT)
+#   --timeout SECS    limit for the whole VM (default $HOLO_VM_TIMEOUT, or
+#                     120 s + 45 s a test as bats --count counts them, at
+#                     least 900 s)
 #   --prefix TEXT     the prefix for test names (default "[v2] ")
 #   --timing          each test's duration after its name (bats --timing)
 #   --test-timeout S  limit for one test (BATS_TEST_TIMEOUT; default 300, or
@@ -44,7 +45,7 @@ default_tests() {
 
 FILTER=
 CRIU=()
-TIMEOUT=${HOLO_VM_TIMEOUT:-1500}
+TIMEOUT=${HOLO_VM_TIMEOUT:-}
 PREFIX="[v2] "
 TIMING=0
 TEST_TIMEOUT=${HOLO_VM_TEST_TIMEOUT:-300}
@@ -115,6 +116,13 @@ bash -c '
 	BATS_TEST_DIRNAME=$1
 	. "$1/helpers.bash" && ensure_tools
 ' _ "$SRC/tests/integration" >/dev/null 2>&1 || true
+
+if [ -z "$TIMEOUT" ]; then
+	count=$(bats --count ${FILTER:+--filter "$FILTER"} "${abs[@]}" 2>/dev/null) || count=
+	[[ "$count" =~ ^[0-9]+$ ]] || count=30
+	TIMEOUT=$((120 + 45 * count))
+	[ "$TIMEOUT" -ge 900 ] || TIMEOUT=900
+fi
 
 bats_args=(--tap)
 [ -n "$FILTER" ] && bats_args+=(--filter "$FILTER")
