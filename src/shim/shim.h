@@ -89,6 +89,7 @@ struct shim_container
   bool paused;
   bool rootfs_mounted;
   bool kill_all_on_exit; /* no pid namespace of its own: execs outlive init */
+  char *checkpoint;      /* restore from this image at Start */
   bool deleted;
   struct shim_watch oom;
   int oom_event_fd; /* v1: the memory.oom_control fd; v2: -1 */

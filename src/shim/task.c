@@ -202,18 +202,18 @@ free_process (struct shim *shim, struct shim_process *p)
 /* ------------------------------------------------------------- Create */
 
 static char **
-create_args (struct shim *shim, const Hs__CreateTaskRequest *req, struct shim_container *c)
+create_args (struct shim *shim, struct shim_container *c)
 {
   cleanup_free char *console = shim_stdio_console_socket (&c->init.stdio);
   char **a = holo_xmalloc (20 * sizeof (char *));
   size_t i = 0;
 
-  if (req->checkpoint && *req->checkpoint)
+  if (c->checkpoint)
     {
       a[i++] = holo_xstrdup ("restore");
       a[i++] = holo_xstrdup ("--detach");
       a[i++] = holo_xstrdup ("--image-path");
-      a[i++] = holo_xstrdup (req->checkpoint);
+      a[i++] = holo_xstrdup (c->checkpoint);
       a[i++] = holo_xstrdup ("--work-path");
       a[i++] = shim->opts.criu_work_path ? holo_xstrdup (shim->opts.criu_work_path)
                                          : holo_xasprintf ("%s/criu-work", c->bundle);
@@ -280,11 +280,14 @@ free_container (struct shim *shim, struct shim_container *c)
     }
   free (c->id);
   free (c->bundle);
+  free (c->checkpoint);
   free (c);
 }
 
+/* `holo create`, or for a checkpoint `holo restore --detach` (run by Start,
+   as containerd's runc shim does: the restored process runs at once).  */
 static int
-run_create (struct shim *shim, const Hs__CreateTaskRequest *req, struct shim_container *c, holo_error_t *err)
+run_create (struct shim *shim, struct shim_container *c, holo_error_t *err)
 {
   cleanup_free char *pid_file = holo_xasprintf ("%s/init.pid", c->bundle);
   cleanup_strv char **args = NULL;
@@ -297,7 +300,7 @@ run_create (struct shim *shim, const Hs__CreateTaskRequest *req, struct shim_con
       close_fds (fds);
       return -1;
     }
-  args = create_args (shim, req, c);
+  args = create_args (shim, c);
   memcpy (cmd.stdio, fds, sizeof (fds));
   ret = shim_runtime_run (shim, c->bundle, args, &cmd, err);
   close_fds (fds);
@@ -329,7 +332,9 @@ shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, pid_t *pi
       return -1;
     }
   c->rootfs_mounted = req->n_rootfs > 0;
-  if (run_create (shim, req, c, err) < 0)
+  if (req->checkpoint && *req->checkpoint)
+    c->checkpoint = holo_xstrdup (req->checkpoint);
+  if (c->checkpoint == NULL && run_create (shim, c, err) < 0)
     {
       if (c->init.pid > 0)
         {
@@ -347,11 +352,12 @@ shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, pid_t *pi
   if (shim->container)
     free_container (shim, shim->container);
   shim->container = c;
-  {
-    cleanup_error holo_error_t oom_err = NULL;
-    if (shim_oom_watch (shim, c, &oom_err) < 0)
-      holo_log_warning ("oom notifications: %s", oom_err->msg);
-  }
+  if (c->init.pid > 0)
+    {
+      cleanup_error holo_error_t oom_err = NULL;
+      if (shim_oom_watch (shim, c, &oom_err) < 0)
+        holo_log_warning ("oom notifications: %s", oom_err->msg);
+    }
   publish_create (shim, req, c);
   *pid = c->init.pid;
   shim_reaper_dispatch (shim);
@@ -417,8 +423,18 @@ shim_task_start (struct shim *shim, struct shim_process *p, int *code, holo_erro
       struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
       Hs__TaskStart ev = HS__TASK_START__INIT;
 
-      if (shim_runtime_run (shim, c->bundle, args, &cmd, err) < 0)
-        return -1;
+      if ((c->checkpoint ? run_create (shim, c, err) : shim_runtime_run (shim, c->bundle, args, &cmd, err)) < 0)
+        {
+          if (c->checkpoint)
+            shim_stdio_release (shim, &p->stdio);
+          return -1;
+        }
+      if (c->checkpoint)
+        {
+          cleanup_error holo_error_t oom_err = NULL;
+          if (shim_oom_watch (shim, c, &oom_err) < 0)
+            holo_log_warning ("oom notifications: %s", oom_err->msg);
+        }
       p->state = SHIM_PROC_RUNNING;
       ev.container_id = c->id;
       ev.pid = (uint32_t) p->pid;

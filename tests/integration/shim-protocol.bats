@@ -254,3 +254,53 @@ expected_address() {
 	run $TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$ID"
 	[[ "$output" == *code=0* ]]
 }
+
+@test "shim protocol: Checkpoint, then Create from the checkpoint and Start restores it" {
+	local holo=${HOLO_BINARY:-$SHIM_SRC/holo}
+	[ -x "$holo" ] || skip "$holo is not built"
+	command -v jq >/dev/null || skip "jq is not installed"
+	command -v criu >/dev/null && criu check >/dev/null 2>&1 || skip "criu check fails on this kernel (runs in the VM: tests/vm/run-tests.sh --criu)"
+	mkdir -p "$BUNDLE/rootfs/bin"
+	cp /usr/bin/busybox "$BUNDLE/rootfs/bin/busybox"
+	ln -s busybox "$BUNDLE/rootfs/bin/sh"
+	(cd "$BUNDLE" && "$holo" spec)
+	jq '.process.terminal = false | .process.args = ["sh", "-c", "while :; do sleep 0.1; done"] | .root.readonly = false' \
+		"$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	$TTRPC options "$holo" "$BATS_TEST_TMPDIR/state" >"$BATS_TEST_TMPDIR/opts"
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -id "$ID" start <"$BATS_TEST_TMPDIR/opts" >/dev/null)
+	local sock image=$BATS_TEST_TMPDIR/image
+	sock=$(cat "$BUNDLE/address")
+	run $TTRPC call "$sock" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Checkpoint 1="$ID" 2="$image"
+	echo "$output"
+	[[ "$output" == *code=0* ]]
+	[ -n "$(ls "$image")" ]
+	$TTRPC call "$sock" containerd.task.v2.Task Kill 1="$ID" 3=9
+	$TTRPC call "$sock" containerd.task.v2.Task Wait 1="$ID"
+	$TTRPC call "$sock" containerd.task.v2.Task Delete 1="$ID"
+	$TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$ID"
+
+	# A second shim, a second id, the same bundle: restored at Start.
+	local id2=$ID-restored
+	rm -f "$BUNDLE/address" "$BUNDLE/shim.pid"
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -id "$id2" start <"$BATS_TEST_TMPDIR/opts" >/dev/null)
+	sock=$(cat "$BUNDLE/address")
+	run $TTRPC call "$sock" containerd.task.v2.Task Create 1="$id2" 2="$BUNDLE" 8="$image"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$sock" containerd.task.v2.Task Start 1="$id2"
+	echo "$output"
+	[[ "$output" == *code=0* ]]
+	pid=$(echo "$output" | sed -n 's/^1=//p')
+	kill -0 "$pid"
+	run $TTRPC call "$sock" containerd.task.v2.Task State 1="$id2"
+	[[ "$output" == *"4=2"* ]] # RUNNING
+	$TTRPC call "$sock" containerd.task.v2.Task Kill 1="$id2" 3=9
+	run $TTRPC call "$sock" containerd.task.v2.Task Wait 1="$id2"
+	[[ "$output" == *"1=137"* ]]
+	$TTRPC call "$sock" containerd.task.v2.Task Delete 1="$id2"
+	$TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$id2"
+}
