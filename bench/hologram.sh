@@ -43,7 +43,7 @@ if [ ! -d "$USR" ]; then
 	mv "$USR.tmp" "$USR"
 fi
 n_files=$(find "$USR" -type f | wc -l)
-bytes=$(find "$USR" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}')
+bytes=$(find "$USR" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 n_entries=$(find "$USR" -mindepth 1 | wc -l)
 mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
 log "$USR: $n_entries entries, $n_files files, $mb MB"
