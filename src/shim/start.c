@@ -225,6 +225,15 @@ shim_cmd_delete (struct shim *shim, holo_error_t *err)
   if (shim_runtime_run (shim, shim->bundle, args, &cmd, &rt_err) < 0 && strstr (rt_err->msg, "does not exist") == NULL)
     holo_log_warning ("%s", rt_err->msg);
   shim_unmount_rootfs (shim->bundle);
+  /* The dead server's socket, unless a live shim still answers there.  */
+  {
+    cleanup_free char *path = socket_path (shim);
+    int probe = unix_socket (path, false, NULL);
+    if (probe >= 0)
+      close (probe);
+    else
+      unlink (path);
+  }
   clock_gettime (CLOCK_REALTIME, &now);
   ts.seconds = now.tv_sec;
   ts.nanos = (int32_t) now.tv_nsec;

@@ -281,9 +281,11 @@ teardown_file() {
 
 @test "shim: a killed shim is cleaned up by containerd (delete action)" {
 	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" dead sleep 1000
-	local shim pid
+	local shim pid sock
 	shim=$(shim_pid_of dead)
 	pid=$(task_pid dead)
+	sock=$(sed 's|^unix://||' "$SHIM_ENV_DIR/state/io.containerd.runtime.v2.task/$SHIM_NS/dead/address")
+	[ -S "$sock" ]
 	kill -9 "$shim"
 	for _ in $(seq 50); do
 		[ -z "$(task_status dead)" ] && break
@@ -297,6 +299,8 @@ teardown_file() {
 	done
 	! kill -0 "$pid" 2>/dev/null
 	! grep -q "io.containerd.runtime.v2.task/$SHIM_NS/dead/rootfs" /proc/self/mounts
+	# ... and removed the dead shim's socket.
+	[ ! -e "$sock" ]
 	ctrt container rm dead
 }
 
