@@ -30,10 +30,12 @@ for a in $("$B/rootfs/bin/busybox" --list); do
 done
 ./holo spec --bundle "$B"
 jq '.process.terminal = false
-    | .process.args = ["sh", "-c", "echo hello from a holo container; echo \"hostname: $(hostname)\"; echo \"pid: $$\"; id; uname -sr; ls /"]' \
+    | .process.args = ["sh", "-c", "echo hello from a holo container; echo \"hostname: $(hostname)\"; echo \"pid: $$\"; id; uname -a; ls /"]' \
 	"$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
 
 echo "--- holo run (bundle $B)"
-./holo run --bundle "$B" "quickstart-$$"
-echo "--- exit status $?"
+status=0
+./holo run --bundle "$B" "quickstart-$$" || status=$?
+echo "--- exit status $status"
 rm -rf "$B"
+exit "$status"

@@ -111,7 +111,8 @@ integration_tests() {
 		local name
 		name=$(basename "$f" .bats)
 		RUNTIME=${RUNTIME:-$SRC/holo} timeout 1200 bats --tap "$f" >"$LOG_DIR/$name.tap" 2>&1
-		sed -E 's/^((not )?ok [0-9]+ )/\1'"$name"': /' "$LOG_DIR/$name.tap" | record
+		# Prefix each result with the file's name unless the test names it already.
+		sed -E "/^(not )?ok [0-9]+ $name: /! s/^((not )?ok [0-9]+ )/\\1$name: /" "$LOG_DIR/$name.tap" | record
 		grep -A15 '^not ok' "$LOG_DIR/$name.tap" | head -60
 		printf '%-20s %s\n' "$name" "$(grep -c '^ok' "$LOG_DIR/$name.tap") ok, $(grep -c '^not ok' "$LOG_DIR/$name.tap") not ok"
 	done
@@ -155,6 +156,10 @@ if [ "$MODE" = all ]; then
 	}
 	unit_tests "$SRC" plain
 	asan_build && unit_tests "$SRC/build-asan" asan
+fi
+if [ "$MODE" = integration ]; then
+	# Only what is missing (bats, jq, busybox-static, ...) on a fresh machine.
+	install_deps || exit 1
 fi
 integration_tests
 vm_tests

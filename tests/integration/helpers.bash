@@ -484,13 +484,14 @@ check_nothing_left() {
 		return 1
 	fi
 	local left
-	left=$(find "$ROOT" -name "*$id*" 2>/dev/null)
+	# (find fails when a directory goes away under it: other tests run.)
+	left=$(find "$ROOT" -name "*$id*" 2>/dev/null || true)
 	if [ -n "$left" ]; then
 		echo "state left under --root: $left"
 		return 1
 	fi
 	check_no_processes || return 1
-	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null)
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null || true)
 	if [ -n "$left" ]; then
 		echo "cgroups left behind: $left"
 		return 1
