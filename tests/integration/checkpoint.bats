@@ -125,6 +125,11 @@ kill_and_delete() {
 	[ "$(state_field "$CID" id)" = "$CID" ]
 	[ "$(state_field "$CID" pid)" = "$(cat "$TESTDIR/pid")" ]
 	kill -0 "$(cat "$TESTDIR/pid")"
+	# holo's scaffolding for CRIU is gone (holo only).
+	if [ "$RUNTIME_KIND" = holo ]; then
+		! grep -q criu-root /proc/self/mountinfo
+		[ ! -e "$ROOT/$CID/criu-root" ]
+	fi
 	wait_counter_above $((c + 3))
 	# Not from 1: the shell's variable came back with the process.  (The
 	# dump may have caught it between the file and the echo.)

@@ -43,6 +43,7 @@ struct restore_run
   int console_sock;
   bool cgroup_entered;
   char *criu_root; /* the rootfs bind mount CRIU gets as --root */
+  int orig_mnt_ns; /* our mount namespace before the private one, or -1 */
   CriuOpts opts;
   int *ns_fds;
   size_t n_ns_fds;
@@ -115,19 +116,27 @@ validate_for_restore (const struct holo_spec *spec, const struct holo_restore_op
 
 /* ---- CRIU's root ---- */
 
-/* Our own mount namespace (a slave of the host's: nothing we mount leaks
-   back), with the rootfs bound on STATE_DIR/criu-root.  */
+/* A mount namespace of our own (a slave of the host's: nothing we mount
+   leaks back) with the rootfs bound on STATE_DIR/criu-root, for CRIU; we
+   go back to the original namespace once CRIU is done, and the private one
+   goes away with CRIU.  */
 static int
 prepare_criu_root (struct restore_run *r, holo_error_t *err)
 {
-  cleanup_free char *dir = holo_xasprintf ("%s/%s/%s", r->ctx->root, r->state->id, CRIU_ROOT_DIR);
+  cleanup_free char *state_root = realpath (r->ctx->root, NULL);
+  if (state_root == NULL)
+    return holo_make_error (err, errno, "state root `%s`", r->ctx->root);
+  cleanup_free char *dir = holo_xasprintf ("%s/%s/%s", state_root, r->state->id, CRIU_ROOT_DIR);
 
+  if (mkdirat (r->dir_fd, CRIU_ROOT_DIR, 0700) < 0)
+    return holo_make_error (err, errno, "create `%s`", dir);
+  r->orig_mnt_ns = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (r->orig_mnt_ns < 0)
+    return holo_make_error (err, errno, "open our mount namespace");
   if (unshare (CLONE_NEWNS) < 0)
     return holo_make_error (err, errno, "unshare the mount namespace");
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     return holo_make_error (err, errno, "make `/` a slave mount");
-  if (mkdirat (r->dir_fd, CRIU_ROOT_DIR, 0700) < 0)
-    return holo_make_error (err, errno, "create `%s`", dir);
   if (mount (r->state->rootfs, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
     return holo_make_error (err, errno, "bind mount `%s` on `%s`", r->state->rootfs, dir);
   r->criu_root = steal_pointer (&dir);
@@ -137,9 +146,13 @@ prepare_criu_root (struct restore_run *r, holo_error_t *err)
 static void
 release_criu_root (struct restore_run *r)
 {
-  if (r->criu_root == NULL)
-    return;
-  umount2 (r->criu_root, MNT_DETACH);
+  if (r->orig_mnt_ns >= 0)
+    {
+      if (setns (r->orig_mnt_ns, CLONE_NEWNS) < 0)
+        holo_log_warning ("cannot return to the original mount namespace: %s", strerror (errno));
+      close (r->orig_mnt_ns);
+      r->orig_mnt_ns = -1;
+    }
   unlinkat (r->dir_fd, CRIU_ROOT_DIR, AT_REMOVEDIR);
   free (r->criu_root);
   r->criu_root = NULL;
@@ -167,8 +180,6 @@ build_restore_opts (struct restore_run *r, int images_fd, int work_fd, holo_erro
   const struct holo_state *s = r->state;
   cleanup_free char *cgroup_dir = s->cgroup_path ? holo_cgroup_controller_dir (s->cgroup_path, "") : NULL;
 
-  if (holo_criu_apply_flags (opts, &r->o->criu, r->spec, err) < 0)
-    return -1;
   opts->images_dir_fd = images_fd;
   opts->has_work_dir_fd = true;
   opts->work_dir_fd = work_fd;
@@ -332,6 +343,54 @@ release_run (struct restore_run *r)
     close (r->console_sock);
 }
 
+/* Hologram policy (as for create), then the state directory, locked.  */
+static int
+create_record (struct holo_context *ctx, const struct holo_spec *spec, struct holo_state *state, int *root_fd,
+               int *dir_fd, holo_error_t *err)
+{
+  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, state->id, &state->extra_json, err) < 0)
+    return -1;
+  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
+  *root_fd = holo_store_open_root (ctx->root, err);
+  *dir_fd = *root_fd < 0 ? -1 : holo_store_create (*root_fd, state->id, err);
+  if (*dir_fd < 0)
+    {
+      holo_hologram_on_delete (state->extra_json);
+      return -1;
+    }
+  return 0;
+}
+
+static int
+restore (struct holo_context *ctx, const struct holo_restore_options *o, struct holo_spec *spec, const char *bundle,
+         const char *config_raw, size_t config_len, CriuOpts *opts, struct holo_created *out, holo_error_t *err)
+{
+  cleanup_state struct holo_state *state = new_state (ctx, spec, o->id, bundle, err);
+  cleanup_close int root_fd = -1;
+  cleanup_close int dir_fd = -1;
+
+  if (state == NULL || create_record (ctx, spec, state, &root_fd, &dir_fd, err) < 0)
+    return -1;
+  struct restore_run r = {
+    .ctx = ctx,
+    .o = o,
+    .spec = spec,
+    .state = state,
+    .root_fd = root_fd,
+    .dir_fd = dir_fd,
+    .console_sock = -1,
+    .orig_mnt_ns = -1,
+    .opts = *opts,
+  };
+  /* R owns the options now.  */
+  holo_criu_opts_init (opts);
+  int ret = restore_in_store (&r, config_raw, config_len, out, err);
+  release_run (&r);
+  if (ret < 0)
+    undo_restore (&r);
+  return ret;
+}
+
 int
 holo_container_restore (struct holo_context *ctx, const struct holo_restore_options *o, struct holo_created *out,
                         holo_error_t *err)
@@ -339,6 +398,7 @@ holo_container_restore (struct holo_context *ctx, const struct holo_restore_opti
   cleanup_spec struct holo_spec *spec = NULL;
   cleanup_free char *criu = NULL;
   size_t config_len = 0;
+  CriuOpts opts;
 
   out->pid = -1;
   out->console_master = -1;
@@ -352,33 +412,11 @@ holo_container_restore (struct holo_context *ctx, const struct holo_restore_opti
     return -1;
   if (validate_for_restore (spec, o, err) < 0)
     return -1;
-  cleanup_state struct holo_state *state = new_state (ctx, spec, o->id, bundle, err);
-  if (state == NULL)
-    return -1;
-  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, o->id, &state->extra_json, err) < 0)
-    return -1;
-  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
-  cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
-  cleanup_close int dir_fd = root_fd < 0 ? -1 : holo_store_create (root_fd, o->id, err);
-  if (dir_fd < 0)
-    {
-      holo_hologram_on_delete (state->extra_json);
-      return -1;
-    }
-
-  struct restore_run r = {
-    .ctx = ctx,
-    .o = o,
-    .spec = spec,
-    .state = state,
-    .root_fd = root_fd,
-    .dir_fd = dir_fd,
-    .console_sock = -1,
-  };
-  holo_criu_opts_init (&r.opts);
-  int ret = restore_in_store (&r, config_raw, config_len, out, err);
-  release_run (&r);
-  if (ret < 0)
-    undo_restore (&r);
+  /* The flags are checked before anything exists.  */
+  holo_criu_opts_init (&opts);
+  int ret = holo_criu_apply_flags (&opts, &o->criu, spec, err);
+  if (ret == 0)
+    ret = restore (ctx, o, spec, bundle, config_raw, config_len, &opts, out, err);
+  holo_criu_opts_release (&opts);
   return ret;
 }
