@@ -110,11 +110,22 @@ integration_tests() {
 		[ -f "$f" ] || f=tests/integration/$f
 		local name
 		name=$(basename "$f" .bats)
+		local t0=$SECONDS
 		RUNTIME=${RUNTIME:-$SRC/holo} timeout 1200 bats --tap "$f" >"$LOG_DIR/$name.tap" 2>&1
 		# Prefix each result with the file's name unless the test names it already.
 		sed -E "/^(not )?ok [0-9]+ $name: /! s/^((not )?ok [0-9]+ )/\\1$name: /" "$LOG_DIR/$name.tap" | record
+		# Tests that never reported (the file hit its time limit, bats died, or
+		# the file does not parse) are failures too.
+		local plan got
+		plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$LOG_DIR/$name.tap" | head -1)
+		got=$(grep -cE '^(not )?ok ' "$LOG_DIR/$name.tap")
+		if [ -z "$plan" ]; then
+			echo "not ok $name: bats produced no TAP plan (see $LOG_DIR/$name.tap)" | record
+		elif [ "$plan" -gt "$got" ]; then
+			echo "not ok $name: $((plan - got)) of $plan tests never reported (time limit or crash)" | record
+		fi
 		grep -A15 '^not ok' "$LOG_DIR/$name.tap" | head -60
-		printf '%-20s %s\n' "$name" "$(grep -c '^ok' "$LOG_DIR/$name.tap") ok, $(grep -c '^not ok' "$LOG_DIR/$name.tap") not ok"
+		printf '%-20s %s\n' "$name" "$(grep -c '^ok' "$LOG_DIR/$name.tap") ok, $(grep -c '^not ok' "$LOG_DIR/$name.tap") not ok ($((SECONDS - t0)) s)"
 	done
 }
 
@@ -143,6 +154,7 @@ summary() {
 		grep '^not ok ' "$RESULTS"
 	fi
 	echo
+	echo "(total time $((SECONDS / 60)) min $((SECONDS % 60)) s; logs in $LOG_DIR)"
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 }
