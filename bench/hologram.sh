@@ -3,7 +3,8 @@
 # sha256sum over the same files, warm (digest-cached) verification of a
 # busybox rootfs and of /usr, and the latency enforce mode adds to `holo run`.
 #
-#   bench/hologram.sh [--append]    (--append: add the section to bench/RESULTS.md)
+#   bench/hologram.sh [--append]    (--append: write the section into bench/RESULTS.md,
+#                                    between its markers, touching nothing else)
 #
 # Environment: HOLO (default ./holo), WORK (default /var/tmp/holo-bench-hologram,
 # holds the /usr copy; reused between runs), USR_SRC (default /usr),
@@ -183,6 +184,26 @@ section() {
 
 section
 if $APPEND; then
-	section >>"$HERE/RESULTS.md"
-	log "appended to $HERE/RESULTS.md"
+	# Our section only, between markers: replaced if there, else appended.
+	results=$HERE/RESULTS.md
+	{
+		echo "<!-- hologram: begin (bench/hologram.sh) -->"
+		section | sed '1{/^$/d}'
+		echo "<!-- hologram: end -->"
+	} >"$WORK/section.md"
+	touch "$results"
+	if grep -q '^<!-- hologram: begin' "$results"; then
+		awk -v f="$WORK/section.md" '
+			/^<!-- hologram: begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
+			/^<!-- hologram: end/ { skip = 0; next }
+			!skip' "$results" >"$results.new"
+	else
+		{
+			cat "$results"
+			echo
+			cat "$WORK/section.md"
+		} >"$results.new"
+	fi
+	mv "$results.new" "$results"
+	log "section written to $results"
 fi
