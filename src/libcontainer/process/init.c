@@ -292,6 +292,10 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (ro.in_new_userns)
     become_userns_root ();
+  /* Host paths, for a cgroup that has to be bind-mounted (rootfs).  */
+  cleanup_free char *cgroup_file = NULL;
+  if (holo_read_file ("/proc/self/cgroup", &cgroup_file, NULL, NULL) == 0)
+    ro.cgroup_file = cgroup_file;
   /* holo has put us into the container's cgroup by now: it becomes the
      root of the new cgroup namespace (/proc/self/cgroup reads "0::/").  */
   if (!cfg->exec_mode && holo_ns_is_new (spec, HOLO_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)

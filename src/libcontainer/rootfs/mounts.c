@@ -340,7 +340,7 @@ mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struc
     return -1;
 
   if (strcmp (m->type, "cgroup") == 0)
-    return holo_mount_cgroup (ctx->spec, m, mf, ctx->root_fd, dest_fd, err);
+    return holo_mount_cgroup (ctx->spec, ctx->opts, m, mf, ctx->root_fd, dest_fd, err);
   if (mount_new_instance (ctx, m, mf, dest_fd, &mnt_fd, err) < 0)
     return -1;
 
@@ -658,7 +658,10 @@ out_fail:
 }
 
 /* cgroup v2 hosts: a fresh cgroup2 mount; without the privilege for it (a
-   user namespace without a cgroup namespace), our own cgroup bind-mounted.  */
+   user namespace without a cgroup namespace: EPERM; or with one, while the
+   hierarchy's superblock belongs to the initial user namespace: EBUSY),
+   our own cgroup bind-mounted, which is what a cgroup namespace rooted
+   there would show.  */
 static int
 mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_mount *m, int dest_fd,
                  holo_error_t *err)
@@ -670,7 +673,7 @@ mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
 
   if (mount_fs_at (dest_fd, "cgroup2", "cgroup2", c->flags, NULL) == 0)
     return holo_open_in_root (root_fd, m->destination, O_PATH | O_DIRECTORY, 0, err);
-  if (c->new_cgroupns || (errno != EPERM && errno != EBUSY))
+  if (errno != EPERM && errno != EBUSY)
     return holo_make_error (err, errno, "mount cgroup2");
 
   own = own_cgroup_path (c->cgroup_file, "");
@@ -685,15 +688,16 @@ mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
 }
 
 int
-holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m,
-                   const struct holo_mount_flags *mf, int root_fd, int dest_fd, holo_error_t *err)
+holo_mount_cgroup (const struct holo_spec *spec, const struct holo_rootfs_options *opts,
+                   const struct holo_mount *m, const struct holo_mount_flags *mf, int root_fd, int dest_fd,
+                   holo_error_t *err)
 {
-  cleanup_free char *cgroup_file = NULL;
+  cleanup_free char *cgroup_file = holo_xstrdup (opts->cgroup_file);
   cleanup_close int mnt_fd = -1;
   struct cgroup_mount_ctx c;
   struct statfs sf;
 
-  if (holo_read_file ("/proc/self/cgroup", &cgroup_file, NULL, err) < 0)
+  if (cgroup_file == NULL && holo_read_file ("/proc/self/cgroup", &cgroup_file, NULL, err) < 0)
     return -1;
   if (statfs ("/sys/fs/cgroup", &sf) < 0)
     return holo_make_error (err, errno, "statfs `/sys/fs/cgroup`");

@@ -18,6 +18,9 @@ struct holo_rootfs_options
   /* Per mounts[] entry: a detached idmapped bind mount holo prepared
      (holo_idmap_prepare_mounts), or -1.  NULL when there is none.  */
   const int *idmap_fds;
+  /* /proc/self/cgroup as the init read it before unsharing its cgroup
+     namespace (host paths), or NULL to read it when needed.  */
+  const char *cgroup_file;
 };
 
 /* Opens PATH (relative or absolute, interpreted inside ROOT_FD) without ever

@@ -135,8 +135,9 @@ int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_
 
 
 /* ---- cgroup mounts (mounts.c) ---- */
-int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_mount *m,
-                       const struct holo_mount_flags *mf, int root_fd, int dest_fd, holo_error_t *err);
+int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_rootfs_options *opts,
+                       const struct holo_mount *m, const struct holo_mount_flags *mf, int root_fd, int dest_fd,
+                       holo_error_t *err);
 
 /* ---- devices.c ---- */
 int holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *opts, int root_fd,
