@@ -14,14 +14,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *config_json = "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
-                                 " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"},"
-                                 " \"mounts\": [{\"destination\": \"/data/\", \"type\": \"bind\", \"source\": \"vol\","
-                                 "               \"options\": [\"rbind\"]},"
-                                 "              {\"destination\": \"/abs\", \"source\": \"/srv/x\", \"options\": [\"bind\"]},"
-                                 "              {\"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}],"
-                                 " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"}],"
-                                 "            \"maskedPaths\": [\"/proc/kcore\"]}}";
+static const char *config_json
+    = "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+      " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"},"
+      " \"mounts\": [{\"destination\": \"/data/\", \"type\": \"bind\", \"source\": \"vol\","
+      "               \"options\": [\"rbind\"]},"
+      "              {\"destination\": \"/abs\", \"source\": \"/srv/x\", \"options\": [\"bind\"]},"
+      "              {\"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}],"
+      " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"}],"
+      "            \"maskedPaths\": [\"/proc/kcore\"]}}";
 
 static struct holo_spec *
 parse_config (void)

@@ -48,8 +48,6 @@ build_dump_opts (struct dump_run *r, holo_error_t *err)
   const struct holo_criu_flags *f = &r->o->criu;
   cleanup_free char *freezer = freezer_dir (r->state);
 
-  if (holo_criu_apply_flags (opts, f, r->spec, err) < 0)
-    return -1;
   opts->images_dir_fd = r->images_fd;
   opts->has_work_dir_fd = true;
   opts->work_dir_fd = r->work_fd;
@@ -110,8 +108,9 @@ dump (struct dump_run *r, holo_error_t *err)
   };
   cleanup_free char *criu = NULL;
 
-  /* Before anything is written, so a missing criu leaves no empty image. */
-  if (holo_criu_find (&criu, err) < 0)
+  /* Before anything is written, so that a missing criu or a bad flag
+     leaves no empty image directory.  */
+  if (holo_criu_find (&criu, err) < 0 || holo_criu_apply_flags (&r->opts, &r->o->criu, r->spec, err) < 0)
     return -1;
   if (open_dirs (r, err) < 0 || build_dump_opts (r, err) < 0)
     return -1;

@@ -7,7 +7,8 @@
    Order:
      state dir, config copy, state "creating"
      a private mount namespace where the rootfs is bind-mounted for CRIU's
-       --root (CRIU needs a mount point; nobody else sees it)
+       --root (CRIU needs a mount point; nobody else sees it); holo returns
+       to its own namespace once CRIU is done
      criu swrk, moved into the container's cgroup before the request: the
        tasks it restores are born there (cg_root maps the image's cgroup)
      notifications: setup-namespaces -> prestart and createRuntime hooks
