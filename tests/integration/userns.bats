@@ -51,6 +51,14 @@ requires_idmap() {
 	local enabled
 	enabled=$("$RUNTIME" features 2>/dev/null | jq -r '.linux.mountExtensions.idmap.enabled // false')
 	[ "$enabled" = true ] || skip "$RUNTIME_KIND does not report idmapped mounts in features"
+	# The sources live in the test's temp dir: tmpfs takes an idmap since
+	# Linux 6.3.
+	local fs version
+	fs=$(stat -f -c %T "$BATS_TEST_TMPDIR")
+	version=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+	if [ "$fs" = tmpfs ] && [ "$version" -lt 6003 ]; then
+		skip "tmpfs can not be idmapped before Linux 6.3"
+	fi
 }
 
 # A host directory owned by 1000:1000 with a file in it; sets $IDDIR.
