@@ -2,7 +2,12 @@
 # Container start-to-exit latency: `RT run --bundle B ID` of busybox `true`,
 # for holo, runc and crun in the same run, timed with hyperfine.
 #
-#   sudo bash bench/run.sh [--runs N] [--warmup N] [--update]
+#   sudo bash bench/run.sh [--runs N] [--warmup N] [--rounds N] [--update]
+#
+# hyperfine times one command after the other; on a shared machine the load
+# drifts meanwhile.  So the whole comparison is repeated ROUNDS times, each
+# round in a rotated order, and the statistics pool every round's samples
+# (ROUNDS x RUNS timings per runtime).
 #
 # All three run inside one private mount namespace whose cgroup2 mount
 # /sys/fs/cgroup/unified is unmounted: Debian's crun refuses the host's hybrid
@@ -20,15 +25,17 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
-RUNS=50
-WARMUP=5
+RUNS=30
+WARMUP=3
+ROUNDS=3
 UPDATE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--warmup) WARMUP=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
 	--update) UPDATE=1; shift ;;
-	*) echo "usage: $0 [--runs N] [--warmup N] [--update]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--runs N] [--warmup N] [--rounds N] [--update]" >&2; exit 2 ;;
 	esac
 done
 
@@ -70,12 +77,14 @@ for name in holo runc crun; do
 	fi
 done
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # Everything below runs in the private mount namespace.
 cat >"$WORK/inner.sh" <<'EOF'
 set -u
 umount /sys/fs/cgroup/unified 2>/dev/null || true
-WORK=$1 RUNS=$2 WARMUP=$3
-shift 3
+WORK=$1 RUNS=$2 WARMUP=$3 ROUNDS=$4
+shift 4
 cmds=()
 ok=()
 for spec in "$@"; do
@@ -92,20 +101,39 @@ for spec in "$@"; do
 done
 echo "${ok[*]}" >"$WORK/ran"
 [ ${#cmds[@]} -gt 0 ] || exit 1
-hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$WORK/results.json" "${cmds[@]}"
+n=$(( ${#cmds[@]} / 3 ))
+for ((round = 0; round < ROUNDS; round++)); do
+	# Rotate the order of the runtimes from round to round.
+	rotated=()
+	for ((i = 0; i < n; i++)); do
+		j=$(( (i + round) % n ))
+		rotated+=("${cmds[@]:$((j * 3)):3}")
+	done
+	echo "--- round $((round + 1)) of $ROUNDS"
+	hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+		--export-json "$WORK/results-$round.json" "${rotated[@]}" || exit 1
+done
 EOF
 specs=()
 for name in "${NAMES[@]}"; do
 	specs+=("$name=${BIN[$name]}")
 done
-unshare -m bash "$WORK/inner.sh" "$WORK" "$RUNS" "$WARMUP" "${specs[@]}"
+unshare -m bash "$WORK/inner.sh" "$WORK" "$RUNS" "$WARMUP" "$ROUNDS" "${specs[@]}"
 for name in "${NAMES[@]}"; do
 	grep -qw "$name" "$WORK/ran" || PENDING+=("$name")
 done
 
+# Every round's samples, pooled per runtime: median, mean, stddev, min (s).
+jq -s '[.[].results[]] | group_by(.command) | map({command: .[0].command, times: (map(.times) | add | sort)})
+	| map(. + {n: (.times | length)})
+	| map(. + {median: (if .n % 2 == 1 then .times[(.n - 1) / 2] else (.times[.n / 2 - 1] + .times[.n / 2]) / 2 end),
+	           mean: ((.times | add) / .n), min: .times[0]})
+	| map(. + {stddev: ((((.times | map(. * .) | add) / .n) - .mean * .mean) | if . > 0 then sqrt else 0 end)})
+	| map(del(.times))' "$WORK"/results-*.json >"$WORK/pooled.json"
+
 # The table: median (ms), mean ± stddev, and median ratios to crun and runc.
 median() {
-	jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$WORK/results.json"
+	jq -r --arg n "$1" '.[] | select(.command == $n) | .median' "$WORK/pooled.json"
 }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
 ratio() {
@@ -114,16 +142,16 @@ ratio() {
 crun_median=$(median crun)
 runc_median=$(median runc)
 table=$(
-	echo "| runtime | version | median | mean ± σ | min | vs crun | vs runc |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
-	jq -r '.results[] | [.command, .median, .mean, .stddev, .min] | @tsv' "$WORK/results.json" |
-		while IFS=$'\t' read -r name med mean sd min; do
+	echo "| runtime | version | runs | median | mean ± σ | min | vs crun | vs runc |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	jq -r '.[] | [.command, .median, .mean, .stddev, .min, .n] | @tsv' "$WORK/pooled.json" |
+		while IFS=$'\t' read -r name med mean sd min n; do
 			version=$("${BIN[$name]}" --version 2>/dev/null | head -1 | awk '{print $NF}')
-			printf '| %s | %s | %s ms | %s ± %s ms | %s ms | %s | %s |\n' "$name" "$version" "$(ms "$med")" \
+			printf '| %s | %s | %s | %s ms | %s ± %s ms | %s ms | %s | %s |\n' "$name" "$version" "$n" "$(ms "$med")" \
 				"$(ms "$mean")" "$(ms "$sd")" "$(ms "$min")" "$(ratio "$med" "$crun_median")" "$(ratio "$med" "$runc_median")"
 		done
 	for name in "${PENDING[@]}"; do
-		echo "| $name | – | pending | | | | |"
+		echo "| $name | – | – | pending | | | | |"
 	done
 )
 echo
@@ -134,18 +162,22 @@ if [ "$UPDATE" = 1 ]; then
 # Benchmark results
 
 Start-to-exit latency of a container whose process is busybox \`true\`:
-\`RT --root R run --bundle B ID\`, timed by hyperfine (\`-N\`, $WARMUP warm-up
-runs, $RUNS timed runs per runtime, all runtimes in the same invocation),
-inside one private mount namespace with \`/sys/fs/cgroup/unified\` unmounted
+\`RT --root R run --bundle B ID\`, timed by hyperfine (\`-N\`), all runtimes in
+the same invocation: $ROUNDS rounds, each in a rotated order of the runtimes,
+of $WARMUP warm-up and $RUNS timed runs per runtime, samples pooled over the
+rounds; inside one private mount namespace with \`/sys/fs/cgroup/unified\` unmounted
 (Debian's crun refuses the hybrid cgroup layout otherwise).  Lower is better;
 ratios are of medians.  Shared 2-core machines are noisy: compare the ratios
 of one run, not absolute times across runs.
 
 Command:
 
-    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --update
+    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --rounds $ROUNDS --update
 
-Machine: $(nproc) cores, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d).
+Machine: $(nproc) cores, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d);
+load average before the run: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg).
+holo's time includes its Hologram check of the rootfs (UOR-ID from its digest
+cache, permissive mode: no witness configured, so it warns and runs).
 
 $table
 EOF
