@@ -117,8 +117,8 @@ host_only_file() {
 @test "security: the state directory is not visible in the container" {
 	update_config '.process.args = ["holo-check", "loop"]'
 	run -0 rt_run_d "$CID"
-	set_args sh -c "test -e '$ROOT' && echo STATE-VISIBLE; ls -a / | grep -i -e holo -e runc; true"
-	local b2 other
+	set_args sh -c "test -e '$ROOT' && echo STATE-VISIBLE; true"
+	local other
 	other=$(new_id)
 	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$other"
 	check_not_contains "STATE-VISIBLE"
