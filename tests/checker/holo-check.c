@@ -78,21 +78,23 @@ read_line (const char *path, char *buf, size_t size)
 static int
 status_field (const char *field, char *out, size_t size)
 {
-  char line[512];
-  size_t len = strlen (field);
+  char *line = NULL;
+  size_t n = 0, len = strlen (field);
   FILE *f = fopen ("/proc/self/status", "re");
   if (f == NULL)
     return -1;
-  while (fgets (line, sizeof line, f))
+  while (getline (&line, &n, f) > 0)
     if (strncmp (line, field, len) == 0 && line[len] == ':')
       {
         char *v = line + len + 1;
         v += strspn (v, " \t");
         v[strcspn (v, "\n")] = '\0';
         snprintf (out, size, "%s", v);
+        free (line);
         fclose (f);
         return 0;
       }
+  free (line);
   fclose (f);
   errno = ENOENT;
   return -1;
@@ -312,11 +314,13 @@ parse_mount_line (char *line, struct mount_line *m)
 static int
 cmd_mountinfo (const char *dest)
 {
-  char line[4096], found[4096] = "";
+  char *line = NULL, found[8192] = "";
+  size_t n = 0;
   FILE *f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
     return fail_errno ("/proc/self/mountinfo");
-  while (fgets (line, sizeof line, f))
+  /* getline: lines (overlay's lowerdir lists) can be long.  */
+  while (getline (&line, &n, f) > 0)
     {
       struct mount_line m;
       if (parse_mount_line (line, &m) < 0)
@@ -327,6 +331,7 @@ cmd_mountinfo (const char *dest)
         snprintf (found, sizeof found, "fstype=%s opts=%s super=%s source=%s", m.fstype, m.opts, m.super,
                   m.source);
     }
+  free (line);
   fclose (f);
   if (dest == NULL)
     return 0;
