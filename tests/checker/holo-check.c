@@ -549,6 +549,18 @@ cmd_tty (void)
   return 0;
 }
 
+/* "clock": CLOCK_MONOTONIC and CLOCK_BOOTTIME in whole seconds (what a
+   time namespace offsets).  */
+static int
+cmd_clock (void)
+{
+  struct timespec mono, boot;
+  if (clock_gettime (CLOCK_MONOTONIC, &mono) < 0 || clock_gettime (CLOCK_BOOTTIME, &boot) < 0)
+    return fail_errno ("clock_gettime");
+  printf ("monotonic=%lld boottime=%lld\n", (long long) mono.tv_sec, (long long) boot.tv_sec);
+  return 0;
+}
+
 static int
 cmd_pid (void)
 {
@@ -664,7 +676,7 @@ usage (FILE *out)
            "  ids | caps | rlimit NAME | rlimits | hostname | domainname | cwd | env NAME\n"
            "  umask | nnp | oom | status FIELD | mountinfo [DEST] | stat PATH | readlink PATH\n"
            "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
-           "  ioprio | sched | sysctl KEY | tty | cgroup | exe | all\n"
+           "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | all\n"
            "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS] | help\n");
 }
 
@@ -713,6 +725,7 @@ dispatch (int argc, char **argv)
   if (!strcmp (c, "sched")) return cmd_sched ();
   if (!strcmp (c, "sysctl")) { NEED (1); return cmd_sysctl (a1); }
   if (!strcmp (c, "tty")) return cmd_tty ();
+  if (!strcmp (c, "clock")) return cmd_clock ();
   if (!strcmp (c, "cgroup")) return print_file ("/proc/self/cgroup");
   if (!strcmp (c, "exe")) return cmd_readlink ("/proc/self/exe");
   if (!strcmp (c, "all")) return cmd_all ();

@@ -182,3 +182,30 @@ ns_of() {
 	run -0 awk -F: '$2 ~ /pids/ {print $3}' <<<"$output"
 	[ -n "$output" ] && [ "$output" != "/" ]
 }
+
+@test "namespaces: a time namespace with monotonic and boottime offsets" {
+	requires timens
+	update_config '.linux.namespaces += [{type: "time"}]
+		| .linux.timeOffsets = {monotonic: {secs: 1000000, nanosecs: 0}, boottime: {secs: 2000000, nanosecs: 0}}'
+	set_args sh -c 'cat /proc/self/timens_offsets; holo-check clock'
+	local host
+	host=$("$CHECKER" clock)
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	check_matches $'(^|\n)monotonic +1000000 +0\n'
+	check_matches $'(^|\n)boottime +2000000 +0\n'
+	local hm hb cm cb
+	hm=$(sed 's/.*monotonic=\([0-9]*\).*/\1/' <<<"$host")
+	hb=$(sed 's/.*boottime=\([0-9]*\).*/\1/' <<<"$host")
+	cm=$(tail -n1 <<<"$output" | sed 's/.*monotonic=\([0-9]*\).*/\1/')
+	cb=$(tail -n1 <<<"$output" | sed 's/.*boottime=\([0-9]*\).*/\1/')
+	((cm - hm >= 1000000 && cm - hm < 1000000 + 60))
+	((cb - hb >= 2000000 && cb - hb < 2000000 + 60))
+}
+
+@test "namespaces: timeOffsets without a time namespace are refused" {
+	requires timens
+	update_config '.linux.timeOffsets = {monotonic: {secs: 1000, nanosecs: 0}}'
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "timeOffsets" stderr
+	check_nothing_left "$CID"
+}
