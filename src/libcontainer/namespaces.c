@@ -84,7 +84,18 @@ holo_ns_new_flags (const struct holo_spec *spec)
   for (int k = 0; k < HOLO_NS_COUNT; k++)
     if (k != HOLO_NS_TIME && k != HOLO_NS_CGROUP && holo_ns_is_new (spec, k))
       flags |= (unsigned long) holo_ns_clone_flag (k);
+  /* With a new user namespace the init creates the IPC namespace itself,
+     once it is root there: the namespace's /dev/mqueue is owned by its
+     creator (see holo_ns_ipc_after_userns).  */
+  if (holo_ns_ipc_after_userns (spec))
+    flags &= ~(unsigned long) CLONE_NEWIPC;
   return flags;
+}
+
+bool
+holo_ns_ipc_after_userns (const struct holo_spec *spec)
+{
+  return holo_ns_is_new (spec, HOLO_NS_USER) && holo_ns_is_new (spec, HOLO_NS_IPC);
 }
 
 int

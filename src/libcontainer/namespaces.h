@@ -23,6 +23,9 @@ int holo_ns_enter_joins (struct holo_ns_join *j, holo_error_t *err);
    namespace's root is the container's cgroup).  */
 unsigned long holo_ns_new_flags (const struct holo_spec *spec);
 bool holo_ns_is_new (const struct holo_spec *spec, enum holo_ns_kind kind);
+/* New user and IPC namespaces: the init unshares IPC after becoming root
+   of its user namespace (as runc), so /dev/mqueue belongs to that root.  */
+bool holo_ns_ipc_after_userns (const struct holo_spec *spec);
 
 /* In the cloning process: unshare a new time namespace and write the
    offsets from linux.timeOffsets; children created next enter it.  */

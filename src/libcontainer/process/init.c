@@ -37,13 +37,20 @@ holo_init_wants_hooks (const struct holo_spec *spec)
          || holo_seccomp_spec_uses_listener (spec);
 }
 
-/* Inside a user namespace we start as the overflow id: become root of the
-   namespace when it is mapped, so created files and mounts are owned by it. */
-static void
-become_userns_root (void)
+/* Inside a new user namespace we start as the overflow ids: become root of
+   the namespace so created files and mounts are owned by it.  The IPC
+   namespace is created in between, as runc does, so its /dev/mqueue is
+   owned by uid 0 and the overflow gid under both runtimes.  */
+static int
+become_userns_root (const struct holo_init_config *cfg, holo_error_t *err)
 {
-  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-    holo_log_debug ("uid/gid 0 is not mapped in the user namespace");
+  if (setresuid (0, 0, 0) < 0)
+    holo_log_debug ("uid 0 is not mapped in the user namespace");
+  if (!cfg->exec_mode && holo_ns_ipc_after_userns (cfg->spec) && unshare (CLONE_NEWIPC) < 0)
+    return holo_make_error (err, errno, "create ipc namespace");
+  if (setresgid (0, 0, 0) < 0)
+    holo_log_debug ("gid 0 is not mapped in the user namespace");
+  return 0;
 }
 
 /* A new network namespace starts with "lo" down; runc brings it up.  */
@@ -290,8 +297,8 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
     return -1;
-  if (ro.in_new_userns)
-    become_userns_root ();
+  if (ro.in_new_userns && become_userns_root (cfg, err) < 0)
+    return -1;
   /* Host paths, for a cgroup that has to be bind-mounted (rootfs).  */
   cleanup_free char *cgroup_file = NULL;
   if (holo_read_file ("/proc/self/cgroup", &cgroup_file, NULL, NULL) == 0)

@@ -15,13 +15,15 @@
 #include <sys/sysmacros.h>
 
 /* What every container gets, unless linux.devices names the same path.  */
+/* In runc's order, so the mount table inside a user namespace (where they
+   are bind mounts) reads the same under both runtimes.  */
 static const struct holo_device default_devices[] = {
   { .path = (char *)"/dev/null", .type = 'c', .major = 1, .minor = 3 },
-  { .path = (char *)"/dev/zero", .type = 'c', .major = 1, .minor = 5 },
-  { .path = (char *)"/dev/full", .type = 'c', .major = 1, .minor = 7 },
   { .path = (char *)"/dev/random", .type = 'c', .major = 1, .minor = 8 },
-  { .path = (char *)"/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
+  { .path = (char *)"/dev/full", .type = 'c', .major = 1, .minor = 7 },
   { .path = (char *)"/dev/tty", .type = 'c', .major = 5, .minor = 0 },
+  { .path = (char *)"/dev/zero", .type = 'c', .major = 1, .minor = 5 },
+  { .path = (char *)"/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
 };
 
 static const struct

@@ -641,12 +641,15 @@ mount_cgroup_v1 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
   if (ret < 0)
     goto out_fail;
 
+  /* As runc 1.1: with "ro" the tmpfs stays a "rw" mount whose root is
+     mode 0555 (the hierarchies inside are read-only binds), so the same
+     container sees the same /sys/fs/cgroup under both runtimes.  */
   if (c->flags & MS_RDONLY)
     {
-      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-      if (holo_sys_mount_setattr (c->tmpfs_fd, "", AT_EMPTY_PATH, &attr) < 0)
+      char path[64];
+      if (chmod (holo_fd_proc_path (c->tmpfs_fd, path), 0555) < 0)
         {
-          ret = holo_make_error (err, errno, "make the cgroup tmpfs read-only");
+          ret = holo_make_error (err, errno, "chmod the cgroup tmpfs");
           goto out_fail;
         }
     }

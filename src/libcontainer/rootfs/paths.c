@@ -43,8 +43,9 @@ make_empty_readonly_tmpfs (void)
       || syscall (SYS_fsconfig, fs_fd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
       || syscall (SYS_fsconfig, fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return -1;
-  return (int)syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC,
-                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  /* Read-only only, as runc 1.1 ("ro,relatime"): containers look the same
+     under both runtimes.  */
+  return (int)syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
 }
 
 /* The container's /dev/null, checked to really be the null device: a
@@ -111,16 +112,15 @@ mask_paths (const struct holo_spec *spec, int root_fd, holo_error_t *err)
 
 /* ---- readonlyPaths ---- */
 
-/* A read-only bind of the path over itself, with nosuid, nodev and noexec
-   as runc does.  Submounts are cloned and made read-only too: a read-only
+/* A read-only bind of the path over itself that keeps the other flags of
+   the mount it shows (as runc 1.1: /proc/sys reads "ro,relatime").  Submounts are cloned and made read-only too: a read-only
    /proc/sys must not have a writable /proc/sys/fs/binfmt_misc.  */
 static int
 readonly_path (int root_fd, const char *path, holo_error_t *err)
 {
   cleanup_close int target_fd = holo_openat_in_root (root_fd, path, O_PATH, 0);
   cleanup_close int tree_fd = -1;
-  struct mount_attr attr
-      = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
   if (target_fd < 0)
     {
