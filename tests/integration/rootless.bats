@@ -322,8 +322,8 @@ rl_in_delegated() (
 
 @test "rootless: joining a user namespace the user made, by path" {
 	rl_spec
-	runuser -u "$RL_USER" -- unshare -U --map-root-user sh -c "echo \$\$ >$RLDIR/holder.pid; exec sleep 1000" &
-	HOLDER_PID=$!
+	runuser -u "$RL_USER" -- unshare -U --map-root-user sh -c "echo \$\$ >$RLDIR/holder.pid; exec sleep 1000" 3>&- &
+	disown $!
 	wait_for_file "$RLDIR/holder.pid"
 	sleep 0.2
 	HOLDER_PID=$(cat "$RLDIR/holder.pid")

@@ -176,8 +176,9 @@ add_idmapped() {
 # start_holder: a process in a new user namespace whose uid and gid maps
 # are "0 100000 65536"; sets $HOLDER_PID.
 start_holder() {
-	unshare -U sleep 1000 &
+	unshare -U sleep 1000 3>&- &
 	HOLDER_PID=$!
+	disown "$HOLDER_PID" # no "Killed" notice from teardown
 	local i
 	for ((i = 0; i < 50; i++)); do
 		[ "$(readlink /proc/$HOLDER_PID/ns/user)" != "$(readlink /proc/$$/ns/user)" ] && break
