@@ -179,11 +179,13 @@ wait_for_status_rl() {
 @test "rootless: without XDG_RUNTIME_DIR the state goes to a directory of the user's" {
 	[ "$RUNTIME_KIND" = holo ] || skip "runc falls back to /run/runc, which a user can not create"
 	rl_spec
+	local expected=/tmp/holo-$RL_UID existed=false
+	[ -d "/run/user/$RL_UID" ] && expected=/run/user/$RL_UID/holo
+	[ -e "$expected" ] && existed=true
 	run -0 runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR HOLO_TEST_MARKER="$TEST_MARKER" \
 		"$RUNTIME" --debug run --bundle "$RLBUNDLE" "$CID"
-	local expected=/tmp/holo-$RL_UID
-	[ -d "/run/user/$RL_UID" ] && expected=/run/user/$RL_UID/holo
 	[ "$(stat -c '%U %a' "$expected")" = "$RL_USER 700" ]
+	$existed || rm -rf "$expected"
 }
 
 @test "rootless: files written to a bind-mounted dir belong to the user on the host" {
