@@ -137,8 +137,14 @@ run_runtime_hooks (const struct holo_spec *spec, struct holo_state *s, struct ho
     return -1;
   if (holo_hooks_run (&spec->hooks.create_runtime, "createRuntime", creating, err) < 0)
     return -1;
+  /* Two states for the init: "creating" for createContainer, "created"
+     for startContainer and a seccomp listener.  */
   cleanup_free char *created = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
-  return holo_sync_send (l->sync_fd, HOLO_SYNC_HOOKS_DONE, created, strlen (created), err);
+  size_t n1 = strlen (creating) + 1, n2 = strlen (created) + 1;
+  cleanup_free char *both = holo_xmalloc (n1 + n2);
+  memcpy (both, creating, n1);
+  memcpy (both + n1, created, n2);
+  return holo_sync_send (l->sync_fd, HOLO_SYNC_HOOKS_DONE, both, n1 + n2, err);
 }
 
 struct create_run

@@ -84,13 +84,17 @@ set_hostname (const struct holo_spec *spec, holo_error_t *err)
 }
 
 /* Asks holo to run the hooks that run in the runtime namespace and gets
-   back the state JSON for the ones we run ourselves.  */
+   back two state JSONs ("creating", then "created") in one buffer for the
+   hooks we run ourselves: *CREATING owns it, *CREATED points into it.  */
 static int
-sync_runtime_hooks (int sync_fd, char **state_json, holo_error_t *err)
+sync_runtime_hooks (int sync_fd, char **creating, const char **created, holo_error_t *err)
 {
   if (holo_sync_send (sync_fd, HOLO_SYNC_HOOKS, NULL, 0, err) < 0)
     return -1;
-  return holo_sync_expect (sync_fd, HOLO_SYNC_HOOKS_DONE, state_json, err);
+  if (holo_sync_expect (sync_fd, HOLO_SYNC_HOOKS_DONE, creating, err) < 0)
+    return -1;
+  *created = *creating + strlen (*creating) + 1;
+  return 0;
 }
 
 static int
@@ -250,8 +254,26 @@ struct init_result
   char *executable;
   char **env;
   int fifo_fd;
-  char *state_json;
+  char *creating_json; /* owns both strings */
+  const char *state_json; /* "created": startContainer, seccomp listener */
 };
+
+/* A missing process.cwd is created (as runc does) before the root can
+   turn read-only; resolved inside the rootfs like every other path.  */
+static int
+create_cwd (const struct holo_init_config *cfg, holo_error_t *err)
+{
+  const char *cwd = cfg->process->cwd;
+  if (cwd == NULL || strcmp (cwd, "/") == 0)
+    return 0;
+  cleanup_close int root_fd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return holo_make_error (err, errno, "open rootfs `%s`", cfg->rootfs);
+  cleanup_close int dir_fd = holo_mkdir_in_root (root_fd, cwd, err);
+  if (dir_fd < 0)
+    return holo_error_prefix (err, "create cwd `%s` set in config.json", cwd);
+  return 0;
+}
 
 /* Builds the container's root: mounts, hostname, the hooks around
    pivot_root, masked/readonly paths.  `exec` joins an existing one instead. */
@@ -268,9 +290,11 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
     return -1;
   if (holo_ns_is_new (spec, HOLO_NS_NETWORK) && bring_up_loopback (err) < 0)
     return -1;
-  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (sync_fd, &res->state_json, err) < 0)
+  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (sync_fd, &res->creating_json, &res->state_json, err) < 0)
     return -1;
-  if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->state_json, err) < 0)
+  if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->creating_json, err) < 0)
+    return -1;
+  if (create_cwd (cfg, err) < 0)
     return -1;
   if (holo_rootfs_pivot (spec, ro, cfg->no_pivot, err) < 0)
     return -1;
