@@ -154,6 +154,12 @@ log_line (const char *level, const char *fmt, va_list ap)
 }
 
 void
+holo_log_detach_file (void)
+{
+  log_fd = -1;
+}
+
+void
 holo_log_error (const char *fmt, ...)
 {
   va_list ap;

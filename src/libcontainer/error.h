@@ -33,6 +33,8 @@ enum holo_log_format
   HOLO_LOG_JSON
 };
 void holo_log_init (int log_fd, enum holo_log_format fmt, bool debug);
+/* The container init closes holo's fds: log to stderr only from then on. */
+void holo_log_detach_file (void);
 void holo_log_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void holo_log_warning (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void holo_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

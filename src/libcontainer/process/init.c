@@ -107,6 +107,19 @@ join_session_keyring (const char *id)
   return 0;
 }
 
+/* Second line of defence for CVE-2024-21626: a cwd that resolved outside
+   the container's root (e.g. through a leaked fd) has no path from it.  */
+static int
+check_cwd_inside (const char *cwd, holo_error_t *err)
+{
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL && errno == ENOENT)
+    return holo_make_error (err, 0, "cwd `%s` is outside the container's root", cwd);
+  if (getcwd (buf, sizeof buf) != NULL && buf[0] != '/')
+    return holo_make_error (err, 0, "cwd `%s` is outside the container's root", cwd);
+  return 0;
+}
+
 /* A missing cwd is created for the container's init (as runc does), not
    for `exec`.  */
 static int
@@ -114,7 +127,7 @@ enter_cwd (const struct holo_process *p, bool create, holo_error_t *err)
 {
   const char *cwd = p->cwd ? p->cwd : "/";
   if (chdir (cwd) == 0)
-    return 0;
+    return check_cwd_inside (cwd, err);
   if (create && errno == ENOENT && holo_mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
     return 0;
   return holo_make_error (err, errno, "chdir to cwd `%s` set in config.json", cwd);
@@ -338,6 +351,10 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
                                            p->console_width, !cfg->exec_mode, err)
              < 0)
     return -1;
+  /* The terminal belongs to the process's user (the group stays devpts's
+     "tty"), as with runc.  */
+  if (p->terminal && cfg->console_sock >= 0 && fchown (STDIN_FILENO, p->uid, (gid_t) -1) < 0 && errno != EINVAL)
+    return holo_make_error (err, errno, "chown the terminal to uid %u", (unsigned) p->uid);
   if (apply_process_attributes (p, spec, err) < 0)
     return -1;
   if (!cfg->exec_mode && !cfg->no_new_keyring)
@@ -366,6 +383,43 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   return 0;
 }
 
+/* CVE-2024-21626 class: until it execs, the init holds whatever holo held
+   (state directory, log file, fds the caller leaked to holo).  Close-on-exec
+   is not enough: a process joining the container could reach them through
+   /proc/<init>/fd, and a cwd of /proc/self/fd/N would resolve to the host.
+   Keep stdio, the preserved fds and the ones the setup needs; close the
+   rest now.  */
+static int
+compare_fds (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+static void
+close_unneeded_fds (const struct holo_init_config *cfg, int sync_fd)
+{
+  size_t n_mounts = cfg->idmap_fds ? cfg->spec->n_mounts : 0;
+  size_t cap = 8 + n_mounts, n = 0;
+  cleanup_free int *keep = holo_xmalloc (cap * sizeof (int));
+  int candidates[] = { sync_fd, cfg->console_sock, cfg->fifo_fd, holo_seccomp_listener_fd (cfg->seccomp) };
+  for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+    if (candidates[i] >= 3 + cfg->preserve_fds)
+      keep[n++] = candidates[i];
+  for (size_t i = 0; i < n_mounts; i++)
+    if (cfg->idmap_fds[i] >= 3 + cfg->preserve_fds)
+      keep[n++] = cfg->idmap_fds[i];
+  qsort (keep, n, sizeof (int), compare_fds);
+  unsigned int from = 3 + (unsigned int) cfg->preserve_fds;
+  for (size_t i = 0; i < n; i++)
+    {
+      if ((unsigned int) keep[i] > from)
+        syscall (SYS_close_range, from, (unsigned int) keep[i] - 1, 0);
+      from = (unsigned int) keep[i] + 1;
+    }
+  syscall (SYS_close_range, from, ~0U, 0);
+  holo_log_detach_file ();
+}
+
 _Noreturn void
 holo_init_main (const struct holo_init_config *cfg, int sync_fd)
 {
@@ -374,6 +428,7 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
 
   if (cfg->close_in_child >= 0)
     close (cfg->close_in_child);
+  close_unneeded_fds (cfg, sync_fd);
   /* Dispositions and mask are inherited across execve: start clean.  */
   sigset_t all;
   sigemptyset (&all);

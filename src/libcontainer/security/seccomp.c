@@ -545,3 +545,9 @@ holo_seccomp_free (struct holo_seccomp *s)
   free (s->state_json);
   free (s);
 }
+
+int
+holo_seccomp_listener_fd (const struct holo_seccomp *s)
+{
+  return s ? s->listener_fd : -1;
+}

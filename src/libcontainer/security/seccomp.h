@@ -41,6 +41,8 @@ void holo_seccomp_set_state_json (struct holo_seccomp *s, const char *state_json
 int holo_seccomp_load (struct holo_seccomp *s, const char *state_json, holo_error_t *err);
 
 void holo_seccomp_free (struct holo_seccomp *s);
+/* The connected listener socket the init must keep, or -1.  */
+int holo_seccomp_listener_fd (const struct holo_seccomp *s);
 
 static inline void
 holo_cleanup_seccompp (struct holo_seccomp **s)
