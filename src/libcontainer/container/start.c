@@ -5,25 +5,39 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 
-/* Releases the init blocked in its read of the exec fifo.  Opening the write
-   end without O_NONBLOCK would hang on a dead init; with it, ENXIO tells us
-   nobody is reading any more.  */
+/* Releases the init blocked in its read of the exec fifo, and waits until
+   it has run the startContainer hooks and exec'd the process (so poststart
+   hooks really run after the process started).  Opening the write end
+   without O_NONBLOCK would hang on a dead init; with it, ENXIO tells us
+   nobody is reading any more.  The wait: the init holds the fifo open
+   (close-on-exec) as its only writer once we close ours, so our read end
+   reports POLLHUP exactly when the init execs or dies.  */
 static int
-release_init (int dir_fd, holo_error_t *err)
+release_init (int dir_fd, const struct holo_state *s, holo_error_t *err)
 {
-  cleanup_close int fd = openat (dir_fd, HOLO_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
+  cleanup_close int w = openat (dir_fd, HOLO_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (w < 0)
     {
       if (errno == ENXIO)
         return holo_make_error (err, 0, "cannot start a container that has stopped");
       return holo_make_error (err, errno, "open exec fifo");
     }
-  if (holo_write_all (fd, "0", 1) < 0)
+  cleanup_close int r = openat (dir_fd, HOLO_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (r < 0)
+    return holo_make_error (err, errno, "open exec fifo");
+  if (holo_write_all (w, "0", 1) < 0)
     return holo_make_error (err, errno, "write exec fifo");
+  close (steal_fd (&w));
   if (unlinkat (dir_fd, HOLO_EXEC_FIFO, 0) < 0)
     return holo_make_error (err, errno, "remove exec fifo");
+  struct pollfd pfd = { .fd = r, .events = 0 };
+  while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
+    ;
+  if (!holo_state_process_alive (s))
+    return holo_make_error (err, 0, "the container process failed to start (see the container's stderr)");
   return 0;
 }
 
@@ -74,7 +88,7 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
     default:
       return holo_make_error (err, 0, "cannot start a container that has stopped");
     }
-  if (release_init (dir_fd, err) < 0)
+  if (release_init (dir_fd, s, err) < 0)
     return -1;
   return run_poststart (dir_fd, s);
 }
