@@ -158,8 +158,15 @@ echo
 echo "$table"
 
 if [ "$UPDATE" = 1 ]; then
-	cat >"$SRC/bench/RESULTS.md" <<EOF
+	# This run's section replaces the previous one; other sections (the
+	# shim's memory, Hologram) are kept.
+	others=$(awk '/<!-- run: begin/ { skip = 1 } !skip { print } /<!-- run: end -->/ { skip = 0 }' \
+		"$SRC/bench/RESULTS.md" 2>/dev/null | sed '/^# Benchmark results$/d')
+	{
+	cat <<EOF
 # Benchmark results
+
+<!-- run: begin (bench/run.sh) -->
 
 Start-to-exit latency of a container whose process is busybox \`true\`:
 \`RT --root R run --bundle B ID\`, timed by hyperfine (\`-N\`), all runtimes in
@@ -180,6 +187,10 @@ holo's time includes its Hologram check of the rootfs (UOR-ID from its digest
 cache, permissive mode: no witness configured, so it warns and runs).
 
 $table
+<!-- run: end -->
 EOF
+	printf '%s\n' "$others"
+	} >"$SRC/bench/RESULTS.md.new"
+	mv "$SRC/bench/RESULTS.md.new" "$SRC/bench/RESULTS.md"
 	echo "bench: wrote bench/RESULTS.md"
 fi
