@@ -136,6 +136,12 @@ cp "$HERE/vm-init.sh" "$OUT/stage2.sh"
 chmod 0666 "$OUT/stdout" "$OUT/stderr"
 
 {
+	case $PWD in
+	/tmp/*)
+		# The VM has its own /tmp: bring the host's directory back in.
+		printf 'mkdir -p -- %q && mount --bind -- %q %q || exit 125\n' "$PWD" "/.host-tmp/${PWD#/tmp/}" "$PWD"
+		;;
+	esac
 	printf 'cd -- %q || exit 125\n' "$PWD"
 	while IFS='=' read -r name _; do
 		case $name in

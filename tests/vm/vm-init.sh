@@ -39,6 +39,9 @@ mkdir -p /dev/pts /dev/shm /dev/mqueue
 mount -t devpts -o nosuid,noexec,gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /dev/shm
 mount -t mqueue -o nosuid,nodev,noexec mqueue /dev/mqueue
+# The host's /tmp stays reachable at /.host-tmp: a checkout under /tmp (CI
+# clones land there) is bound back at its own path by the command (run.sh).
+mkdir -p /.host-tmp && mount --bind /tmp /.host-tmp
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
 mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
 ln -sfn /proc/self/fd /dev/fd 2>/dev/null
