@@ -16,7 +16,7 @@
    (close-on-exec) as its only writer once we close ours, so our read end
    reports POLLHUP exactly when the init execs or dies.  */
 static int
-release_init (int dir_fd, const struct holo_state *s, holo_error_t *err)
+release_init (int dir_fd, holo_error_t *err)
 {
   cleanup_close int w = openat (dir_fd, HOLO_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (w < 0)
@@ -36,7 +36,9 @@ release_init (int dir_fd, const struct holo_state *s, holo_error_t *err)
   struct pollfd pfd = { .fd = r, .events = 0 };
   while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
     ;
-  if (!holo_state_process_alive (s))
+  /* The init leaves one byte right before its execve (see ack_start).  */
+  char ack;
+  if (read (r, &ack, 1) != 1)
     return holo_make_error (err, 0, "the container process failed to start (see the container's stderr)");
   return 0;
 }
@@ -88,7 +90,7 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
     default:
       return holo_make_error (err, 0, "cannot start a container that has stopped");
     }
-  if (release_init (dir_fd, s, err) < 0)
+  if (release_init (dir_fd, err) < 0)
     return -1;
   return run_poststart (dir_fd, s);
 }

@@ -244,8 +244,17 @@ wait_for_start (int fifo_fd, holo_error_t *err)
   while (r < 0 && errno == EINTR);
   if (r != 1)
     return holo_make_error (err, r < 0 ? errno : 0, "wait for start on the exec fifo");
-  close (fifo_fd);
   return 0;
+}
+
+/* Tells `start` the process is being exec'd (startContainer hooks passed):
+   a byte left in the fifo, which start reads once our close-on-exec end
+   goes away.  No byte there means the init died before the exec.  */
+static void
+ack_start (int fifo_fd)
+{
+  if (fifo_fd >= 0)
+    holo_write_all (fifo_fd, "1", 1);
 }
 
 static int
@@ -457,6 +466,7 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
     goto fail;
   if (pass_preserved_fds (cfg->preserve_fds, &err) < 0)
     goto fail;
+  ack_start (res.fifo_fd);
   if (cfg->seccomp && cfg->process->no_new_privileges && holo_seccomp_load (cfg->seccomp, res.state_json, &err) < 0)
     goto fail;
   execve (res.executable, cfg->process->args, res.env);
