@@ -129,8 +129,12 @@ log_line (const char *level, const char *fmt, va_list ap)
   bool is_debug = strcmp (level, "debug") == 0;
   if (is_debug && !log_debug)
     return;
-  /* stderr is always human-readable: conmon and users show it as is.  */
-  dprintf (STDERR_FILENO, "%s%s\n", strcmp (level, "error") == 0 ? "" : "holo: ", msg);
+  /* Errors always reach stderr (human-readable: conmon and users show it
+     as is).  With --log, warnings and debug lines go to the log only, as
+     with runc: under a shim, holo's stderr is the container's stderr.  */
+  bool is_error = strcmp (level, "error") == 0;
+  if (is_error || log_fd == -1 || log_fd == STDERR_FILENO)
+    dprintf (STDERR_FILENO, "%s%s\n", is_error ? "" : "holo: ", msg);
   if (log_fd < 0 || log_fd == STDERR_FILENO)
     return;
 
@@ -156,7 +160,10 @@ log_line (const char *level, const char *fmt, va_list ap)
 void
 holo_log_detach_file (void)
 {
-  log_fd = -1;
+  /* -2: there was a --log file, now closed: warnings are dropped rather
+     than sent to what is the container's stderr.  */
+  if (log_fd >= 0 && log_fd != STDERR_FILENO)
+    log_fd = -2;
 }
 
 void
