@@ -26,7 +26,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libselinux1-dev libapparmor-dev protobuf-c-compiler libprotobuf-c-dev
 	busybox-static bats jq runc crun criu containerd uidmap iproute2
 	iptables python3 openssl curl procps psmisc util-linux
-	qemu-system-x86 cpio kmod)
+	qemu-system-x86 cpio kmod clang-format)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -159,8 +159,15 @@ summary() {
 	[ "$failed" -eq 0 ]
 }
 
+lint() {
+	step "lint (format)"
+	bash tests/lint/format.sh | record
+	grep -E '^(not ok|#)' "$RESULTS" | grep -A20 'not ok format' | head -20
+}
+
 if [ "$MODE" = all ]; then
 	install_deps || exit 1
+	lint
 	build || {
 		echo "not ok build" | record
 		summary

@@ -45,9 +45,9 @@ load_libcurl (void)
   lib.easy_getinfo = (CURLcode (*) (CURL *, CURLINFO, ...)) dlsym (h, "curl_easy_getinfo");
   lib.easy_cleanup = (void (*) (CURL *)) dlsym (h, "curl_easy_cleanup");
   lib.easy_strerror = (const char *(*) (CURLcode)) dlsym (h, "curl_easy_strerror");
-  lib.slist_append = (struct curl_slist * (*) (struct curl_slist *, const char *)) dlsym (h, "curl_slist_append");
+  lib.slist_append = (struct curl_slist * (*) (struct curl_slist *, const char *) ) dlsym (h, "curl_slist_append");
   lib.slist_free_all = (void (*) (struct curl_slist *)) dlsym (h, "curl_slist_free_all");
-  CURL *(*init) (void) = (CURL * (*) (void)) dlsym (h, "curl_easy_init");
+  CURL *(*init) (void) = (CURL * (*) (void) ) dlsym (h, "curl_easy_init");
   if (!lib.global_init || !lib.easy_setopt || !lib.easy_perform || !lib.easy_getinfo || !lib.easy_cleanup
       || !lib.easy_strerror || !lib.slist_append || !lib.slist_free_all || !init)
     return false;

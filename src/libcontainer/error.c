@@ -150,8 +150,8 @@ log_line (const char *level, const char *fmt, va_list ap)
       cleanup_free char *esc = NULL;
       size_t len = 0, cap = 0;
       append_json_string (&esc, &len, &cap, msg);
-      dprintf (log_fd, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s.%09ldZ\"}\n", level, esc ? esc : "",
-               timebuf, ts.tv_nsec);
+      dprintf (log_fd, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s.%09ldZ\"}\n", level, esc ? esc : "", timebuf,
+               ts.tv_nsec);
     }
   else
     dprintf (log_fd, "time=\"%s.%09ldZ\" level=%s msg=\"%s\"\n", timebuf, ts.tv_nsec, level, msg);

@@ -85,7 +85,17 @@ holo_cleanup_strvp (char ***v)
 #define cleanup_strv __attribute__ ((cleanup (holo_cleanup_strvp)))
 
 /* Moves ownership out of a cleanup variable.  */
-#define steal_pointer(pp) __extension__ ({ __typeof__ (*(pp)) _p = *(pp); *(pp) = NULL; _p; })
-#define steal_fd(fdp) __extension__ ({ int _fd = *(fdp); *(fdp) = -1; _fd; })
+#define steal_pointer(pp)                                                                                              \
+  __extension__({                                                                                                      \
+    __typeof__ (*(pp)) _p = *(pp);                                                                                     \
+    *(pp) = NULL;                                                                                                      \
+    _p;                                                                                                                \
+  })
+#define steal_fd(fdp)                                                                                                  \
+  __extension__({                                                                                                      \
+    int _fd = *(fdp);                                                                                                  \
+    *(fdp) = -1;                                                                                                       \
+    _fd;                                                                                                               \
+  })
 
 #endif

@@ -267,8 +267,7 @@ hook_failure_error (const struct hook_run *r, const struct holo_hook *hook, cons
   else
     what = holo_xasprintf ("ended with wait status 0x%x", (unsigned) r->status);
 
-  return holo_make_error (err, 0, "%s hook #%zu (%s) %s%s%s", kind, index, hook->path, what,
-                          *tail ? ": " : "", tail);
+  return holo_make_error (err, 0, "%s hook #%zu (%s) %s%s%s", kind, index, hook->path, what, *tail ? ": " : "", tail);
 }
 
 /* Writes to the stdin pipe of a hook that exited would raise SIGPIPE and
@@ -325,8 +324,7 @@ hook_run_cleanup (struct hook_run *r)
 }
 
 static int
-run_hook (const struct holo_hook *hook, const char *kind, size_t index, const char *state_json,
-          holo_error_t *err)
+run_hook (const struct holo_hook *hook, const char *kind, size_t index, const char *state_json, holo_error_t *err)
 {
   __attribute__ ((cleanup (hook_run_cleanup))) struct hook_run r = {
     .pid = -1,
@@ -386,8 +384,7 @@ run_hook (const struct holo_hook *hook, const char *kind, size_t index, const ch
 }
 
 int
-holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json,
-                holo_error_t *err)
+holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json, holo_error_t *err)
 {
   struct sigpipe_guard guard;
   int ret = 0;

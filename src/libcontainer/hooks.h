@@ -7,7 +7,6 @@
    the timeout (kill + error on expiry).  Stops at the first failing hook and
    returns an error naming the hook kind (KIND, e.g. "createRuntime"), its index
    and path, and its exit status and stderr tail.  */
-int holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json,
-                    holo_error_t *err);
+int holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json, holo_error_t *err);
 
 #endif

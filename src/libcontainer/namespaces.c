@@ -122,6 +122,5 @@ int
 holo_ns_write_id_maps (const struct holo_spec *spec, pid_t pid, holo_error_t *err)
 {
   const struct holo_linux *l = &spec->linux_;
-  return holo_userns_write_mappings (pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
-                                     err);
+  return holo_userns_write_mappings (pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings, err);
 }

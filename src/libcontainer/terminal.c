@@ -93,8 +93,7 @@ bind_console (int master, int slave, holo_error_t *err)
   if (mount (source, "/dev/console", NULL, MS_BIND, NULL) == 0)
     return 0;
   int saved = errno;
-  if (ptsname_r (master, source, sizeof source) != 0
-      || mount (source, "/dev/console", NULL, MS_BIND, NULL) < 0)
+  if (ptsname_r (master, source, sizeof source) != 0 || mount (source, "/dev/console", NULL, MS_BIND, NULL) < 0)
     return holo_make_error (err, saved, "bind-mount the pty on /dev/console");
   return 0;
 }
@@ -121,8 +120,8 @@ become_terminal_owner (int slave, holo_error_t *err)
 }
 
 int
-holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows, unsigned cols,
-                                  bool bind_dev_console, holo_error_t *err)
+holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows, unsigned cols, bool bind_dev_console,
+                                  holo_error_t *err)
 {
   /* The socket is ours to close once the master is sent, whatever happens:
      keeping it open in the container would leak it into the process.  */

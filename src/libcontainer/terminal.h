@@ -10,8 +10,8 @@
    leaves the container's console alone), sends the master over
    CONSOLE_SOCK (one SCM_RIGHTS message), closes it, and makes the slave the
    controlling terminal and fds 0,1,2 of the calling process.  */
-int holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows, unsigned cols,
-                                      bool bind_console, holo_error_t *err);
+int holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned rows, unsigned cols, bool bind_console,
+                                      holo_error_t *err);
 
 /* Connects to the --console-socket path; returns the connected fd.  */
 int holo_terminal_connect_socket (const char *path, holo_error_t *err);

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-void *holo_xmalloc (size_t size);     /* zeroed; aborts on OOM */
+void *holo_xmalloc (size_t size); /* zeroed; aborts on OOM */
 void *holo_xrealloc (void *p, size_t size);
-char *holo_xstrdup (const char *s);   /* NULL stays NULL */
+char *holo_xstrdup (const char *s); /* NULL stays NULL */
 char *holo_xstrndup (const char *s, size_t n);
 char *holo_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 size_t holo_strv_len (char **v);

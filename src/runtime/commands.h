@@ -56,8 +56,7 @@ struct holo_create_flags
   bool detach;
   bool keep;
 };
-int holo_cmd_parse_create_flags (const char *cmd, bool is_run, int argc, char **argv,
-                                 struct holo_create_flags *f);
+int holo_cmd_parse_create_flags (const char *cmd, bool is_run, int argc, char **argv, struct holo_create_flags *f);
 
 /* Foreground run/exec: call prepare before creating the process.  */
 void holo_foreground_prepare (void);

@@ -154,4 +154,3 @@ holo_cmd_parse_id_only (const char *cmd, int argc, char **argv, const char **id)
     }
   return holo_cmd_require_id (cmd, argc, argv, optind, id);
 }
-

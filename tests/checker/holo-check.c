@@ -133,14 +133,12 @@ static const struct
   const char *name;
   int resource;
 } rlimits[] = {
-  { "AS", RLIMIT_AS },         { "CORE", RLIMIT_CORE },
-  { "CPU", RLIMIT_CPU },       { "DATA", RLIMIT_DATA },
-  { "FSIZE", RLIMIT_FSIZE },   { "LOCKS", RLIMIT_LOCKS },
-  { "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE },
-  { "NICE", RLIMIT_NICE },     { "NOFILE", RLIMIT_NOFILE },
-  { "NPROC", RLIMIT_NPROC },   { "RSS", RLIMIT_RSS },
-  { "RTPRIO", RLIMIT_RTPRIO }, { "RTTIME", RLIMIT_RTTIME },
-  { "SIGPENDING", RLIMIT_SIGPENDING }, { "STACK", RLIMIT_STACK },
+  { "AS", RLIMIT_AS },           { "CORE", RLIMIT_CORE },         { "CPU", RLIMIT_CPU },
+  { "DATA", RLIMIT_DATA },       { "FSIZE", RLIMIT_FSIZE },       { "LOCKS", RLIMIT_LOCKS },
+  { "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
+  { "NOFILE", RLIMIT_NOFILE },   { "NPROC", RLIMIT_NPROC },       { "RSS", RLIMIT_RSS },
+  { "RTPRIO", RLIMIT_RTPRIO },   { "RTTIME", RLIMIT_RTTIME },     { "SIGPENDING", RLIMIT_SIGPENDING },
+  { "STACK", RLIMIT_STACK },
 };
 
 static void
@@ -259,8 +257,7 @@ unescape (char *s)
   char *w = s;
   for (char *r = s; *r; r++)
     {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
-          && r[3] <= '7')
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
         {
           *w++ = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
           r += 3;
@@ -274,7 +271,7 @@ unescape (char *s)
 struct mount_line
 {
   char *dest;
-  char *opts;  /* per-mount options: rw,nosuid,... */
+  char *opts; /* per-mount options: rw,nosuid,... */
   char *fstype;
   char *source;
   char *super; /* superblock options */
@@ -328,8 +325,7 @@ cmd_mountinfo (const char *dest)
       if (dest == NULL)
         printf ("%s %s %s\n", m.dest, m.fstype, m.opts);
       else if (strcmp (m.dest, dest) == 0)
-        snprintf (found, sizeof found, "fstype=%s opts=%s super=%s source=%s", m.fstype, m.opts, m.super,
-                  m.source);
+        snprintf (found, sizeof found, "fstype=%s opts=%s super=%s source=%s", m.fstype, m.opts, m.super, m.source);
     }
   free (line);
   fclose (f);
@@ -349,14 +345,22 @@ file_type (mode_t m)
 {
   switch (m & S_IFMT)
     {
-    case S_IFREG: return 'f';
-    case S_IFDIR: return 'd';
-    case S_IFLNK: return 'l';
-    case S_IFCHR: return 'c';
-    case S_IFBLK: return 'b';
-    case S_IFIFO: return 'p';
-    case S_IFSOCK: return 's';
-    default: return '?';
+    case S_IFREG:
+      return 'f';
+    case S_IFDIR:
+      return 'd';
+    case S_IFLNK:
+      return 'l';
+    case S_IFCHR:
+      return 'c';
+    case S_IFBLK:
+      return 'b';
+    case S_IFIFO:
+      return 'p';
+    case S_IFSOCK:
+      return 's';
+    default:
+      return '?';
     }
 }
 
@@ -478,8 +482,8 @@ cmd_personality (void)
 static int
 cmd_ioprio (void)
 {
-  static const char *const classes[] = { "IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
-                                         "IOPRIO_CLASS_IDLE" };
+  static const char *const classes[]
+      = { "IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
   long r = syscall (SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
   int cls;
   if (r < 0)
@@ -505,8 +509,8 @@ struct holo_sched_attr
 static int
 cmd_sched (void)
 {
-  static const char *const policies[] = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",     "SCHED_BATCH",
-                                          "SCHED_ISO",   "SCHED_IDLE", "SCHED_DEADLINE" };
+  static const char *const policies[]
+      = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE" };
   struct holo_sched_attr a;
   memset (&a, 0, sizeof a);
   if (syscall (SYS_sched_getattr, 0, &a, sizeof a, 0) < 0)
@@ -671,24 +675,23 @@ cmd_all (void)
 static void
 usage (FILE *out)
 {
-  fprintf (out,
-           "usage: holo-check SUBCOMMAND [ARGS]\n"
-           "  ids | caps | rlimit NAME | rlimits | hostname | domainname | cwd | env NAME\n"
-           "  umask | nnp | oom | status FIELD | mountinfo [DEST] | stat PATH | readlink PATH\n"
-           "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
-           "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | all\n"
-           "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS] | help\n");
+  fprintf (out, "usage: holo-check SUBCOMMAND [ARGS]\n"
+                "  ids | caps | rlimit NAME | rlimits | hostname | domainname | cwd | env NAME\n"
+                "  umask | nnp | oom | status FIELD | mountinfo [DEST] | stat PATH | readlink PATH\n"
+                "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
+                "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | all\n"
+                "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS] | help\n");
 }
 
-#define NEED(n)                                                                                         \
-  do                                                                                                    \
-    {                                                                                                   \
-      if (argc < 2 + (n))                                                                               \
-        {                                                                                               \
-          usage (stderr);                                                                               \
-          return USAGE_ERROR;                                                                           \
-        }                                                                                               \
-    }                                                                                                   \
+#define NEED(n)                                                                                                        \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (argc < 2 + (n))                                                                                              \
+        {                                                                                                              \
+          usage (stderr);                                                                                              \
+          return USAGE_ERROR;                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
   while (0)
 
 static int
@@ -698,43 +701,125 @@ dispatch (int argc, char **argv)
   const char *a1 = argc > 2 ? argv[2] : NULL;
   const char *a2 = argc > 3 ? argv[3] : NULL;
 
-  if (!strcmp (c, "ids")) return cmd_ids ();
-  if (!strcmp (c, "caps")) return cmd_caps ();
-  if (!strcmp (c, "rlimit")) { NEED (1); return cmd_rlimit (a1); }
-  if (!strcmp (c, "rlimits")) return cmd_rlimits ();
-  if (!strcmp (c, "hostname")) return cmd_uname (0);
-  if (!strcmp (c, "domainname")) return cmd_uname (1);
-  if (!strcmp (c, "cwd")) return cmd_cwd ();
-  if (!strcmp (c, "env")) { NEED (1); return cmd_env (a1); }
-  if (!strcmp (c, "umask")) return cmd_umask ();
-  if (!strcmp (c, "nnp")) return cmd_nnp ();
-  if (!strcmp (c, "oom")) return print_file ("/proc/self/oom_score_adj");
-  if (!strcmp (c, "status")) { NEED (1); return cmd_status (a1); }
-  if (!strcmp (c, "mountinfo")) return cmd_mountinfo (a1);
-  if (!strcmp (c, "stat")) { NEED (1); return cmd_stat (a1); }
-  if (!strcmp (c, "readlink")) { NEED (1); return cmd_readlink (a1); }
-  if (!strcmp (c, "write")) { NEED (1); return cmd_write (a1, a2); }
-  if (!strcmp (c, "read")) { NEED (1); return cmd_read (a1); }
-  if (!strcmp (c, "cat")) { NEED (1); return print_file (a1); }
-  if (!strcmp (c, "fds")) return cmd_fds ();
-  if (!strcmp (c, "pid")) return cmd_pid ();
-  if (!strcmp (c, "ppid")) { printf ("%d\n", (int) getppid ()); return 0; }
-  if (!strcmp (c, "ns")) { NEED (1); return cmd_ns (a1); }
-  if (!strcmp (c, "personality")) return cmd_personality ();
-  if (!strcmp (c, "ioprio")) return cmd_ioprio ();
-  if (!strcmp (c, "sched")) return cmd_sched ();
-  if (!strcmp (c, "sysctl")) { NEED (1); return cmd_sysctl (a1); }
-  if (!strcmp (c, "tty")) return cmd_tty ();
-  if (!strcmp (c, "clock")) return cmd_clock ();
-  if (!strcmp (c, "cgroup")) return print_file ("/proc/self/cgroup");
-  if (!strcmp (c, "exe")) return cmd_readlink ("/proc/self/exe");
-  if (!strcmp (c, "all")) return cmd_all ();
-  if (!strcmp (c, "exit")) { NEED (1); return atoi (a1); }
-  if (!strcmp (c, "sleep")) { NEED (1); return cmd_sleep (a1); }
-  if (!strcmp (c, "loop")) return cmd_loop ();
-  if (!strcmp (c, "signal-exit")) return cmd_signal_exit (a1);
-  if (!strcmp (c, "wait-file")) { NEED (1); return cmd_wait_file (a1, a2); }
-  if (!strcmp (c, "help")) { usage (stdout); return 0; }
+  if (!strcmp (c, "ids"))
+    return cmd_ids ();
+  if (!strcmp (c, "caps"))
+    return cmd_caps ();
+  if (!strcmp (c, "rlimit"))
+    {
+      NEED (1);
+      return cmd_rlimit (a1);
+    }
+  if (!strcmp (c, "rlimits"))
+    return cmd_rlimits ();
+  if (!strcmp (c, "hostname"))
+    return cmd_uname (0);
+  if (!strcmp (c, "domainname"))
+    return cmd_uname (1);
+  if (!strcmp (c, "cwd"))
+    return cmd_cwd ();
+  if (!strcmp (c, "env"))
+    {
+      NEED (1);
+      return cmd_env (a1);
+    }
+  if (!strcmp (c, "umask"))
+    return cmd_umask ();
+  if (!strcmp (c, "nnp"))
+    return cmd_nnp ();
+  if (!strcmp (c, "oom"))
+    return print_file ("/proc/self/oom_score_adj");
+  if (!strcmp (c, "status"))
+    {
+      NEED (1);
+      return cmd_status (a1);
+    }
+  if (!strcmp (c, "mountinfo"))
+    return cmd_mountinfo (a1);
+  if (!strcmp (c, "stat"))
+    {
+      NEED (1);
+      return cmd_stat (a1);
+    }
+  if (!strcmp (c, "readlink"))
+    {
+      NEED (1);
+      return cmd_readlink (a1);
+    }
+  if (!strcmp (c, "write"))
+    {
+      NEED (1);
+      return cmd_write (a1, a2);
+    }
+  if (!strcmp (c, "read"))
+    {
+      NEED (1);
+      return cmd_read (a1);
+    }
+  if (!strcmp (c, "cat"))
+    {
+      NEED (1);
+      return print_file (a1);
+    }
+  if (!strcmp (c, "fds"))
+    return cmd_fds ();
+  if (!strcmp (c, "pid"))
+    return cmd_pid ();
+  if (!strcmp (c, "ppid"))
+    {
+      printf ("%d\n", (int) getppid ());
+      return 0;
+    }
+  if (!strcmp (c, "ns"))
+    {
+      NEED (1);
+      return cmd_ns (a1);
+    }
+  if (!strcmp (c, "personality"))
+    return cmd_personality ();
+  if (!strcmp (c, "ioprio"))
+    return cmd_ioprio ();
+  if (!strcmp (c, "sched"))
+    return cmd_sched ();
+  if (!strcmp (c, "sysctl"))
+    {
+      NEED (1);
+      return cmd_sysctl (a1);
+    }
+  if (!strcmp (c, "tty"))
+    return cmd_tty ();
+  if (!strcmp (c, "clock"))
+    return cmd_clock ();
+  if (!strcmp (c, "cgroup"))
+    return print_file ("/proc/self/cgroup");
+  if (!strcmp (c, "exe"))
+    return cmd_readlink ("/proc/self/exe");
+  if (!strcmp (c, "all"))
+    return cmd_all ();
+  if (!strcmp (c, "exit"))
+    {
+      NEED (1);
+      return atoi (a1);
+    }
+  if (!strcmp (c, "sleep"))
+    {
+      NEED (1);
+      return cmd_sleep (a1);
+    }
+  if (!strcmp (c, "loop"))
+    return cmd_loop ();
+  if (!strcmp (c, "signal-exit"))
+    return cmd_signal_exit (a1);
+  if (!strcmp (c, "wait-file"))
+    {
+      NEED (1);
+      return cmd_wait_file (a1, a2);
+    }
+  if (!strcmp (c, "help"))
+    {
+      usage (stdout);
+      return 0;
+    }
   fprintf (stderr, "holo-check: unknown subcommand %s\n", c);
   usage (stderr);
   return USAGE_ERROR;

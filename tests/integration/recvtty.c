@@ -49,8 +49,7 @@ receive_fd (int conn)
   char data[256];
   char control[CMSG_SPACE (sizeof (int) * 4)];
   struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                        .msg_controllen = sizeof control };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
   struct cmsghdr *cmsg;
   int fd = -1, count = 0;
   ssize_t n;
@@ -110,8 +109,12 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "i:m:")) != -1)
     switch (opt)
       {
-      case 'i': input = optarg; break;
-      case 'm': modefile = optarg; break;
+      case 'i':
+        input = optarg;
+        break;
+      case 'm':
+        modefile = optarg;
+        break;
       default:
         fprintf (stderr, "usage: recvtty [-i INPUT] [-m MODEFILE] SOCKET\n");
         return 2;

@@ -63,7 +63,8 @@ receive (int conn, char *buf, size_t size, size_t *len)
     struct cmsghdr align;
   } control;
   struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b, .msg_controllen = sizeof control.b };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b, .msg_controllen = sizeof control.b };
   int fd = -1, nfds = 0;
   ssize_t r = recvmsg (conn, &msg, MSG_CMSG_CLOEXEC);
 

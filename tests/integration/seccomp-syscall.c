@@ -30,11 +30,11 @@ call (int argc, char **argv)
   char buf[4096];
   struct utsname u;
 
-#define NEED(n)                                                                                              \
-  if (argc < 2 + (n))                                                                                        \
-    {                                                                                                        \
-      fprintf (stderr, "seccomp-syscall: %s needs %d argument(s)\n", name, n);                              \
-      exit (2);                                                                                              \
+#define NEED(n)                                                                                                        \
+  if (argc < 2 + (n))                                                                                                  \
+    {                                                                                                                  \
+      fprintf (stderr, "seccomp-syscall: %s needs %d argument(s)\n", name, n);                                         \
+      exit (2);                                                                                                        \
     }
   if (strcmp (name, "mkdir") == 0)
     {

@@ -176,8 +176,7 @@ static void
 test_hook_stderr_tail_is_bounded (void)
 {
   /* 8 KiB of 'a' then a last line: only the end is kept.  */
-  char *args[]
-      = { "sh", "-c", "head -c 8192 /dev/zero | tr '\\0' a >&2; printf '\\nTHE-END\\n' >&2; exit 1", NULL };
+  char *args[] = { "sh", "-c", "head -c 8192 /dev/zero | tr '\\0' a >&2; printf '\\nTHE-END\\n' >&2; exit 1", NULL };
   struct holo_hook hook = { .path = "/bin/sh", .args = args };
 
   int saved = stderr_redirect (NULL);
@@ -450,8 +449,7 @@ report_error (int fd, int ret, holo_error_t *err)
 static void
 child_rlimits (int fd)
 {
-  struct holo_rlimit rl[]
-      = { { RLIMIT_NOFILE, "RLIMIT_NOFILE", 100, 200 }, { RLIMIT_CORE, "RLIMIT_CORE", 0, 0 } };
+  struct holo_rlimit rl[] = { { RLIMIT_NOFILE, "RLIMIT_NOFILE", 100, 200 }, { RLIMIT_CORE, "RLIMIT_CORE", 0, 0 } };
   struct holo_process p = { .rlimits = rl, .n_rlimits = 2 };
   holo_error_t err = NULL;
   struct rlimit nofile, core;
@@ -460,9 +458,8 @@ child_rlimits (int fd)
     return;
   getrlimit (RLIMIT_NOFILE, &nofile);
   getrlimit (RLIMIT_CORE, &core);
-  dprintf (fd, "%llu %llu %llu %llu", (unsigned long long) nofile.rlim_cur,
-           (unsigned long long) nofile.rlim_max, (unsigned long long) core.rlim_cur,
-           (unsigned long long) core.rlim_max);
+  dprintf (fd, "%llu %llu %llu %llu", (unsigned long long) nofile.rlim_cur, (unsigned long long) nofile.rlim_max,
+           (unsigned long long) core.rlim_cur, (unsigned long long) core.rlim_max);
 }
 
 static void
@@ -596,12 +593,11 @@ child_user_and_caps (int fd)
   getresuid (&ru, &eu, &su);
   getresgid (&rg, &eg, &sg);
   int ng = getgroups (8, groups);
-  dprintf (fd, "uid=%u,%u,%u gid=%u,%u,%u groups=%d:%u,%u keepcaps=%d prm_kept=%d ", ru, eu, su, rg, eg, sg,
-           ng, ng > 0 ? groups[0] : 0, ng > 1 ? groups[1] : 0, prctl (PR_GET_KEEPCAPS, 0, 0, 0, 0),
+  dprintf (fd, "uid=%u,%u,%u gid=%u,%u,%u groups=%d:%u,%u keepcaps=%d prm_kept=%d ", ru, eu, su, rg, eg, sg, ng,
+           ng > 0 ? groups[0] : 0, ng > 1 ? groups[1] : 0, prctl (PR_GET_KEEPCAPS, 0, 0, 0, 0),
            (prm_after_setuid & p.caps.permitted) == p.caps.permitted);
-  dprintf (fd, "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64,
-           status_mask ("CapBnd:"), status_mask ("CapEff:"), status_mask ("CapPrm:"), status_mask ("CapInh:"),
-           status_mask ("CapAmb:"));
+  dprintf (fd, "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64, status_mask ("CapBnd:"),
+           status_mask ("CapEff:"), status_mask ("CapPrm:"), status_mask ("CapInh:"), status_mask ("CapAmb:"));
 }
 
 static void
@@ -627,9 +623,8 @@ child_setgroups_denied (int fd)
     return;
   int na = getgroups (8, after);
   dprintf (fd, "%s",
-           na == nb && memcmp (before, after, sizeof (gid_t) * (size_t) (na > 0 ? na : 0)) == 0
-               ? "groups untouched"
-               : "groups changed");
+           na == nb && memcmp (before, after, sizeof (gid_t) * (size_t) (na > 0 ? na : 0)) == 0 ? "groups untouched"
+                                                                                                : "groups changed");
 }
 
 static void
@@ -648,9 +643,8 @@ child_no_capabilities (int fd)
   if (report_error (fd, holo_caps_drop_bounding (&none, &err), &err)
       || report_error (fd, holo_caps_apply (&none, &err), &err))
     return;
-  dprintf (fd, "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64,
-           status_mask ("CapBnd:"), status_mask ("CapEff:"), status_mask ("CapPrm:"), status_mask ("CapInh:"),
-           status_mask ("CapAmb:"));
+  dprintf (fd, "bnd=%" PRIx64 " eff=%" PRIx64 " prm=%" PRIx64 " inh=%" PRIx64 " amb=%" PRIx64, status_mask ("CapBnd:"),
+           status_mask ("CapEff:"), status_mask ("CapPrm:"), status_mask ("CapInh:"), status_mask ("CapAmb:"));
 }
 
 static void

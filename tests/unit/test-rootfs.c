@@ -40,8 +40,8 @@ test_flags_set (void)
 {
   struct holo_mount_flags mf;
   UNIT_ASSERT_INT_EQ (parse_opts ("ro,nosuid,nodev,noexec,sync,dirsync,noatime,nodiratime", &mf, NULL), 0);
-  UNIT_ASSERT_INT_EQ (mf.flags, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_DIRSYNC
-                                    | MS_NOATIME | MS_NODIRATIME);
+  UNIT_ASSERT_INT_EQ (mf.flags, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_DIRSYNC | MS_NOATIME
+                                    | MS_NODIRATIME);
   UNIT_ASSERT_INT_EQ (mf.clear_flags, 0);
   UNIT_ASSERT (mf.data == NULL);
   UNIT_ASSERT (!mf.bind && !mf.idmap && !mf.tmpcopyup);
@@ -54,8 +54,8 @@ test_flags_clear (void)
   struct holo_mount_flags mf;
   UNIT_ASSERT_INT_EQ (parse_opts ("rw,suid,dev,exec,async,atime,diratime,norelatime", &mf, NULL), 0);
   UNIT_ASSERT_INT_EQ (mf.flags, 0);
-  UNIT_ASSERT_INT_EQ (mf.clear_flags, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS
-                                          | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+  UNIT_ASSERT_INT_EQ (mf.clear_flags, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_NOATIME
+                                          | MS_NODIRATIME | MS_RELATIME);
   holo_mount_flags_release (&mf);
 }
 
@@ -263,31 +263,31 @@ validate_sysctl (const char *namespaces, const char *key, char **msg)
   return ret;
 }
 
-#define SYSCTL_OK(ns, key)                                                                                   \
-  do                                                                                                         \
-    {                                                                                                        \
-      char *msg_ = NULL;                                                                                     \
-      int r_ = validate_sysctl (ns, key, &msg_);                                                             \
-      if (r_ != 0)                                                                                           \
-        unit_report (__FILE__, __LINE__, msg_ ? msg_ : "refused");                                           \
-      free (msg_);                                                                                           \
-      if (r_ != 0)                                                                                           \
-        return;                                                                                              \
-    }                                                                                                        \
+#define SYSCTL_OK(ns, key)                                                                                             \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      char *msg_ = NULL;                                                                                               \
+      int r_ = validate_sysctl (ns, key, &msg_);                                                                       \
+      if (r_ != 0)                                                                                                     \
+        unit_report (__FILE__, __LINE__, msg_ ? msg_ : "refused");                                                     \
+      free (msg_);                                                                                                     \
+      if (r_ != 0)                                                                                                     \
+        return;                                                                                                        \
+    }                                                                                                                  \
   while (0)
 
-#define SYSCTL_REFUSED(ns, key, text)                                                                        \
-  do                                                                                                         \
-    {                                                                                                        \
-      char *msg_ = NULL;                                                                                     \
-      int r_ = validate_sysctl (ns, key, &msg_);                                                             \
-      bool ok_ = r_ < 0 && msg_ && strstr (msg_, text);                                                      \
-      if (!ok_)                                                                                              \
-        unit_report (__FILE__, __LINE__, msg_ ? msg_ : "accepted");                                          \
-      free (msg_);                                                                                           \
-      if (!ok_)                                                                                              \
-        return;                                                                                              \
-    }                                                                                                        \
+#define SYSCTL_REFUSED(ns, key, text)                                                                                  \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      char *msg_ = NULL;                                                                                               \
+      int r_ = validate_sysctl (ns, key, &msg_);                                                                       \
+      bool ok_ = r_ < 0 && msg_ && strstr (msg_, text);                                                                \
+      if (!ok_)                                                                                                        \
+        unit_report (__FILE__, __LINE__, msg_ ? msg_ : "accepted");                                                    \
+      free (msg_);                                                                                                     \
+      if (!ok_)                                                                                                        \
+        return;                                                                                                        \
+    }                                                                                                                  \
   while (0)
 
 static void
@@ -348,17 +348,17 @@ test_sysctl_error_names_the_field (void)
 
 /* ---- paths ---- */
 
-#define CLEAN(in, want)                                                                                      \
-  do                                                                                                         \
-    {                                                                                                        \
-      char *got_ = holo_clean_path (in);                                                                     \
-      bool ok_ = strcmp (got_, want) == 0;                                                                   \
-      if (!ok_)                                                                                              \
-        unit_report (__FILE__, __LINE__, got_);                                                              \
-      free (got_);                                                                                           \
-      if (!ok_)                                                                                              \
-        return;                                                                                              \
-    }                                                                                                        \
+#define CLEAN(in, want)                                                                                                \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      char *got_ = holo_clean_path (in);                                                                               \
+      bool ok_ = strcmp (got_, want) == 0;                                                                             \
+      if (!ok_)                                                                                                        \
+        unit_report (__FILE__, __LINE__, got_);                                                                        \
+      free (got_);                                                                                                     \
+      if (!ok_)                                                                                                        \
+        return;                                                                                                        \
+    }                                                                                                                  \
   while (0)
 
 static void

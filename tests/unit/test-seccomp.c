@@ -70,20 +70,20 @@ compile_error (const char *profile)
   return msg;
 }
 
-#define ASSERT_COMPILE_ERROR(profile, expected)                                                              \
-  do                                                                                                         \
-    {                                                                                                        \
-      cleanup_free char *m_ = compile_error (profile);                                                       \
-      UNIT_ASSERT_STR_EQ (m_, expected);                                                                     \
-    }                                                                                                        \
+#define ASSERT_COMPILE_ERROR(profile, expected)                                                                        \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      cleanup_free char *m_ = compile_error (profile);                                                                 \
+      UNIT_ASSERT_STR_EQ (m_, expected);                                                                               \
+    }                                                                                                                  \
   while (0)
 
-#define ASSERT_COMPILES(profile)                                                                             \
-  do                                                                                                         \
-    {                                                                                                        \
-      cleanup_free char *m_ = compile_error (profile);                                                       \
-      UNIT_ASSERT_STR_EQ (m_ ? m_ : "(compiled)", "(compiled)");                                             \
-    }                                                                                                        \
+#define ASSERT_COMPILES(profile)                                                                                       \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      cleanup_free char *m_ = compile_error (profile);                                                                 \
+      UNIT_ASSERT_STR_EQ (m_ ? m_ : "(compiled)", "(compiled)");                                                       \
+    }                                                                                                                  \
   while (0)
 
 static void
@@ -161,8 +161,9 @@ test_architecture_and_flag_errors (void)
                         "config.json: linux.seccomp.architectures[0]: must be a string");
   ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_ALLOW','architectures':'SCMP_ARCH_X86'}",
                         "config.json: linux.seccomp.architectures: must be an array");
-  ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_LOG','SECCOMP_FILTER_FLAG_NOPE']}",
-                        "config.json: linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\"");
+  ASSERT_COMPILE_ERROR (
+      "{'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_LOG','SECCOMP_FILTER_FLAG_NOPE']}",
+      "config.json: linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\"");
 }
 
 static void
@@ -176,16 +177,19 @@ test_syscall_entry_errors (void)
                         "config.json: linux.seccomp.syscalls[0].names: must contain at least one syscall name");
   ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':[],'action':'SCMP_ACT_ERRNO'}]}",
                         "config.json: linux.seccomp.syscalls[0].names: must contain at least one syscall name");
-  ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir',''],'action':'SCMP_ACT_ERRNO'}]}",
-                        "config.json: linux.seccomp.syscalls[0].names[1]: must not be empty");
-  ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir',3],'action':'SCMP_ACT_ERRNO'}]}",
-                        "config.json: linux.seccomp.syscalls[0].names[1]: must be a string");
+  ASSERT_COMPILE_ERROR (
+      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir',''],'action':'SCMP_ACT_ERRNO'}]}",
+      "config.json: linux.seccomp.syscalls[0].names[1]: must not be empty");
+  ASSERT_COMPILE_ERROR (
+      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir',3],'action':'SCMP_ACT_ERRNO'}]}",
+      "config.json: linux.seccomp.syscalls[0].names[1]: must be a string");
 }
 
 static void
 test_argument_errors (void)
 {
-#define ARGS(a) "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['personality'],'action':'SCMP_ACT_ERRNO','args':[" a "]}]}"
+#define ARGS(a)                                                                                                        \
+  "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['personality'],'action':'SCMP_ACT_ERRNO','args':[" a "]}]}"
   ASSERT_COMPILE_ERROR (ARGS ("{'index':0,'value':1,'op':'SCMP_CMP_EQ'},{'index':6,'value':1,'op':'SCMP_CMP_EQ'}"),
                         "config.json: linux.seccomp.syscalls[0].args[1].index: must be an integer between 0 and 5");
   ASSERT_COMPILE_ERROR (ARGS ("{'index':0,'value':1,'op':'SCMP_CMP_ALMOST'}"),
@@ -206,8 +210,9 @@ test_argument_errors (void)
 static void
 test_notify_errors (void)
 {
-  ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}",
-                        "config.json: linux.seccomp.listenerPath: must be set when SCMP_ACT_NOTIFY is used");
+  ASSERT_COMPILE_ERROR (
+      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}",
+      "config.json: linux.seccomp.listenerPath: must be set when SCMP_ACT_NOTIFY is used");
   ASSERT_COMPILE_ERROR ("{'defaultAction':'SCMP_ACT_NOTIFY','listenerPath':'/x'}",
                         "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as the default "
                         "action");
@@ -243,8 +248,9 @@ test_lenient_cases (void)
   ASSERT_COMPILES ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['personality'],'action':'SCMP_ACT_ERRNO',"
                    "'args':[{'index':0,'value':8,'op':'SCMP_CMP_EQ'},{'index':0,'value':9,'op':'SCMP_CMP_EQ'}]}]}");
   /* A 32-bit-only syscall name with the x86 architecture added.  */
-  ASSERT_COMPILES ("{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86','SCMP_ARCH_X32'],"
-                   "'syscalls':[{'names':['_llseek','socketcall','stat64'],'action':'SCMP_ACT_ERRNO'}]}");
+  ASSERT_COMPILES (
+      "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86','SCMP_ARCH_X32'],"
+      "'syscalls':[{'names':['_llseek','socketcall','stat64'],'action':'SCMP_ACT_ERRNO'}]}");
   ASSERT_COMPILES ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['_llseek','socketcall','stat64'],"
                    "'action':'SCMP_ACT_ERRNO'}]}");
 }
@@ -252,8 +258,8 @@ test_lenient_cases (void)
 static void
 test_spec_uses_listener (void)
 {
-  cleanup_spec struct holo_spec *with = spec_with (
-      "{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/x','syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}");
+  cleanup_spec struct holo_spec *with = spec_with ("{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/"
+                                                   "x','syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}");
   cleanup_spec struct holo_spec *unused
       = spec_with ("{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/x','syscalls':[{'names':['mkdir'],"
                    "'action':'SCMP_ACT_ERRNO'}]}");

@@ -62,12 +62,12 @@ parse_error (const char *json)
   return msg;
 }
 
-#define EXPECT_ERROR(json, expected)                                                                         \
-  do                                                                                                         \
-    {                                                                                                        \
-      cleanup_free char *unit_err_ = parse_error (json);                                                     \
-      UNIT_ASSERT_STR_CONTAINS (unit_err_, expected);                                                        \
-    }                                                                                                        \
+#define EXPECT_ERROR(json, expected)                                                                                   \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      cleanup_free char *unit_err_ = parse_error (json);                                                               \
+      UNIT_ASSERT_STR_CONTAINS (unit_err_, expected);                                                                  \
+    }                                                                                                                  \
   while (0)
 
 static void
@@ -345,22 +345,19 @@ test_duplicate_keys_last_wins (void)
 static void
 test_process_args (void)
 {
-  EXPECT_ERROR ("{" BASE ",'process':{'cwd':'/'}}",
-                "config.json: process.args: must be a non-empty array of strings");
+  EXPECT_ERROR ("{" BASE ",'process':{'cwd':'/'}}", "config.json: process.args: must be a non-empty array of strings");
   EXPECT_ERROR ("{" BASE ",'process':{'args':[],'cwd':'/'}}",
                 "config.json: process.args: must be a non-empty array of strings");
   EXPECT_ERROR ("{" BASE ",'process':{'args':'sh','cwd':'/'}}",
                 "config.json: process.args: must be a non-empty array of strings");
-  EXPECT_ERROR ("{" BASE ",'process':{'args':['sh',3],'cwd':'/'}}",
-                "config.json: process.args[1]: must be a string");
+  EXPECT_ERROR ("{" BASE ",'process':{'args':['sh',3],'cwd':'/'}}", "config.json: process.args[1]: must be a string");
 }
 
 static void
 test_process_cwd_env (void)
 {
   EXPECT_ERROR ("{" BASE ",'process':{'args':['sh']}}", "config.json: process.cwd: must be specified");
-  EXPECT_ERROR ("{" BASE ",'process':{'args':['sh'],'cwd':''}}",
-                "config.json: process.cwd: must be specified");
+  EXPECT_ERROR ("{" BASE ",'process':{'args':['sh'],'cwd':''}}", "config.json: process.cwd: must be specified");
   EXPECT_ERROR ("{" BASE ",'process':{'args':['sh'],'cwd':'home'}}",
                 "config.json: process.cwd: must be an absolute path");
   EXPECT_ERROR ("{" BASE ",'process':{'args':['sh'],'cwd':'/','env':['A=1','B']}}",
@@ -381,11 +378,9 @@ test_process_user (void)
   EXPECT_ERROR (USER ("{'uid':1e3}"), "config.json: process.user.uid: must be a non-negative integer");
   EXPECT_ERROR (USER ("{'uid':4294967295}"),
                 "config.json: process.user.uid: must be an integer between 0 and 4294967294");
-  EXPECT_ERROR (USER ("{'uid':99999999999999999999999}"),
-                "config.json: process.user.uid: must be an integer between");
+  EXPECT_ERROR (USER ("{'uid':99999999999999999999999}"), "config.json: process.user.uid: must be an integer between");
   EXPECT_ERROR (USER ("{'gid':-3}"), "config.json: process.user.gid: must be a non-negative integer");
-  EXPECT_ERROR (USER ("{'umask':512}"),
-                "config.json: process.user.umask: must be an integer between 0 and 511");
+  EXPECT_ERROR (USER ("{'umask':512}"), "config.json: process.user.umask: must be an integer between 0 and 511");
   EXPECT_ERROR (USER ("{'additionalGids':[1,-2]}"),
                 "config.json: process.user.additionalGids[1]: must be a non-negative integer");
   EXPECT_ERROR (USER ("'root'"), "config.json: process.user: must be an object");
@@ -409,11 +404,9 @@ test_process_rlimits (void)
                 "config.json: process.rlimits[0].type: unknown rlimit type \"RLIMIT_FOO\"");
   EXPECT_ERROR (RL ("{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'RLIMIT_CORE','soft':2,'hard':2}"),
                 "config.json: process.rlimits[1].type: duplicate rlimit type \"RLIMIT_CORE\"");
-  EXPECT_ERROR (RL ("{'type':'RLIMIT_CORE','hard':1}"),
-                "config.json: process.rlimits[0].soft: must be specified");
-  EXPECT_ERROR (
-      RL ("{'type':'RLIMIT_CORE','soft':18446744073709551616,'hard':1}"),
-      "config.json: process.rlimits[0].soft: must be an integer between 0 and 18446744073709551615");
+  EXPECT_ERROR (RL ("{'type':'RLIMIT_CORE','hard':1}"), "config.json: process.rlimits[0].soft: must be specified");
+  EXPECT_ERROR (RL ("{'type':'RLIMIT_CORE','soft':18446744073709551616,'hard':1}"),
+                "config.json: process.rlimits[0].soft: must be an integer between 0 and 18446744073709551615");
   EXPECT_ERROR (RL ("{'type':'RLIMIT_CORE','soft':1,'hard':-1}"),
                 "config.json: process.rlimits[0].hard: must be a non-negative integer");
   EXPECT_ERROR (RL ("'RLIMIT_CORE'"), "config.json: process.rlimits[0]: must be an object");
@@ -447,8 +440,7 @@ test_process_scheduling (void)
                 "config.json: process.oomScoreAdj: must be an integer between -1000 and 1000");
   EXPECT_ERROR (P ("'ioPriority':{'class':'IOPRIO_CLASS_FOO'}"),
                 "config.json: process.ioPriority.class: unknown I/O priority class \"IOPRIO_CLASS_FOO\"");
-  EXPECT_ERROR (P ("'ioPriority':{'priority':1}"),
-                "config.json: process.ioPriority.class: must be specified");
+  EXPECT_ERROR (P ("'ioPriority':{'priority':1}"), "config.json: process.ioPriority.class: must be specified");
   EXPECT_ERROR (P ("'ioPriority':{'class':'IOPRIO_CLASS_RT','priority':8}"),
                 "config.json: process.ioPriority.priority: must be an integer between 0 and 7");
   EXPECT_ERROR (P ("'scheduler':{'policy':'SCHED_FOO'}"),
@@ -479,8 +471,7 @@ test_mounts (void)
                 "config.json: mounts[1]: options[1]: empty option");
   EXPECT_ERROR (M ("{'destination':'/d','type':'tmpfs','options':'ro'}"),
                 "config.json: mounts[1].options: must be an array of strings");
-  EXPECT_ERROR (M ("{'destination':'/d','options':['ro',5]}"),
-                "config.json: mounts[1].options[1]: must be a string");
+  EXPECT_ERROR (M ("{'destination':'/d','options':['ro',5]}"), "config.json: mounts[1].options[1]: must be a string");
   EXPECT_ERROR (M ("{'destination':'/d','type':7}"), "config.json: mounts[1].type: must be a string");
   EXPECT_ERROR (M ("{'destination':'/d','uidMappings':[{'containerID':0,'hostID':1,'size':0}]}"),
                 "config.json: mounts[1].uidMappings[0].size: must be greater than 0");
@@ -508,8 +499,7 @@ test_annotations_and_names (void)
 {
   EXPECT_ERROR ("{" BASE ",'annotations':{'io.example.x':1}}",
                 "config.json: annotations[\"io.example.x\"]: must be a string");
-  EXPECT_ERROR ("{" BASE ",'annotations':{'plain':true}}",
-                "config.json: annotations.plain: must be a string");
+  EXPECT_ERROR ("{" BASE ",'annotations':{'plain':true}}", "config.json: annotations.plain: must be a string");
   EXPECT_ERROR ("{" BASE ",'annotations':[]}", "config.json: annotations: must be an object");
   EXPECT_ERROR ("{" BASE ",'hostname':'h'}",
                 "config.json: hostname: cannot be set without a UTS namespace in linux.namespaces");
@@ -534,17 +524,15 @@ test_id_mappings_and_time (void)
 {
   EXPECT_ERROR ("{" BASE ",'linux':{'uidMappings':[{'containerID':0,'hostID':1000,'size':1}]}}",
                 "config.json: linux.uidMappings: requires a user namespace in linux.namespaces");
-  EXPECT_ERROR ("{" BASE
-                ",'linux':{'namespaces':[{'type':'user'}],'gidMappings':[{'containerID':0,'size':1}]}}",
+  EXPECT_ERROR ("{" BASE ",'linux':{'namespaces':[{'type':'user'}],'gidMappings':[{'containerID':0,'size':1}]}}",
                 "config.json: linux.gidMappings[0].hostID: must be specified");
   EXPECT_ERROR ("{" BASE ",'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}",
                 "config.json: linux.timeOffsets: requires a time namespace in linux.namespaces");
   EXPECT_ERROR ("{" BASE ",'linux':{'namespaces':[{'type':'time'}],'timeOffsets':{'realtime':{'secs':1}}}}",
                 "config.json: linux.timeOffsets: unknown clock \"realtime\"");
-  EXPECT_ERROR (
-      "{" BASE
-      ",'linux':{'namespaces':[{'type':'time'}],'timeOffsets':{'boottime':{'nanosecs':1000000000}}}}",
-      "config.json: linux.timeOffsets.boottime.nanosecs: must be an integer between 0 and 999999999");
+  EXPECT_ERROR ("{" BASE
+                ",'linux':{'namespaces':[{'type':'time'}],'timeOffsets':{'boottime':{'nanosecs':1000000000}}}}",
+                "config.json: linux.timeOffsets.boottime.nanosecs: must be an integer between 0 and 999999999");
 }
 
 static void
@@ -573,8 +561,7 @@ test_linux_misc (void)
                 "config.json: linux.rootfsPropagation: invalid propagation \"sideways\"");
   EXPECT_ERROR ("{" BASE ",'linux':{'maskedPaths':['/proc/kcore','proc/keys']}}",
                 "config.json: linux.maskedPaths[1]: must be an absolute path");
-  EXPECT_ERROR ("{" BASE ",'linux':{'readonlyPaths':[true]}}",
-                "config.json: linux.readonlyPaths[0]: must be a string");
+  EXPECT_ERROR ("{" BASE ",'linux':{'readonlyPaths':[true]}}", "config.json: linux.readonlyPaths[0]: must be a string");
   EXPECT_ERROR ("{" BASE ",'linux':{'namespaces':[{'type':'network'}],'sysctl':{'net.ipv4.ip_forward':1}}}",
                 "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: must be a string");
   EXPECT_ERROR ("{" BASE ",'linux':{'sysctl':{'../../x':'1'}}}",
@@ -582,8 +569,7 @@ test_linux_misc (void)
   EXPECT_ERROR ("{" BASE ",'linux':{'sysctl':[]}}", "config.json: linux.sysctl: must be an object");
   EXPECT_ERROR ("{" BASE ",'linux':{'personality':{'domain':'LINUX64'}}}",
                 "config.json: linux.personality.domain: unknown personality domain \"LINUX64\"");
-  EXPECT_ERROR ("{" BASE ",'linux':{'personality':{}}}",
-                "config.json: linux.personality.domain: must be specified");
+  EXPECT_ERROR ("{" BASE ",'linux':{'personality':{}}}", "config.json: linux.personality.domain: must be specified");
   EXPECT_ERROR ("{" BASE ",'linux':{'personality':{'domain':'LINUX','flags':['X']}}}",
                 "config.json: linux.personality.flags: unsupported personality flag \"X\"");
   EXPECT_ERROR ("{" BASE ",'linux':{'resources':[]}}", "config.json: linux.resources: must be an object");
@@ -611,8 +597,7 @@ test_propagation_values (void)
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
-      cleanup_free char *json
-          = holo_xasprintf ("{" BASE ",'linux':{'rootfsPropagation':'%s'}}", cases[i].name);
+      cleanup_free char *json = holo_xasprintf ("{" BASE ",'linux':{'rootfsPropagation':'%s'}}", cases[i].name);
       cleanup_free char *msg = NULL;
       cleanup_spec struct holo_spec *spec = parse (json, &msg);
       UNIT_ASSERT (spec != NULL);
@@ -672,8 +657,7 @@ test_load (void)
 static void
 test_parse_process (void)
 {
-  cleanup_free char *good
-      = q ("{'args':['ls','-l'],'cwd':'/tmp','env':['A=1'],'user':{'uid':5},'terminal':true}");
+  cleanup_free char *good = q ("{'args':['ls','-l'],'cwd':'/tmp','env':['A=1'],'user':{'uid':5},'terminal':true}");
   cleanup_free char *bad = q ("{'args':[],'cwd':'/'}");
   cleanup_free char *bad_cwd = q ("{'args':['ls'],'cwd':'tmp'}");
   struct holo_process *p = NULL;

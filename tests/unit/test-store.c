@@ -25,16 +25,16 @@ resolve (const char *path, const char *id, enum holo_cgroup_manager m)
   return out;
 }
 
-#define RESOLVES_TO(path, id, m, want)                                                                        \
-  do                                                                                                          \
-    {                                                                                                         \
-      char *got_ = resolve (path, id, m);                                                                     \
-      bool eq_ = strcmp (got_, want) == 0;                                                                    \
-      if (!eq_)                                                                                               \
-        fprintf (stdout, "# %s -> %s (want %s)\n", path ? path : "(null)", got_, want);                       \
-      free (got_);                                                                                            \
-      UNIT_ASSERT (eq_);                                                                                      \
-    }                                                                                                         \
+#define RESOLVES_TO(path, id, m, want)                                                                                 \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      char *got_ = resolve (path, id, m);                                                                              \
+      bool eq_ = strcmp (got_, want) == 0;                                                                             \
+      if (!eq_)                                                                                                        \
+        fprintf (stdout, "# %s -> %s (want %s)\n", path ? path : "(null)", got_, want);                                \
+      free (got_);                                                                                                     \
+      UNIT_ASSERT (eq_);                                                                                               \
+    }                                                                                                                  \
   while (0)
 
 static void
@@ -93,8 +93,13 @@ test_state_round_trip (void)
   UNIT_ASSERT_STR_EQ (err->msg, "container with id exists: c1");
   holo_error_release (&err);
 
-  struct holo_state s = { .id = "c1", .pid = getpid (), .bundle = "/b", .rootfs = "/b/rootfs",
-                          .created = "2026-01-01T00:00:00Z", .owner = "root", .cgroup_path = "/c1" };
+  struct holo_state s = { .id = "c1",
+                          .pid = getpid (),
+                          .bundle = "/b",
+                          .rootfs = "/b/rootfs",
+                          .created = "2026-01-01T00:00:00Z",
+                          .owner = "root",
+                          .cgroup_path = "/c1" };
   struct holo_kv ann = { "k", "v \"q\"" };
   s.annotations = &ann;
   s.n_annotations = 1;

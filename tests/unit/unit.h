@@ -44,59 +44,59 @@ unit_finish (void)
 
 #define UNIT_RUN(fn) unit_run (#fn, fn)
 
-#define UNIT_ASSERT(cond)                                                                                    \
-  do                                                                                                         \
-    {                                                                                                        \
-      if (!(cond))                                                                                           \
-        {                                                                                                    \
-          unit_report (__FILE__, __LINE__, "assertion failed: " #cond);                                      \
-          return;                                                                                            \
-        }                                                                                                    \
-    }                                                                                                        \
+#define UNIT_ASSERT(cond)                                                                                              \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (!(cond))                                                                                                     \
+        {                                                                                                              \
+          unit_report (__FILE__, __LINE__, "assertion failed: " #cond);                                                \
+          return;                                                                                                      \
+        }                                                                                                              \
+    }                                                                                                                  \
   while (0)
 
-#define UNIT_ASSERT_INT_EQ(a, b)                                                                             \
-  do                                                                                                         \
-    {                                                                                                        \
-      long long unit_a_ = (long long) (a), unit_b_ = (long long) (b);                                        \
-      if (unit_a_ != unit_b_)                                                                                \
-        {                                                                                                    \
-          char unit_msg_[256];                                                                               \
-          snprintf (unit_msg_, sizeof unit_msg_, "%s == %s: %lld != %lld", #a, #b, unit_a_, unit_b_);        \
-          unit_report (__FILE__, __LINE__, unit_msg_);                                                       \
-          return;                                                                                            \
-        }                                                                                                    \
-    }                                                                                                        \
+#define UNIT_ASSERT_INT_EQ(a, b)                                                                                       \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      long long unit_a_ = (long long) (a), unit_b_ = (long long) (b);                                                  \
+      if (unit_a_ != unit_b_)                                                                                          \
+        {                                                                                                              \
+          char unit_msg_[256];                                                                                         \
+          snprintf (unit_msg_, sizeof unit_msg_, "%s == %s: %lld != %lld", #a, #b, unit_a_, unit_b_);                  \
+          unit_report (__FILE__, __LINE__, unit_msg_);                                                                 \
+          return;                                                                                                      \
+        }                                                                                                              \
+    }                                                                                                                  \
   while (0)
 
-#define UNIT_ASSERT_STR_EQ(a, b)                                                                             \
-  do                                                                                                         \
-    {                                                                                                        \
-      const char *unit_a_ = (a), *unit_b_ = (b);                                                             \
-      if (unit_a_ == NULL || unit_b_ == NULL || strcmp (unit_a_, unit_b_) != 0)                              \
-        {                                                                                                    \
-          char unit_msg_[1024];                                                                              \
-          snprintf (unit_msg_, sizeof unit_msg_, "%s == %s: \"%s\" != \"%s\"", #a, #b,                       \
-                    unit_a_ ? unit_a_ : "(null)", unit_b_ ? unit_b_ : "(null)");                             \
-          unit_report (__FILE__, __LINE__, unit_msg_);                                                       \
-          return;                                                                                            \
-        }                                                                                                    \
-    }                                                                                                        \
+#define UNIT_ASSERT_STR_EQ(a, b)                                                                                       \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      const char *unit_a_ = (a), *unit_b_ = (b);                                                                       \
+      if (unit_a_ == NULL || unit_b_ == NULL || strcmp (unit_a_, unit_b_) != 0)                                        \
+        {                                                                                                              \
+          char unit_msg_[1024];                                                                                        \
+          snprintf (unit_msg_, sizeof unit_msg_, "%s == %s: \"%s\" != \"%s\"", #a, #b, unit_a_ ? unit_a_ : "(null)",   \
+                    unit_b_ ? unit_b_ : "(null)");                                                                     \
+          unit_report (__FILE__, __LINE__, unit_msg_);                                                                 \
+          return;                                                                                                      \
+        }                                                                                                              \
+    }                                                                                                                  \
   while (0)
 
-#define UNIT_ASSERT_STR_CONTAINS(haystack, needle)                                                           \
-  do                                                                                                         \
-    {                                                                                                        \
-      const char *unit_h_ = (haystack), *unit_n_ = (needle);                                                 \
-      if (unit_h_ == NULL || strstr (unit_h_, unit_n_) == NULL)                                              \
-        {                                                                                                    \
-          char unit_msg_[1024];                                                                              \
-          snprintf (unit_msg_, sizeof unit_msg_, "\"%s\" does not contain \"%s\"",                           \
-                    unit_h_ ? unit_h_ : "(null)", unit_n_);                                                  \
-          unit_report (__FILE__, __LINE__, unit_msg_);                                                       \
-          return;                                                                                            \
-        }                                                                                                    \
-    }                                                                                                        \
+#define UNIT_ASSERT_STR_CONTAINS(haystack, needle)                                                                     \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      const char *unit_h_ = (haystack), *unit_n_ = (needle);                                                           \
+      if (unit_h_ == NULL || strstr (unit_h_, unit_n_) == NULL)                                                        \
+        {                                                                                                              \
+          char unit_msg_[1024];                                                                                        \
+          snprintf (unit_msg_, sizeof unit_msg_, "\"%s\" does not contain \"%s\"", unit_h_ ? unit_h_ : "(null)",       \
+                    unit_n_);                                                                                          \
+          unit_report (__FILE__, __LINE__, unit_msg_);                                                                 \
+          return;                                                                                                      \
+        }                                                                                                              \
+    }                                                                                                                  \
   while (0)
 
 #endif

@@ -123,8 +123,8 @@ resolve_systemd_path (const char *cgroups_path, const char *id, char **out, holo
       char *c1 = strchr (copy, ':');
       char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
       if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
-        return holo_make_error (err, 0, "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got `%s`",
-                                cgroups_path);
+        return holo_make_error (
+            err, 0, "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got `%s`", cgroups_path);
       *c1 = *c2 = '\0';
       if (*copy)
         slice = copy;

@@ -27,8 +27,8 @@ enum holo_cgroup_mode holo_cgroup_mode (void);
    for linux.cgroupsPath: absolute as is; relative under "/"; empty:
    "/<id>".  With the systemd manager, "slice:prefix:name" maps to the path
    systemd would use ("/system.slice/prefix-name.scope").  */
-int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager,
-                              char **out, holo_error_t *err);
+int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager, char **out,
+                              holo_error_t *err);
 
 /* Creates the cgroup in every hierarchy and moves PID into it.  */
 int holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err);

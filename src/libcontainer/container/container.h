@@ -73,21 +73,20 @@ int holo_container_exec (struct holo_context *ctx, const struct holo_exec_option
 struct holo_resources;
 int holo_container_pause (struct holo_context *ctx, const char *id, holo_error_t *err);
 int holo_container_resume (struct holo_context *ctx, const char *id, holo_error_t *err);
-int holo_container_update (struct holo_context *ctx, const char *id, const struct holo_resources *r,
-                           holo_error_t *err);
+int holo_container_update (struct holo_context *ctx, const char *id, const struct holo_resources *r, holo_error_t *err);
 /* The pids in the container's cgroup (none once stopped); malloc'ed.  */
 int holo_container_pids (struct holo_context *ctx, const char *id, pid_t **pids, size_t *n, holo_error_t *err);
 /* JSON lines on OUT: stats every INTERVAL_MS and OOM events until the
    container stops; STATS_ONCE: one stats line.  */
-int holo_container_events (struct holo_context *ctx, const char *id, unsigned interval_ms, bool stats_once,
-                           FILE *out, holo_error_t *err);
+int holo_container_events (struct holo_context *ctx, const char *id, unsigned interval_ms, bool stats_once, FILE *out,
+                           holo_error_t *err);
 /* Like holo_container_load, holding the container's lock (on *DIR_FD).  */
 int holo_container_load_locked (struct holo_context *ctx, const char *id, int *dir_fd, struct holo_state **state,
                                 enum holo_status *status, holo_error_t *err);
 
 /* Loads the container's record and live status (no lock taken).  */
-int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state,
-                         enum holo_status *status, holo_error_t *err);
+int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state, enum holo_status *status,
+                         holo_error_t *err);
 
 /* Internal: removes everything a container left (cgroup, state dir) and runs
    poststop hooks; used by delete and by a failed create.  */

@@ -72,8 +72,8 @@ absolute_bundle (const char *bundle, holo_error_t *err)
 static char *
 resolve_rootfs (const struct holo_spec *spec, const char *bundle, holo_error_t *err)
 {
-  cleanup_free char *joined = spec->root_path[0] == '/' ? holo_xstrdup (spec->root_path)
-                                                         : holo_xasprintf ("%s/%s", bundle, spec->root_path);
+  cleanup_free char *joined
+      = spec->root_path[0] == '/' ? holo_xstrdup (spec->root_path) : holo_xasprintf ("%s/%s", bundle, spec->root_path);
   char *r = realpath (joined, NULL);
   if (r == NULL)
     {
@@ -410,8 +410,14 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     }
 
   struct create_run r = {
-    .ctx = ctx, .o = o, .spec = spec, .state = state, .root_fd = root_fd, .dir_fd = dir_fd,
-    .launch = { .pid = -1, .sync_fd = -1 }, .seccomp = seccomp,
+    .ctx = ctx,
+    .o = o,
+    .spec = spec,
+    .state = state,
+    .root_fd = root_fd,
+    .dir_fd = dir_fd,
+    .launch = { .pid = -1, .sync_fd = -1 },
+    .seccomp = seccomp,
   };
   if (create_in_store (&r, config_raw, config_len, out, err) < 0)
     {

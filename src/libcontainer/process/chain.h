@@ -21,16 +21,16 @@ struct holo_init_config
   const struct holo_spec *spec;
   const struct holo_process *process; /* spec->process for create */
   const char *id;
-  const char *bundle;    /* absolute */
-  const char *rootfs;    /* absolute, canonical */
-  int fifo_fd;           /* exec.fifo opened O_RDWR, the init waits on it; -1 = exec at once */
-  char **extra_env;      /* appended to process.env (LISTEN_FDS...) */
-  int console_sock;      /* connected console socket, or -1 */
-  int preserve_fds;      /* fds 3..3+N-1 are passed to the process */
-  int close_in_child;    /* an fd the init must close first (the state lock), or -1 */
+  const char *bundle; /* absolute */
+  const char *rootfs; /* absolute, canonical */
+  int fifo_fd;        /* exec.fifo opened O_RDWR, the init waits on it; -1 = exec at once */
+  char **extra_env;   /* appended to process.env (LISTEN_FDS...) */
+  int console_sock;   /* connected console socket, or -1 */
+  int preserve_fds;   /* fds 3..3+N-1 are passed to the process */
+  int close_in_child; /* an fd the init must close first (the state lock), or -1 */
   bool no_pivot;
   bool no_new_keyring;
-  bool exec_mode; /* `exec`: every namespace is joined, no rootfs setup */
+  bool exec_mode;               /* `exec`: every namespace is joined, no rootfs setup */
   struct holo_seccomp *seccomp; /* compiled linux.seccomp, or NULL; loaded by the init */
   const int *idmap_fds;         /* per mounts[] entry, see holo_idmap_prepare_mounts; may be NULL */
 };

@@ -276,7 +276,7 @@ struct init_result
   char *executable;
   char **env;
   int fifo_fd;
-  char *creating_json; /* owns both strings */
+  char *creating_json;    /* owns both strings */
   const char *state_json; /* "created": startContainer, seccomp listener */
 };
 
@@ -356,8 +356,8 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   if (!cfg->exec_mode && prepare_root (cfg, sync_fd, &ro, res, err) < 0)
     return -1;
   if (p->terminal && cfg->console_sock >= 0
-      && holo_terminal_setup_in_container (cfg->console_sock, p->has_console_size, p->console_height,
-                                           p->console_width, !cfg->exec_mode, err)
+      && holo_terminal_setup_in_container (cfg->console_sock, p->has_console_size, p->console_height, p->console_width,
+                                           !cfg->exec_mode, err)
              < 0)
     return -1;
   /* The terminal belongs to the process's user (the group stays devpts's

@@ -83,8 +83,7 @@ holo_process_apply_io_priority (const struct holo_process *p, holo_error_t *err)
     return 0;
   int value = (p->io_priority_class << HOLO_IOPRIO_CLASS_SHIFT) | p->io_priority;
   if (syscall (SYS_ioprio_set, HOLO_IOPRIO_WHO_PROCESS, 0, value) < 0)
-    return holo_make_error (err, errno, "ioprio_set class %d priority %d", p->io_priority_class,
-                            p->io_priority);
+    return holo_make_error (err, errno, "ioprio_set class %d priority %d", p->io_priority_class, p->io_priority);
   return 0;
 }
 
@@ -197,8 +196,8 @@ holo_process_find_executable (const struct holo_process *p, holo_error_t *err)
     {
       const char *end = strchrnul (dir, ':');
       /* An empty element means the current directory, as in execvp.  */
-      cleanup_free char *candidate = end == dir ? holo_xasprintf ("./%s", name)
-                                                : holo_xasprintf ("%.*s/%s", (int) (end - dir), dir, name);
+      cleanup_free char *candidate
+          = end == dir ? holo_xasprintf ("./%s", name) : holo_xasprintf ("%.*s/%s", (int) (end - dir), dir, name);
       if (is_executable_file (candidate))
         return steal_pointer (&candidate);
       if (*end == '\0')

@@ -9,12 +9,12 @@
 
 enum holo_sync_type
 {
-  HOLO_SYNC_PID = 1,        /* stage1 -> parent: init's pid (host view) */
-  HOLO_SYNC_GO,             /* parent -> init: ids mapped, cgroup joined */
-  HOLO_SYNC_HOOKS,          /* init -> parent: run createRuntime/prestart hooks now */
-  HOLO_SYNC_HOOKS_DONE,     /* parent -> init: done; payload = state JSON */
-  HOLO_SYNC_READY,          /* init -> parent: about to wait for start */
-  HOLO_SYNC_ERROR,          /* either way: payload = error message */
+  HOLO_SYNC_PID = 1,    /* stage1 -> parent: init's pid (host view) */
+  HOLO_SYNC_GO,         /* parent -> init: ids mapped, cgroup joined */
+  HOLO_SYNC_HOOKS,      /* init -> parent: run createRuntime/prestart hooks now */
+  HOLO_SYNC_HOOKS_DONE, /* parent -> init: done; payload = state JSON */
+  HOLO_SYNC_READY,      /* init -> parent: about to wait for start */
+  HOLO_SYNC_ERROR,      /* either way: payload = error message */
 };
 
 #define HOLO_SYNC_MAX_PAYLOAD 65000

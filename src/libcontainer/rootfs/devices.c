@@ -18,12 +18,12 @@
 /* In runc's order, so the mount table inside a user namespace (where they
    are bind mounts) reads the same under both runtimes.  */
 static const struct holo_device default_devices[] = {
-  { .path = (char *)"/dev/null", .type = 'c', .major = 1, .minor = 3 },
-  { .path = (char *)"/dev/random", .type = 'c', .major = 1, .minor = 8 },
-  { .path = (char *)"/dev/full", .type = 'c', .major = 1, .minor = 7 },
-  { .path = (char *)"/dev/tty", .type = 'c', .major = 5, .minor = 0 },
-  { .path = (char *)"/dev/zero", .type = 'c', .major = 1, .minor = 5 },
-  { .path = (char *)"/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
+  { .path = (char *) "/dev/null", .type = 'c', .major = 1, .minor = 3 },
+  { .path = (char *) "/dev/random", .type = 'c', .major = 1, .minor = 8 },
+  { .path = (char *) "/dev/full", .type = 'c', .major = 1, .minor = 7 },
+  { .path = (char *) "/dev/tty", .type = 'c', .major = 5, .minor = 0 },
+  { .path = (char *) "/dev/zero", .type = 'c', .major = 1, .minor = 5 },
+  { .path = (char *) "/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
 };
 
 static const struct
@@ -104,9 +104,7 @@ mknod_device (int root_fd, const struct holo_device *dev, holo_error_t *err)
   /* mknod is subject to the umask; the spec's mode is not.  */
   if (fchmodat (parent_fd, name, perm, 0) < 0)
     return holo_make_error (err, errno, "chmod `%s`", dev->path);
-  if (fchownat (parent_fd, name, dev->has_uid ? dev->uid : 0, dev->has_gid ? dev->gid : 0,
-                AT_SYMLINK_NOFOLLOW)
-      < 0)
+  if (fchownat (parent_fd, name, dev->has_uid ? dev->uid : 0, dev->has_gid ? dev->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
     return holo_make_error (err, errno, "chown `%s`", dev->path);
   return 0;
 }
@@ -138,8 +136,7 @@ spec_has_device (const struct holo_spec *spec, const char *path)
 
   for (i = 0; i < spec->linux_.n_devices; i++)
     {
-      cleanup_free char *clean
-          = holo_clean_path (spec->linux_.devices[i].path ? spec->linux_.devices[i].path : "");
+      cleanup_free char *clean = holo_clean_path (spec->linux_.devices[i].path ? spec->linux_.devices[i].path : "");
       if (strcmp (clean, path) == 0)
         return true;
     }
@@ -173,8 +170,7 @@ create_ptmx_symlink (int dev_fd, holo_error_t *err)
 }
 
 int
-holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *opts, int root_fd,
-                holo_error_t *err)
+holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *opts, int root_fd, holo_error_t *err)
 {
   cleanup_close int dev_fd = -1;
   size_t i;

@@ -33,68 +33,68 @@ enum option_kind
 
 /* X-macro so the parser table and the name list for `features` can not
    drift apart.  */
-#define HOLO_MOUNT_OPTIONS(X)                                                                                \
-  X ("defaults", OPT_NOP, 0)                                                                                 \
-  X ("ro", OPT_SET, MS_RDONLY)                                                                               \
-  X ("rw", OPT_CLEAR, MS_RDONLY)                                                                             \
-  X ("suid", OPT_CLEAR, MS_NOSUID)                                                                           \
-  X ("nosuid", OPT_SET, MS_NOSUID)                                                                           \
-  X ("dev", OPT_CLEAR, MS_NODEV)                                                                             \
-  X ("nodev", OPT_SET, MS_NODEV)                                                                             \
-  X ("exec", OPT_CLEAR, MS_NOEXEC)                                                                           \
-  X ("noexec", OPT_SET, MS_NOEXEC)                                                                           \
-  X ("sync", OPT_SET, MS_SYNCHRONOUS)                                                                        \
-  X ("async", OPT_CLEAR, MS_SYNCHRONOUS)                                                                     \
-  X ("dirsync", OPT_SET, MS_DIRSYNC)                                                                         \
-  X ("remount", OPT_SET, MS_REMOUNT)                                                                         \
-  X ("mand", OPT_SET, MS_MANDLOCK)                                                                           \
-  X ("nomand", OPT_CLEAR, MS_MANDLOCK)                                                                       \
-  X ("atime", OPT_CLEAR, MS_NOATIME)                                                                         \
-  X ("noatime", OPT_SET, MS_NOATIME)                                                                         \
-  X ("diratime", OPT_CLEAR, MS_NODIRATIME)                                                                   \
-  X ("nodiratime", OPT_SET, MS_NODIRATIME)                                                                   \
-  X ("relatime", OPT_SET, MS_RELATIME)                                                                       \
-  X ("norelatime", OPT_CLEAR, MS_RELATIME)                                                                   \
-  X ("strictatime", OPT_SET, MS_STRICTATIME)                                                                 \
-  X ("nostrictatime", OPT_CLEAR, MS_STRICTATIME)                                                             \
-  X ("lazytime", OPT_SET, MS_LAZYTIME)                                                                       \
-  X ("nolazytime", OPT_CLEAR, MS_LAZYTIME)                                                                   \
-  X ("silent", OPT_SET, MS_SILENT)                                                                           \
-  X ("loud", OPT_CLEAR, MS_SILENT)                                                                           \
-  X ("iversion", OPT_SET, MS_I_VERSION)                                                                      \
-  X ("noiversion", OPT_CLEAR, MS_I_VERSION)                                                                  \
-  X ("nosymfollow", OPT_SET, MS_NOSYMFOLLOW)                                                                 \
-  X ("symfollow", OPT_CLEAR, MS_NOSYMFOLLOW)                                                                 \
-  X ("bind", OPT_BIND, 0)                                                                                    \
-  X ("rbind", OPT_RBIND, 0)                                                                                  \
-  X ("private", OPT_PROPAGATION, MS_PRIVATE)                                                                 \
-  X ("rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC)                                                       \
-  X ("shared", OPT_PROPAGATION, MS_SHARED)                                                                   \
-  X ("rshared", OPT_PROPAGATION, MS_SHARED | MS_REC)                                                         \
-  X ("slave", OPT_PROPAGATION, MS_SLAVE)                                                                     \
-  X ("rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC)                                                           \
-  X ("unbindable", OPT_PROPAGATION, MS_UNBINDABLE)                                                           \
-  X ("runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC)                                                 \
-  X ("rro", OPT_RATTR_SET, MOUNT_ATTR_RDONLY)                                                                \
-  X ("rrw", OPT_RATTR_CLEAR, MOUNT_ATTR_RDONLY)                                                              \
-  X ("rnosuid", OPT_RATTR_SET, MOUNT_ATTR_NOSUID)                                                            \
-  X ("rsuid", OPT_RATTR_CLEAR, MOUNT_ATTR_NOSUID)                                                            \
-  X ("rnodev", OPT_RATTR_SET, MOUNT_ATTR_NODEV)                                                              \
-  X ("rdev", OPT_RATTR_CLEAR, MOUNT_ATTR_NODEV)                                                              \
-  X ("rnoexec", OPT_RATTR_SET, MOUNT_ATTR_NOEXEC)                                                            \
-  X ("rexec", OPT_RATTR_CLEAR, MOUNT_ATTR_NOEXEC)                                                            \
-  X ("rnodiratime", OPT_RATTR_SET, MOUNT_ATTR_NODIRATIME)                                                    \
-  X ("rdiratime", OPT_RATTR_CLEAR, MOUNT_ATTR_NODIRATIME)                                                    \
-  X ("rnosymfollow", OPT_RATTR_SET, MOUNT_ATTR_NOSYMFOLLOW)                                                  \
-  X ("rsymfollow", OPT_RATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW)                                                  \
-  X ("rrelatime", OPT_RATIME, MOUNT_ATTR_RELATIME)                                                           \
-  X ("rnorelatime", OPT_RATIME, MOUNT_ATTR_STRICTATIME)                                                      \
-  X ("rnoatime", OPT_RATIME, MOUNT_ATTR_NOATIME)                                                             \
-  X ("ratime", OPT_RATIME, MOUNT_ATTR_RELATIME)                                                              \
-  X ("rstrictatime", OPT_RATIME, MOUNT_ATTR_STRICTATIME)                                                     \
-  X ("rnostrictatime", OPT_RATIME, MOUNT_ATTR_RELATIME)                                                      \
-  X ("idmap", OPT_IDMAP, 0)                                                                                  \
-  X ("ridmap", OPT_IDMAP, AT_RECURSIVE)                                                                      \
+#define HOLO_MOUNT_OPTIONS(X)                                                                                          \
+  X ("defaults", OPT_NOP, 0)                                                                                           \
+  X ("ro", OPT_SET, MS_RDONLY)                                                                                         \
+  X ("rw", OPT_CLEAR, MS_RDONLY)                                                                                       \
+  X ("suid", OPT_CLEAR, MS_NOSUID)                                                                                     \
+  X ("nosuid", OPT_SET, MS_NOSUID)                                                                                     \
+  X ("dev", OPT_CLEAR, MS_NODEV)                                                                                       \
+  X ("nodev", OPT_SET, MS_NODEV)                                                                                       \
+  X ("exec", OPT_CLEAR, MS_NOEXEC)                                                                                     \
+  X ("noexec", OPT_SET, MS_NOEXEC)                                                                                     \
+  X ("sync", OPT_SET, MS_SYNCHRONOUS)                                                                                  \
+  X ("async", OPT_CLEAR, MS_SYNCHRONOUS)                                                                               \
+  X ("dirsync", OPT_SET, MS_DIRSYNC)                                                                                   \
+  X ("remount", OPT_SET, MS_REMOUNT)                                                                                   \
+  X ("mand", OPT_SET, MS_MANDLOCK)                                                                                     \
+  X ("nomand", OPT_CLEAR, MS_MANDLOCK)                                                                                 \
+  X ("atime", OPT_CLEAR, MS_NOATIME)                                                                                   \
+  X ("noatime", OPT_SET, MS_NOATIME)                                                                                   \
+  X ("diratime", OPT_CLEAR, MS_NODIRATIME)                                                                             \
+  X ("nodiratime", OPT_SET, MS_NODIRATIME)                                                                             \
+  X ("relatime", OPT_SET, MS_RELATIME)                                                                                 \
+  X ("norelatime", OPT_CLEAR, MS_RELATIME)                                                                             \
+  X ("strictatime", OPT_SET, MS_STRICTATIME)                                                                           \
+  X ("nostrictatime", OPT_CLEAR, MS_STRICTATIME)                                                                       \
+  X ("lazytime", OPT_SET, MS_LAZYTIME)                                                                                 \
+  X ("nolazytime", OPT_CLEAR, MS_LAZYTIME)                                                                             \
+  X ("silent", OPT_SET, MS_SILENT)                                                                                     \
+  X ("loud", OPT_CLEAR, MS_SILENT)                                                                                     \
+  X ("iversion", OPT_SET, MS_I_VERSION)                                                                                \
+  X ("noiversion", OPT_CLEAR, MS_I_VERSION)                                                                            \
+  X ("nosymfollow", OPT_SET, MS_NOSYMFOLLOW)                                                                           \
+  X ("symfollow", OPT_CLEAR, MS_NOSYMFOLLOW)                                                                           \
+  X ("bind", OPT_BIND, 0)                                                                                              \
+  X ("rbind", OPT_RBIND, 0)                                                                                            \
+  X ("private", OPT_PROPAGATION, MS_PRIVATE)                                                                           \
+  X ("rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC)                                                                 \
+  X ("shared", OPT_PROPAGATION, MS_SHARED)                                                                             \
+  X ("rshared", OPT_PROPAGATION, MS_SHARED | MS_REC)                                                                   \
+  X ("slave", OPT_PROPAGATION, MS_SLAVE)                                                                               \
+  X ("rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC)                                                                     \
+  X ("unbindable", OPT_PROPAGATION, MS_UNBINDABLE)                                                                     \
+  X ("runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC)                                                           \
+  X ("rro", OPT_RATTR_SET, MOUNT_ATTR_RDONLY)                                                                          \
+  X ("rrw", OPT_RATTR_CLEAR, MOUNT_ATTR_RDONLY)                                                                        \
+  X ("rnosuid", OPT_RATTR_SET, MOUNT_ATTR_NOSUID)                                                                      \
+  X ("rsuid", OPT_RATTR_CLEAR, MOUNT_ATTR_NOSUID)                                                                      \
+  X ("rnodev", OPT_RATTR_SET, MOUNT_ATTR_NODEV)                                                                        \
+  X ("rdev", OPT_RATTR_CLEAR, MOUNT_ATTR_NODEV)                                                                        \
+  X ("rnoexec", OPT_RATTR_SET, MOUNT_ATTR_NOEXEC)                                                                      \
+  X ("rexec", OPT_RATTR_CLEAR, MOUNT_ATTR_NOEXEC)                                                                      \
+  X ("rnodiratime", OPT_RATTR_SET, MOUNT_ATTR_NODIRATIME)                                                              \
+  X ("rdiratime", OPT_RATTR_CLEAR, MOUNT_ATTR_NODIRATIME)                                                              \
+  X ("rnosymfollow", OPT_RATTR_SET, MOUNT_ATTR_NOSYMFOLLOW)                                                            \
+  X ("rsymfollow", OPT_RATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW)                                                            \
+  X ("rrelatime", OPT_RATIME, MOUNT_ATTR_RELATIME)                                                                     \
+  X ("rnorelatime", OPT_RATIME, MOUNT_ATTR_STRICTATIME)                                                                \
+  X ("rnoatime", OPT_RATIME, MOUNT_ATTR_NOATIME)                                                                       \
+  X ("ratime", OPT_RATIME, MOUNT_ATTR_RELATIME)                                                                        \
+  X ("rstrictatime", OPT_RATIME, MOUNT_ATTR_STRICTATIME)                                                               \
+  X ("rnostrictatime", OPT_RATIME, MOUNT_ATTR_RELATIME)                                                                \
+  X ("idmap", OPT_IDMAP, 0)                                                                                            \
+  X ("ridmap", OPT_IDMAP, AT_RECURSIVE)                                                                                \
   X ("tmpcopyup", OPT_TMPCOPYUP, 0)
 
 struct mount_option
@@ -142,7 +142,7 @@ append_data (char **data, const char *word)
 static void
 set_recursive_atime (struct holo_mount_flags *out, unsigned long mode)
 {
-  out->attr_set = (out->attr_set & ~(unsigned long)MOUNT_ATTR__ATIME) | mode;
+  out->attr_set = (out->attr_set & ~(unsigned long) MOUNT_ATTR__ATIME) | mode;
   out->attr_clr |= MOUNT_ATTR__ATIME;
 }
 
@@ -308,7 +308,7 @@ holo_setattr_keeping_locked (int fd, unsigned int flags, const struct mount_attr
 
   copy.attr_clr &= ~attrs_currently_set (fd);
   if ((copy.attr_clr & MOUNT_ATTR__ATIME) == 0)
-    copy.attr_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
+    copy.attr_set &= ~(uint64_t) MOUNT_ATTR__ATIME;
   if (copy.attr_set == 0 && copy.attr_clr == 0)
     return 0;
   return holo_sys_mount_setattr (fd, "", flags | AT_EMPTY_PATH, &copy);
@@ -353,8 +353,8 @@ holo_attach_tree (int tree_fd, int target_fd, const struct mount_attr *attr, con
 }
 
 int
-holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
-                    int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr)
+holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive, int target_fd,
+                    const struct mount_attr *attr, const struct mount_attr *rattr)
 {
   unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | open_flags | (recursive ? AT_RECURSIVE : 0);
   int tree_fd = holo_sys_open_tree (source_dirfd, source, flags);

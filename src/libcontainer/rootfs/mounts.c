@@ -63,8 +63,7 @@ prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
      otherwise.  */
-  unsigned long propagation
-      = spec->linux_.rootfs_propagation ? spec->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
+  unsigned long propagation = spec->linux_.rootfs_propagation ? spec->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
 
   if (mount (NULL, "/", NULL, propagation, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
@@ -113,8 +112,7 @@ is_on_procfs (const char *path)
    let a config disable protections: /proc itself takes only a procfs (or a
    bind of one), and inside it only the allow-list may be mounted over.  */
 static int
-check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, const char *rootfs,
-                        holo_error_t *err)
+check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, const char *rootfs, holo_error_t *err)
 {
   cleanup_free char *resolved = holo_fd_path_in_root (dest_fd, rootfs);
   size_t i;
@@ -165,8 +163,8 @@ mount_fs_at (int dest_fd, const char *source, const char *type, unsigned long fl
 }
 
 static int
-mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf,
-            bool recursive, holo_error_t *err)
+mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf, bool recursive,
+            holo_error_t *err)
 {
   cleanup_close int dest_fd = -1;
   cleanup_close int tree_fd = -1;
@@ -235,8 +233,7 @@ userns_fallback_source (const struct holo_rootfs_options *opts, const char *type
 /* "gid=5" on devpts fails with EINVAL when that group is not mapped in
    the user namespace (rootless): drop the gid= option and try again.  */
 static char *
-devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *type, const char *data,
-                         int mount_errno)
+devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *type, const char *data, int mount_errno)
 {
   cleanup_free char *copy = NULL;
   char *out, *save = NULL, *tok;
@@ -261,8 +258,8 @@ devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *typ
 /* Mounts a new instance of M's filesystem on DEST_FD.  When it has to fall
    back to binding the host's instance, *MNT_FD gets that mount.  */
 static int
-mount_new_instance (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf,
-                    int dest_fd, int *mnt_fd, holo_error_t *err)
+mount_new_instance (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf, int dest_fd,
+                    int *mnt_fd, holo_error_t *err)
 {
   cleanup_free char *data = mount_data (ctx->spec, m->type, mf->data);
   cleanup_free char *retry_data = NULL;
@@ -294,8 +291,7 @@ mount_new_instance (struct mount_ctx *ctx, const struct holo_mount *m, const str
    options do not choose one: runc gives the new tmpfs that mode, so an
    image's /tmp (1777) stays 1777.  */
 static bool
-tmpfs_inherited_mode (int root_fd, const struct holo_mount *m, const struct holo_mount_flags *mf,
-                      mode_t *mode)
+tmpfs_inherited_mode (int root_fd, const struct holo_mount *m, const struct holo_mount_flags *mf, mode_t *mode)
 {
   cleanup_close int fd = -1;
   struct stat st;
@@ -605,8 +601,7 @@ link_comounted_controllers (int tmpfs_fd, const char *name)
 /* cgroup v1 (and hybrid) hosts: a tmpfs holding one directory per host
    hierarchy, as runc lays it out.  */
 static int
-mount_cgroup_v1 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_mount *m, int dest_fd,
-                 holo_error_t *err)
+mount_cgroup_v1 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_mount *m, int dest_fd, holo_error_t *err)
 {
   struct holo_mountinfo *mi = NULL;
   size_t n = 0, i, j;
@@ -629,8 +624,7 @@ mount_cgroup_v1 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
         continue;
       name++;
       for (j = 0; j < i && !seen; j++)
-        seen = strcmp (mi[j].fs_type, "cgroup") == 0
-               && strcmp (strrchr (mi[j].mount_point, '/') + 1, name) == 0;
+        seen = strcmp (mi[j].fs_type, "cgroup") == 0 && strcmp (strrchr (mi[j].mount_point, '/') + 1, name) == 0;
       if (seen)
         continue;
       ret = mount_cgroup_v1_hierarchy (c, &mi[i], name, err);
@@ -666,8 +660,7 @@ out_fail:
    our own cgroup bind-mounted, which is what a cgroup namespace rooted
    there would show.  */
 static int
-mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_mount *m, int dest_fd,
-                 holo_error_t *err)
+mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_mount *m, int dest_fd, holo_error_t *err)
 {
   cleanup_free char *own = NULL;
   cleanup_free char *source = NULL;
@@ -691,9 +684,8 @@ mount_cgroup_v2 (struct cgroup_mount_ctx *c, int root_fd, const struct holo_moun
 }
 
 int
-holo_mount_cgroup (const struct holo_spec *spec, const struct holo_rootfs_options *opts,
-                   const struct holo_mount *m, const struct holo_mount_flags *mf, int root_fd, int dest_fd,
-                   holo_error_t *err)
+holo_mount_cgroup (const struct holo_spec *spec, const struct holo_rootfs_options *opts, const struct holo_mount *m,
+                   const struct holo_mount_flags *mf, int root_fd, int dest_fd, holo_error_t *err)
 {
   cleanup_free char *cgroup_file = holo_xstrdup (opts->cgroup_file);
   cleanup_close int mnt_fd = -1;

@@ -33,7 +33,7 @@ holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode)
   int attempt;
 
   memset (&how, 0, sizeof (how));
-  how.flags = (unsigned long long)(flags | O_CLOEXEC);
+  how.flags = (unsigned long long) (flags | O_CLOEXEC);
   /* openat2 insists on mode == 0 unless a file may be created.  */
   if (flags & (O_CREAT | O_TMPFILE))
     how.mode = mode;
@@ -41,7 +41,7 @@ holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode)
 
   for (attempt = 0; attempt < OPENAT2_EAGAIN_RETRIES; attempt++)
     {
-      int fd = (int)syscall (SYS_openat2, root_fd, path, &how, sizeof (how));
+      int fd = (int) syscall (SYS_openat2, root_fd, path, &how, sizeof (how));
       if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
         return fd;
     }
@@ -52,8 +52,8 @@ static int
 make_openat2_error (holo_error_t *err, int saved_errno, const char *what, const char *path)
 {
   if (saved_errno == ENOSYS)
-    return holo_make_error (
-        err, 0, "%s `%s`: openat2(2) is not supported by this kernel (Linux >= 5.6 is required)", what, path);
+    return holo_make_error (err, 0, "%s `%s`: openat2(2) is not supported by this kernel (Linux >= 5.6 is required)",
+                            what, path);
   return holo_make_error (err, saved_errno, "%s `%s` in the container root", what, path);
 }
 
@@ -97,8 +97,8 @@ static int mkdir_in_root (int root_fd, const char *path, int depth, holo_error_t
    on it, or, when NAME is a dangling symlink, creates the whole remaining
    path through it and returns the fd of the final directory (*DONE).  */
 static int
-create_component (int root_fd, int parent_fd, const char *prefix, const char *name, const char *rest,
-                  int depth, bool *done, holo_error_t *err)
+create_component (int root_fd, int parent_fd, const char *prefix, const char *name, const char *rest, int depth,
+                  bool *done, holo_error_t *err)
 {
   cleanup_free char *dir = NULL;
   cleanup_free char *redirect = NULL;
@@ -113,7 +113,7 @@ create_component (int root_fd, int parent_fd, const char *prefix, const char *na
   if (fd >= 0 || errno != ENOENT)
     return fd >= 0 ? fd : make_openat2_error (err, errno, "open directory", prefix);
 
-  dir = strndup (prefix, (size_t)(name - prefix));
+  dir = strndup (prefix, (size_t) (name - prefix));
   if (dir == NULL)
     abort ();
   redirect = path_through_symlink (parent_fd, name, dir, rest);
@@ -282,7 +282,7 @@ holo_clean_path (const char *path)
       if (*p == '\0')
         break;
       end = strchrnul (p, '/');
-      n = (size_t)(end - p);
+      n = (size_t) (end - p);
       if (n == 1 && p[0] == '.')
         ;
       else if (n == 2 && p[0] == '.' && p[1] == '.')
@@ -322,7 +322,7 @@ holo_fd_path_in_root (int fd, const char *rootfs)
   ssize_t n;
 
   n = readlink (holo_fd_proc_path (fd, link), target, sizeof (target) - 1);
-  if (n < 0 || (size_t)n >= sizeof (target) - 1)
+  if (n < 0 || (size_t) n >= sizeof (target) - 1)
     return NULL;
   target[n] = '\0';
 
@@ -362,15 +362,14 @@ copy_file_data (int src_dir, int dst_dir, const char *name, const struct stat *s
         continue;
       if (n < 0)
         return holo_make_error (err, errno, "read `%s`", name);
-      if (holo_write_all (out, buf, (size_t)n) < 0)
+      if (holo_write_all (out, buf, (size_t) n) < 0)
         return holo_make_error (err, errno, "write `%s`", name);
     }
   return 0;
 }
 
 static int
-copy_subdir (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *rel,
-             holo_error_t *err)
+copy_subdir (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *rel, holo_error_t *err)
 {
   cleanup_close int child_src = -1;
   cleanup_close int child_dst = -1;
@@ -494,10 +493,9 @@ unescape_mountinfo (const char *s)
 
   while (*s)
     {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
-          && s[3] <= '7')
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
         {
-          *o++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+          *o++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
           s += 4;
         }
       else

@@ -35,7 +35,7 @@
 static int
 make_empty_readonly_tmpfs (void)
 {
-  cleanup_close int fs_fd = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  cleanup_close int fs_fd = (int) syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
 
   if (fs_fd < 0)
     return -1;
@@ -45,7 +45,7 @@ make_empty_readonly_tmpfs (void)
     return -1;
   /* Read-only only, as runc 1.1 ("ro,relatime"): containers look the same
      under both runtimes.  */
-  return (int)syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+  return (int) syscall (SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
 }
 
 /* The container's /dev/null, checked to really be the null device: a
@@ -92,8 +92,7 @@ mask_path (int root_fd, int *dev_null_fd, const char *path, holo_error_t *err)
       mnt_fd = holo_sys_open_tree (*dev_null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     }
   if (mnt_fd < 0
-      || holo_sys_move_mount (mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-             < 0)
+      || holo_sys_move_mount (mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return holo_make_error (err, errno, "mask `%s`", path);
   return 0;
 }
@@ -113,8 +112,8 @@ mask_paths (const struct holo_spec *spec, int root_fd, holo_error_t *err)
 /* ---- readonlyPaths ---- */
 
 /* A read-only bind of the path over itself that keeps the other flags of
-   the mount it shows (as runc 1.1: /proc/sys reads "ro,relatime").  Submounts are cloned and made read-only too: a read-only
-   /proc/sys must not have a writable /proc/sys/fs/binfmt_misc.  */
+   the mount it shows (as runc 1.1: /proc/sys reads "ro,relatime").  Submounts are cloned and made read-only too: a
+   read-only /proc/sys must not have a writable /proc/sys/fs/binfmt_misc.  */
 static int
 readonly_path (int root_fd, const char *path, holo_error_t *err)
 {
@@ -254,11 +253,9 @@ validate_one_sysctl (const struct holo_spec *spec, const char *raw_key, holo_err
   if (strncmp (key, "net.", 4) == 0)
     {
       if (!ns[HOLO_NS_NETWORK].present)
-        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace",
-                                raw_key);
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace", raw_key);
       if (ns[HOLO_NS_NETWORK].path && is_host_netns (ns[HOLO_NS_NETWORK].path))
-        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace",
-                                raw_key);
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed in the host's network namespace", raw_key);
       return 0;
     }
   if (ns[HOLO_NS_UTS].present)
@@ -266,8 +263,8 @@ validate_one_sysctl (const struct holo_spec *spec, const char *raw_key, holo_err
       if (strcmp (key, "kernel.domainname") == 0)
         return 0;
       if (strcmp (key, "kernel.hostname") == 0)
-        return holo_make_error (
-            err, 0, "sysctl `%s` is not allowed as it conflicts with the OCI `hostname` field", raw_key);
+        return holo_make_error (err, 0, "sysctl `%s` is not allowed as it conflicts with the OCI `hostname` field",
+                                raw_key);
     }
   return holo_make_error (err, 0, "sysctl `%s` is not in a separate kernel namespace", raw_key);
 }

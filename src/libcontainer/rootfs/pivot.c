@@ -111,7 +111,7 @@ int
 holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_options *opts, bool no_pivot,
                    holo_error_t *err)
 {
-  (void)spec;
+  (void) spec;
 
   /* Without a mount namespace nothing may be mounted or unmounted: the
      process only changes its root.  */

@@ -53,12 +53,12 @@ struct holo_mount_flags
   unsigned long propagation; /* MS_SHARED/MS_PRIVATE/... | MS_REC */
   unsigned long attr_set;    /* MOUNT_ATTR_* for recursive (rro, rnosuid...) */
   unsigned long attr_clr;
-  bool bind;                 /* bind or rbind */
-  bool recursive_bind;       /* rbind */
-  char *data;                /* malloc'ed, may be NULL */
-  bool idmap;                /* idmap or ridmap */
-  bool idmap_recursive;      /* ridmap */
-  bool tmpcopyup;            /* copy the destination's content into a new tmpfs */
+  bool bind;            /* bind or rbind */
+  bool recursive_bind;  /* rbind */
+  char *data;           /* malloc'ed, may be NULL */
+  bool idmap;           /* idmap or ridmap */
+  bool idmap_recursive; /* ridmap */
+  bool tmpcopyup;       /* copy the destination's content into a new tmpfs */
 };
 int holo_parse_mount_options (char **options, struct holo_mount_flags *out, holo_error_t *err);
 void holo_mount_flags_release (struct holo_mount_flags *mf); /* frees data */

@@ -60,20 +60,19 @@ struct mount_attr
 static inline int
 holo_sys_open_tree (int dirfd, const char *path, unsigned int flags)
 {
-  return (int)syscall (SYS_open_tree, dirfd, path, flags);
+  return (int) syscall (SYS_open_tree, dirfd, path, flags);
 }
 
 static inline int
-holo_sys_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path,
-                     unsigned int flags)
+holo_sys_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags)
 {
-  return (int)syscall (SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
+  return (int) syscall (SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
 }
 
 static inline int
 holo_sys_mount_setattr (int dirfd, const char *path, unsigned int flags, struct mount_attr *attr)
 {
-  return (int)syscall (SYS_mount_setattr, dirfd, path, flags, attr, sizeof (*attr));
+  return (int) syscall (SYS_mount_setattr, dirfd, path, flags, attr, sizeof (*attr));
 }
 
 /* ---- path.c ---- */
@@ -128,16 +127,14 @@ int holo_attach_tree (int tree_fd, int target_fd, const struct mount_attr *attr,
    the O_PATH fd TARGET_FD.  ATTR is applied to the top mount, RATTR to the
    whole cloned tree before it becomes visible.  Returns an fd on the
    attached mount (the caller closes it), or -1 with errno set.  */
-int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive,
-                        int target_fd, const struct mount_attr *attr, const struct mount_attr *rattr);
+int holo_bind_mount_fd (int source_dirfd, const char *source, unsigned int open_flags, bool recursive, int target_fd,
+                        const struct mount_attr *attr, const struct mount_attr *rattr);
 
 /* ---- mounts.c ---- */
 
-
 /* ---- cgroup mounts (mounts.c) ---- */
-int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_rootfs_options *opts,
-                       const struct holo_mount *m, const struct holo_mount_flags *mf, int root_fd, int dest_fd,
-                       holo_error_t *err);
+int holo_mount_cgroup (const struct holo_spec *spec, const struct holo_rootfs_options *opts, const struct holo_mount *m,
+                       const struct holo_mount_flags *mf, int root_fd, int dest_fd, holo_error_t *err);
 
 /* ---- devices.c ---- */
 int holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *opts, int root_fd,

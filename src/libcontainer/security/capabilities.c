@@ -135,8 +135,7 @@ set_cap_flag_from_mask (cap_t caps, cap_flag_t flag, uint64_t mask, int last, ho
       if (cap_set_flag (caps, flag, 1, &v, CAP_SET) < 0)
         {
           char name[64];
-          return holo_make_error (err, errno, "add %s to a capability set",
-                                  cap_display_name (cap, name, sizeof name));
+          return holo_make_error (err, errno, "add %s to a capability set", cap_display_name (cap, name, sizeof name));
         }
     }
   return 0;

@@ -81,8 +81,7 @@ holo_j_is_abs (const char *path)
 }
 
 int
-holo_j_string (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, char **out,
-               holo_error_t *err)
+holo_j_string (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, char **out, holo_error_t *err)
 {
   yajl_val v = holo_j_member (obj, key);
 
@@ -142,8 +141,8 @@ holo_j_to_uint (const struct holo_jloc *loc, const char *key, yajl_val v, uint64
 }
 
 int
-holo_j_to_int (const struct holo_jloc *loc, const char *key, yajl_val v, int64_t min, int64_t max,
-               int64_t *out, holo_error_t *err)
+holo_j_to_int (const struct holo_jloc *loc, const char *key, yajl_val v, int64_t min, int64_t max, int64_t *out,
+               holo_error_t *err)
 {
   const char *s = integer_text (v);
   long long r;
@@ -160,8 +159,8 @@ holo_j_to_int (const struct holo_jloc *loc, const char *key, yajl_val v, int64_t
 }
 
 int
-holo_j_uint (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, uint64_t max,
-             uint64_t *out, bool *present, holo_error_t *err)
+holo_j_uint (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, uint64_t max, uint64_t *out,
+             bool *present, holo_error_t *err)
 {
   yajl_val v = holo_j_member (obj, key);
 
@@ -173,8 +172,8 @@ holo_j_uint (const struct holo_jloc *loc, yajl_val obj, const char *key, bool re
 }
 
 int
-holo_j_int (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, int64_t min,
-            int64_t max, int64_t *out, bool *present, holo_error_t *err)
+holo_j_int (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, int64_t min, int64_t max,
+            int64_t *out, bool *present, holo_error_t *err)
 {
   yajl_val v = holo_j_member (obj, key);
 
@@ -322,8 +321,7 @@ holo_j_parse_tree (const char *file, const char *text, size_t len, yajl_val *out
   yajl_val tree;
 
   if (json_too_deep (text, len))
-    return holo_make_error (err, 0, "%s: invalid JSON: nested deeper than %d levels", file,
-                            HOLO_JSON_MAX_DEPTH);
+    return holo_make_error (err, 0, "%s: invalid JSON: nested deeper than %d levels", file, HOLO_JSON_MAX_DEPTH);
   buf = holo_xmalloc (len + 1);
   memcpy (buf, text, len);
   tree = yajl_tree_parse (buf, errbuf, sizeof errbuf);

@@ -37,10 +37,10 @@ int holo_j_fail (holo_error_t *err, const struct holo_jloc *loc, const char *key
 int holo_j_string (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, char **out,
                    holo_error_t *err);
 int holo_j_bool (const struct holo_jloc *loc, yajl_val obj, const char *key, bool *out, holo_error_t *err);
-int holo_j_uint (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, uint64_t max,
-                 uint64_t *out, bool *present, holo_error_t *err);
-int holo_j_int (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, int64_t min,
-                int64_t max, int64_t *out, bool *present, holo_error_t *err);
+int holo_j_uint (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, uint64_t max, uint64_t *out,
+                 bool *present, holo_error_t *err);
+int holo_j_int (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, int64_t min, int64_t max,
+                int64_t *out, bool *present, holo_error_t *err);
 /* The member as an object / array (NULL when absent and optional).  */
 int holo_j_object (const struct holo_jloc *loc, yajl_val obj, const char *key, bool required, yajl_val *out,
                    holo_error_t *err);
@@ -53,8 +53,8 @@ int holo_j_strv (const struct holo_jloc *loc, yajl_val obj, const char *key, cha
    already names V, e.g. an array element).  */
 int holo_j_to_uint (const struct holo_jloc *loc, const char *key, yajl_val v, uint64_t max, uint64_t *out,
                     holo_error_t *err);
-int holo_j_to_int (const struct holo_jloc *loc, const char *key, yajl_val v, int64_t min, int64_t max,
-                   int64_t *out, holo_error_t *err);
+int holo_j_to_int (const struct holo_jloc *loc, const char *key, yajl_val v, int64_t min, int64_t max, int64_t *out,
+                   holo_error_t *err);
 
 /* An empty NULL-terminated vector when *V is NULL.  */
 static inline void
@@ -67,18 +67,16 @@ holo_j_strv_ensure (char ***v)
 bool holo_j_is_abs (const char *path);
 
 /* Arrays of {containerID, hostID, size} (linux.uidMappings, mounts[].uidMappings).  */
-int holo_j_idmaps (const struct holo_jloc *loc, yajl_val obj, const char *key, struct holo_idmap **out,
-                   size_t *n, holo_error_t *err);
+int holo_j_idmaps (const struct holo_jloc *loc, yajl_val obj, const char *key, struct holo_idmap **out, size_t *n,
+                   holo_error_t *err);
 
 /* The namespace type name used in config.json ("network", "mount"...).  */
 const char *holo_ns_spec_name (enum holo_ns_kind kind);
 
 /* Section parsers.  */
-int holo_parse_process_object (const struct holo_jloc *loc, yajl_val obj, struct holo_process *p,
-                               holo_error_t *err);
+int holo_parse_process_object (const struct holo_jloc *loc, yajl_val obj, struct holo_process *p, holo_error_t *err);
 void holo_process_clear (struct holo_process *p);
-int holo_parse_linux_object (const struct holo_jloc *loc, yajl_val obj, struct holo_linux *l,
-                             holo_error_t *err);
+int holo_parse_linux_object (const struct holo_jloc *loc, yajl_val obj, struct holo_linux *l, holo_error_t *err);
 void holo_linux_clear (struct holo_linux *l);
 
 /* Parses TEXT (LEN bytes) into a yajl tree; "FILE: invalid JSON: ..." on

@@ -296,8 +296,7 @@ parse_personality (const struct holo_jloc *loc, yajl_val obj, struct holo_linux 
   else if (strcmp (domain, "LINUX32") == 0)
     l->personality = PER_LINUX32;
   else
-    return holo_j_fail (err, &ploc, "domain", "unknown personality domain \"%s\" (expected LINUX or LINUX32)",
-                        domain);
+    return holo_j_fail (err, &ploc, "domain", "unknown personality domain \"%s\" (expected LINUX or LINUX32)", domain);
   /* The spec defines no flag values yet.  */
   if (holo_j_strv (&ploc, p, "flags", &flags, err) < 0)
     return -1;
@@ -316,8 +315,8 @@ holo_parse_linux_object (const struct holo_jloc *loc, yajl_val obj, struct holo_
       || parse_rootfs_propagation (loc, obj, l, err) < 0
       || parse_path_list (loc, obj, "maskedPaths", &l->masked_paths, err) < 0
       || parse_path_list (loc, obj, "readonlyPaths", &l->readonly_paths, err) < 0
-      || holo_j_string (loc, obj, "mountLabel", false, &l->mount_label, err) < 0
-      || parse_sysctl (loc, obj, l, err) < 0 || parse_personality (loc, obj, l, err) < 0
+      || holo_j_string (loc, obj, "mountLabel", false, &l->mount_label, err) < 0 || parse_sysctl (loc, obj, l, err) < 0
+      || parse_personality (loc, obj, l, err) < 0
       || holo_j_object (loc, obj, "resources", false, &l->resources, err) < 0
       || holo_j_object (loc, obj, "seccomp", false, &l->seccomp, err) < 0)
     return -1;

@@ -226,8 +226,7 @@ parse_cap_set (const struct holo_jloc *loc, yajl_val caps, const char *set, uint
         {
           /* runc ignores them too, so a spec written for a newer kernel runs.  */
           cleanup_free char *path = holo_j_join (loc->path, set);
-          holo_log_warning ("%s: %s: ignoring unknown or unavailable capability %s", loc->file, path,
-                            names[i]);
+          holo_log_warning ("%s: %s: ignoring unknown or unavailable capability %s", loc->file, path, names[i]);
           continue;
         }
       *bits |= UINT64_C (1) << cap;
@@ -236,8 +235,7 @@ parse_cap_set (const struct holo_jloc *loc, yajl_val caps, const char *set, uint
 }
 
 static int
-parse_capabilities (const struct holo_jloc *loc, yajl_val obj, struct holo_capabilities *caps,
-                    holo_error_t *err)
+parse_capabilities (const struct holo_jloc *loc, yajl_val obj, struct holo_capabilities *caps, holo_error_t *err)
 {
   cleanup_free char *path = sub_path (loc, "capabilities");
   struct holo_jloc cloc = { loc->file, path };
@@ -403,16 +401,14 @@ parse_security (const struct holo_jloc *loc, yajl_val obj, struct holo_process *
 }
 
 int
-holo_parse_process_object (const struct holo_jloc *loc, yajl_val obj, struct holo_process *p,
-                           holo_error_t *err)
+holo_parse_process_object (const struct holo_jloc *loc, yajl_val obj, struct holo_process *p, holo_error_t *err)
 {
   if (holo_j_bool (loc, obj, "terminal", &p->terminal, err) < 0 || parse_console_size (loc, obj, p, err) < 0
       || parse_user (loc, obj, p, err) < 0 || parse_args (loc, obj, p, err) < 0
-      || holo_j_string (loc, obj, "commandLine", false, &p->command_line, err) < 0
-      || parse_env (loc, obj, p, err) < 0 || parse_cwd (loc, obj, p, err) < 0
-      || parse_capabilities (loc, obj, &p->caps, err) < 0 || parse_rlimits (loc, obj, p, err) < 0
-      || parse_security (loc, obj, p, err) < 0 || parse_io_priority (loc, obj, p, err) < 0
-      || parse_scheduler (loc, obj, p, err) < 0)
+      || holo_j_string (loc, obj, "commandLine", false, &p->command_line, err) < 0 || parse_env (loc, obj, p, err) < 0
+      || parse_cwd (loc, obj, p, err) < 0 || parse_capabilities (loc, obj, &p->caps, err) < 0
+      || parse_rlimits (loc, obj, p, err) < 0 || parse_security (loc, obj, p, err) < 0
+      || parse_io_priority (loc, obj, p, err) < 0 || parse_scheduler (loc, obj, p, err) < 0)
     return -1;
   return 0;
 }
@@ -443,8 +439,7 @@ holo_process_free (struct holo_process *p)
 }
 
 int
-holo_spec_parse_process (const char *json, size_t len, struct holo_process **out, yajl_val *tree_out,
-                         holo_error_t *err)
+holo_spec_parse_process (const char *json, size_t len, struct holo_process **out, yajl_val *tree_out, holo_error_t *err)
 {
   struct holo_jloc loc = { "process.json", "" };
   struct holo_process *p;

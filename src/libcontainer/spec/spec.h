@@ -89,10 +89,10 @@ struct holo_process
   mode_t umask;
   gid_t *additional_gids;
   size_t n_additional_gids;
-  char **args; /* NULL-terminated, at least one element */
+  char **args;        /* NULL-terminated, at least one element */
   char *command_line; /* Windows only: rejected on Linux when set */
-  char **env;  /* NULL-terminated, may be empty */
-  char *cwd;   /* absolute */
+  char **env;         /* NULL-terminated, may be empty */
+  char *cwd;          /* absolute */
   struct holo_capabilities caps;
   struct holo_rlimit *rlimits;
   size_t n_rlimits;
@@ -164,9 +164,9 @@ struct holo_linux
   size_t n_gid_mappings;
   struct holo_device *devices;
   size_t n_devices;
-  char *cgroups_path;              /* may be NULL */
+  char *cgroups_path;               /* may be NULL */
   unsigned long rootfs_propagation; /* MS_* propagation flags, 0 = unset */
-  char **masked_paths;             /* NULL-terminated, may be empty */
+  char **masked_paths;              /* NULL-terminated, may be empty */
   char **readonly_paths;
   char *mount_label;
   struct holo_kv *sysctl;
