@@ -161,8 +161,9 @@ summary() {
 
 lint() {
 	step "lint (format)"
-	bash tests/lint/format.sh | record
-	grep -E '^(not ok|#)' "$RESULTS" | grep -A20 'not ok format' | head -20
+	bash tests/lint/format.sh >"$LOG_DIR/lint.log" 2>&1
+	record <"$LOG_DIR/lint.log"
+	grep -A20 '^not ok' "$LOG_DIR/lint.log" | head -20
 }
 
 if [ "$MODE" = all ]; then
