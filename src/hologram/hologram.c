@@ -1,102 +1,81 @@
-/* The runtime's entry points (hologram.h): the decision at create, what is
-   persisted in the container's state, the CTP-96 session at delete, and
-   the verbose state fields.  */
+/* The runtime's entry points (hologram_runtime.h): the decision at create,
+   what is persisted in the container's state, the CTP-96 session at delete,
+   and the verbose state fields.  */
 #define _GNU_SOURCE
+#include "hologram_runtime.h"
 #include "hologram.h"
 #include "hologram_internal.h"
 #include "libcontainer/utils.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #define ANNOTATION_UOR_ID "org.hologram.uor-id"
 #define ANNOTATION_WITNESS_OK "org.hologram.witness-ok"
-
-static const char *
-mode_name (enum holo_hologram_mode m)
-{
-  return m == HOLO_HOLOGRAM_ENFORCE ? "enforce" : m == HOLO_HOLOGRAM_OFF ? "off" : "permissive";
-}
-
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  gen_str (g, k);
-  if (v)
-    gen_str (g, v);
-  else
-    yajl_gen_null (g);
-}
 
 static char *
 persist_json (const struct holo_hologram_verdict *v)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_map_open (g);
-  gen_kv (g, "mode", mode_name (v->mode));
-  gen_kv (g, "uor_id", v->uor_id);
-  gen_str (g, "witness_ok");
-  yajl_gen_bool (g, v->ok);
-  gen_kv (g, "reason", v->reason);
-  gen_kv (g, "witness_source", v->witness_source);
-  gen_kv (g, "vpi_lease", v->lease_id);
-  gen_kv (g, "session_id", v->session_id);
-  gen_kv (g, "ctp96_endpoint", v->ctp96_endpoint);
-  gen_str (g, "verbose");
-  yajl_gen_bool (g, v->verbose);
+  holo_json_kv (g, "mode", holo_hologram_mode_name (v->mode));
+  holo_json_kv (g, "uor_id", v->uor_id);
+  holo_json_kbool (g, "witness_ok", v->ok);
+  holo_json_kv (g, "reason", v->reason);
+  holo_json_kv (g, "witness_source", v->witness_source);
+  holo_json_kbool (g, "sealed", v->sealed);
+  holo_json_kv (g, "vpi_lease", v->lease_id);
+  holo_json_kv (g, "session_id", v->session_id);
+  holo_json_kv (g, "ctp96_endpoint", v->ctp96_endpoint);
+  holo_json_kbool (g, "verbose", v->verbose);
   yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
-}
-
-/* What a decision looks like in the log.  */
-static void
-log_decision (const struct holo_hologram_verdict *v, const char *id)
-{
-  if (!v->ok)
-    holo_log_warning ("hologram: permissive: %s: %s (the container starts; witness_ok=false)", id, v->reason);
-  else if (v->verbose)
-    holo_log_warning ("hologram: %s: %s: %s, witness from %s%s%s (mode %s: %s)", mode_name (v->mode), id, v->uor_id,
-                      v->witness_source ? v->witness_source : "-", v->lease_id ? ", vpi_lease " : "",
-                      v->lease_id ? v->lease_id : "", mode_name (v->mode), v->mode_source);
+  return holo_json_finish (g);
 }
 
 int
 holo_hologram_on_create (const struct holo_spec *spec, const char *bundle, const char *rootfs, const char *state_root,
                          const char *id, char **persist, holo_error_t *err)
 {
+  struct holo_hologram_options o;
   struct holo_hologram_verdict v = { 0 };
   *persist = NULL;
-  v.mode = holo_hologram_mode (spec, &v.mode_source);
-  if (v.mode == HOLO_HOLOGRAM_OFF)
+  holo_hologram_options_load (&o);
+  o.state_root = state_root;
+  holo_hologram_decide (&o, spec->annotations, spec->n_annotations, &v);
+  if (!v.configured)
     {
-      if (holo_env_true ("HOLOGRAM_VERBOSE"))
-        holo_log_warning ("hologram: off: %s: nothing computed (%s)", id, v.mode_source);
+      holo_hologram_options_clear (&o);
       holo_hologram_verdict_clear (&v);
       return 0;
     }
-  holo_hologram_check (spec, bundle, rootfs, state_root, id, &v);
-  if (!v.ok && v.mode == HOLO_HOLOGRAM_ENFORCE)
+  cleanup_close int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
     {
-      if (v.session_id) /* not reached today: enforce asks for no lease after a violation */
-        holo_ctp96_close (v.ctp96_endpoint, v.session_id);
-      holo_make_error (err, 0, "hologram: enforce: %s (enforced by %s)", v.reason, v.mode_source);
+      holo_hologram_options_clear (&o);
       holo_hologram_verdict_clear (&v);
-      return -1;
+      return holo_make_error (err, errno, "open the rootfs `%s`", rootfs);
     }
-  log_decision (&v, id);
-  *persist = persist_json (&v);
+  struct holo_hologram_target t = {
+    .container_id = id,
+    .bundle = bundle,
+    .rootfs = rootfs,
+    .rootfs_fd = fd,
+    .annotations = spec->annotations,
+    .n_annotations = spec->n_annotations,
+  };
+  holo_hologram_check (&o, &t, &v);
+  int ret = 0;
+  if (!v.ok && v.mode == HOLO_HOLOGRAM_ENFORCE)
+    ret = holo_make_error (err, 0, "hologram: enforce: %s (enforced by %s)", v.reason, v.mode_source);
+  else
+    {
+      holo_hologram_log_decision (&v, id);
+      *persist = persist_json (&v);
+    }
+  holo_hologram_options_clear (&o);
   holo_hologram_verdict_clear (&v);
-  return 0;
+  return ret;
 }
 
 /* The persisted object; NULL when there is none or it is not ours.  */
@@ -139,7 +118,7 @@ holo_hologram_on_delete (const char *persist)
   const char *sid = persist_string (root, "session_id");
   const char *endpoint = persist_string (root, "ctp96_endpoint");
   if (sid && endpoint)
-    holo_ctp96_close (endpoint, sid);
+    holo_hologram_close_session (NULL, endpoint, sid);
   yajl_tree_free (root);
 }
 
@@ -183,13 +162,13 @@ holo_hologram_state_fields (const char *persist, yajl_gen g)
     return;
   if (persist_bool (root, "verbose"))
     {
-      gen_str (g, "XHologram");
+      holo_json_str (g, "XHologram");
       yajl_gen_map_open (g);
-      gen_kv (g, "uor_id", persist_string (root, "uor_id"));
-      gen_str (g, "witness_ok");
-      yajl_gen_bool (g, persist_bool (root, "witness_ok"));
-      gen_kv (g, "reason", persist_string (root, "reason"));
-      gen_kv (g, "vpi_lease", persist_string (root, "vpi_lease"));
+      holo_json_kv (g, "uor_id", persist_string (root, "uor_id"));
+      holo_json_kbool (g, "witness_ok", persist_bool (root, "witness_ok"));
+      holo_json_kv (g, "reason", persist_string (root, "reason"));
+      holo_json_kbool (g, "sealed", persist_bool (root, "sealed"));
+      holo_json_kv (g, "vpi_lease", persist_string (root, "vpi_lease"));
       yajl_gen_map_close (g);
     }
   yajl_tree_free (root);

@@ -9,6 +9,7 @@
 #ifndef HOLO_HOLOGRAM_INTERNAL_H
 #define HOLO_HOLOGRAM_INTERNAL_H
 
+#include "hologram.h"
 #include "libcontainer/error.h"
 #include "libcontainer/spec/spec.h"
 
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #define HOLO_UOR_PREFIX "uor:sha256:"
@@ -27,17 +29,12 @@
 
 struct holo_uor_cache;
 
-struct holo_uor_stats
-{
-  size_t entries;      /* lines hashed into the id */
-  size_t files;        /* regular files */
-  size_t files_cached; /* ... whose digest came from the cache */
-  uint64_t bytes_read; /* file bytes read and hashed */
-};
+#define holo_uor_stats holo_hologram_stats
 
-/* Computes "uor:sha256:<hex>" of the tree at ROOTFS into ID.  CACHE may be
-   NULL; STATS may be NULL.  */
-int holo_uor_compute (const char *rootfs, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
+/* Computes "uor:sha256:<hex>" of the tree whose root directory is ROOT_FD
+   (any fd on it, O_PATH is enough) into ID.  CACHE may be NULL; STATS may
+   be NULL.  */
+int holo_uor_compute (int root_fd, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
                       struct holo_uor_stats *stats, holo_error_t *err);
 
 /* Appends the %XX-escaped form of the LEN bytes at S to OUT (needs 3*LEN
@@ -132,9 +129,9 @@ struct holo_trust
   size_t n;
 };
 
-/* Loads HOLOGRAM_WITNESS_PUBKEY (an error when set but unusable) and every
-   HOLOGRAM_TRUST_DIR/\*.pem (a bad file there is skipped with a warning). */
-int holo_trust_load (struct holo_trust *t, holo_error_t *err);
+/* Loads PUBKEY (may be NULL; an error when set but unusable) and every
+   TRUST_DIR/\*.pem (a bad file there is skipped with a warning).  */
+int holo_trust_load (struct holo_trust *t, const char *trust_dir, const char *pubkey, holo_error_t *err);
 void holo_trust_free (struct holo_trust *t);
 
 /* Verifies the envelope JSON against UOR_ID at time NOW.  Returns 1 when
@@ -166,14 +163,10 @@ void holo_http_reply_free (struct holo_http_reply *r);
    plain-http endpoint that refuses connections, answered without libcurl. */
 bool holo_http_endpoint_refuses (const char *url, long timeout_ms, char **why);
 
-/* GET $HOLOGRAM_WITNESS_ENDPOINT/v1/witness/<uor-id>.  Returns 1 with the
-   body in *JSON, or 0 (no witness) with *WHY saying what happened.  */
-int holo_endpoint_fetch_witness (const char *uor_id, char **json, size_t *len, char **why);
-
-/* Environment helpers shared by the policy and the clients.  */
-const char *holo_env_or (const char *name, const char *fallback);
-bool holo_env_true (const char *name);
-long holo_env_long (const char *name, long fallback);
+/* GET ENDPOINT/v1/witness/<uor-id>.  Returns 1 with the body in *JSON, or
+   0 (no witness) with *WHY saying what happened.  */
+int holo_endpoint_fetch_witness (const char *endpoint, long timeout_ms, const char *uor_id, char **json, size_t *len,
+                                 char **why);
 
 /* ---------------------------------------------------------------- ctp96.c */
 
@@ -185,15 +178,23 @@ struct holo_ctp96_session
   char *expires_at;
 };
 
-/* POST /v1/sessions; 0 and *S filled, or -1 with the reason in ERR.  */
-int holo_ctp96_open (const char *uor_id, const char *container_id, struct holo_ctp96_session *s, holo_error_t *err);
-/* DELETE /v1/sessions/<id>; failures are logged as warnings.  */
-void holo_ctp96_close (const char *endpoint, const char *session_id);
+/* POST ENDPOINT/v1/sessions; 0 and *S filled, or -1 with the reason in
+   ERR.  TIMEOUT_MS <= 0: the default.  */
+int holo_ctp96_open (const char *endpoint, long timeout_ms, const char *uor_id, const char *container_id,
+                     struct holo_ctp96_session *s, holo_error_t *err);
+/* DELETE ENDPOINT/v1/sessions/<id>; failures are logged as warnings.  */
+void holo_ctp96_close (const char *endpoint, long timeout_ms, const char *session_id);
 void holo_ctp96_session_clear (struct holo_ctp96_session *s);
 
-/* ---------------------------------------------------------------- json helpers (witness.c) */
+/* ------------------------------------------------------------------ json.c */
 
 /* The string at PATH (NULL-terminated keys) of a yajl tree, or NULL.  */
 const char *holo_json_string (yajl_val root, const char *const *path);
+/* A string, or null for NULL.  */
+void holo_json_str (yajl_gen g, const char *s);
+void holo_json_kv (yajl_gen g, const char *key, const char *value);
+void holo_json_kbool (yajl_gen g, const char *key, bool value);
+/* The generated text (malloc'ed); frees G.  */
+char *holo_json_finish (yajl_gen g);
 
 #endif

@@ -463,15 +463,14 @@ hasher_thread (void *arg)
 static size_t
 thread_count (const struct uor_walk *w)
 {
-  long env = holo_env_long ("HOLOGRAM_UOR_THREADS", 0);
   long cpus = sysconf (_SC_NPROCESSORS_ONLN);
   /* At least 4: on a cold page cache the threads mostly wait for the disk,
      and more reads in flight is what makes it faster.  */
-  long n = env > 0 ? env : cpus < 4 ? 4 : cpus;
+  long n = cpus < 4 ? 4 : cpus;
   uint64_t total = 0;
   for (size_t i = 0; i < w->n_pending; i++)
     total += (uint64_t) w->pending[i].st.st_size;
-  if (env <= 0 && total < UOR_PARALLEL_MIN_BYTES)
+  if (total < UOR_PARALLEL_MIN_BYTES)
     n = 1;
   if (n < 1)
     n = 1;
@@ -580,14 +579,15 @@ walk_release (struct uor_walk *w)
 }
 
 int
-holo_uor_compute (const char *rootfs, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
-                  struct holo_uor_stats *stats, holo_error_t *err)
+holo_uor_compute (int root_fd, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1], struct holo_uor_stats *stats,
+                  holo_error_t *err)
 {
   struct uor_walk w = { .cache = cache };
-  w.root_fd = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* Our own descriptor on that very directory ("." never leaves it).  */
+  w.root_fd = openat (root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int ret = -1;
   if (w.root_fd < 0)
-    holo_make_error (err, errno, "open rootfs `%s`", rootfs);
+    holo_make_error (err, errno, "open the rootfs");
   else if (walk_tree (&w, err) == 0 && hash_pending_files (&w, err) == 0 && digest_lines (&w, id, err) == 0)
     ret = 0;
   w.stats.entries = w.n_entries;

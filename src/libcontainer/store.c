@@ -2,7 +2,7 @@
 #include "store.h"
 #include "utils.h"
 #include "cgroups/cgroups.h"
-#include "hologram/hologram.h"
+#include "hologram/hologram_runtime.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -48,10 +48,16 @@ cmd_id (struct holo_global *g, int argc, char **argv)
   cleanup_free char *rootfs = NULL;
   if (holo_hologram_resolve_rootfs (argv[optind], &rootfs, NULL, &err) < 0)
     return holo_cmd_fail (&err);
+  cleanup_close int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      holo_make_error (&err, errno, "open `%s`", rootfs);
+      return holo_cmd_fail (&err);
+    }
   struct holo_uor_cache *cache = no_cache ? NULL : holo_uor_cache_open (g->ctx.root);
   char id[HOLO_UOR_ID_LEN + 1];
   struct holo_uor_stats st;
-  int r = holo_uor_compute (rootfs, cache, id, &st, &err);
+  int r = holo_uor_compute (fd, cache, id, &st, &err);
   if (r == 0 && holo_uor_cache_save (cache, &err) < 0)
     holo_log_release_error (&err); /* only a cost, never the result */
   holo_uor_cache_free (cache);
@@ -109,9 +115,15 @@ sign_bundle (struct holo_global *g, const char *bundle, const char *key_path, co
   cleanup_free char *rootfs = NULL;
   if (holo_hologram_resolve_rootfs (bundle, &rootfs, NULL, &err) < 0)
     return holo_cmd_fail (&err);
+  cleanup_close int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      holo_make_error (&err, errno, "open `%s`", rootfs);
+      return holo_cmd_fail (&err);
+    }
   struct holo_uor_cache *cache = holo_uor_cache_open (g->ctx.root);
   char id[HOLO_UOR_ID_LEN + 1];
-  int r = holo_uor_compute (rootfs, cache, id, NULL, &err);
+  int r = holo_uor_compute (fd, cache, id, NULL, &err);
   if (r == 0)
     {
       holo_error_t ignored = NULL;
@@ -179,8 +191,26 @@ cmd_verify (struct holo_global *g, int argc, char **argv)
   if (holo_hologram_resolve_rootfs (argv[1], &rootfs, &spec, &err) < 0)
     return holo_cmd_fail (&err);
   cleanup_free char *bundle = realpath (argv[1], NULL);
-  struct holo_hologram_verdict v = { .mode = HOLO_HOLOGRAM_PERMISSIVE };
-  holo_hologram_check (spec, spec ? bundle : NULL, rootfs, g->ctx.root, NULL, &v);
+  cleanup_close int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      holo_make_error (&err, errno, "open `%s`", rootfs);
+      return holo_cmd_fail (&err);
+    }
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  o.state_root = g->ctx.root;
+  /* verify always checks, whatever the mode.  */
+  struct holo_hologram_verdict v = { .configured = true, .mode = HOLO_HOLOGRAM_PERMISSIVE };
+  struct holo_hologram_target t = {
+    .bundle = spec ? bundle : NULL,
+    .rootfs = rootfs,
+    .rootfs_fd = fd,
+    .annotations = spec ? spec->annotations : NULL,
+    .n_annotations = spec ? spec->n_annotations : 0,
+  };
+  holo_hologram_check (&o, &t, &v);
+  holo_hologram_options_clear (&o);
   printf ("%s\n", v.uor_id ? v.uor_id : "-");
   if (v.ok)
     printf ("ok: witness from %s\n", v.witness_source);

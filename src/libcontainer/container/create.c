@@ -15,7 +15,7 @@
 #include "../terminal.h"
 #include "../userns.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
+#include "hologram/hologram_runtime.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
 #include "container.h"
 #include "../hooks.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
+#include "hologram/hologram_runtime.h"
 
 #include <errno.h>
 #include <fcntl.h>

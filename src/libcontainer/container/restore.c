@@ -20,7 +20,7 @@
 #include "../hooks.h"
 #include "../terminal.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
+#include "hologram/hologram_runtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
