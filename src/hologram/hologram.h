@@ -11,6 +11,7 @@
 #define HOLO_HOLOGRAM_H
 
 #include "libcontainer/error.h"
+#include "libcontainer/extension.h"
 #include "libcontainer/spec/spec.h"
 
 #include <stdbool.h>
@@ -77,6 +78,9 @@ struct holo_hologram_stats
   size_t files;        /* regular files */
   size_t files_cached; /* ... whose digest came from the cache */
   uint64_t bytes_read; /* file bytes read and hashed */
+  size_t unsealed;     /* directories and files (and the root) without the immutable flag */
+  bool seal_unknown;   /* the filesystem does not report the flag */
+  char first_unsealed[256];
 };
 
 struct holo_hologram_verdict
@@ -88,7 +92,8 @@ struct holo_hologram_verdict
   bool ok;      /* no violation (the spec's witness_ok) */
   char *reason; /* the first violation, NULL when ok */
   char *witness_source;
-  bool sealed;
+  bool sealed;         /* every directory and file (and the root) is immutable */
+  bool require_sealed; /* policy or annotation */
   bool verbose;
   char *session_id; /* CTP-96 */
   char *lease_id;   /* the container's vpi_lease */
@@ -109,6 +114,13 @@ void holo_hologram_decide (const struct holo_hologram_options *o, const struct h
 void holo_hologram_check (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
                           struct holo_hologram_verdict *v);
 
+/* The UOR-ID and sealing of the tree at FD (ROOTFS: its path, for
+   messages) into V (uor_id, sealed, stats; with V->require_sealed, an
+   unsealed tree is a violation), within O's deadline, with O's digest
+   cache.  -1 when it cannot be computed (V->reason says why).  */
+int holo_hologram_tree_id (const struct holo_hologram_options *o, const char *rootfs, int fd,
+                           struct holo_hologram_verdict *v);
+
 /* holo_hologram_decide + holo_hologram_check when configured.  */
 void holo_hologram_evaluate (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
                              struct holo_hologram_verdict *v);
@@ -118,6 +130,40 @@ void holo_hologram_close_session (const struct holo_hologram_options *o, const c
 
 /* The verbose log line of a decision, and the permissive warning.  */
 void holo_hologram_log_decision (const struct holo_hologram_verdict *v, const char *container_id);
+
+/* The Hologram extension of libcontainer (extension.c) for O, which must
+   outlive EXT.  */
+void holo_hologram_extension (const struct holo_hologram_options *o, struct holo_extension *ext);
+
+/* ---------------------------------------------------- `holo hologram` */
+
+/* The tree of PATH (a rootfs directory, or a bundle) as create sees it.  */
+struct holo_hologram_tree
+{
+  char *path;             /* the rootfs, absolute */
+  char *bundle;           /* NULL for a plain directory */
+  struct holo_spec *spec; /* the bundle's config, NULL for a plain directory */
+  int fd;                 /* its filesystem, without what is mounted inside it */
+  char **new_entries;     /* what create would add to it (missing mount points) */
+  size_t n_new_entries;
+};
+int holo_hologram_tree_open (const char *path, struct holo_hologram_tree *t, holo_error_t *err);
+void holo_hologram_tree_close (struct holo_hologram_tree *t);
+
+/* A witness (DSSE envelope JSON) for UOR_ID, signed with the Ed25519 PEM
+   private key KEY_PATH; EXPIRES (RFC 3339) may be NULL.  */
+int holo_hologram_sign (const char *key_path, const char *uor_id, const char *expires, char **envelope,
+                        holo_error_t *err);
+bool holo_hologram_valid_time (const char *rfc3339);
+
+/* Sets (SEAL) or clears the immutable flag on every directory and regular
+   file of the tree at ROOT_FD, and on its root (seal.c).  */
+struct holo_hologram_seal_stats
+{
+  size_t changed; /* entries whose flag changed */
+  size_t skipped; /* symlinks, devices, fifos, sockets, mount points */
+};
+int holo_hologram_seal (int root_fd, bool seal, struct holo_hologram_seal_stats *stats, holo_error_t *err);
 
 /* The rootfs directory of PATH: PATH itself, or the root.path of
    PATH/config.json when PATH is a bundle (malloc'ed, absolute).  *SPEC gets

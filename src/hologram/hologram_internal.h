@@ -32,9 +32,10 @@ struct holo_uor_cache;
 #define holo_uor_stats holo_hologram_stats
 
 /* Computes "uor:sha256:<hex>" of the tree whose root directory is ROOT_FD
-   (any fd on it, O_PATH is enough) into ID.  CACHE may be NULL; STATS may
-   be NULL.  */
-int holo_uor_compute (int root_fd, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
+   (any fd on it, O_PATH is enough) into ID, within DEADLINE_MS (<= 0: no
+   deadline; passing it is an error with status ETIMEDOUT).  CACHE and
+   STATS may be NULL.  */
+int holo_uor_compute (int root_fd, struct holo_uor_cache *cache, long deadline_ms, char id[HOLO_UOR_ID_LEN + 1],
                       struct holo_uor_stats *stats, holo_error_t *err);
 
 /* Appends the %XX-escaped form of the LEN bytes at S to OUT (needs 3*LEN
@@ -49,19 +50,28 @@ void holo_hex (const unsigned char *in, size_t len, char *out);
 
 /* ---------------------------------------------------------------- cache.c */
 
+/* fsid.c: the filesystem a tree's files live on, for the cache.  */
+struct holo_fs_identity
+{
+  dev_t dev;         /* the superblock the files are on (an overlay's layers') */
+  uint64_t mount_id; /* the smallest unique id of its live mounts */
+  bool overlay;      /* the tree is an overlay of layers on DEV */
+  char shard[33];    /* hex: boot, superblock, tree (names the shard) */
+};
+/* False when the tree at ROOT_FD (stat ROOT) must not use the cache.  */
+bool holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity *id);
+
 /* Opens the cache of STATE_ROOT (<state root>/hologram-cache/).  Never
    fails: any problem means "no cache" (NULL) or an empty one.  */
 struct holo_uor_cache *holo_uor_cache_open (const char *state_root);
-/* Loads the shard of the tree whose root is ROOT (holo_uor_compute does). */
-void holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root);
-/* True (and DIGEST filled) when ST's (dev, ino, size, mtime, ctime) on the
-   mount MNT_ID is known.  */
-bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
-                            unsigned char digest[HOLO_SHA256_LEN]);
+/* Chooses the shard for the tree whose root is ROOT_FD (ROOT: its stat),
+   or none when the tree's filesystem cannot be trusted for it (cache.c). */
+void holo_uor_cache_bind (struct holo_uor_cache *c, int root_fd, const struct stat *root);
+/* True (and DIGEST filled) when the file ST names is known.  */
+bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN]);
 /* Remembers DIGEST for ST, when ST is old enough that a later change of the
    file is certain to change its ctime (see cache.c).  */
-void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
-                         const unsigned char digest[HOLO_SHA256_LEN]);
+void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN]);
 /* Writes new entries back (merged with what concurrent runs wrote).  */
 int holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err);
 void holo_uor_cache_free (struct holo_uor_cache *c);

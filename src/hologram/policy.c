@@ -194,32 +194,52 @@ check_witness (const struct holo_hologram_options *o, const struct holo_hologram
 
 /* ----------------------------------------------------------------- check */
 
-static bool
-compute_id (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
-            struct holo_hologram_verdict *v)
+static char *unsealed_reason (const struct holo_hologram_stats *st);
+
+int
+holo_hologram_tree_id (const struct holo_hologram_options *o, const char *rootfs, int fd,
+                       struct holo_hologram_verdict *v)
 {
   char id[HOLO_UOR_ID_LEN + 1];
   holo_error_t err = NULL;
   struct holo_uor_cache *cache = holo_uor_cache_open (o->state_root);
-  int r = holo_uor_compute (t->rootfs_fd, cache, id, &v->stats, &err);
+  int r = holo_uor_compute (fd, cache, o->verify_timeout_ms, id, &v->stats, &err);
   if (r == 0)
     {
       holo_error_t ignored = NULL;
       if (holo_uor_cache_save (cache, &ignored) < 0)
         holo_log_debug ("hologram: %s", ignored->msg);
       holo_error_release (&ignored);
+      free (v->uor_id);
       v->uor_id = holo_xstrdup (id);
+      v->sealed = v->stats.unsealed == 0;
       holo_log_debug ("hologram: %s: %zu entries, %zu files (%zu from the cache), %llu bytes hashed", id,
                       v->stats.entries, v->stats.files, v->stats.files_cached,
                       (unsigned long long) v->stats.bytes_read);
+      if (v->require_sealed && !v->sealed)
+        v->reason = unsealed_reason (&v->stats);
     }
+  else if (err->status == ETIMEDOUT)
+    v->reason = holo_xasprintf ("cannot compute the UOR-ID of %s within the verification deadline of %ld ms "
+                                "(verify_timeout_ms): %s",
+                                rootfs, o->verify_timeout_ms, err->msg);
   else
-    {
-      v->reason = holo_xasprintf ("cannot compute the UOR-ID of %s: %s", t->rootfs, err->msg);
-      holo_error_release (&err);
-    }
+    v->reason = holo_xasprintf ("cannot compute the UOR-ID of %s: %s", rootfs, err->msg);
+  holo_error_release (&err);
   holo_uor_cache_free (cache);
-  return r == 0;
+  return r;
+}
+
+static char *
+unsealed_reason (const struct holo_hologram_stats *st)
+{
+  if (st->seal_unknown)
+    return holo_xasprintf ("unsealed tree where sealing is required: its filesystem does not report the immutable "
+                           "flag (at `%s`)",
+                           st->first_unsealed);
+  return holo_xasprintf ("unsealed tree where sealing is required: `%s` and %zu more entries lack the immutable flag "
+                         "(holo hologram seal)",
+                         st->first_unsealed, st->unsealed - 1);
 }
 
 static bool
@@ -271,11 +291,40 @@ check_configuration (const struct holo_hologram_options *o, struct holo_hologram
   return v->reason == NULL;
 }
 
+/* A verified tree must not change before the container runs: an entry
+   the runtime would create in it (a missing mount point) is refused.  */
+static bool
+check_new_entries (const struct holo_hologram_target *t, struct holo_hologram_verdict *v)
+{
+  if (t->n_new_entries == 0)
+    return true;
+  cleanup_free char *list = holo_xstrdup ("");
+  for (size_t i = 0; i < t->n_new_entries && i < 8; i++)
+    {
+      char *next = holo_xasprintf ("%s%s%s", list, i ? ", " : "", t->new_entries[i]);
+      free (list);
+      list = next;
+    }
+  v->reason = holo_xasprintf ("the runtime would add %s%s to the verified rootfs (missing mount points): create %s in "
+                              "the tree and sign it again",
+                              list, t->n_new_entries > 8 ? ", ..." : "", t->n_new_entries > 1 ? "them" : "it");
+  return false;
+}
+
+static bool
+require_sealed (const struct holo_hologram_options *o, const struct holo_hologram_target *t)
+{
+  const char *ann = annotation (t->annotations, t->n_annotations, ANNOTATION_REQUIRE_SEALED);
+  return o->require_sealed || (ann && strcmp (ann, "true") == 0);
+}
+
 void
 holo_hologram_check (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
                      struct holo_hologram_verdict *v)
 {
-  if (check_configuration (o, v) && compute_id (o, t, v) && check_pin (t, v))
+  v->require_sealed = require_sealed (o, t);
+  if (check_configuration (o, v) && holo_hologram_tree_id (o, t->rootfs, t->rootfs_fd, v) == 0 && v->reason == NULL
+      && check_pin (t, v) && check_new_entries (t, v))
     check_witness (o, t, v);
   v->ok = v->reason == NULL;
   /* Enforce stops at the first violation; a permissive container starts,

@@ -148,22 +148,26 @@ run_create (const struct holo_hologram_options *o, const struct hook_state *hs, 
       holo_hologram_verdict_clear (&v);
       return 0;
     }
-  cleanup_close int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  struct holo_hologram_tree tree;
+  if (holo_hologram_tree_open (hs->bundle, &tree, &err) < 0)
     {
-      fprintf (stderr, PROG ": hologram: open the rootfs `%s`: %s\n", rootfs, strerror (errno));
+      fprintf (stderr, PROG ": hologram: %s\n", err->msg);
+      holo_error_release (&err);
       holo_hologram_verdict_clear (&v);
       return 1;
     }
+  /* The hook runs after the runtime made its mount points: it cannot know
+     which entries the runtime added (new_entries stays empty).  */
   struct holo_hologram_target t = {
     .container_id = hs->id,
     .bundle = hs->bundle,
-    .rootfs = rootfs,
-    .rootfs_fd = fd,
+    .rootfs = tree.path,
+    .rootfs_fd = tree.fd,
     .annotations = spec->annotations,
     .n_annotations = spec->n_annotations,
   };
   holo_hologram_check (o, &t, &v);
+  holo_hologram_tree_close (&tree);
   int ret = 0;
   if (!v.ok && v.mode == HOLO_HOLOGRAM_ENFORCE)
     {

@@ -8,7 +8,6 @@
 
 #include "hologram/hologram.h"
 #include "hologram/hologram_internal.h"
-#include "hologram/hologram_runtime.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -64,7 +63,7 @@ uor_compute_path (const char *path, struct holo_uor_cache *cache, char id[HOLO_U
   cleanup_close int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return holo_make_error (err, errno, "open `%s`", path);
-  return holo_uor_compute (fd, cache, id, st, err);
+  return holo_uor_compute (fd, cache, 0, id, st, err);
 }
 
 static void
@@ -501,48 +500,68 @@ test_policy_keys (void)
   rm_rf (d);
 }
 
-static char *
-state_fields (const char *persist)
-{
-  yajl_gen g = yajl_gen_alloc (NULL);
-  yajl_gen_map_open (g);
-  holo_hologram_state_fields (persist, g);
-  yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
-}
-
+/* The extension libcontainer gets: what create keeps and shows, and the
+   check at start of the same tree, changed or not.  */
 static void
-test_state_fields (void)
+test_extension (void)
 {
-  const char *quiet = "{\"uor_id\":\"" EMPTY_TREE_ID "\",\"witness_ok\":true,\"verbose\":false}";
-  const char *loud = "{\"uor_id\":\"" EMPTY_TREE_ID "\",\"witness_ok\":false,\"reason\":\"no witness\","
-                     "\"vpi_lease\":\"L1\",\"verbose\":true}";
-  cleanup_free char *a = state_fields (quiet);
-  cleanup_free char *b = state_fields (loud);
-  cleanup_free char *c = state_fields (NULL);
-  UNIT_ASSERT_STR_EQ (a, "{}");
-  UNIT_ASSERT_STR_EQ (c, "{}");
-  UNIT_ASSERT_STR_EQ (b, "{\"XHologram\":{\"uor_id\":\"" EMPTY_TREE_ID "\",\"witness_ok\":false,"
-                         "\"reason\":\"no witness\",\"sealed\":false,\"vpi_lease\":\"L1\"}}");
-  struct holo_kv *kv = holo_xmalloc (sizeof *kv);
-  kv[0].key = holo_xstrdup ("org.hologram.uor-id");
-  kv[0].value = holo_xstrdup ("pinned");
-  size_t n = 1;
-  holo_hologram_annotate (quiet, &kv, &n);
-  UNIT_ASSERT_INT_EQ (n, 1);
-  holo_hologram_annotate (loud, &kv, &n);
-  UNIT_ASSERT_INT_EQ (n, 2);
-  UNIT_ASSERT_STR_EQ (kv[0].value, EMPTY_TREE_ID);
-  UNIT_ASSERT_STR_EQ (kv[1].key, "org.hologram.witness-ok");
-  UNIT_ASSERT_STR_EQ (kv[1].value, "false");
-  for (size_t i = 0; i < n; i++)
-    free (kv[i].key), free (kv[i].value);
-  free (kv);
+  cleanup_free char *d = make_tmpdir ();
+  cleanup_free char *policy = holo_xasprintf ("%s/policy.json", d);
+  cleanup_free char *tree = holo_xasprintf ("%s/tree", d);
+  cleanup_free char *f = holo_xasprintf ("%s/file", tree);
+  mkdir (tree, 0755);
+  write_str (f, "one");
+  unset_hologram_env ();
+  setenv ("HOLOGRAM_POLICY", policy, 1);
+  write_str (policy, "{\"verbose\": true, \"trust_dir\": \"/nonexistent\"}");
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  struct holo_extension ext;
+  holo_hologram_extension (&o, &ext);
+  UNIT_ASSERT (ext.create_wanted (ext.data, NULL, 0));
+  cleanup_close int fd = open (tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct holo_extension_container c = { .id = "c1", .bundle = d, .rootfs = tree };
+  struct holo_extension_result r = { 0 };
+  holo_error_t err = NULL;
+  /* Permissive: no witness is a warning, the record says so.  */
+  UNIT_ASSERT_INT_EQ (ext.create_check (ext.data, &c, fd, &r, &err), 0);
+  UNIT_ASSERT_STR_CONTAINS (r.persist, "\"mode\":\"permissive\"");
+  UNIT_ASSERT_STR_CONTAINS (r.state_fields, "{\"XHologram\":{\"uor_id\":\"uor:sha256:");
+  UNIT_ASSERT_STR_CONTAINS (r.state_fields, "\"witness_ok\":false");
+  UNIT_ASSERT_INT_EQ (r.n_annotations, 2);
+  UNIT_ASSERT_STR_EQ (r.annotations[1].key, "org.hologram.witness-ok");
+  UNIT_ASSERT (!ext.start_wanted (ext.data, r.persist));
+  holo_extension_result_clear (&r);
+  holo_hologram_options_clear (&o);
+
+  /* Enforce, not verbose: no state fields; start checks the tree again. */
+  write_str (policy, "{\"mode\": \"enforce\", \"trust_dir\": \"/nonexistent\"}");
+  holo_hologram_options_load (&o);
+  holo_hologram_extension (&o, &ext);
+  UNIT_ASSERT_INT_EQ (ext.create_check (ext.data, &c, fd, &r, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "hologram: enforce: no witness for uor:sha256:");
+  holo_error_release (&err);
+  /* A record as a permissive create left it, now started in enforce.  */
+  cleanup_free char *id = NULL;
+  {
+    struct holo_hologram_verdict v = { 0 };
+    UNIT_ASSERT_INT_EQ (holo_hologram_tree_id (&o, tree, fd, &v), 0);
+    id = holo_xstrdup (v.uor_id);
+    holo_hologram_verdict_clear (&v);
+  }
+  cleanup_free char *persist = holo_xasprintf ("{\"mode\":\"enforce\",\"uor_id\":\"%s\"}", id);
+  UNIT_ASSERT (ext.start_wanted (ext.data, persist));
+  UNIT_ASSERT_INT_EQ (ext.start_check (ext.data, &c, fd, persist, &err), 0);
+  write_str (f, "two");
+  UNIT_ASSERT_INT_EQ (ext.start_check (ext.data, &c, fd, persist, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "the rootfs changed after create");
+  holo_error_release (&err);
+  UNIT_ASSERT_INT_EQ (ext.start_check (ext.data, &c, fd, NULL, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "was not verified at create");
+  holo_error_release (&err);
+  holo_hologram_options_clear (&o);
+  unset_hologram_env ();
+  rm_rf (d);
 }
 
 int
@@ -562,6 +581,6 @@ main (void)
   UNIT_RUN (test_witness_tampering);
   UNIT_RUN (test_modes);
   UNIT_RUN (test_policy_keys);
-  UNIT_RUN (test_state_fields);
+  UNIT_RUN (test_extension);
   return unit_finish ();
 }

@@ -3,6 +3,7 @@
 #define HOLO_CONTAINER_H
 
 #include "../cgroups/cgroups.h"
+#include "../extension.h"
 #include "../spec/spec.h"
 #include "../store.h"
 
@@ -11,6 +12,7 @@ struct holo_context
   const char *root; /* state root (--root) */
   enum holo_cgroup_manager cgroup_manager;
   bool rootless;
+  const struct holo_extension *extension; /* NULL: none (extension.h) */
 };
 
 struct holo_create_options
@@ -87,6 +89,17 @@ int holo_container_load_locked (struct holo_context *ctx, const char *id, int *d
 /* Loads the container's record and live status (no lock taken).  */
 int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state, enum holo_status *status,
                          holo_error_t *err);
+
+/* Internal (extension.c): the context's extension at create (and
+   restore), start and delete.  */
+int holo_extension_create (struct holo_context *ctx, const struct holo_spec *spec, struct holo_state *state,
+                           int rootfs_fd, holo_error_t *err);
+int holo_extension_start (struct holo_context *ctx, const struct holo_state *s, holo_error_t *err);
+void holo_extension_delete (struct holo_context *ctx, const struct holo_state *s);
+
+/* Internal (delete.c): SIGKILLs the init (and the cgroup) and waits until
+   it is gone.  */
+int holo_container_kill_and_wait (const struct holo_state *s, holo_error_t *err);
 
 /* Internal: removes everything a container left (cgroup, state dir) and runs
    poststop hooks; used by delete and by a failed create.  */
