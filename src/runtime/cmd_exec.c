@@ -2,7 +2,6 @@
    itself fails (as runc: the process's own statuses stay unambiguous).  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,8 +4,6 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "criu_flags.h"
-#include "libcontainer/container/checkpoint.h"
-#include "libcontainer/utils.h"
 
 #include <stdio.h>
 

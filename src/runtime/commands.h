@@ -1,7 +1,7 @@
 #ifndef HOLO_COMMANDS_H
 #define HOLO_COMMANDS_H
 
-#include "libcontainer/container/container.h"
+#include "libcontainer/libcontainer.h"
 #include <getopt.h>
 
 struct holo_global
