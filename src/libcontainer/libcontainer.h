@@ -106,8 +106,7 @@ struct holo_container_summary
 
 /* Every container under the state root, sorted by id (containers being
    created or deleted at this moment are left out).  */
-int holo_container_list (struct holo_context *ctx, struct holo_container_summary **out, size_t *n,
-                         holo_error_t *err);
+int holo_container_list (struct holo_context *ctx, struct holo_container_summary **out, size_t *n, holo_error_t *err);
 void holo_container_summaries_free (struct holo_container_summary *v, size_t n);
 
 struct holo_exec_options
@@ -160,14 +159,13 @@ int holo_parse_size (const char *s, int64_t *out);
    "container not paused".  */
 int holo_container_pause (struct holo_context *ctx, const char *id, holo_error_t *err);
 int holo_container_resume (struct holo_context *ctx, const char *id, holo_error_t *err);
-int holo_container_update (struct holo_context *ctx, const char *id, const struct holo_resources *r,
-                           holo_error_t *err);
+int holo_container_update (struct holo_context *ctx, const char *id, const struct holo_resources *r, holo_error_t *err);
 /* The pids in the container's cgroup (none once stopped); malloc'ed.  */
 int holo_container_pids (struct holo_context *ctx, const char *id, pid_t **pids, size_t *n, holo_error_t *err);
 /* JSON lines on OUT: stats every INTERVAL_MS and OOM events until the
    container stops; STATS_ONCE: one stats line.  */
-int holo_container_events (struct holo_context *ctx, const char *id, unsigned interval_ms, bool stats_once,
-                           FILE *out, holo_error_t *err);
+int holo_container_events (struct holo_context *ctx, const char *id, unsigned interval_ms, bool stats_once, FILE *out,
+                           holo_error_t *err);
 
 /* ------------------------------------------------------------ CRIU */
 
