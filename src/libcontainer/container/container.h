@@ -9,8 +9,8 @@
 #include "../store.h"
 
 /* Loads the container's record and live status (no lock taken).  */
-int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state,
-                         enum holo_status *status, holo_error_t *err);
+int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state, enum holo_status *status,
+                         holo_error_t *err);
 /* Like holo_container_load, holding the container's lock (on *DIR_FD).  */
 int holo_container_load_locked (struct holo_context *ctx, const char *id, int *dir_fd, struct holo_state **state,
                                 enum holo_status *status, holo_error_t *err);
