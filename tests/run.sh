@@ -160,9 +160,10 @@ summary() {
 }
 
 lint() {
-	step "lint (format, walls)"
+	step "lint (format, layering, walls)"
 	{
 		bash tests/lint/format.sh
+		bash tests/lint/layering.sh
 		bash tests/lint/walls.sh
 	} >"$LOG_DIR/lint.log" 2>&1
 	record <"$LOG_DIR/lint.log"

@@ -26,12 +26,12 @@ timeout_or_default (long t)
 static char *
 request_json (const char *uor_id, const char *container_id)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  holo_json_kv (g, "uor_id", uor_id);
-  holo_json_kv (g, "container_id", container_id);
+  holo_json_key_nstr (g, "uor_id", uor_id);
+  holo_json_key_nstr (g, "container_id", container_id);
   yajl_gen_map_close (g);
-  return holo_json_finish (g);
+  return holo_json_finish (g, NULL);
 }
 
 static int

@@ -197,7 +197,7 @@ holo_keyid (EVP_PKEY *key, char keyid[65])
 static char *
 envelope_json (const char *payload_b64, const char *keyid, const char *sig_b64)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
   holo_json_str (g, "payloadType");
   holo_json_str (g, HOLO_DSSE_PAYLOAD_TYPE);
@@ -213,7 +213,7 @@ envelope_json (const char *payload_b64, const char *keyid, const char *sig_b64)
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
-  return holo_json_finish (g);
+  return holo_json_finish (g, NULL);
 }
 
 int

@@ -18,40 +18,40 @@
 static char *
 persist_json (const struct holo_hologram_verdict *v)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  holo_json_kv (g, "mode", holo_hologram_mode_name (v->mode));
-  holo_json_kv (g, "mode_source", v->mode_source);
-  holo_json_kv (g, "uor_id", v->uor_id);
-  holo_json_kbool (g, "witness_ok", v->ok);
-  holo_json_kv (g, "reason", v->reason);
-  holo_json_kv (g, "witness_source", v->witness_source);
-  holo_json_kbool (g, "sealed", v->sealed);
-  holo_json_kbool (g, "require_sealed", v->require_sealed);
-  holo_json_kv (g, "vpi_lease", v->lease_id);
-  holo_json_kv (g, "session_id", v->session_id);
-  holo_json_kv (g, "ctp96_endpoint", v->ctp96_endpoint);
-  holo_json_kbool (g, "verbose", v->verbose);
+  holo_json_key_nstr (g, "mode", holo_hologram_mode_name (v->mode));
+  holo_json_key_nstr (g, "mode_source", v->mode_source);
+  holo_json_key_nstr (g, "uor_id", v->uor_id);
+  holo_json_key_bool (g, "witness_ok", v->ok);
+  holo_json_key_nstr (g, "reason", v->reason);
+  holo_json_key_nstr (g, "witness_source", v->witness_source);
+  holo_json_key_bool (g, "sealed", v->sealed);
+  holo_json_key_bool (g, "require_sealed", v->require_sealed);
+  holo_json_key_nstr (g, "vpi_lease", v->lease_id);
+  holo_json_key_nstr (g, "session_id", v->session_id);
+  holo_json_key_nstr (g, "ctp96_endpoint", v->ctp96_endpoint);
+  holo_json_key_bool (g, "verbose", v->verbose);
   yajl_gen_map_close (g);
-  return holo_json_finish (g);
+  return holo_json_finish (g, NULL);
 }
 
 /* HOLOGRAM.md 4: "XHologram" in the state JSON, only in verbose mode.  */
 static char *
 state_fields_json (const struct holo_hologram_verdict *v)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
   holo_json_str (g, "XHologram");
   yajl_gen_map_open (g);
-  holo_json_kv (g, "uor_id", v->uor_id);
-  holo_json_kbool (g, "witness_ok", v->ok);
-  holo_json_kv (g, "reason", v->reason);
-  holo_json_kbool (g, "sealed", v->sealed);
-  holo_json_kv (g, "vpi_lease", v->lease_id);
+  holo_json_key_nstr (g, "uor_id", v->uor_id);
+  holo_json_key_bool (g, "witness_ok", v->ok);
+  holo_json_key_nstr (g, "reason", v->reason);
+  holo_json_key_bool (g, "sealed", v->sealed);
+  holo_json_key_nstr (g, "vpi_lease", v->lease_id);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
-  return holo_json_finish (g);
+  return holo_json_finish (g, NULL);
 }
 
 static void

@@ -12,11 +12,15 @@
 
 #include "libcontainer/error.h"
 #include "libcontainer/extension.h"
-#include "libcontainer/spec/spec.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#pragma GCC visibility push(default)
+
+struct holo_kv;   /* libcontainer/spec/spec.h */
+struct holo_spec; /* libcontainer/spec/spec.h */
 
 enum holo_hologram_mode
 {
@@ -140,11 +144,13 @@ void holo_hologram_extension (const struct holo_hologram_options *o, struct holo
 /* The tree of PATH (a rootfs directory, or a bundle) as create sees it.  */
 struct holo_hologram_tree
 {
-  char *path;             /* the rootfs, absolute */
-  char *bundle;           /* NULL for a plain directory */
-  struct holo_spec *spec; /* the bundle's config, NULL for a plain directory */
-  int fd;                 /* its filesystem, without what is mounted inside it */
-  char **new_entries;     /* what create would add to it (missing mount points) */
+  char *path;                        /* the rootfs, absolute */
+  char *bundle;                      /* NULL for a plain directory */
+  struct holo_spec *spec;            /* the bundle's config, NULL for a plain directory */
+  const struct holo_kv *annotations; /* the config's */
+  size_t n_annotations;
+  int fd;             /* its filesystem, without what is mounted inside it */
+  char **new_entries; /* what create would add to it (missing mount points) */
   size_t n_new_entries;
 };
 int holo_hologram_tree_open (const char *path, struct holo_hologram_tree *t, holo_error_t *err);
@@ -169,5 +175,7 @@ int holo_hologram_seal (int root_fd, bool seal, struct holo_hologram_seal_stats 
    PATH/config.json when PATH is a bundle (malloc'ed, absolute).  *SPEC gets
    the parsed config when there is one.  */
 int holo_hologram_resolve_rootfs (const char *path, char **rootfs, struct holo_spec **spec, holo_error_t *err);
+
+#pragma GCC visibility pop
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "hologram.h"
 #include "libcontainer/error.h"
+#include "libcontainer/json.h"
 #include "libcontainer/spec/spec.h"
 
 #include <openssl/evp.h>
@@ -200,11 +201,7 @@ void holo_ctp96_session_clear (struct holo_ctp96_session *s);
 
 /* The string at PATH (NULL-terminated keys) of a yajl tree, or NULL.  */
 const char *holo_json_string (yajl_val root, const char *const *path);
-/* A string, or null for NULL.  */
-void holo_json_str (yajl_gen g, const char *s);
-void holo_json_kv (yajl_gen g, const char *key, const char *value);
-void holo_json_kbool (yajl_gen g, const char *key, bool value);
-/* The generated text (malloc'ed); frees G.  */
-char *holo_json_finish (yajl_gen g);
+/* KEY: VALUE, or KEY: null for a NULL VALUE.  */
+void holo_json_key_nstr (yajl_gen g, const char *key, const char *value);
 
 #endif

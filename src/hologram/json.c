@@ -1,5 +1,6 @@
-/* JSON helpers shared by the files of src/hologram: reading strings out of
-   a yajl tree, and writing with yajl_gen.  */
+/* JSON helpers of src/hologram beyond libcontainer's writer (json.h):
+   reading strings out of a yajl tree, and writing null for a missing
+   value (XHologram's "reason": null), which json.h writes as "".  */
 #define _GNU_SOURCE
 #include "hologram_internal.h"
 #include "libcontainer/utils.h"
@@ -14,35 +15,11 @@ holo_json_string (yajl_val root, const char *const *path)
 }
 
 void
-holo_json_str (yajl_gen g, const char *s)
+holo_json_key_nstr (yajl_gen g, const char *key, const char *value)
 {
-  if (s)
-    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  holo_json_str (g, key);
+  if (value)
+    holo_json_str (g, value);
   else
     yajl_gen_null (g);
-}
-
-void
-holo_json_kv (yajl_gen g, const char *key, const char *value)
-{
-  holo_json_str (g, key);
-  holo_json_str (g, value);
-}
-
-void
-holo_json_kbool (yajl_gen g, const char *key, bool value)
-{
-  holo_json_str (g, key);
-  yajl_gen_bool (g, value);
-}
-
-char *
-holo_json_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
 }

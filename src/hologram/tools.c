@@ -4,6 +4,7 @@
 #include "hologram.h"
 #include "hologram_internal.h"
 #include "libcontainer/rootfs/rootfs.h"
+#include "libcontainer/spec/spec.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -32,7 +33,11 @@ holo_hologram_tree_open (const char *path, struct holo_hologram_tree *t, holo_er
   if (holo_hologram_resolve_rootfs (path, &t->path, &t->spec, err) < 0)
     return -1;
   if (t->spec)
-    t->bundle = realpath (path, NULL);
+    {
+      t->bundle = realpath (path, NULL);
+      t->annotations = t->spec->annotations;
+      t->n_annotations = t->spec->n_annotations;
+    }
   cleanup_close int dir = holo_rootfs_open_dir (t->path, err);
   if (dir < 0)
     {

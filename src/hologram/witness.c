@@ -285,7 +285,7 @@ holo_witness_verify (const char *json, size_t len, const char *uor_id, const str
 char *
 holo_witness_statement (const char *uor_id, const char *issued_at, const char *expires_at)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
 #define S(x) holo_json_str (g, x)
   yajl_gen_map_open (g);
   S ("_type");
@@ -318,5 +318,5 @@ holo_witness_statement (const char *uor_id, const char *issued_at, const char *e
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 #undef S
-  return holo_json_finish (g);
+  return holo_json_finish (g, NULL);
 }

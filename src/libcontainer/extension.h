@@ -1,7 +1,7 @@
 /* An extension of the container lifecycle: checks a caller adds without
    libcontainer knowing what they check or how (holo's is Hologram, see
    src/hologram/extension.c).  The caller puts one in
-   struct holo_context.extension; NULL means none.  Every callback may be
+   struct holo_context.extension (libcontainer.h); NULL means none.  Every callback may be
    NULL.
 
    create (and restore): create_check() runs after the config is parsed and
@@ -20,10 +20,13 @@
 #define HOLO_EXTENSION_H
 
 #include "error.h"
-#include "spec/spec.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#pragma GCC visibility push(default)
+
+struct holo_kv; /* spec/spec.h: { char *key; char *value; } */
 
 struct holo_extension_container
 {
@@ -67,5 +70,7 @@ struct holo_extension
                       holo_error_t *err);
   void (*on_delete) (void *data, const char *persist);
 };
+
+#pragma GCC visibility pop
 
 #endif

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "hologram/hologram.h"
-#include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -214,8 +213,8 @@ cmd_verify (struct holo_global *g, int argc, char **argv)
     .bundle = t.bundle,
     .rootfs = t.path,
     .rootfs_fd = t.fd,
-    .annotations = t.spec ? t.spec->annotations : NULL,
-    .n_annotations = t.spec ? t.spec->n_annotations : 0,
+    .annotations = t.annotations,
+    .n_annotations = t.n_annotations,
     .new_entries = t.new_entries,
     .n_new_entries = t.n_new_entries,
   };
