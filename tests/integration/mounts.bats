@@ -201,3 +201,26 @@ in_container() {
 	run -1 --separate-stderr in_container holo-check write /sys/fs/cgroup/x
 	check_matches "EROFS|EACCES|EPERM"
 }
+
+@test "mounts: only a procfs on /proc, and inside it only the allow-list, also through a symlink" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's own checks (runc has its own texts)"
+	add_bind /proc/sys "$BUNDLE/rootfs/etc"
+	run -1 --separate-stderr in_container true
+	check_contains "\`/proc/sys\` cannot be mounted because it is inside /proc" stderr
+	update_config 'del(.mounts[-1])'
+	# A symlink in the image pointing into /proc is resolved inside the
+	# rootfs: still /proc.
+	ln -s proc/sys "$BUNDLE/rootfs/procsys"
+	add_bind /procsys "$BUNDLE/rootfs/etc"
+	run -1 --separate-stderr in_container true
+	check_contains "cannot be mounted because it is inside /proc" stderr
+	update_config 'del(.mounts[-1])'
+	add_mount /proc tmpfs tmpfs size=1m
+	run -1 --separate-stderr in_container true
+	check_contains "\`/proc\` cannot be mounted because it is not of type proc" stderr
+	update_config 'del(.mounts[-1])'
+	printf 'fake cpuinfo\n' >"$TESTDIR/cpuinfo"
+	add_bind /proc/cpuinfo "$TESTDIR/cpuinfo"
+	run -0 --separate-stderr in_container cat /proc/cpuinfo
+	check_output "fake cpuinfo"
+}

@@ -142,29 +142,70 @@ is_on_procfs (const char *path)
   return path && statfs (path, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
+/* Whether FD is the inode PATH names inside ROOT_FD.  */
+static bool
+is_in_root (int root_fd, int fd, const char *path)
+{
+  cleanup_close int other = holo_openat_in_root (root_fd, path, O_PATH, 0);
+  struct stat a, b;
+
+  return other >= 0 && fstat (other, &a) == 0 && fstat (fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Whether FD is the container's /proc or below it (on the procfs mounted
+   there, or on the rootfs before it is).  Decided on descriptors, walking
+   "..", never on a path string: the rootfs's name on the host can change
+   under us (a rename of the bundle's directories) without changing which
+   directories these are.  */
+static bool
+is_proc_or_below (int root_fd, int fd, bool *is_proc)
+{
+  struct statfs sf;
+  struct stat root, st;
+  cleanup_close int cur = -1;
+
+  *is_proc = is_in_root (root_fd, fd, "/proc");
+  if (*is_proc || (fstatfs (fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC))
+    return true;
+  if (fstat (root_fd, &root) < 0)
+    return false;
+  cur = openat (fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (int depth = 0; cur >= 0 && depth < 256 && fstat (cur, &st) == 0; depth++)
+    {
+      int up;
+      if (st.st_dev == root.st_dev && st.st_ino == root.st_ino)
+        return false;
+      if (is_in_root (root_fd, cur, "/proc"))
+        return true;
+      up = openat (cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      close (cur);
+      cur = up;
+    }
+  return false;
+}
+
 /* Mounting over parts of /proc (e.g. /proc/self/attr, /proc/sys) would
    let a config disable protections: /proc itself takes only a procfs (or a
    bind of one), and inside it only the allow-list may be mounted over.  */
 static int
-check_proc_destination (int dest_fd, const struct holo_mount *m, bool bind, const char *rootfs, holo_error_t *err)
+check_proc_destination (int root_fd, int dest_fd, const struct holo_mount *m, bool bind, holo_error_t *err)
 {
-  cleanup_free char *resolved = holo_fd_path_in_root (dest_fd, rootfs);
+  cleanup_free char *clean = holo_clean_path (m->destination);
+  bool is_proc;
   size_t i;
 
-  if (resolved == NULL)
-    return holo_make_error (err, 0, "cannot resolve the destination `%s` inside the rootfs", m->destination);
-  if (!path_has_prefix (resolved, "/proc"))
+  if (!is_proc_or_below (root_fd, dest_fd, &is_proc))
     return 0;
-  if (strcmp (resolved, "/proc") == 0)
+  if (is_proc)
     {
       if ((m->type && strcmp (m->type, "proc") == 0) || (bind && is_on_procfs (m->source)))
         return 0;
-      return holo_make_error (err, 0, "`%s` cannot be mounted because it is not of type proc", resolved);
+      return holo_make_error (err, 0, "`%s` cannot be mounted because it is not of type proc", clean);
     }
   for (i = 0; proc_mount_allowlist[i]; i++)
-    if (strcmp (resolved, proc_mount_allowlist[i]) == 0)
+    if (is_in_root (root_fd, dest_fd, proc_mount_allowlist[i]))
       return 0;
-  return holo_make_error (err, 0, "`%s` cannot be mounted because it is inside /proc", resolved);
+  return holo_make_error (err, 0, "`%s` cannot be mounted because it is inside /proc", clean);
 }
 
 static bool
@@ -215,7 +256,7 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
   dest_fd = holo_ensure_in_root (ctx->root_fd, m->destination, S_ISDIR (st.st_mode), err);
   if (dest_fd < 0)
     return -1;
-  if (check_proc_destination (dest_fd, m, true, ctx->opts->rootfs, err) < 0)
+  if (check_proc_destination (ctx->root_fd, dest_fd, m, true, err) < 0)
     return -1;
 
   holo_mount_flags_to_attr (mf->flags, mf->clear_flags, &attr);
@@ -366,7 +407,7 @@ mount_filesystem (struct mount_ctx *ctx, const struct holo_mount *m, const struc
   dest_fd = holo_mkdir_in_root (ctx->root_fd, m->destination, err);
   if (dest_fd < 0)
     return -1;
-  if (check_proc_destination (dest_fd, m, false, ctx->opts->rootfs, err) < 0)
+  if (check_proc_destination (ctx->root_fd, dest_fd, m, false, err) < 0)
     return -1;
 
   if (strcmp (m->type, "cgroup") == 0)

@@ -313,32 +313,6 @@ holo_fd_proc_path (int fd, char *buf)
   return buf;
 }
 
-char *
-holo_fd_path_in_root (int fd, const char *rootfs)
-{
-  char link[32];
-  char target[4096];
-  size_t root_len = strlen (rootfs);
-  ssize_t n;
-
-  n = readlink (holo_fd_proc_path (fd, link), target, sizeof (target) - 1);
-  if (n < 0 || (size_t) n >= sizeof (target) - 1)
-    return NULL;
-  target[n] = '\0';
-
-  while (root_len > 1 && rootfs[root_len - 1] == '/')
-    root_len--;
-  if (root_len == 1 && rootfs[0] == '/')
-    return holo_xstrdup (target);
-  if (strncmp (target, rootfs, root_len) != 0)
-    return NULL;
-  if (target[root_len] == '\0')
-    return holo_xstrdup ("/");
-  if (target[root_len] != '/')
-    return NULL;
-  return holo_xstrdup (target + root_len);
-}
-
 /* ---- tmpcopyup ---- */
 
 static int copy_dir_contents (int src_dir, int dst_dir, const char *rel, holo_error_t *err);

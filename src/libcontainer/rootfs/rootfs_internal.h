@@ -87,9 +87,6 @@ int holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_err
 /* Lexically normalised absolute form of PATH ("a//b/./c/" -> "/a/b/c");
    ".." components are kept out of the result by clamping at "/".  */
 char *holo_clean_path (const char *path);
-/* Path of FD inside the container root ROOTFS (host path), e.g. "/proc/x",
-   using /proc/self/fd; NULL if it can not be read or is outside ROOTFS.  */
-char *holo_fd_path_in_root (int fd, const char *rootfs);
 /* Copies the content of directory SRC_FD into directory DST_FD (both may be
    O_PATH): files, directories, symlinks, owners, modes, times.  */
 int holo_copy_tree (int src_fd, int dst_fd, holo_error_t *err);
