@@ -1,151 +1,218 @@
 #!/bin/bash
-# Hologram performance: cold UOR-ID throughput on a copy of /usr against
-# sha256sum over the same files, warm (digest-cached) verification of a
-# busybox rootfs and of /usr, and the latency enforce mode adds to `holo run`.
+# Hologram v1.1 performance (HOLOGRAM.md 7.4), as ratios against runc in the
+# same run:
+#  - `ctr run --rm` of a large image (FILES files, BYTES bytes; default
+#    70000 files, 1.1 GB, made offline by tests/integration/hologram_image.py)
+#    under a private containerd (tests/shim/env.sh), containerd-shim-holo-v2
+#    beside Debian's containerd-shim-runc-v2: Hologram unconfigured; then
+#    configured (enforce, the image's witness on a local endpoint) with the
+#    image's layer unsealed, then sealed; the first container after the
+#    digest cache is emptied, and the median of the next ones.
+#  - the warm verification of a busybox rootfs (in-process time, from
+#    `holo hologram id --stats`), and `holo run` of it off / enforce.
 #
-#   bench/hologram.sh [--append]    (--append: write the section into bench/RESULTS.md,
-#                                    between its markers, touching nothing else)
+#   bench/hologram.sh [--append]    (--append: write the section into
+#                                    bench/RESULTS.md between its markers)
 #
-# Environment: HOLO (default ./holo), WORK (default /var/tmp/holo-bench-hologram,
-# holds the /usr copy; reused between runs), USR_SRC (default /usr),
-# RUNS (hyperfine runs, default 20), BUSYBOX (default /usr/bin/busybox).
-# Needs root (run), hyperfine, jq, openssl.  "Cold" means the digest cache is
-# empty; the page cache is warmed first for both holo and sha256sum, so the
-# numbers compare hashing, not the disk.
+# Environment: HOLO, SHIM (default: the build tree's), WORK (default
+# /var/tmp/holo-bench-hologram; the image tar is kept there between runs),
+# FILES, BYTES, RUNS (default 10 containers per figure), BUSYBOX.
+# Needs root, containerd, ctr, containerd-shim-runc-v2, jq, openssl, python3.
+# The machine may be shared: runs of the two shims are interleaved, figures
+# are medians, and the load average is printed with them.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-HOLO=${HOLO:-$HERE/../holo}
-HOLO=$(cd "$(dirname "$HOLO")" && pwd)/$(basename "$HOLO")
+SRC=$(cd "$HERE/.." && pwd)
+export HOLO_BINARY=${HOLO:-$SRC/holo}
+export SHIM_BINARY=${SHIM:-$SRC/containerd-shim-holo-v2}
+HOLO=$HOLO_BINARY
 WORK=${WORK:-/var/tmp/holo-bench-hologram}
-USR_SRC=${USR_SRC:-/usr}
-RUNS=${RUNS:-20}
+FILES=${FILES:-70000}
+BYTES=${BYTES:-1100000000}
+RUNS=${RUNS:-10}
 BUSYBOX=${BUSYBOX:-/usr/bin/busybox}
 APPEND=false
 [ "${1:-}" = --append ] && APPEND=true
 
-for tool in hyperfine jq openssl sha256sum; do
+for tool in containerd ctr containerd-shim-runc-v2 jq openssl python3; do
 	command -v "$tool" >/dev/null || {
 		echo "bench/hologram.sh: needs $tool" >&2
 		exit 1
 	}
 done
-
-mkdir -p "$WORK"
-USR=$WORK/usr
-STATE=$WORK/state
 log() { echo "# $*" >&2; }
+mkdir -p "$WORK"
 
 # ------------------------------------------------------------------ trees
 
-if [ ! -d "$USR" ]; then
-	log "copying $USR_SRC to $USR"
-	cp -a "$USR_SRC" "$USR.tmp"
-	mv "$USR.tmp" "$USR"
-fi
-n_files=$(find "$USR" -type f | wc -l)
-bytes=$(find "$USR" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
-n_entries=$(find "$USR" -mindepth 1 | wc -l)
-mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
-log "$USR: $n_entries entries, $n_files files, $mb MB"
-
-BUNDLE=$WORK/bundle
-if [ ! -d "$BUNDLE/rootfs" ]; then
-	mkdir -p "$BUNDLE/rootfs/bin" "$BUNDLE/rootfs"/{dev,proc,sys,tmp,etc}
-	cp "$BUSYBOX" "$BUNDLE/rootfs/bin/busybox"
+BASE=$WORK/base
+if [ ! -x "$BASE/bin/busybox" ]; then
+	mkdir -p "$BASE/bin" "$BASE"/{dev,proc,sys,tmp,etc,root,run,var}
+	chmod 1777 "$BASE/tmp"
+	cp "$BUSYBOX" "$BASE/bin/busybox"
 	for a in $("$BUSYBOX" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$a"
+		[ "$a" = busybox ] || ln -sf busybox "$BASE/bin/$a"
 	done
-	(cd "$BUNDLE" && "$HOLO" spec >/dev/null)
-	jq '.process.terminal = false | .process.args = ["true"]' "$BUNDLE/config.json" >"$BUNDLE/c" &&
-		mv "$BUNDLE/c" "$BUNDLE/config.json"
-	# Digests of files changed within 2 s are not cached: age the tree.
-	sleep 2.5
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$BASE/etc/passwd"
+	printf 'root:x:0:\n' >"$BASE/etc/group"
 fi
+IMAGE=docker.io/library/holo-bench-big:hologram
+if [ ! -f "$WORK/big-$FILES-$BYTES.tar" ]; then
+	log "writing the image ($FILES files, $BYTES bytes)"
+	python3 "$SRC/tests/integration/hologram_image.py" "$WORK/big.tar.tmp" "$IMAGE" "$BASE" "$FILES" "$BYTES" \
+		>"$WORK/big-$FILES-$BYTES.id"
+	mv "$WORK/big.tar.tmp" "$WORK/big-$FILES-$BYTES.tar"
+fi
+IMAGE_ID=$(cat "$WORK/big-$FILES-$BYTES.id")
 
-# ----------------------------------------------------------------- helpers
-
-# The machine may be shared: every figure is given as wall time and as CPU
-# time (user + system, children included), which other jobs disturb less.
-measure() { # measure FUNCTION: "wall cpu" seconds of one run
-	local out
-	out=$({ /usr/bin/time -f "%e %U %S" bash -c "$(declare -f "$1"); $1 >/dev/null" 2>&1 1>/dev/null; } | tail -1)
-	awk '{printf "%.2f %.2f", $1, $2 + $3}' <<<"$out"
-}
-mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.0f", b / 1e6 / s}'; }
-median_ms() { # median_ms NAME CMD: "median-wall-ms mean-cpu-ms" from hyperfine
-	local json=$WORK/hf-$1.json
-	shift
-	hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$json" "$@" >/dev/null 2>&1 ||
-		hyperfine --warmup 2 --runs "$RUNS" --export-json "$json" "$@" >/dev/null
-	jq -r '.results[0] | "\(.median * 10000 | round / 10) \((.user + .system) * 10000 | round / 10)"' "$json"
-}
-
-cat_all() { find "$USR" -type f -print0 | xargs -0 cat; }
-sha_all() { find "$USR" -type f -print0 | xargs -0 sha256sum; }
-sha_all_parallel() { find "$USR" -type f -print0 | xargs -0 -P "$(nproc)" -n 500 sha256sum; }
-holo_cold() { "$HOLO" --root "$STATE" hologram id --no-cache "$USR"; }
-holo_cold_1() { HOLOGRAM_UOR_THREADS=1 "$HOLO" --root "$STATE" hologram id --no-cache "$USR"; }
-
-# ------------------------------------------------------------ cold /usr
-
-log "warming the page cache"
-find "$USR" -type f -print0 | xargs -0 cat >/dev/null
-sha_all >/dev/null
-
-log "cold UOR-ID vs sha256sum (best of 3)"
-export USR HOLO STATE
-best() { # best FUNCTION: "wall cpu" of the run with the least CPU time
-	local b="" m i
-	for i in 1 2 3; do
-		m=$(measure "$1")
-		if [ -z "$b" ] || awk -v a="${b#* }" -v c="${m#* }" 'BEGIN {exit !(c < a)}'; then
-			b=$m
-		fi
-	done
-	echo "$b"
-}
-t_cat=$(best cat_all)
-t_sha=$(best sha_all)
-t_sha_p=$(best sha_all_parallel)
-t_holo_1=$(best holo_cold_1)
-t_holo=$(best holo_cold)
-
-# ------------------------------------------------------------ warm (cached)
-
-rm -rf "$STATE"
-"$HOLO" --root "$STATE" hologram id "$USR" >/dev/null
-"$HOLO" --root "$STATE" hologram id "$BUNDLE" >/dev/null
-log "warm verification"
-warm_usr=$(median_ms usr "$HOLO --root $STATE hologram id $USR")
-warm_bb=$(median_ms bb "$HOLO --root $STATE hologram id $BUNDLE")
-cold_bb=$(median_ms bbcold "$HOLO --root $STATE hologram id --no-cache $BUNDLE")
-bb_entries=$(find "$BUNDLE/rootfs" -mindepth 1 | wc -l)
-
-# ------------------------------------------------- enforce latency on run
-
-log "holo run latency"
+# The witness, the trust store, the endpoint, the policy.
 openssl genpkey -algorithm ed25519 -out "$WORK/key.pem" 2>/dev/null
 mkdir -p "$WORK/trust.d"
 openssl pkey -in "$WORK/key.pem" -pubout -out "$WORK/trust.d/bench.pem"
+witness() { # witness UOR-ID: a DSSE envelope made with openssl only
+	local id=$1 d=$WORK/w pt=application/vnd.in-toto+json
+	mkdir -p "$d"
+	jq -cn --arg id "$id" '{_type: "https://in-toto.io/Statement/v1",
+		subject: [{name: "rootfs", digest: {sha256: ($id | ltrimstr("uor:sha256:"))}}],
+		predicateType: "urn:hologram:witness:v1", predicate: {uor_id: $id, issued_at: "2024-01-01T00:00:00Z"}}' |
+		tr -d '\n' >"$d/payload"
+	{
+		printf 'DSSEv1 %d %s %d ' ${#pt} "$pt" "$(stat -c %s "$d/payload")"
+		cat "$d/payload"
+	} >"$d/pae"
+	openssl pkeyutl -sign -rawin -inkey "$WORK/key.pem" -in "$d/pae" -out "$d/sig"
+	jq -cn --arg p "$(base64 -w0 "$d/payload")" --arg s "$(base64 -w0 "$d/sig")" --arg t "$pt" \
+		'{payloadType: $t, payload: $p, signatures: [{sig: $s}]}'
+}
+SRV=$WORK/srv
+rm -rf "$SRV"
+mkdir -p "$SRV"
+echo 200 >"$SRV/mode"
+witness "$IMAGE_ID" >"$SRV/witness.json"
+python3 "$SRC/tests/integration/hologram_server.py" "$SRV" </dev/null >/dev/null 2>&1 &
+SRV_PID=$!
+for _ in $(seq 100); do [ -s "$SRV/port" ] && break || sleep 0.1; done
+jq -n --arg t "$WORK/trust.d" --arg e "http://127.0.0.1:$(cat "$SRV/port")" \
+	'{mode: "enforce", trust_dir: $t, witness_endpoint: $e}' >"$WORK/policy.json"
+
+# ------------------------------------------------------------- containerd
+
+export SHIM_NS=holo-bench-hologram
+. "$SRC/tests/shim/env.sh"
+ENV_DIR=$(mktemp -d /tmp/holo-bench-hgm.XXXXXX)
+CACHE=/run/containerd/holo/$SHIM_NS/hologram-cache
+LAYERS=()
+cleanup() {
+	local l
+	for l in "${LAYERS[@]}"; do chattr -R -i "$l" 2>/dev/null || true; done
+	SHIM_ENV=$ENV_DIR shim_env_cleanup || true
+	for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $ENV_DIR/containerd.sock" || true); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	kill "$SRV_PID" 2>/dev/null || true
+	rm -rf "$ENV_DIR" "$CACHE"
+}
+trap cleanup EXIT
+
+# containerd_with CONFIGURED: (re)starts containerd; the shims and holo
+# inherit its environment, so that is where Hologram is configured.
+containerd_with() {
+	[ -z "${SHIM_ENV:-}" ] || shim_env_stop
+	unset HOLOGRAM_POLICY
+	[ "$1" = yes ] && export HOLOGRAM_POLICY=$WORK/policy.json
+	if [ -z "${SHIM_ENV:-}" ]; then
+		shim_env_start "$ENV_DIR"
+	else
+		shim_env_containerd_up
+	fi
+}
+containerd_with no
+if ! ctrd image ls -q | grep -qx "$IMAGE"; then
+	log "importing the image"
+	ctrd image import "$WORK/big-$FILES-$BYTES.tar" >/dev/null
+fi
+sleep 2.1 # files changed in the last 2 s are not cached (cache.c)
+
+n=0
+run_ms() { # run_ms SHIM: wall ms of one ctr run --rm of the image
+	local t0 t1
+	n=$((n + 1))
+	t0=$(date +%s%N)
+	ctrd run --rm --runtime "io.containerd.$1.v2" "$IMAGE" "b$n" true >/dev/null
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# phase NAME: the first holo container after emptying the cache, then RUNS
+# of each shim interleaved; sets NAME_first, NAME_holo, NAME_runc.
+phase() {
+	local name=$1 i h=() r=()
+	rm -rf "$CACHE"
+	run_ms runc >/dev/null # warms containerd's own caches, not ours
+	eval "${name}_first=$(run_ms holo)"
+	for i in $(seq "$RUNS"); do
+		h+=("$(run_ms holo)")
+		r+=("$(run_ms runc)")
+	done
+	eval "${name}_holo=$(printf '%s\n' "${h[@]}" | median)"
+	eval "${name}_runc=$(printf '%s\n' "${r[@]}" | median)"
+	log "$name: first $(eval echo "\$${name}_first") ms; holo ${h[*]}; runc ${r[*]}"
+}
+
+log "unconfigured"
+phase off
+containerd_with yes
+log "configured, layers unsealed"
+phase unsealed
+# The image's layers: the lowerdirs of the snapshot containerd mounts.
+for l in "$ENV_DIR"/root/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs; do
+	[ -n "$(ls -A "$l" 2>/dev/null)" ] && LAYERS+=("$l")
+done
+for l in "${LAYERS[@]}"; do "$HOLO" hologram seal "$l" >/dev/null; done
+log "configured, layers sealed (${#LAYERS[@]})"
+phase sealed
+for l in "${LAYERS[@]}"; do "$HOLO" hologram unseal "$l" >/dev/null; done
+
+# --------------------------------------------- busybox: verification, run
+
+BUNDLE=$WORK/bundle
+rm -rf "$BUNDLE"
+mkdir -p "$BUNDLE"
+cp -a "$BASE" "$BUNDLE/rootfs"
+(cd "$BUNDLE" && "$HOLO" spec >/dev/null)
+jq '.process.terminal = false | .process.args = ["true"]' "$BUNDLE/config.json" >"$BUNDLE/c"
+mv "$BUNDLE/c" "$BUNDLE/config.json"
+sleep 2.1
+STATE=$WORK/state
+rm -rf "$STATE"
+bb_entries=$(find "$BUNDLE/rootfs" -mindepth 1 | wc -l)
+unset HOLOGRAM_POLICY
+export HOLOGRAM_TRUST_DIR=$WORK/trust.d
+verify_us() {
+	local i
+	for i in $(seq 20); do
+		"$HOLO" --root "$STATE" hologram id --stats "$BUNDLE/rootfs" 2>&1 >/dev/null | sed 's/.*elapsed_us //'
+	done | median
+}
+"$HOLO" --root "$STATE" hologram id "$BUNDLE/rootfs" >/dev/null
+bb_warm_us=$(verify_us)
 "$HOLO" --root "$STATE" hologram sign --key "$WORK/key.pem" "$BUNDLE" >/dev/null
-RUNROOT=$WORK/runroot
-common="HOLOGRAM_POLICY_FILE=/nonexistent HOLOGRAM_TRUST_DIR=$WORK/trust.d HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9"
-run_off=$(median_ms off "env $common HOLOGRAM_DISABLE=1 $HOLO --root $RUNROOT run -b $BUNDLE bench-off")
-run_enf=$(median_ms enforce "env $common HOLOGRAM_ENFORCE=1 $HOLO --root $RUNROOT run -b $BUNDLE bench-enf")
-run_enf_cold=$(median_ms enforcecold \
-	--prepare "rm -rf $RUNROOT/hologram-cache" \
-	"env $common HOLOGRAM_ENFORCE=1 $HOLO --root $RUNROOT run -b $BUNDLE bench-enfc")
-mv "$BUNDLE/hologram.witness.json" "$WORK/witness.json"
-run_perm=$(median_ms permissive "env $common $HOLO --root $RUNROOT run -b $BUNDLE bench-perm")
-mv "$WORK/witness.json" "$BUNDLE/hologram.witness.json"
+run_bb() { # run_bb ENV...: median wall ms of RUNS holo run
+	local i t0 t1
+	for i in $(seq "$RUNS"); do
+		t0=$(date +%s%N)
+		env "$@" "$HOLO" --root "$STATE" run -b "$BUNDLE" "bb$i" >/dev/null
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000000))
+	done | median
+}
+bb_off=$(run_bb -u HOLOGRAM_TRUST_DIR)
+bb_enforce=$(run_bb HOLOGRAM_ENFORCE=1)
 
 # ------------------------------------------------------------------ report
-
-row() { # row LABEL WALL CPU
-	printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$(mbps "$2")" "$3" "$(mbps "$3")"
-}
-diff_ms() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN {split(a, x, " "); split(b, y, " "); printf "%.1f", x[f] - y[f]}'; }
 
 section() {
 	cat <<-EOF
@@ -154,37 +221,32 @@ section() {
 
 		Host: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(uname -r),
 		load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine).
-		Tree: a copy of $USR_SRC, $n_entries entries, $n_files regular files, $mb MB. Page cache warm
-		for every tool ("cold" = empty digest cache); best of 3.
+		\`ctr run --rm IMAGE true\` under a private containerd $(containerd --version | awk '{print $3}'),
+		image: $FILES files in /data plus a busybox rootfs, $((BYTES / 1000000)) MB, one layer
+		(tests/integration/hologram_image.py); medians of $RUNS runs per shim, interleaved.
+		"first" = the first holo container after the digest cache was emptied.
+		Configured = enforce, the witness on a local endpoint (HOLOGRAM_POLICY in containerd's
+		environment); sealed = \`holo hologram seal\` on the image's layer.
 
-		| cold UOR-ID of the $USR_SRC copy | wall (s) | MB/s wall | CPU (s) | MB/s per CPU-s |
+		| ctr run --rm (ms) | holo shim, first | holo shim | runc shim | holo / runc |
 		| --- | ---: | ---: | ---: | ---: |
-		$(row "cat (reading only, for reference)" $t_cat)
-		$(row "sha256sum, one process (find \| xargs)" $t_sha)
-		$(row "sha256sum, $(nproc) processes (xargs -P)" $t_sha_p)
-		$(row "holo hologram id --no-cache, 1 thread" $t_holo_1)
-		$(row "holo hologram id --no-cache, default threads" $t_holo)
+		| unconfigured | $off_first | $off_holo | $off_runc | $(ratio "$off_holo" "$off_runc") |
+		| configured, layers unsealed | $unsealed_first | $unsealed_holo | $unsealed_runc | $(ratio "$unsealed_holo" "$unsealed_runc") |
+		| configured, layers sealed | $sealed_first | $sealed_holo | $sealed_runc | $(ratio "$sealed_holo" "$sealed_runc") |
 
-		| verification (hyperfine, $RUNS runs) | median wall (ms) | mean CPU (ms) |
-		| --- | ---: | ---: |
-		| busybox rootfs ($bb_entries entries), digest cache cold | ${cold_bb% *} | ${cold_bb#* } |
-		| busybox rootfs, digest cache warm | ${warm_bb% *} | ${warm_bb#* } |
-		| $USR_SRC copy ($n_entries entries), digest cache warm | ${warm_usr% *} | ${warm_usr#* } |
+		Targets (issue 13): second container <= 1.5x runc's shim unsealed, <= 1.1x sealed;
+		unconfigured no slower than runc's shim.
 
-		| holo run of the busybox bundle (\`true\`), $RUNS runs | median wall (ms) | mean CPU (ms) |
-		| --- | ---: | ---: |
-		| HOLOGRAM_DISABLE=1 (off) | ${run_off% *} | ${run_off#* } |
-		| HOLOGRAM_ENFORCE=1, witness in the bundle, digest cache warm | ${run_enf% *} | ${run_enf#* } |
-		| HOLOGRAM_ENFORCE=1, witness in the bundle, digest cache emptied before each run | ${run_enf_cold% *} | ${run_enf_cold#* } |
-		| permissive, no witness (endpoint refused), cache warm | ${run_perm% *} | ${run_perm#* } |
+		Busybox rootfs ($bb_entries entries): warm verification (digest cache hit, in-process,
+		\`holo hologram id --stats\` elapsed_us, median of 20) $(awk -v u="$bb_warm_us" 'BEGIN { printf "%.2f", u / 1000 }') ms (target <= 2 ms);
+		\`holo run\` of it, median of $RUNS: unconfigured $bb_off ms, enforce (witness in the bundle) $bb_enforce ms.
 
-		Added by enforce mode (warm cache): $(diff_ms "$run_enf" "$run_off" 1) ms wall, $(diff_ms "$run_enf" "$run_off" 2) ms CPU.
+		Command: \`bench/hologram.sh --append\` (FILES, BYTES, RUNS in the environment).
 	EOF
 }
 
 section
 if $APPEND; then
-	# Our section only, between markers: replaced if there, else appended.
 	results=$HERE/RESULTS.md
 	{
 		echo "<!-- hologram: begin (bench/hologram.sh) -->"
@@ -197,13 +259,8 @@ if $APPEND; then
 			/^<!-- hologram: begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
 			/^<!-- hologram: end/ { skip = 0; next }
 			!skip' "$results" >"$results.new"
+		mv "$results.new" "$results"
 	else
-		{
-			cat "$results"
-			echo
-			cat "$WORK/section.md"
-		} >"$results.new"
+		cat "$WORK/section.md" >>"$results"
 	fi
-	mv "$results.new" "$results"
-	log "section written to $results"
 fi

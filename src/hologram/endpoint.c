@@ -65,6 +65,8 @@ holo_http_request (const char *method, const char *url, const char *json_body, l
                    struct holo_http_reply *reply)
 {
   memset (reply, 0, sizeof *reply);
+  if (holo_http_plain (method, url, json_body, timeout_ms, reply))
+    return;
   if (holo_http_endpoint_refuses (url, timeout_ms, &reply->error))
     return;
   curl_global_init (CURL_GLOBAL_DEFAULT);

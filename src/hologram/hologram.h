@@ -82,6 +82,7 @@ struct holo_hologram_stats
   size_t files;        /* regular files */
   size_t files_cached; /* ... whose digest came from the cache */
   uint64_t bytes_read; /* file bytes read and hashed */
+  uint64_t elapsed_us; /* the whole computation, digest cache included */
   size_t unsealed;     /* directories and files (and the root) without the immutable flag */
   bool seal_unknown;   /* the filesystem does not report the flag */
   char first_unsealed[256];

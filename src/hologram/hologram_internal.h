@@ -170,6 +170,10 @@ struct holo_http_reply
 void holo_http_request (const char *method, const char *url, const char *json_body, long timeout_ms,
                         struct holo_http_reply *reply);
 void holo_http_reply_free (struct holo_http_reply *r);
+/* endpoint_http.c: METHOD URL for a plain "http://host[:port]/path" URL
+   without libcurl (true, *REPLY filled); false for any other URL.  */
+bool holo_http_plain (const char *method, const char *url, const char *json_body, long timeout_ms,
+                      struct holo_http_reply *reply);
 /* True (with *WHY set) when nothing listens at URL's host and port: a
    plain-http endpoint that refuses connections, answered without libcurl. */
 bool holo_http_endpoint_refuses (const char *url, long timeout_ms, char **why);

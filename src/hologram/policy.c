@@ -202,6 +202,8 @@ holo_hologram_tree_id (const struct holo_hologram_options *o, const char *rootfs
 {
   char id[HOLO_UOR_ID_LEN + 1];
   holo_error_t err = NULL;
+  struct timespec t0, t1;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
   struct holo_uor_cache *cache = holo_uor_cache_open (o->state_root);
   int r = holo_uor_compute (fd, cache, o->verify_timeout_ms, id, &v->stats, &err);
   if (r == 0)
@@ -210,6 +212,8 @@ holo_hologram_tree_id (const struct holo_hologram_options *o, const char *rootfs
       if (holo_uor_cache_save (cache, &ignored) < 0)
         holo_log_debug ("hologram: %s", ignored->msg);
       holo_error_release (&ignored);
+      clock_gettime (CLOCK_MONOTONIC, &t1);
+      v->stats.elapsed_us = (uint64_t) ((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000);
       free (v->uor_id);
       v->uor_id = holo_xstrdup (id);
       v->sealed = v->stats.unsealed == 0;
@@ -359,11 +363,11 @@ holo_hologram_log_decision (const struct holo_hologram_verdict *v, const char *i
                       v->mode == HOLO_HOLOGRAM_ENFORCE ? "" : " (the container starts; witness_ok=false)");
   else if (v->verbose)
     holo_log_warning ("hologram: %s: %s: %s, witness from %s%s%s (%s); %zu entries, %zu files, %zu from the cache, "
-                      "%llu bytes read",
+                      "%llu bytes read, %.1f ms",
                       holo_hologram_mode_name (v->mode), id, v->uor_id, v->witness_source ? v->witness_source : "-",
                       v->lease_id ? ", vpi_lease " : "", v->lease_id ? v->lease_id : "", v->mode_source,
-                      v->stats.entries, v->stats.files, v->stats.files_cached,
-                      (unsigned long long) v->stats.bytes_read);
+                      v->stats.entries, v->stats.files, v->stats.files_cached, (unsigned long long) v->stats.bytes_read,
+                      (double) v->stats.elapsed_us / 1000.0);
 }
 
 /* ---------------------------------------------------------------- paths */

@@ -102,5 +102,5 @@ create_counts() {
 	[ "$READ" -eq 0 ]
 	# Verified again at start (enforce), from the cache too.
 	check_contains "hologram: enforce: big2: verified again at start: $HOLO_BIG_ID;"
-	[[ "$output" == *"verified again at start"*"from the cache, 0 bytes read"* ]]
+	[[ "$output" == *"verified again at start"*"from the cache, 0 bytes read, "* ]]
 }

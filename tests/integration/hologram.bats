@@ -667,6 +667,14 @@ listen_port() {
 	check_status 0
 	check_contains "ok: witness from endpoint"
 	grep -qx "GET /v1/witness/$id " "$SRV/requests"
+	# Plain http needs no libcurl (endpoint_http.c): it is not even loaded.
+	run -0 env LD_DEBUG=files "$HOLO" --root "$ROOT" hologram verify "$BUNDLE"
+	check_contains "ok: witness from endpoint"
+	check_not_contains "libcurl"
+	echo chunked >"$SRV/mode"
+	verify_bundle
+	check_status 0
+	check_contains "ok: witness from endpoint"
 
 	echo 404 >"$SRV/mode"
 	verify_bundle

@@ -9,6 +9,7 @@ answers GET /v1/witness/<id> according to DIR/mode (read per request):
   hang      sleep 30 s before answering
   redirect  302 to /ok/<id> (which would serve the witness)
   garbage   200 with a body that is not JSON
+  chunked   200 with DIR/witness.json sent in chunks (Transfer-Encoding)
 POST /v1/sessions -> 201 {"session_id","lease_id","expires_at"} (or the
 status in DIR/ctp96_status), DELETE /v1/sessions/<id> -> 204."""
 import http.server
@@ -61,6 +62,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(302, b"", [("Location", "/ok/" + self.path.split("/")[-1])])
         if mode == "garbage":
             return self.reply(200, b"<html>not a witness</html>")
+        if mode == "chunked":
+            body = read("witness.json")
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 100):
+                part = body[i:i + 100]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            return
         return self.reply(int(mode))
 
     def do_POST(self):
