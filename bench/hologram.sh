@@ -167,10 +167,16 @@ phase off
 containerd_with yes
 log "configured, layers unsealed"
 phase unsealed
-# The image's layers: the lowerdirs of the snapshot containerd mounts.
-for l in "$ENV_DIR"/root/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs; do
-	[ -n "$(ls -A "$l" 2>/dev/null)" ] && LAYERS+=("$l")
-done
+# The image's layers: the lowerdirs of the overlay containerd mounts for a
+# container of it.
+ctrd run -d --runtime io.containerd.runc.v2 "$IMAGE" layers sleep 1000 >/dev/null
+lower=$(awk '$5 ~ /\/layers\/rootfs$/ { for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 3); exit } }' \
+	/proc/self/mountinfo | tr ',' '\n' | sed -n 's/^lowerdir=//p')
+ctrd task kill -s KILL layers >/dev/null
+sleep 1
+ctrd task rm -f layers >/dev/null 2>&1 || true
+ctrd container rm layers >/dev/null
+IFS=: read -r -a LAYERS <<<"$lower"
 for l in "${LAYERS[@]}"; do "$HOLO" hologram seal "$l" >/dev/null; done
 log "configured, layers sealed (${#LAYERS[@]})"
 phase sealed

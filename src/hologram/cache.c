@@ -66,8 +66,10 @@ struct cache_rec
 struct holo_uor_cache
 {
   int dir_fd;
-  char *shard;           /* NULL until bound to a tree (or not cacheable) */
-  dev_t tree_dev;        /* st_dev of the tree's entries */
+  char *shard;    /* NULL until bound to a tree (or not cacheable) */
+  dev_t tree_dev; /* st_dev of the tree's entries */
+  struct holo_fs_identity id;
+  bool loaded;           /* the shard's records are read on first use */
   struct cache_rec *old; /* loaded at open, sorted */
   size_t n_old;
   bool *old_used;
@@ -196,16 +198,39 @@ holo_uor_cache_bind (struct holo_uor_cache *c, int root_fd, const struct stat *r
     }
   c->tree_dev = root->st_dev;
   c->shard = holo_xasprintf ("uor-%s.cache", id.shard);
+  c->id = id;
+}
+
+/* The shard's records, read when the first file is looked up: a sealed
+   tree whose result is known (treecache.c) never needs them.  */
+static void
+load_shard (struct holo_uor_cache *c)
+{
+  if (c->loaded)
+    return;
+  c->loaded = true;
   load_records (c->dir_fd, c->shard, &c->old, &c->n_old);
   c->old_used = holo_xmalloc (c->n_old + 1);
   if (c->n_old)
     utimensat (c->dir_fd, c->shard, NULL, AT_SYMLINK_NOFOLLOW); /* last use, for pruning */
 }
 
+const struct holo_fs_identity *
+holo_uor_cache_identity (const struct holo_uor_cache *c, int *dir_fd)
+{
+  if (c == NULL || c->shard == NULL)
+    return NULL;
+  *dir_fd = c->dir_fd;
+  return &c->id;
+}
+
 bool
 holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN])
 {
-  if (c == NULL || c->shard == NULL || c->n_old == 0 || st->st_dev != c->tree_dev)
+  if (c == NULL || c->shard == NULL || st->st_dev != c->tree_dev)
+    return false;
+  load_shard (c);
+  if (c->n_old == 0)
     return false;
   struct cache_rec key;
   rec_from_stat (&key, st);
@@ -325,9 +350,9 @@ older_first (const void *a, const void *b)
   return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
 }
 
-/* Keeps the CACHE_MAX_SHARDS most recently used shards.  */
+/* Keeps the CACHE_MAX_SHARDS most recently used files matching PATTERN. */
 static void
-prune_shards (int dir_fd)
+prune_files (int dir_fd, const char *pattern)
 {
   int fd = openat (dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_dir DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
@@ -342,7 +367,7 @@ prune_shards (int dir_fd)
   struct dirent *de;
   struct stat st;
   while ((de = readdir (d)) != NULL)
-    if (fnmatch ("uor-*.cache", de->d_name, 0) == 0 && fstatat (fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    if (fnmatch (pattern, de->d_name, 0) == 0 && fstatat (fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
       {
         all = holo_xrealloc (all, (n + 1) * sizeof *all);
         all[n++] = (struct shard_age){ holo_xstrdup (de->d_name), st.st_mtim };
@@ -379,7 +404,8 @@ holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err)
     n = working_set (c, out);
   if (write_records (c->dir_fd, c->shard, out, n, err) < 0)
     return -1;
-  prune_shards (c->dir_fd);
+  prune_files (c->dir_fd, "uor-*.cache");
+  prune_files (c->dir_fd, "tree-*");
   return 0;
 }
 
@@ -390,6 +416,7 @@ holo_uor_cache_free (struct holo_uor_cache *c)
     return;
   close (c->dir_fd);
   free (c->shard);
+  holo_fs_identity_clear (&c->id);
   free (c->old);
   free (c->old_used);
   free (c->fresh);

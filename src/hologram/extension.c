@@ -184,9 +184,10 @@ verify_again (const struct holo_hologram_options *o, const struct holo_extension
                            source ? source : o->mode_source);
   else if (o->verbose || record_bool (r, "verbose"))
     holo_log_warning ("hologram: enforce: %s: verified again at start: %s; %zu entries, %zu files, %zu from the "
-                      "cache, %llu bytes read, %.1f ms",
+                      "cache, %llu bytes read, %.1f ms%s",
                       c->id, v.uor_id, v.stats.entries, v.stats.files, v.stats.files_cached,
-                      (unsigned long long) v.stats.bytes_read, (double) v.stats.elapsed_us / 1000.0);
+                      (unsigned long long) v.stats.bytes_read, (double) v.stats.elapsed_us / 1000.0,
+                      v.stats.tree_cached ? " (a sealed tree, known)" : "");
   holo_hologram_verdict_clear (&v);
   return ret;
 }

@@ -309,9 +309,34 @@ directory_is_empty (int fd)
 /* The layers are all on one trusted filesystem (*DEV); the upper one is
    the overlay's (same inode as its root) and empty.  Feeds the lower
    layers' identities into CTX.  */
-static bool
-check_layers (const struct overlay_layers *l, const struct stat *root, dev_t *dev, EVP_MD_CTX *ctx)
+static void
+add_root (struct holo_fs_identity *id, const char *path, int fd)
 {
+  struct statx sx;
+  if (statx (fd, "", AT_EMPTY_PATH, STATX_INO | STATX_CTIME, &sx) < 0)
+    memset (&sx, 0, sizeof sx);
+  id->roots = holo_xrealloc (id->roots, (id->n_roots + 1) * sizeof *id->roots);
+  struct holo_tree_root *r = &id->roots[id->n_roots++];
+  r->path = holo_xstrdup (path);
+  r->ino = sx.stx_ino;
+  r->ctime_ns = (int64_t) sx.stx_ctime.tv_sec * 1000000000LL + sx.stx_ctime.tv_nsec;
+  r->immutable = (sx.stx_attributes_mask & STATX_ATTR_IMMUTABLE) && (sx.stx_attributes & STATX_ATTR_IMMUTABLE);
+}
+
+void
+holo_fs_identity_clear (struct holo_fs_identity *id)
+{
+  for (size_t i = 0; i < id->n_roots; i++)
+    free (id->roots[i].path);
+  free (id->roots);
+  id->roots = NULL;
+  id->n_roots = 0;
+}
+
+static bool
+check_layers (const struct overlay_layers *l, const struct stat *root, struct holo_fs_identity *id, EVP_MD_CTX *ctx)
+{
+  dev_t *dev = &id->dev;
   bool ok = true;
   for (size_t i = 0; ok && i < l->n_lower + (l->upper ? 1 : 0); i++)
     {
@@ -328,7 +353,10 @@ check_layers (const struct overlay_layers *l, const struct stat *root, dev_t *de
       if (ok && is_upper)
         ok = directory_is_empty (fd);
       if (ok && !is_upper)
-        EVP_DigestUpdate (ctx, &st.st_ino, sizeof st.st_ino);
+        {
+          EVP_DigestUpdate (ctx, &st.st_ino, sizeof st.st_ino);
+          add_root (id, l->lower[i], fd);
+        }
     }
   return ok;
 }
@@ -345,7 +373,7 @@ identify_overlay (const struct stat *root, struct holo_fs_identity *id, EVP_MD_C
   free_mounts (m, n);
   ok = ok && !l.unsupported;
   EVP_DigestUpdate (ctx, "overlay", 8);
-  ok = ok && check_layers (&l, root, &id->dev, ctx);
+  ok = ok && check_layers (&l, root, id, ctx);
   layers_clear (&l);
   return ok && superblock_mount_id (id->dev, &id->mount_id);
 }
@@ -381,6 +409,7 @@ holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity 
   else
     {
       id->dev = root->st_dev;
+      add_root (id, NULL, root_fd);
       EVP_DigestUpdate (ctx, "dir", 4);
       EVP_DigestUpdate (ctx, &root->st_ino, sizeof root->st_ino);
       ok = trusted_fs_type (sf.f_type) && superblock_mount_id (id->dev, &id->mount_id);
@@ -394,5 +423,7 @@ holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity 
   EVP_MD_CTX_free (ctx);
   if (ok)
     holo_hex (md, 16, id->shard);
+  else
+    holo_fs_identity_clear (id);
   return ok;
 }

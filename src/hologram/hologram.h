@@ -83,6 +83,8 @@ struct holo_hologram_stats
   size_t files_cached; /* ... whose digest came from the cache */
   uint64_t bytes_read; /* file bytes read and hashed */
   uint64_t elapsed_us; /* the whole computation, digest cache included */
+  bool tree_cached;    /* a sealed tree's known result: no walk at all */
+  size_t specials;     /* devices and fifos (their mode and owner can change when sealed) */
   size_t unsealed;     /* directories and files (and the root) without the immutable flag */
   bool seal_unknown;   /* the filesystem does not report the flag */
   char first_unsealed[256];

@@ -52,15 +52,34 @@ void holo_hex (const unsigned char *in, size_t len, char *out);
 /* ---------------------------------------------------------------- cache.c */
 
 /* fsid.c: the filesystem a tree's files live on, for the cache.  */
+/* The directories whose sealing fixes a whole tree: the tree itself, or
+   the lower layers of an overlay with an empty upper layer.  */
+struct holo_tree_root
+{
+  char *path; /* NULL: the tree itself */
+  ino_t ino;
+  int64_t ctime_ns; /* unsealing a directory changes its ctime */
+  bool immutable;
+};
+
 struct holo_fs_identity
 {
   dev_t dev;         /* the superblock the files are on (an overlay's layers') */
   uint64_t mount_id; /* the smallest unique id of its live mounts */
   bool overlay;      /* the tree is an overlay of layers on DEV */
   char shard[33];    /* hex: boot, superblock, tree (names the shard) */
+  struct holo_tree_root *roots;
+  size_t n_roots;
 };
 /* False when the tree at ROOT_FD (stat ROOT) must not use the cache.  */
 bool holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity *id);
+void holo_fs_identity_clear (struct holo_fs_identity *id);
+
+/* seal.c: whether the tree at ROOT_FD (not crossing into other
+   filesystems) is sealed throughout: every directory and regular file,
+   and the root, immutable, and nothing whose mode or owner could still
+   change (devices, fifos, sockets; an overlay's whiteouts excepted).  */
+bool holo_tree_fully_sealed (int root_fd);
 
 /* Opens the cache of STATE_ROOT (<state root>/hologram-cache/).  Never
    fails: any problem means "no cache" (NULL) or an empty one.  */
@@ -73,6 +92,12 @@ bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uns
 /* Remembers DIGEST for ST, when ST is old enough that a later change of the
    file is certain to change its ctime (see cache.c).  */
 void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN]);
+/* The identity the cache was bound with (and its directory), or NULL.  */
+const struct holo_fs_identity *holo_uor_cache_identity (const struct holo_uor_cache *c, int *dir_fd);
+/* treecache.c: the known UOR-ID of a sealed tree, without a walk.  */
+bool holo_uor_tree_lookup (struct holo_uor_cache *c, char id[HOLO_UOR_ID_LEN + 1], struct holo_uor_stats *st);
+/* Remembers the result of a computation when the tree is sealed.  */
+void holo_uor_tree_store (struct holo_uor_cache *c, int root_fd, const char *uor_id, const struct holo_uor_stats *st);
 /* Writes new entries back (merged with what concurrent runs wrote).  */
 int holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err);
 void holo_uor_cache_free (struct holo_uor_cache *c);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define ANNOTATION_PREFIX "org.hologram."
@@ -205,7 +206,16 @@ holo_hologram_tree_id (const struct holo_hologram_options *o, const char *rootfs
   struct timespec t0, t1;
   clock_gettime (CLOCK_MONOTONIC, &t0);
   struct holo_uor_cache *cache = holo_uor_cache_open (o->state_root);
-  int r = holo_uor_compute (fd, cache, o->verify_timeout_ms, id, &v->stats, &err);
+  struct stat st;
+  if (cache && fstat (fd, &st) == 0)
+    holo_uor_cache_bind (cache, fd, &st);
+  int r = 0;
+  if (!holo_uor_tree_lookup (cache, id, &v->stats))
+    {
+      r = holo_uor_compute (fd, cache, o->verify_timeout_ms, id, &v->stats, &err);
+      if (r == 0)
+        holo_uor_tree_store (cache, fd, id, &v->stats);
+    }
   if (r == 0)
     {
       holo_error_t ignored = NULL;
@@ -358,16 +368,22 @@ holo_hologram_log_decision (const struct holo_hologram_verdict *v, const char *i
 {
   if (!v->configured)
     return;
-  if (!v->ok)
+  if (!v->ok && !v->verbose)
     holo_log_warning ("hologram: %s: %s: %s%s", holo_hologram_mode_name (v->mode), id, v->reason,
                       v->mode == HOLO_HOLOGRAM_ENFORCE ? "" : " (the container starts; witness_ok=false)");
+  else if (!v->ok)
+    holo_log_warning ("hologram: %s: %s: %s%s; %zu entries, %zu files, %zu from the cache, %llu bytes read, %.1f ms%s",
+                      holo_hologram_mode_name (v->mode), id, v->reason,
+                      v->mode == HOLO_HOLOGRAM_ENFORCE ? "" : " (the container starts; witness_ok=false)",
+                      v->stats.entries, v->stats.files, v->stats.files_cached, (unsigned long long) v->stats.bytes_read,
+                      (double) v->stats.elapsed_us / 1000.0, v->stats.tree_cached ? " (a sealed tree, known)" : "");
   else if (v->verbose)
     holo_log_warning ("hologram: %s: %s: %s, witness from %s%s%s (%s); %zu entries, %zu files, %zu from the cache, "
-                      "%llu bytes read, %.1f ms",
+                      "%llu bytes read, %.1f ms%s",
                       holo_hologram_mode_name (v->mode), id, v->uor_id, v->witness_source ? v->witness_source : "-",
                       v->lease_id ? ", vpi_lease " : "", v->lease_id ? v->lease_id : "", v->mode_source,
                       v->stats.entries, v->stats.files, v->stats.files_cached, (unsigned long long) v->stats.bytes_read,
-                      (double) v->stats.elapsed_us / 1000.0);
+                      (double) v->stats.elapsed_us / 1000.0, v->stats.tree_cached ? " (a sealed tree, known)" : "");
 }
 
 /* ---------------------------------------------------------------- paths */

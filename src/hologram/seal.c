@@ -19,6 +19,8 @@
 #include <linux/fs.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 struct seal_walk
@@ -115,6 +117,69 @@ seal_dir (const struct seal_walk *w, int dir_fd, const char *path, holo_error_t 
     ret = set_flag (w, dir_fd, path, err);
   return ret;
 }
+
+/* ------------------------------------------------------------- checking */
+
+static bool
+entry_sealed (const struct statx *sx)
+{
+  return (sx->stx_attributes_mask & STATX_ATTR_IMMUTABLE) && (sx->stx_attributes & STATX_ATTR_IMMUTABLE);
+}
+
+static bool dir_fully_sealed (int dir_fd, dev_t dev, int depth);
+
+static bool
+entry_fully_sealed (int dir_fd, const char *name, dev_t dev, int depth)
+{
+  struct statx sx;
+  if (statx (dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_MODE, &sx) < 0)
+    return false;
+  mode_t type = sx.stx_mode & S_IFMT;
+  if (type == S_IFLNK)
+    return true; /* fixed by its immutable parent, its target never changes */
+  /* An overlay whiteout (0:0) hides a name; its mode does not matter.  */
+  if (type == S_IFCHR && sx.stx_rdev_major == 0 && sx.stx_rdev_minor == 0)
+    return true;
+  if (type == S_IFREG)
+    return entry_sealed (&sx);
+  if (type != S_IFDIR || !entry_sealed (&sx) || makedev (sx.stx_dev_major, sx.stx_dev_minor) != dev)
+    return false;
+  cleanup_close int sub = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return sub >= 0 && dir_fully_sealed (sub, dev, depth + 1);
+}
+
+static bool
+dir_fully_sealed (int dir_fd, dev_t dev, int depth)
+{
+  int dup_fd = depth < 4096 ? openat (dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  DIR *d = dup_fd >= 0 ? fdopendir (dup_fd) : NULL;
+  if (d == NULL)
+    {
+      if (dup_fd >= 0)
+        close (dup_fd);
+      return false;
+    }
+  bool ok = true;
+  struct dirent *de;
+  while (ok && (errno = 0, de = readdir (d)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      ok = entry_fully_sealed (dir_fd, de->d_name, dev, depth);
+  ok = ok && errno == 0;
+  closedir (d);
+  return ok;
+}
+
+bool
+holo_tree_fully_sealed (int root_fd)
+{
+  struct statx sx;
+  cleanup_close int fd = openat (root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || statx (fd, "", AT_EMPTY_PATH, STATX_TYPE, &sx) < 0 || !entry_sealed (&sx))
+    return false;
+  return dir_fully_sealed (fd, makedev (sx.stx_dev_major, sx.stx_dev_minor), 0);
+}
+
+/* -------------------------------------------------------------- sealing */
 
 int
 holo_hologram_seal (int root_fd, bool seal, struct holo_hologram_seal_stats *stats, holo_error_t *err)

@@ -270,9 +270,11 @@ record_entry (struct uor_walk *w, int dfd, const struct uor_dir *dir, const char
     case S_IFBLK:
       e = add_entry (w, dir->esc, name, &st, S_ISCHR (st.st_mode) ? 'c' : 'b');
       e->rdev = st.st_rdev;
+      w->stats.specials++;
       return 0;
     case S_IFIFO:
       add_entry (w, dir->esc, name, &st, 'p');
+      w->stats.specials++;
       return 0;
     case S_IFSOCK:
       return 0;

@@ -74,9 +74,9 @@ print_id (struct holo_global *g, const char *path, bool cache, bool stats, bool 
     printf ("unsealed: %s%s (and %zu more)\n", v.stats.first_unsealed,
             v.stats.seal_unknown ? " (the filesystem does not report the immutable flag)" : "", v.stats.unsealed - 1);
   if (stats)
-    fprintf (stderr, "entries %zu files %zu cached %zu bytes_hashed %llu elapsed_us %llu\n", v.stats.entries,
-             v.stats.files, v.stats.files_cached, (unsigned long long) v.stats.bytes_read,
-             (unsigned long long) v.stats.elapsed_us);
+    fprintf (stderr, "entries %zu files %zu cached %zu bytes_hashed %llu elapsed_us %llu tree_cached %d\n",
+             v.stats.entries, v.stats.files, v.stats.files_cached, (unsigned long long) v.stats.bytes_read,
+             (unsigned long long) v.stats.elapsed_us, v.stats.tree_cached);
   holo_hologram_verdict_clear (&v);
   return 0;
 }

@@ -317,3 +317,43 @@ seal() {
 	check_output "$sparse_id"
 	[ "$id" != "$sparse_id" ]
 }
+
+@test "hologram seal: a sealed tree's result is known without a walk, until a root is unsealed" {
+	marked_bundle
+	local t=$BUNDLE/rootfs id
+	id=$(bundle_id)
+	seal "$t"
+	run -0 --separate-stderr hid --stats "$t"
+	check_output "$id"
+	check_contains "tree_cached 0" stderr
+	run -0 --separate-stderr hid --stats "$t"
+	check_output "$id"
+	check_contains "tree_cached 1" stderr
+	check_contains "bytes_hashed 0" stderr
+	# Unsealing the root changes its ctime: computed again, and changed.
+	chattr -i "$t"
+	echo other >"$t/new"
+	chattr +i "$t"
+	run -0 --separate-stderr hid --stats "$t"
+	[ "$output" != "$id" ]
+	check_contains "tree_cached 0" stderr
+	run -0 python3 "$UOR_REF" "$t"
+	local changed=$output
+	run -0 --separate-stderr hid --stats "$t"
+	check_output "$changed"
+	# new is not sealed: nothing is remembered for the tree.
+	check_contains "tree_cached 0" stderr
+	# A fifo's mode and owner can change in a sealed tree: no shortcut.
+	chattr -i "$t"
+	rm "$t/new"
+	mkfifo "$t/fifo"
+	chattr +i "$t"
+	run -0 --separate-stderr hid --stats "$t"
+	run -0 --separate-stderr hid --stats "$t"
+	check_contains "tree_cached 0" stderr
+	chmod 0600 "$t/fifo"
+	run -0 python3 "$UOR_REF" "$t"
+	local after=$output
+	run -0 hid "$t"
+	check_output "$after"
+}

@@ -54,6 +54,10 @@ setup_file() {
 }
 
 teardown_file() {
+	local l
+	for l in $(cat "$BATS_FILE_TMPDIR/sealed" 2>/dev/null); do
+		chattr -R -i "$l" 2>/dev/null || true
+	done
 	shim_teardown_file
 	kill "$(cat "$BATS_FILE_TMPDIR/srv.pid")" 2>/dev/null || true
 	rm -rf "/run/containerd/holo/$SHIM_NS/hologram-cache"
@@ -70,6 +74,9 @@ run_big() {
 	ctrt run -d --runtime "$RUNTIME_NAME" "$BIG_IMAGE" "$1" sleep 1000
 	wait_status "$1" 10 RUNNING
 	local t1=$SECONDS
+	# The image's layers: the lowerdirs of the task's rootfs mount.
+	LOWER=$(awk -v m="/$1/rootfs" '$5 ~ m"$" { for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 3); exit } }' \
+		/proc/self/mountinfo | tr ',' '\n' | sed -n 's/^lowerdir=//p')
 	run -0 hologram_log "$1"
 	ctrt task kill -s KILL "$1"
 	wait_status "$1" 10 STOPPED
@@ -103,4 +110,39 @@ create_counts() {
 	# Verified again at start (enforce), from the cache too.
 	check_contains "hologram: enforce: big2: verified again at start: $HOLO_BIG_ID;"
 	[[ "$output" == *"verified again at start"*"from the cache, 0 bytes read, "* ]]
+}
+
+@test "hologram containerd: with the image's layers sealed, a container needs no walk at all" {
+	need_holo
+	run_big seal1
+	local l
+	[ -n "$LOWER" ]
+	for l in ${LOWER//:/ }; do
+		echo "$l" >>"$BATS_FILE_TMPDIR/sealed"
+		"$HOLO_SRC/holo" hologram seal "$l" >/dev/null
+	done
+	# Sealing changed every file's ctime: the first container after it reads
+	# them again, finds the layers sealed and remembers the tree.
+	sleep 2.1
+	run_big seal2
+	create_counts seal2
+	run_big seal3
+	create_counts seal3
+	echo "# sealed layers: $FILES files, $CACHED from the cache, $READ bytes read" >&3
+	[ "$READ" -eq 0 ]
+	check_contains "bytes read, "
+	[[ "$output" == *"(a sealed tree, known)"*"verified again at start"*"(a sealed tree, known)"* ]]
+	# The merged tree itself is not sealed (its upper layer is writable).
+	ctrt run -d --runtime "$RUNTIME_NAME" "$BIG_IMAGE" seal4 sleep 1000
+	wait_status seal4 10 RUNNING
+	run -0 "$HOLO_SRC/holo" --root "/run/containerd/holo/$SHIM_NS" state seal4
+	[ "$(jq -r .XHologram.sealed <<<"$output")" = false ]
+	[ "$(jq -r .XHologram.uor_id <<<"$output")" = "$HOLO_BIG_ID" ]
+	ctrt task kill -s KILL seal4
+	wait_status seal4 10 STOPPED
+	ctrt task rm seal4 >/dev/null
+	ctrt container rm seal4
+	for l in ${LOWER//:/ }; do
+		"$HOLO_SRC/holo" hologram unseal "$l" >/dev/null
+	done
 }
