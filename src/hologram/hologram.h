@@ -3,10 +3,12 @@
    holo-hologram-hook.
 
    The caller reads the environment and the policy file once into a
-   struct holo_hologram_options (holo_hologram_options_load) and hands it to
-   the policy engine: holo_hologram_evaluate() for one tree (the hook,
-   `holo hologram verify`).  Nothing under src/hologram reads a HOLOGRAM_*
-   variable itself.  */
+   struct holo_hologram_options (holo_hologram_options_load; only
+   options.c reads HOLOGRAM_* variables) and either hands libcontainer the
+   Hologram extension built on it (holo_hologram_extension: the checks at
+   create and start, the state fields, the CTP-96 session at delete) or
+   asks the same policy engine directly (holo_hologram_evaluate: the hook,
+   `holo hologram verify`).  Unconfigured, nothing is computed.  */
 #ifndef HOLO_HOLOGRAM_H
 #define HOLO_HOLOGRAM_H
 

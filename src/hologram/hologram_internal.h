@@ -1,11 +1,20 @@
-/* Interfaces between the files of src/hologram/ (HOLOGRAM.md v1):
-   uor.c     the UOR-ID of a rootfs tree (section 1)
-   cache.c   the per-file digest cache under the state root
-   dsse.c    base64, DSSE envelopes, PAE, Ed25519 signing and verification
-   witness.c trusted keys, the in-toto statement, the witness verdict (2)
-   endpoint.c HTTP transport (witness endpoint, CTP-96) over libcurl
-   ctp96.c   CTP-96 sessions (5)
-   policy.c  modes, the decision, what create/delete/state call (3, 4) */
+/* Interfaces between the files of src/hologram/ (HOLOGRAM.md v1.1):
+   options.c    the policy file and the environment (section 4)
+   policy.c     the policy engine: modes, the checks, the verdict (3, 4, 7)
+   extension.c  Hologram as libcontainer's extension (create, start, delete)
+   tools.c      what `holo hologram` needs: a path's tree, signing
+   seal.c       sealing, and whether a tree is sealed throughout (7.3)
+   uor.c        the UOR-ID of a tree: the walk, the lines (1)
+   hash.c       file contents, sparse files, the deadline
+   cache.c      the per-file digest cache under the state root (7.4)
+   fsid.c       which filesystem a tree's files live on (the cache's key)
+   treecache.c  the known result of a sealed tree
+   dsse.c       base64, DSSE envelopes, PAE, Ed25519 signing
+   witness.c    trusted keys, the in-toto statement, the witness verdict (2)
+   endpoint.c   HTTP transport over libcurl (https), endpoint_http.c plain
+                http, endpoint_probe.c
+   ctp96.c      CTP-96 sessions (5)
+   json.c       JSON reading helpers  */
 #ifndef HOLO_HOLOGRAM_INTERNAL_H
 #define HOLO_HOLOGRAM_INTERNAL_H
 

@@ -28,7 +28,7 @@ static const struct holo_command commands[] = {
   { "restore", "restore a container from a previous checkpoint (CRIU)", holo_cmd_restore },
   { "spec", "create a new specification file", holo_cmd_spec },
   { "features", "show the enabled features", holo_cmd_features },
-  { "hologram", "UOR-ID, witness signing and verification (id, sign, verify)", holo_cmd_hologram },
+  { "hologram", "Hologram: UOR-ID, witnesses, sealing (id, sign, verify, seal, unseal)", holo_cmd_hologram },
 };
 
 #ifdef HAVE_SELINUX
