@@ -194,8 +194,8 @@ dechunk (char *body, size_t len, size_t *out_len)
   return true;
 }
 
-static void
-parse_reply (char *raw, size_t len, struct holo_http_reply *reply)
+void
+holo_http_parse_reply (char *raw, size_t len, struct holo_http_reply *reply)
 {
   char *sep = strstr (raw, "\r\n\r\n");
   int status = 0;
@@ -279,6 +279,6 @@ holo_http_plain (const char *method, const char *url, const char *json_body, lon
                                         : holo_xasprintf ("%s %s: %s", method, url, strerror (errno));
       return true;
     }
-  parse_reply (raw, len, reply);
+  holo_http_parse_reply (raw, len, reply);
   return true;
 }

@@ -169,16 +169,8 @@ superblock_mount_id (dev_t dev, uint64_t *id)
 
 /* -------------------------------------------------------------- overlay */
 
-struct overlay_layers
-{
-  char **lower; /* top first */
-  size_t n_lower;
-  char *upper; /* NULL: a read-only overlay */
-  bool unsupported;
-};
-
-static void
-layers_clear (struct overlay_layers *l)
+void
+holo_overlay_layers_clear (struct holo_overlay_layers *l)
 {
   for (size_t i = 0; i < l->n_lower; i++)
     free (l->lower[i]);
@@ -202,7 +194,7 @@ unescape_backslash (char *s)
 }
 
 static void
-add_lower (struct overlay_layers *l, const char *path)
+add_lower (struct holo_overlay_layers *l, const char *path)
 {
   cleanup_free char *p = holo_xstrdup (path);
   unescape_backslash (p);
@@ -215,7 +207,7 @@ add_lower (struct overlay_layers *l, const char *path)
 
 /* lowerdir=a:b (":" escaped as "\:"; "::" starts data-only layers).  */
 static void
-parse_lowerdir (struct overlay_layers *l, char *v)
+parse_lowerdir (struct holo_overlay_layers *l, char *v)
 {
   if (strstr (v, "::"))
     l->unsupported = true;
@@ -240,7 +232,7 @@ parse_lowerdir (struct overlay_layers *l, char *v)
 }
 
 static void
-parse_overlay_option (struct overlay_layers *l, char *opt)
+parse_overlay_option (struct holo_overlay_layers *l, char *opt)
 {
   unescape_octal (opt);
   if (strncmp (opt, "lowerdir=", 9) == 0)
@@ -259,8 +251,8 @@ parse_overlay_option (struct overlay_layers *l, char *opt)
     l->unsupported = true;
 }
 
-static void
-parse_overlay (const char *super_options, struct overlay_layers *l)
+void
+holo_overlay_parse (const char *super_options, struct holo_overlay_layers *l)
 {
   cleanup_free char *copy = holo_xstrdup (super_options);
   char *save = NULL;
@@ -334,7 +326,8 @@ holo_fs_identity_clear (struct holo_fs_identity *id)
 }
 
 static bool
-check_layers (const struct overlay_layers *l, const struct stat *root, struct holo_fs_identity *id, EVP_MD_CTX *ctx)
+check_layers (const struct holo_overlay_layers *l, const struct stat *root, struct holo_fs_identity *id,
+              EVP_MD_CTX *ctx)
 {
   dev_t *dev = &id->dev;
   bool ok = true;
@@ -366,15 +359,15 @@ identify_overlay (const struct stat *root, struct holo_fs_identity *id, EVP_MD_C
 {
   struct mount_line *m;
   size_t n = mounts_of (root->st_dev, &m);
-  struct overlay_layers l = { 0 };
+  struct holo_overlay_layers l = { 0 };
   bool ok = n > 0 && strcmp (m[0].fs_type, "overlay") == 0;
   if (ok)
-    parse_overlay (m[0].super_options, &l);
+    holo_overlay_parse (m[0].super_options, &l);
   free_mounts (m, n);
   ok = ok && !l.unsupported;
   EVP_DigestUpdate (ctx, "overlay", 8);
   ok = ok && check_layers (&l, root, id, ctx);
-  layers_clear (&l);
+  holo_overlay_layers_clear (&l);
   return ok && superblock_mount_id (id->dev, &id->mount_id);
 }
 

@@ -80,6 +80,17 @@ struct holo_fs_identity
   struct holo_tree_root *roots;
   size_t n_roots;
 };
+/* The layers of an overlay from its mountinfo super options (raw, \ooo
+   escaped); UNSUPPORTED for relative paths, data-only layers, metacopy.  */
+struct holo_overlay_layers
+{
+  char **lower; /* top first */
+  size_t n_lower;
+  char *upper; /* NULL: a read-only overlay */
+  bool unsupported;
+};
+void holo_overlay_parse (const char *super_options, struct holo_overlay_layers *l);
+void holo_overlay_layers_clear (struct holo_overlay_layers *l);
 /* False when the tree at ROOT_FD (stat ROOT) must not use the cache.  */
 bool holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity *id);
 void holo_fs_identity_clear (struct holo_fs_identity *id);
@@ -208,6 +219,8 @@ void holo_http_reply_free (struct holo_http_reply *r);
    without libcurl (true, *REPLY filled); false for any other URL.  */
 bool holo_http_plain (const char *method, const char *url, const char *json_body, long timeout_ms,
                       struct holo_http_reply *reply);
+/* The status line, headers and body of a whole reply RAW (modified).  */
+void holo_http_parse_reply (char *raw, size_t len, struct holo_http_reply *reply);
 /* True (with *WHY set) when nothing listens at URL's host and port: a
    plain-http endpoint that refuses connections, answered without libcurl. */
 bool holo_http_endpoint_refuses (const char *url, long timeout_ms, char **why);

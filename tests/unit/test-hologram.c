@@ -564,6 +564,70 @@ test_extension (void)
   rm_rf (d);
 }
 
+static void
+parse_http (const char *text, struct holo_http_reply *r)
+{
+  cleanup_free char *raw = holo_xstrdup (text);
+  memset (r, 0, sizeof *r);
+  holo_http_parse_reply (raw, strlen (raw), r);
+}
+
+/* endpoint_http.c's replies: Content-Length, chunks, nonsense.  */
+static void
+test_http_reply (void)
+{
+  struct holo_http_reply r;
+  parse_http ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef", &r);
+  UNIT_ASSERT_INT_EQ (r.status, 200);
+  UNIT_ASSERT_STR_EQ (r.body, "abc");
+  holo_http_reply_free (&r);
+  parse_http ("HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\n", &r);
+  UNIT_ASSERT_INT_EQ (r.status, 404);
+  UNIT_ASSERT_INT_EQ (r.len, 0);
+  holo_http_reply_free (&r);
+  parse_http ("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4\r\nabcd\r\na\r\n0123456789\r\n0\r\n\r\n", &r);
+  UNIT_ASSERT_INT_EQ (r.status, 200);
+  UNIT_ASSERT_STR_EQ (r.body, "abcd0123456789");
+  holo_http_reply_free (&r);
+  parse_http ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab", &r);
+  UNIT_ASSERT_INT_EQ (r.status, 0);
+  UNIT_ASSERT_STR_CONTAINS (r.error, "chunked");
+  holo_http_reply_free (&r);
+  parse_http ("SSH-2.0-OpenSSH\r\n", &r);
+  UNIT_ASSERT_INT_EQ (r.status, 0);
+  holo_http_reply_free (&r);
+}
+
+/* fsid.c's reading of an overlay's options, as mountinfo shows them.  */
+static void
+test_overlay_options (void)
+{
+  struct holo_overlay_layers l = { 0 };
+  holo_overlay_parse ("rw,lowerdir=/a/sp\\040ace\\134\\054x:/b\\134:c:/d,upperdir=/u,workdir=/w,index=off", &l);
+  UNIT_ASSERT (!l.unsupported);
+  UNIT_ASSERT_INT_EQ (l.n_lower, 3);
+  UNIT_ASSERT_STR_EQ (l.lower[0], "/a/sp ace,x");
+  UNIT_ASSERT_STR_EQ (l.lower[1], "/b:c");
+  UNIT_ASSERT_STR_EQ (l.lower[2], "/d");
+  UNIT_ASSERT_STR_EQ (l.upper, "/u");
+  holo_overlay_layers_clear (&l);
+  holo_overlay_parse ("ro,lowerdir+=/x,lowerdir+=/y", &l);
+  UNIT_ASSERT (!l.unsupported && l.n_lower == 2 && l.upper == NULL);
+  holo_overlay_layers_clear (&l);
+  const char *refused[] = { "rw,lowerdir=rel:/b,upperdir=/u",
+                            "rw,lowerdir=/a::/data,upperdir=/u",
+                            "rw,lowerdir=/a,upperdir=/u,metacopy=on",
+                            "rw,lowerdir=/a,datadir+=/d",
+                            "rw,upperdir=/u",
+                            NULL };
+  for (size_t i = 0; refused[i]; i++)
+    {
+      holo_overlay_parse (refused[i], &l);
+      UNIT_ASSERT (l.unsupported);
+      holo_overlay_layers_clear (&l);
+    }
+}
+
 int
 main (void)
 {
@@ -582,5 +646,7 @@ main (void)
   UNIT_RUN (test_modes);
   UNIT_RUN (test_policy_keys);
   UNIT_RUN (test_extension);
+  UNIT_RUN (test_http_reply);
+  UNIT_RUN (test_overlay_options);
   return unit_finish ();
 }
