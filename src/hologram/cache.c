@@ -129,9 +129,8 @@ load_records (int dir_fd, const char *name, struct cache_rec **recs, size_t *n)
   memcpy (&count, buf + sizeof cache_magic, sizeof count);
   size_t body = (size_t) st.st_size - HOLO_SHA256_LEN;
   unsigned char md[HOLO_SHA256_LEN];
-  unsigned int mdlen = 0;
   if (memcmp (buf, cache_magic, sizeof cache_magic) != 0 || count != ((size_t) st.st_size - fixed) / sizeof **recs
-      || EVP_Digest (buf, body, md, &mdlen, EVP_sha256 (), NULL) != 1 || memcmp (md, buf + body, sizeof md) != 0)
+      || holo_sha256_any (buf, body, md) < 0 || memcmp (md, buf + body, sizeof md) != 0)
     return;
   *n = (size_t) count;
   *recs = holo_xmalloc ((*n ? *n : 1) * sizeof **recs);
@@ -312,8 +311,8 @@ write_records (int dir_fd, const char *name, const struct cache_rec *recs, size_
   memcpy (buf + sizeof cache_magic, &count, sizeof count);
   if (n)
     memcpy (buf + sizeof cache_magic + sizeof count, recs, n * sizeof *recs);
-  unsigned int mdlen = 0;
-  EVP_Digest (buf, total, buf + total, &mdlen, EVP_sha256 (), NULL);
+  if (holo_sha256_any (buf, total, buf + total) < 0)
+    return holo_make_error (err, 0, "sha256 failed");
   if (holo_write_all (fd, buf, total + HOLO_SHA256_LEN) < 0 || renameat (dir_fd, tmp, dir_fd, name) < 0)
     {
       int saved = errno;

@@ -327,7 +327,7 @@ holo_fs_identity_clear (struct holo_fs_identity *id)
 
 static bool
 check_layers (const struct holo_overlay_layers *l, const struct stat *root, struct holo_fs_identity *id,
-              EVP_MD_CTX *ctx)
+              struct holo_sha256 *ctx)
 {
   dev_t *dev = &id->dev;
   bool ok = true;
@@ -347,7 +347,7 @@ check_layers (const struct holo_overlay_layers *l, const struct stat *root, stru
         ok = directory_is_empty (fd);
       if (ok && !is_upper)
         {
-          EVP_DigestUpdate (ctx, &st.st_ino, sizeof st.st_ino);
+          holo_sha256_update (ctx, &st.st_ino, sizeof st.st_ino);
           add_root (id, l->lower[i], fd);
         }
     }
@@ -355,7 +355,7 @@ check_layers (const struct holo_overlay_layers *l, const struct stat *root, stru
 }
 
 static bool
-identify_overlay (const struct stat *root, struct holo_fs_identity *id, EVP_MD_CTX *ctx)
+identify_overlay (const struct stat *root, struct holo_fs_identity *id, struct holo_sha256 *ctx)
 {
   struct mount_line *m;
   size_t n = mounts_of (root->st_dev, &m);
@@ -365,19 +365,19 @@ identify_overlay (const struct stat *root, struct holo_fs_identity *id, EVP_MD_C
     holo_overlay_parse (m[0].super_options, &l);
   free_mounts (m, n);
   ok = ok && !l.unsupported;
-  EVP_DigestUpdate (ctx, "overlay", 8);
+  holo_sha256_update (ctx, "overlay", 8);
   ok = ok && check_layers (&l, root, id, ctx);
   holo_overlay_layers_clear (&l);
   return ok && superblock_mount_id (id->dev, &id->mount_id);
 }
 
 static void
-boot_id (EVP_MD_CTX *ctx)
+boot_id (struct holo_sha256 *ctx)
 {
   cleanup_free char *b = NULL;
   size_t len = 0;
   if (holo_read_file ("/proc/sys/kernel/random/boot_id", &b, &len, NULL) == 0)
-    EVP_DigestUpdate (ctx, b, len);
+    holo_sha256_update (ctx, b, len);
 }
 
 bool
@@ -387,12 +387,8 @@ holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity 
   memset (id, 0, sizeof *id);
   if (fstatfs (root_fd, &sf) < 0)
     return false;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-  if (ctx == NULL || EVP_DigestInit_ex2 (ctx, EVP_sha256 (), NULL) != 1)
-    {
-      EVP_MD_CTX_free (ctx);
-      return false;
-    }
+  struct holo_sha256 sha, *ctx = &sha;
+  holo_sha256_init (ctx);
   /* Unique mount ids restart at boot: a cache from another boot is another
      cache.  */
   boot_id (ctx);
@@ -403,17 +399,15 @@ holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity 
     {
       id->dev = root->st_dev;
       add_root (id, NULL, root_fd);
-      EVP_DigestUpdate (ctx, "dir", 4);
-      EVP_DigestUpdate (ctx, &root->st_ino, sizeof root->st_ino);
+      holo_sha256_update (ctx, "dir", 4);
+      holo_sha256_update (ctx, &root->st_ino, sizeof root->st_ino);
       ok = trusted_fs_type (sf.f_type) && superblock_mount_id (id->dev, &id->mount_id);
     }
   id->overlay = (unsigned long) sf.f_type == OVERLAYFS_SUPER_MAGIC;
-  EVP_DigestUpdate (ctx, &id->dev, sizeof id->dev);
-  EVP_DigestUpdate (ctx, &id->mount_id, sizeof id->mount_id);
+  holo_sha256_update (ctx, &id->dev, sizeof id->dev);
+  holo_sha256_update (ctx, &id->mount_id, sizeof id->mount_id);
   unsigned char md[HOLO_SHA256_LEN];
-  unsigned int len = 0;
-  ok = ok && EVP_DigestFinal_ex (ctx, md, &len) == 1;
-  EVP_MD_CTX_free (ctx);
+  holo_sha256_final (ctx, md);
   if (ok)
     holo_hex (md, 16, id->shard);
   else

@@ -43,8 +43,7 @@ record_text (const struct holo_fs_identity *id, const char *uor_id, size_t entri
     }
   unsigned char md[HOLO_SHA256_LEN];
   char hex[2 * HOLO_SHA256_LEN + 1];
-  unsigned int len = 0;
-  EVP_Digest (text, strlen (text), md, &len, EVP_sha256 (), NULL);
+  holo_sha256 (text, strlen (text), md);
   holo_hex (md, sizeof md, hex);
   char *full = holo_xasprintf ("%s%s\n", text, hex);
   free (text);

@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #define UOR_HEADER "hologram-uor-v1\n"
+/* Up to this many lines, our SHA-256 (sha256.c) digests them faster than
+   OpenSSL can start.  */
+#define UOR_SMALL_TREE 5000
 
 void
 holo_hex (const unsigned char *in, size_t len, char *out)
@@ -157,8 +160,8 @@ push_pending (struct uor_walk *w, size_t entry, char *rel, const struct stat *st
 static int
 sha256_buf (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN])
 {
-  unsigned int n = 0;
-  return EVP_Digest (data, len, out, &n, EVP_sha256 (), NULL) == 1 ? 0 : -1;
+  holo_sha256 (data, len, out);
+  return 0;
 }
 
 static int
@@ -353,18 +356,40 @@ compare_entries (const void *a, const void *b)
   return strcmp (((const struct uor_entry *) a)->path, ((const struct uor_entry *) b)->path);
 }
 
+/* The lines' digest: OpenSSL's SHA-256 for a large tree, ours (no start
+   cost) for a small one.  */
+struct line_digest
+{
+  EVP_MD_CTX *ctx;
+  struct holo_sha256 small;
+};
+
+static void
+line_update (struct line_digest *d, const void *data, size_t len)
+{
+  if (d->ctx)
+    EVP_DigestUpdate (d->ctx, data, len);
+  else
+    holo_sha256_update (&d->small, data, len);
+}
+
 static int
 digest_lines (struct uor_walk *w, char id[HOLO_UOR_ID_LEN + 1], holo_error_t *err)
 {
   if (w->n_entries > 0)
     qsort (w->entries, w->n_entries, sizeof *w->entries, compare_entries);
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-  if (ctx == NULL || EVP_DigestInit_ex2 (ctx, EVP_sha256 (), NULL) != 1)
+  struct line_digest d = { NULL };
+  holo_sha256_init (&d.small);
+  if (w->n_entries > UOR_SMALL_TREE)
     {
-      EVP_MD_CTX_free (ctx);
-      return holo_make_error (err, 0, "sha256 init failed");
+      d.ctx = EVP_MD_CTX_new ();
+      if (d.ctx == NULL || EVP_DigestInit_ex2 (d.ctx, EVP_sha256 (), NULL) != 1)
+        {
+          EVP_MD_CTX_free (d.ctx);
+          return holo_make_error (err, 0, "sha256 init failed");
+        }
     }
-  EVP_DigestUpdate (ctx, UOR_HEADER, strlen (UOR_HEADER));
+  line_update (&d, UOR_HEADER, strlen (UOR_HEADER));
   for (size_t i = 0; i < w->n_entries; i++)
     {
       const struct uor_entry *e = &w->entries[i];
@@ -377,14 +402,20 @@ digest_lines (struct uor_walk *w, char id[HOLO_UOR_ID_LEN + 1], holo_error_t *er
         strcpy (payload, "-");
       int n = snprintf (head, sizeof head, "%c %04o %u %u %s ", e->type, e->mode, (unsigned) e->uid, (unsigned) e->gid,
                         payload);
-      EVP_DigestUpdate (ctx, head, (size_t) n);
-      EVP_DigestUpdate (ctx, e->path, strlen (e->path));
-      EVP_DigestUpdate (ctx, "\n", 1);
+      line_update (&d, head, (size_t) n);
+      line_update (&d, e->path, strlen (e->path));
+      line_update (&d, "\n", 1);
     }
   unsigned char md[HOLO_SHA256_LEN];
   unsigned int len = 0;
-  int ok = EVP_DigestFinal_ex (ctx, md, &len);
-  EVP_MD_CTX_free (ctx);
+  int ok = 1;
+  if (d.ctx)
+    {
+      ok = EVP_DigestFinal_ex (d.ctx, md, &len);
+      EVP_MD_CTX_free (d.ctx);
+    }
+  else
+    holo_sha256_final (&d.small, md);
   if (ok != 1)
     return holo_make_error (err, 0, "sha256 final failed");
   memcpy (id, HOLO_UOR_PREFIX, strlen (HOLO_UOR_PREFIX));

@@ -133,6 +133,35 @@ test_rfc3339 (void)
   UNIT_ASSERT_INT_EQ (holo_parse_rfc3339 ("tomorrow", &t), -1);
 }
 
+/* sha256.c against OpenSSL, at every length around the block edges.  */
+static void
+test_sha256 (void)
+{
+  unsigned char data[1000];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (unsigned char) (i * 131 + 7);
+  for (size_t len = 0; len < sizeof data; len += len < 140 ? 1 : 97)
+    {
+      unsigned char a[32], b[32];
+      unsigned int n = 0;
+      holo_sha256 (data, len, a);
+      EVP_Digest (data, len, b, &n, EVP_sha256 (), NULL);
+      UNIT_ASSERT (memcmp (a, b, 32) == 0);
+      /* Fed in pieces.  */
+      struct holo_sha256 s;
+      holo_sha256_init (&s);
+      for (size_t i = 0; i < len; i += 13)
+        holo_sha256_update (&s, data + i, len - i < 13 ? len - i : 13);
+      holo_sha256_final (&s, a);
+      UNIT_ASSERT (memcmp (a, b, 32) == 0);
+    }
+  char hex[65];
+  unsigned char md[32];
+  holo_sha256 ("hello", 5, md);
+  holo_hex (md, 32, hex);
+  UNIT_ASSERT_STR_EQ (hex, HELLO_SHA256);
+}
+
 static void
 test_uor_empty_tree (void)
 {
@@ -636,6 +665,7 @@ main (void)
   UNIT_RUN (test_base64);
   UNIT_RUN (test_pae);
   UNIT_RUN (test_rfc3339);
+  UNIT_RUN (test_sha256);
   UNIT_RUN (test_uor_empty_tree);
   UNIT_RUN (test_uor_known_tree);
   UNIT_RUN (test_cache_never_changes_result);
