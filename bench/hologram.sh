@@ -197,14 +197,12 @@ rm -rf "$STATE"
 bb_entries=$(find "$BUNDLE/rootfs" -mindepth 1 | wc -l)
 unset HOLOGRAM_POLICY
 export HOLOGRAM_TRUST_DIR=$WORK/trust.d
-verify_us() {
-	local i
-	for i in $(seq 20); do
-		"$HOLO" --root "$STATE" hologram id --stats "$BUNDLE/rootfs" 2>&1 >/dev/null | sed 's/.*elapsed_us //'
-	done | median
-}
 "$HOLO" --root "$STATE" hologram id "$BUNDLE/rootfs" >/dev/null
-bb_warm_us=$(verify_us)
+for i in $(seq 20); do
+	"$HOLO" --root "$STATE" hologram id --stats "$BUNDLE/rootfs" 2>&1 >/dev/null | sed 's/.*elapsed_us \([0-9]*\).*/\1/'
+done >"$WORK/verify_us"
+bb_warm_us=$(median <"$WORK/verify_us")
+bb_warm_min_us=$(sort -n "$WORK/verify_us" | head -1)
 "$HOLO" --root "$STATE" hologram sign --key "$WORK/key.pem" "$BUNDLE" >/dev/null
 run_bb() { # run_bb ENV...: median wall ms of RUNS holo run
 	local i t0 t1
@@ -243,8 +241,14 @@ section() {
 		Targets (issue 13): second container <= 1.5x runc's shim unsealed, <= 1.1x sealed;
 		unconfigured no slower than runc's shim.
 
+		Unsealed, the second container reads no file contents but holo walks the merged tree's
+		metadata twice, at create and again at start (enforce): one statx per entry, about
+		3.5 us of CPU each on overlayfs here, so it grows with the image's entries; sealed, the
+		tree's result is known (treecache.c) and neither walk happens.
+
 		Busybox rootfs ($bb_entries entries): warm verification (digest cache hit, in-process,
-		\`holo hologram id --stats\` elapsed_us, median of 20) $(awk -v u="$bb_warm_us" 'BEGIN { printf "%.2f", u / 1000 }') ms (target <= 2 ms);
+		\`holo hologram id --stats\` elapsed_us, 20 runs) median $(awk -v u="$bb_warm_us" 'BEGIN { printf "%.2f", u / 1000 }') ms,
+		fastest $(awk -v u="$bb_warm_min_us" 'BEGIN { printf "%.2f", u / 1000 }') ms (target <= 2 ms);
 		\`holo run\` of it, median of $RUNS: unconfigured $bb_off ms, enforce (witness in the bundle) $bb_enforce ms.
 
 		Command: \`bench/hologram.sh --append\` (FILES, BYTES, RUNS in the environment).
