@@ -55,6 +55,13 @@ struct program
 };
 
 static void
+program_release (struct program *p)
+{
+  free (p->insns);
+}
+#define cleanup_program __attribute__ ((cleanup (program_release)))
+
+static void
 emit (struct program *p, struct bpf_insn i)
 {
   p->insns = holo_xrealloc (p->insns, (p->n + 1) * sizeof *p->insns);
@@ -221,11 +228,10 @@ detach_program (int cgroup_fd, uint32_t id)
 int
 holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err)
 {
-  struct program p = { NULL, 0 };
+  cleanup_program struct program p = { NULL, 0 };
   uint32_t old[64];
 
   build_program (&p, rules, n);
-  cleanup_free struct bpf_insn *insns = p.insns;
   cleanup_close int cgroup_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cgroup_fd < 0)
     return holo_make_error (err, errno, "open cgroup `%s`", dir);

@@ -116,6 +116,13 @@ sub_loc_init (struct sub_loc *s, const struct holo_jloc *loc, const char *key)
   s->loc.path = s->path;
 }
 
+static void
+sub_loc_release (struct sub_loc *s)
+{
+  free (s->path);
+}
+#define cleanup_sub_loc __attribute__ ((cleanup (sub_loc_release)))
+
 /* ---- devices ---- */
 
 static int
@@ -177,9 +184,8 @@ parse_memory (const struct holo_jloc *parent, yajl_val obj, struct holo_res_memo
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "memory");
-  cleanup_free char *path = s.path;
   const struct holo_jloc *loc = &s.loc;
   if (opt_i64 (loc, v, "limit", -1, &m->limit, err) < 0 || opt_i64 (loc, v, "reservation", -1, &m->reservation, err) < 0
       || opt_i64 (loc, v, "swap", -1, &m->swap, err) < 0 || opt_i64 (loc, v, "kernel", -1, &m->kernel, err) < 0
@@ -213,9 +219,8 @@ parse_cpu (const struct holo_jloc *parent, yajl_val obj, struct holo_res_cpu *c,
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "cpu");
-  cleanup_free char *path = s.path;
   const struct holo_jloc *loc = &s.loc;
   if (opt_u64 (loc, v, "shares", UINT64_MAX, &c->shares, err) < 0 || opt_i64 (loc, v, "quota", -1, &c->quota, err) < 0
       || opt_u64 (loc, v, "burst", UINT64_MAX, &c->burst, err) < 0
@@ -243,9 +248,8 @@ parse_pids (const struct holo_jloc *parent, yajl_val obj, struct holo_opt_i64 *l
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "pids");
-  cleanup_free char *path = s.path;
   return holo_j_int (&s.loc, v, "limit", false, INT64_MIN, INT64_MAX, &limit->v, &limit->set, err);
 }
 
@@ -291,9 +295,8 @@ parse_blkio (const struct holo_jloc *parent, yajl_val obj, struct holo_res_blkio
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "blockIO");
-  cleanup_free char *path = s.path;
   const struct holo_jloc *loc = &s.loc;
   if (opt_u64 (loc, v, "weight", BLKIO_WEIGHT_MAX, &b->weight, err) < 0
       || opt_u64 (loc, v, "leafWeight", BLKIO_WEIGHT_MAX, &b->leaf_weight, err) < 0
@@ -354,9 +357,8 @@ parse_network (const struct holo_jloc *parent, yajl_val obj, struct holo_resourc
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "network");
-  cleanup_free char *path = s.path;
   if (opt_u64 (&s.loc, v, "classID", UINT32_MAX, &r->net_class_id, err) < 0)
     return -1;
   return parse_array (&s.loc, v, "priorities", sizeof *r->net_priorities, parse_net_priority,
@@ -371,9 +373,8 @@ parse_rdma (const struct holo_jloc *parent, yajl_val obj, struct holo_resources 
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "rdma");
-  cleanup_free char *path = s.path;
   size_t n = v->u.object.len;
   r->rdma = holo_xmalloc ((n + 1) * sizeof *r->rdma);
   for (size_t i = 0; i < n; i++)
@@ -412,9 +413,8 @@ parse_unified (const struct holo_jloc *parent, yajl_val obj, struct holo_resourc
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "unified");
-  cleanup_free char *path = s.path;
   size_t n = v->u.object.len;
   r->unified = holo_xmalloc ((n + 1) * sizeof *r->unified);
   for (size_t i = 0; i < n; i++)
