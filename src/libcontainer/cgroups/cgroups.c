@@ -350,18 +350,13 @@ holo_cgroup_pids (const char *path, pid_t **pids, size_t *n, holo_error_t *err)
 static int
 signal_pids (const char *path, int sig, holo_error_t *err)
 {
-  pid_t *pids = NULL;
+  cleanup_free pid_t *pids = NULL;
   size_t n = 0;
   if (holo_cgroup_pids (path, &pids, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
-      {
-        int saved = errno;
-        free (pids);
-        return holo_make_error (err, saved, "kill %d", (int) pids[i]);
-      }
-  free (pids);
+      return holo_make_error (err, errno, "kill %d", (int) pids[i]);
   return 0;
 }
 
