@@ -407,3 +407,46 @@ holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err)
     return holo_error_prefix (err, "write pid file");
   return 0;
 }
+
+char *
+holo_clean_path (const char *path)
+{
+  size_t len = strlen (path);
+  char *out = holo_xmalloc (len + 2);
+  size_t o = 0;
+  const char *p = path;
+
+  out[o++] = '/';
+  while (*p)
+    {
+      const char *end;
+      size_t n;
+
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      end = strchrnul (p, '/');
+      n = (size_t) (end - p);
+      if (n == 1 && p[0] == '.')
+        ;
+      else if (n == 2 && p[0] == '.' && p[1] == '.')
+        {
+          /* Drop the last component, never going above "/".  */
+          while (o > 1 && out[o - 1] != '/')
+            o--;
+          if (o > 1)
+            o--;
+        }
+      else
+        {
+          if (o > 1)
+            out[o++] = '/';
+          memcpy (out + o, p, n);
+          o += n;
+        }
+      p = end;
+    }
+  out[o] = '\0';
+  return out;
+}

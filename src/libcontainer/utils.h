@@ -12,6 +12,11 @@ char *holo_xstrdup (const char *s); /* NULL stays NULL */
 char *holo_xstrndup (const char *s, size_t n);
 char *holo_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 size_t holo_strv_len (char **v);
+
+/* Lexically normalised absolute form of PATH ("a//b/./c/" -> "/a/b/c");
+   ".." components are kept out of the result by clamping at "/" (Go's
+   filepath.Clean of "/" + PATH, as runc's CleanPath).  */
+char *holo_clean_path (const char *path);
 char **holo_strv_dup (char **v);
 
 /* Reads a whole file (NUL-terminated buffer).  */

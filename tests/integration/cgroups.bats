@@ -94,6 +94,24 @@ frozen() {
 	check_dirs_gone $dirs
 }
 
+@test "cgroups: a cgroupsPath ending in /. is cleaned as runc does, and delete removes it" {
+	local p
+	for p in "/$CID/." "$CID/./." "/holo-no-such-parent/../$CID//"; do
+		update_config '.linux.cgroupsPath = $p' --arg p "$p"
+		cg_set_args holo-check loop
+		run -0 rt_run_d "$CID"
+		local dir
+		dir=$(cgroup_dir "$CID" pids)
+		# The container sits in the cleaned cgroup, not in "x/.".
+		[ "$(basename "$dir")" = "$CID" ]
+		local dirs
+		dirs=$(cgroup_dirs "$CID")
+		run -0 rt delete --force "$CID"
+		run -1 rt state "$CID"
+		check_dirs_gone $dirs
+	done
+}
+
 @test "cgroups: kill --all reaches every process and leaves the cgroup thawed" {
 	add_shared_dir
 	cg_set_args sh -c 'sleep 1000 & sleep 1000 & touch /shared/ready; exec holo-check loop'

@@ -150,18 +150,9 @@ holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cg
 {
   if (manager == HOLO_CGROUP_MANAGER_SYSTEMD)
     return resolve_systemd_path (cgroups_path, id, out, err);
-  if (cgroups_path == NULL || *cgroups_path == '\0')
-    *out = holo_xasprintf ("/%s", id);
-  else if (cgroups_path[0] == '/')
-    *out = holo_xstrdup (cgroups_path);
-  else
-    *out = holo_xasprintf ("/%s", cgroups_path);
-  if (strstr (*out, "/../") || (strlen (*out) >= 3 && strcmp (*out + strlen (*out) - 3, "/..") == 0))
-    {
-      free (*out);
-      *out = NULL;
-      return holo_make_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", cgroups_path);
-    }
+  /* Cleaned as runc does: "/x/." is "/x" (the kernel refuses to rmdir a
+     path ending in "."), and ".." never climbs above the root.  */
+  *out = holo_clean_path (cgroups_path && *cgroups_path ? cgroups_path : id);
   return 0;
 }
 
