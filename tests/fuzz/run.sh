@@ -98,7 +98,7 @@ run_target() {
 	# Leaks count as failures: a parser that leaks on bad input is a bug too.
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		timeout -k 10 $((SECONDS_PER_TARGET + 120)) "$bin" -max_total_time="$SECONDS_PER_TARGET" \
-		-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$artifacts/" \
 		"$work" "$seeds" >>"$log" 2>&1
 	local rc=$?
 	local runs

@@ -14,7 +14,9 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct holo_resources *
@@ -367,6 +369,87 @@ test_bpf_program_enforced (void)
   UNIT_ASSERT (tty == 0 || tty == ENXIO);
 }
 
+/* A program that denies every access, attached beside the others, as
+   another manager (or an older holo) may have left on the cgroup.  */
+static int
+attach_deny_all (int cgroup_fd)
+{
+  struct bpf_insn insns[] = {
+    { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+    { .code = BPF_JMP | BPF_EXIT },
+  };
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uintptr_t) insns;
+  attr.insn_cnt = 2;
+  attr.license = (uintptr_t) "Apache";
+  int prog = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  if (prog < 0)
+    return -1;
+  memset (&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t) cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t) prog;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  int ret = (int) syscall (SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr);
+  close (prog);
+  return ret;
+}
+
+static int
+count_attached (int cgroup_fd)
+{
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.query.target_fd = (uint32_t) cgroup_fd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  if (syscall (SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0)
+    return -1;
+  return (int) attr.query.prog_cnt;
+}
+
+/* The kernel takes at most 64 programs per cgroup: with that many already
+   attached, ours still replaces them all (it used to fail with E2BIG and
+   leave the old ones, so their rules stacked over the container's).  */
+static void
+test_bpf_program_replaces_a_full_list (void)
+{
+  cleanup_free char *root = cgroup2_root ();
+  if (geteuid () != 0 || root == NULL)
+    {
+      fprintf (stdout, "# skipped: needs root and a cgroup2 hierarchy\n");
+      return;
+    }
+  cleanup_free char *dir = holo_xasprintf ("%s/holo-unit-bpf-full-%d", root, (int) getpid ());
+  UNIT_ASSERT (mkdir (dir, 0755) == 0);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int attached = 0;
+  while (attached < 64 && attach_deny_all (fd) == 0)
+    attached++;
+  int before = open_in_cgroup (dir, "/dev/null", O_RDONLY);
+  const struct holo_device_rule null_only[] = {
+    { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE },
+  };
+  holo_error_t err = NULL;
+  int ret = holo_cgroup_bpf_devices (dir, null_only, 1, &err);
+  if (ret < 0)
+    fprintf (stdout, "# %s\n", err->msg);
+  holo_error_release (&err);
+  int after = open_in_cgroup (dir, "/dev/null", O_RDONLY);
+  int zero = open_in_cgroup (dir, "/dev/zero", O_RDONLY);
+  int left = count_attached (fd);
+  close (fd);
+  rmdir (dir);
+
+  UNIT_ASSERT_INT_EQ (attached, 64);
+  UNIT_ASSERT_INT_EQ (before, EPERM);
+  UNIT_ASSERT_INT_EQ (ret, 0);
+  UNIT_ASSERT_INT_EQ (left, 1);
+  UNIT_ASSERT_INT_EQ (after, 0);
+  UNIT_ASSERT_INT_EQ (zero, EPERM);
+}
+
 int
 main (void)
 {
@@ -381,5 +464,6 @@ main (void)
   UNIT_RUN (test_device_rules_list);
   UNIT_RUN (test_device_rule_semantics);
   UNIT_RUN (test_bpf_program_enforced);
+  UNIT_RUN (test_bpf_program_replaces_a_full_list);
   return unit_finish ();
 }
