@@ -143,7 +143,8 @@ parse_flag (struct holo_resources *r, int opt, const char *name, const char *v)
       r->pids_limit = (struct holo_opt_i64){ true, n };
       break;
     case OPT_BLKIO_WEIGHT:
-      if (n > 1000)
+      /* 0 is "no weight" (nothing is written), as in linux.resources.  */
+      if (n != 0 && (n < 10 || n > 1000))
         return bad_value (name, v, "must be between 10 and 1000");
       r->blkio.weight = (struct holo_opt_u64){ true, (uint64_t) n };
       break;
