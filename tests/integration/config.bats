@@ -97,6 +97,20 @@ config_error() {
 	config_error '.linux.namespaces += [{type: "pid"}]' "linux.namespaces[5].type"
 }
 
+@test "config: a key given twice is refused, naming its JSON path" {
+	# Another tool reading the first of the two would see another config.
+	# (runc 1.1.5 takes the last one; holo refuses, as later runcs do.)
+	[ "$RUNTIME_KIND" = holo ] || skip "runc 1.1 takes the last value"
+	add_shared_dir
+	update_config '.process.args = ["touch", "/shared/ran"]'
+	sed -i 's|"cwd": "/"|"cwd": "/", "cwd": "/tmp"|' "$BUNDLE/config.json"
+	grep -q '"cwd": "/tmp"' "$BUNDLE/config.json"
+	run -1 --separate-stderr rt_create "$CID"
+	check_contains "config.json: process.cwd: duplicate key" stderr
+	check_nothing_left "$CID"
+	[ ! -e "$SHARED/ran" ]
+}
+
 @test "config: a namespace path that does not exist" {
 	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/no-such-ns" else . end)' \
 		"/proc/no-such-ns"

@@ -130,6 +130,8 @@ test_parse_errors_name_the_path (void)
   PARSE_FAILS ("{\"devices\":[{\"access\":\"r\"}]}", "devices[0].allow: must be specified");
   PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "devices[0].type: `x`");
   PARSE_FAILS ("{\"devices\":[{\"allow\":true},{\"allow\":true,\"access\":\"rwx\"}]}", "devices[1].access: `rwx`");
+  /* update -r documents go through the same parser as config.json.  */
+  PARSE_FAILS ("{\"pids\":{\"limit\":1,\"limit\":2}}", "config.json: pids.limit: duplicate key");
   PARSE_FAILS ("{\"devices\":{}}", "devices: must be an array");
   PARSE_FAILS ("{\"blockIO\":{\"weight\":1001}}", "blockIO.weight: must be an integer between 0 and 1000");
   PARSE_FAILS ("{\"blockIO\":{\"weightDevice\":[{\"minor\":0}]}}", "blockIO.weightDevice[0].major: must be specified");
