@@ -111,6 +111,11 @@ config_error() {
 	[ ! -e "$SHARED/ran" ]
 }
 
+@test "config: a device cgroup rule without access is refused" {
+	config_error '.linux.resources.devices += [{allow: true, type: "c", major: 1, minor: 3}]' \
+		"linux.resources.devices[1].access: must be specified"
+}
+
 @test "config: a namespace path that does not exist" {
 	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/no-such-ns" else . end)' \
 		"/proc/no-such-ns"

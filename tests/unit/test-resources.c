@@ -128,8 +128,15 @@ test_parse_errors_name_the_path (void)
   PARSE_FAILS ("{\"cpu\":{\"cpus\":\"0;rm\"}}", "cpu.cpus: `0;rm`");
   PARSE_FAILS ("{\"cpu\":{\"idle\":2}}", "cpu.idle: must be 0 or 1");
   PARSE_FAILS ("{\"devices\":[{\"access\":\"r\"}]}", "devices[0].allow: must be specified");
-  PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "devices[0].type: `x`");
-  PARSE_FAILS ("{\"devices\":[{\"allow\":true},{\"allow\":true,\"access\":\"rwx\"}]}", "devices[1].access: `rwx`");
+  PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"type\":\"x\",\"access\":\"r\"}]}", "devices[0].type: `x`");
+  PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"access\":\"r\"},{\"allow\":true,\"access\":\"rwx\"}]}",
+               "devices[1].access: `rwx`");
+  /* Without access a rule used to mean "rwm": {"allow":true} opened every
+     device.  runc refuses it ("device access at 1 field cannot be empty"). */
+  PARSE_FAILS ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\"}]}",
+               "config.json: devices[1].access: must be specified");
+  PARSE_FAILS ("{\"devices\":[{\"allow\":false,\"access\":\"\"}]}",
+               "config.json: devices[0].access: must not be empty");
   /* update -r documents go through the same parser as config.json.  */
   PARSE_FAILS ("{\"pids\":{\"limit\":1,\"limit\":2}}", "config.json: pids.limit: duplicate key");
   PARSE_FAILS ("{\"devices\":{}}", "devices: must be an array");

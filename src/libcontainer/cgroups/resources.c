@@ -155,7 +155,7 @@ parse_device_rule (const struct holo_jloc *loc, yajl_val v, void *elem, holo_err
   if (holo_j_bool (loc, v, "allow", &d->allow, err) < 0 || holo_j_string (loc, v, "type", false, &type, err) < 0
       || holo_j_int (loc, v, "major", false, -1, INT64_MAX, &d->major, &has_major, err) < 0
       || holo_j_int (loc, v, "minor", false, -1, INT64_MAX, &d->minor, &has_minor, err) < 0
-      || holo_j_string (loc, v, "access", false, &access, err) < 0)
+      || holo_j_string (loc, v, "access", true, &access, err) < 0)
     return -1;
   if (!has_major)
     d->major = HOLO_DEV_WILDCARD;
@@ -168,10 +168,12 @@ parse_device_rule (const struct holo_jloc *loc, yajl_val v, void *elem, holo_err
         return holo_j_fail (err, loc, "type", "`%s`: must be \"a\", \"b\" or \"c\"", type);
       d->type = type[0];
     }
-  d->access = HOLO_DEV_ACC_ALL;
-  if (access && *access && parse_access (loc, access, &d->access, err) < 0)
-    return -1;
-  return 0;
+  /* runc refuses a rule without access too ("device access at N field
+     cannot be empty"): taking it as "rwm" made {"allow":true} open every
+     device.  */
+  if (*access == '\0')
+    return holo_j_fail (err, loc, "access", "must not be empty (a combination of r, w and m)");
+  return parse_access (loc, access, &d->access, err);
 }
 
 /* ---- memory, cpu, pids ---- */
