@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "error.h"
-#include "utils.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <string.h>
@@ -63,16 +63,6 @@ holo_error_release (holo_error_t *err)
   free ((*err)->msg);
   free (*err);
   *err = NULL;
-}
-
-void
-holo_strv_free (char **v)
-{
-  if (v == NULL)
-    return;
-  for (char **p = v; *p; p++)
-    free (*p);
-  free (v);
 }
 
 void

@@ -14,66 +14,6 @@
 #include <limits.h>
 #include <linux/close_range.h>
 
-void *
-holo_xmalloc (size_t size)
-{
-  void *p = calloc (1, size ? size : 1);
-  if (p == NULL)
-    abort ();
-  return p;
-}
-
-void *
-holo_xrealloc (void *p, size_t size)
-{
-  void *r = realloc (p, size ? size : 1);
-  if (r == NULL)
-    abort ();
-  return r;
-}
-
-char *
-holo_xstrdup (const char *s)
-{
-  if (s == NULL)
-    return NULL;
-  char *r = strdup (s);
-  if (r == NULL)
-    abort ();
-  return r;
-}
-
-char *
-holo_xasprintf (const char *fmt, ...)
-{
-  va_list ap;
-  char *r;
-  va_start (ap, fmt);
-  if (vasprintf (&r, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  return r;
-}
-
-size_t
-holo_strv_len (char **v)
-{
-  size_t n = 0;
-  while (v && v[n])
-    n++;
-  return n;
-}
-
-char **
-holo_strv_dup (char **v)
-{
-  size_t n = holo_strv_len (v);
-  char **r = holo_xmalloc ((n + 1) * sizeof (char *));
-  for (size_t i = 0; i < n; i++)
-    r[i] = holo_xstrdup (v[i]);
-  return r;
-}
-
 int
 holo_read_file_at (int dirfd, const char *path, char **out, size_t *len, holo_error_t *err)
 {
@@ -371,15 +311,6 @@ holo_cloexec_fds_from (int first, holo_error_t *err)
         fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
     }
   return 0;
-}
-
-char *
-holo_xstrndup (const char *s, size_t n)
-{
-  char *r = strndup (s, n);
-  if (r == NULL)
-    abort ();
-  return r;
 }
 
 /* The pid file is replaced atomically (engines poll for it).  */
