@@ -6,13 +6,14 @@
 
 load helpers
 
-# config_error JQ_FILTER PATH_TEXT: applies FILTER to config.json, then
-# create must fail cleanly, naming PATH_TEXT (on holo).
+# config_error JQ_FILTER PATH_TEXT [JQ_ARGS...]: applies FILTER to
+# config.json, then create must fail cleanly, naming PATH_TEXT (on holo).
 config_error() {
 	local filter=$1 path=$2
+	shift 2
 	add_shared_dir
 	update_config '.process.args = ["touch", "/shared/ran"]'
-	update_config "$filter"
+	update_config "$filter" "$@"
 
 	run -1 --separate-stderr rt_create "$CID"
 	check_holo_text "$path" stderr
@@ -119,6 +120,19 @@ config_error() {
 @test "config: a namespace path that does not exist" {
 	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/no-such-ns" else . end)' \
 		"/proc/no-such-ns"
+}
+
+@test "config: a namespace path of another type, or not a namespace, names the path" {
+	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/ipc" else . end)' \
+		"linux.namespaces: the network namespace path \`/proc/self/ns/ipc\` is an ipc namespace"
+	local file=$TESTDIR/not-a-namespace
+	touch "$file"
+	config_error '.linux.namespaces |= map(if .type == "network" then .path = $f else . end)' \
+		"linux.namespaces: the network namespace path \`$file\` is not a namespace" --arg f "$file"
+	# A namespace of the right type that setns still refuses: the runtime's
+	# own user namespace (EINVAL).
+	config_error '.linux.namespaces |= map(select(.type != "network")) | .linux.namespaces += [{type: "user", path: "/proc/self/ns/user"}]' \
+		"join user namespace \`/proc/self/ns/user\`: Invalid argument"
 }
 
 @test "config: a sysctl that is not namespaced" {

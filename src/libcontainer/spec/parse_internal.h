@@ -70,9 +70,6 @@ bool holo_j_is_abs (const char *path);
 int holo_j_idmaps (const struct holo_jloc *loc, yajl_val obj, const char *key, struct holo_idmap **out, size_t *n,
                    holo_error_t *err);
 
-/* The namespace type name used in config.json ("network", "mount"...).  */
-const char *holo_ns_spec_name (enum holo_ns_kind kind);
-
 /* Section parsers.  */
 int holo_parse_process_object (const struct holo_jloc *loc, yajl_val obj, struct holo_process *p, holo_error_t *err);
 void holo_process_clear (struct holo_process *p);
