@@ -155,6 +155,14 @@ in_container() {
 		run -1 --separate-stderr rt_create "$CID"
 		check_nothing_left "$CID"
 	fi
+	# Without CAP_SYS_RESOURCE (dropped here if the caller has it), the
+	# error names the entry, its values and the cause.
+	update_config '.process.rlimits = [{type: "RLIMIT_CORE", soft: 0, hard: 0},
+		{type: "RLIMIT_NOFILE", soft: 1024, hard: ($h + 1000)}]' --argjson h "$hard"
+	run -1 --separate-stderr setpriv --bounding-set -sys_resource -- env HOLO_TEST_MARKER="$TEST_MARKER" \
+		timeout "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null
+	check_holo_text "process.rlimits[1]: setrlimit RLIMIT_NOFILE soft 1024 hard $((hard + 1000)): Operation not permitted (a hard limit above the runtime's, $hard, needs CAP_SYS_RESOURCE)" stderr
+	check_nothing_left "$CID"
 }
 
 @test "process: noNewPrivileges" {
