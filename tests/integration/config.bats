@@ -135,6 +135,37 @@ config_error() {
 		"join user namespace \`/proc/self/ns/user\`: Invalid argument"
 }
 
+@test "config: control characters of a value are escaped in the message, and the JSON log stays JSON" {
+	# A path with a newline, an escape sequence and a C1 control.
+	local bad
+	bad=$(printf '/no\nsuch\033[31m\302\233x')
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "$bad"
+	local log=$TESTDIR/log.json
+	run -1 --separate-stderr rt --log "$log" --log-format json create --bundle "$BUNDLE" "$CID" </dev/null
+	check_nothing_left "$CID"
+	# A container id from the command line can also hold bytes that are not
+	# UTF-8 (config.json cannot: its parser refuses them).
+	run -1 --separate-stderr rt --log "$log" --log-format json state $'a\nb\033[31m\xff'
+	[ "$RUNTIME_KIND" = holo ] || return 0
+	run -1 --separate-stderr rt --log "$log" --log-format json create --bundle "$BUNDLE" "$CID" </dev/null
+	check_contains '`/no\nsuch\x1b[31m\u009bx`' stderr
+	run -1 --separate-stderr rt --log "$log" --log-format json state $'a\nb\033[31m\xff'
+	check_contains 'a\nb\x1b[31m\xff' stderr
+	# One line each, no raw control character, only UTF-8.
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	! printf '%s' "$stderr" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]'
+	# Every log line is a JSON object (strict UTF-8), saying the same.
+	python3 -c '
+import json, sys
+msgs = [json.loads(line)["msg"] for line in open(sys.argv[1], encoding="utf-8", errors="strict")]
+assert any("`/no\\nsuch\\x1b[31m\\u009bx`" in m for m in msgs), msgs
+assert any("a\\nb\\x1b[31m\\xff" in m for m in msgs), msgs
+' "$log"
+	# The text log quotes msg="..." as logrus does.
+	run -1 --separate-stderr rt --log "$TESTDIR/log.txt" state $'a"b\nc'
+	grep -qF 'msg="invalid id format: a\"b\\nc"' "$TESTDIR/log.txt"
+}
+
 @test "config: a sysctl that is not namespaced" {
 	config_error '.linux.sysctl = {"kernel.bogus": "1"}' "linux.sysctl"
 }
