@@ -235,44 +235,6 @@ test_parse_size (void)
   UNIT_ASSERT (holo_parse_size ("99999999999p", &v) < 0);
 }
 
-static void
-test_device_rules_list (void)
-{
-  char *e;
-  struct holo_resources *r = parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", &e);
-  struct holo_device_rule *rules;
-  size_t n;
-  holo_resources_device_rules (r, &rules, &n);
-  UNIT_ASSERT (n > 10);
-  UNIT_ASSERT (!rules[0].allow);
-  /* the defaults after the config: null is usable even after "deny all" */
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 1, 3, HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 136, 7, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 10, 229, HOLO_DEV_ACC_READ)); /* fuse */
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_MKNOD));    /* mknod anything */
-  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 1, 1, HOLO_DEV_ACC_READ)); /* /dev/mem */
-  free (rules);
-  holo_resources_free (r);
-}
-
-static void
-test_device_rule_semantics (void)
-{
-  const struct holo_device_rule rules[] = {
-    { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = HOLO_DEV_ACC_ALL },
-    { .allow = false, .type = 'c', .major = 1, .minor = 3, .access = HOLO_DEV_ACC_WRITE },
-    { .allow = true, .type = 'c', .major = 1, .minor = -1, .access = HOLO_DEV_ACC_READ },
-  };
-  /* last match decides; a deny takes away any of its bits */
-  UNIT_ASSERT (holo_device_rules_allow (rules, 3, 'c', 1, 3, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, 3, 'c', 1, 3, HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, 3, 'c', 1, 3, HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (holo_device_rules_allow (rules, 3, 'c', 1, 5, HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (holo_device_rules_allow (rules, 3, 'b', 1, 3, HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (!holo_device_rules_allow (NULL, 0, 'c', 1, 3, HOLO_DEV_ACC_READ));
-}
-
 /* ---- the eBPF program, enforced by the kernel ---- */
 
 static char *
@@ -319,6 +281,129 @@ mknod_in_cgroup (const char *dir, const char *path, dev_t dev)
   waitpid (pid, &status, 0);
   unlink (path);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 255;
+}
+
+/* ---- device rules as the kernel applies them, on either backend ---- */
+
+/* A scratch cgroup with the devices controller: cgroup2 (the eBPF program)
+   or the v1 devices hierarchy.  */
+struct dev_cgroup
+{
+  const char *backend;
+  char *dir;
+  int (*apply) (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
+};
+
+static bool
+dev_cgroup_make (struct dev_cgroup *c, bool v2)
+{
+  cleanup_free char *root = v2 ? cgroup2_root () : holo_cgroup_controller_dir ("", "devices");
+  if (root == NULL || (!v2 && holo_cgroup_mode () == HOLO_CGROUP_UNIFIED))
+    return false;
+  c->backend = v2 ? "eBPF" : "v1 devices";
+  c->dir = holo_xasprintf ("%s/holo-unit-dev-%s-%d", root, v2 ? "bpf" : "v1", (int) getpid ());
+  c->apply = v2 ? holo_cgroup_bpf_devices : holo_cgroup_v1_devices;
+  return mkdir (c->dir, 0755) == 0;
+}
+
+/* Whether a process in C may open a node of TYPE MAJOR:MINOR for FLAGS, or
+   (FLAGS -1) create one: the node is made outside the cgroup; opening a
+   device that does not exist fails with ENXIO/ENODEV only after the
+   cgroup check, which says EPERM.  */
+static bool
+dev_allowed (const struct dev_cgroup *c, char type, unsigned major, unsigned minor, int flags)
+{
+  cleanup_free char *node = holo_xasprintf ("/tmp/holo-unit-node-%d-%u-%u", (int) getpid (), major, minor);
+  dev_t dev = makedev (major, minor);
+  if (flags == -1)
+    return mknod_in_cgroup (c->dir, node, dev) != EPERM;
+  unlink (node);
+  if (mknod (node, (type == 'b' ? S_IFBLK : S_IFCHR) | 0600, dev) < 0)
+    return false;
+  int r = open_in_cgroup (c->dir, node, flags);
+  unlink (node);
+  return r != EPERM;
+}
+
+#define DEV_EXPECT(c, want, type, major, minor, flags)                                                                 \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (dev_allowed (c, type, major, minor, flags) != (want))                                                        \
+        {                                                                                                              \
+          fprintf (stdout, "# %s: %c %u:%u flags %d: expected %s\n", (c)->backend, type, major, minor, flags,          \
+                   (want) ? "allowed" : "denied");                                                                     \
+          failed = true;                                                                                               \
+        }                                                                                                              \
+    }                                                                                                                  \
+  while (0)
+
+/* What linux.resources.devices mean, checked where they are enforced: the
+   last matching rule decides, an allow must grant every access asked for,
+   a deny matches as soon as it takes one away; and the default rules come
+   after the config's, so /dev/null stays usable after "deny everything". */
+static void
+test_device_rules_enforced (void)
+{
+  if (geteuid () != 0)
+    {
+      fprintf (stdout, "# skipped: needs root\n");
+      return;
+    }
+  const struct holo_device_rule semantics[] = {
+    { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = HOLO_DEV_ACC_ALL },
+    { .allow = false, .type = 'c', .major = 1, .minor = 3, .access = HOLO_DEV_ACC_WRITE },
+    { .allow = true, .type = 'c', .major = 1, .minor = -1, .access = HOLO_DEV_ACC_READ },
+  };
+  char *e;
+  struct holo_resources *r = parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", &e);
+  struct holo_device_rule *defaults;
+  size_t n_defaults;
+  holo_resources_device_rules (r, &defaults, &n_defaults);
+  holo_resources_free (r);
+  bool failed = false;
+  int backends = 0;
+
+  for (int v2 = 0; v2 <= 1; v2++)
+    {
+      struct dev_cgroup cg = { 0 };
+      if (!dev_cgroup_make (&cg, v2))
+        {
+          fprintf (stdout, "# no %s cgroup here\n", v2 ? "cgroup2" : "v1 devices");
+          free (cg.dir);
+          continue;
+        }
+      backends++;
+      holo_error_t err = NULL;
+      if (cg.apply (cg.dir, semantics, 3, &err) < 0)
+        {
+          fprintf (stdout, "# %s: %s\n", cg.backend, err->msg);
+          holo_error_release (&err);
+          failed = true;
+        }
+      DEV_EXPECT (&cg, true, 'c', 1, 3, O_RDONLY);
+      DEV_EXPECT (&cg, false, 'c', 1, 3, O_WRONLY);
+      DEV_EXPECT (&cg, false, 'c', 1, 3, O_RDWR);
+      DEV_EXPECT (&cg, true, 'c', 1, 5, O_WRONLY);
+      DEV_EXPECT (&cg, true, 'b', 1, 3, O_WRONLY);
+
+      if (cg.apply (cg.dir, defaults, n_defaults, &err) < 0)
+        {
+          fprintf (stdout, "# %s: %s\n", cg.backend, err->msg);
+          holo_error_release (&err);
+          failed = true;
+        }
+      DEV_EXPECT (&cg, true, 'c', 1, 3, O_RDWR);
+      DEV_EXPECT (&cg, true, 'c', 136, 7, O_RDONLY);   /* a pty */
+      DEV_EXPECT (&cg, false, 'c', 10, 229, O_RDONLY); /* fuse */
+      DEV_EXPECT (&cg, true, 'b', 8, 0, -1);           /* mknod of anything */
+      DEV_EXPECT (&cg, false, 'b', 8, 0, O_RDONLY);
+      DEV_EXPECT (&cg, false, 'c', 1, 1, O_RDONLY); /* /dev/mem */
+      rmdir (cg.dir);
+      free (cg.dir);
+    }
+  free (defaults);
+  UNIT_ASSERT (backends > 0);
+  UNIT_ASSERT (!failed);
 }
 
 static void
@@ -470,9 +555,8 @@ main (void)
   UNIT_RUN (test_blkio_weight_conversion);
   UNIT_RUN (test_memory_swap_conversion);
   UNIT_RUN (test_parse_size);
-  UNIT_RUN (test_device_rules_list);
-  UNIT_RUN (test_device_rule_semantics);
   UNIT_RUN (test_bpf_program_enforced);
+  UNIT_RUN (test_device_rules_enforced);
   UNIT_RUN (test_bpf_program_replaces_a_full_list);
   return unit_finish ();
 }

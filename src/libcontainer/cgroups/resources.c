@@ -514,28 +514,6 @@ holo_resources_device_rules (const struct holo_resources *r, struct holo_device_
   *n = k;
 }
 
-/* An allow rule must grant all of the access asked for; a deny rule matches
-   as soon as it takes any of it away.  The last matching rule decides.  */
-bool
-holo_device_rules_allow (const struct holo_device_rule *rules, size_t n, char type, int64_t major, int64_t minor,
-                         unsigned access)
-{
-  for (size_t i = n; i-- > 0;)
-    {
-      const struct holo_device_rule *r = &rules[i];
-      if (r->type != 'a' && r->type != type)
-        continue;
-      if (r->major != HOLO_DEV_WILDCARD && r->major != major)
-        continue;
-      if (r->minor != HOLO_DEV_WILDCARD && r->minor != minor)
-        continue;
-      if (r->allow ? (access & ~r->access) != 0 : (access & r->access) == 0)
-        continue;
-      return r->allow;
-    }
-  return false;
-}
-
 /* ---- conversions ---- */
 
 uint64_t

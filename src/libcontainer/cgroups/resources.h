@@ -208,10 +208,6 @@ int holo_cgroup_v2_apply (const char *path, const struct holo_resources *r, bool
    BPF_CGROUP_DEVICE program attached to the cgroup directory.  */
 int holo_cgroup_v1_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
 int holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
-/* Whether RULES allow ACCESS to the device (the semantics the eBPF program
-   implements; for tests).  */
-bool holo_device_rules_allow (const struct holo_device_rule *rules, size_t n, char type, int64_t major, int64_t minor,
-                              unsigned access);
 
 /* Freezer: v1 freezer.state or v2 cgroup.freeze, waiting until the state has
    settled.  */
