@@ -4,6 +4,7 @@
    program enforced by the kernel on a scratch cgroup.  */
 #define _GNU_SOURCE
 #include "libcontainer/cgroups/cgroups.h"
+#include "libcontainer/cgroups/convert.h"
 #include "libcontainer/cgroups/resources.h"
 #include "libcontainer/utils.h"
 #include "unit.h"

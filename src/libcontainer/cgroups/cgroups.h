@@ -1,6 +1,7 @@
 /* cgroup placement: where a container's cgroup lives, creating it, moving
-   the init into it, listing and signalling its processes, removing it.
-   Resource limits are applied by the resources code on top of this.  */
+   the init into it, listing its processes, removing it (cgroups.c); and
+   signalling every process of it (signal.c, with the freezer).  Resource
+   limits are applied by the resources code on top of this.  */
 #ifndef HOLO_CGROUPS_H
 #define HOLO_CGROUPS_H
 
