@@ -10,7 +10,9 @@
 /* Lexically normalised absolute form of PATH ("a//b/./c/" -> "/a/b/c");
    ".." components are kept out of the result by clamping at "/" (Go's
    filepath.Clean of "/" + PATH, as runc's CleanPath).  */
-char *holo_clean_path (const char *path);
+char *holo_clean_path (const char *path); /* internal */
+
+#pragma GCC visibility push(default)
 
 /* Reads a whole file (NUL-terminated buffer).  */
 int holo_read_file (const char *path, char **out, size_t *len, holo_error_t *err);
@@ -48,5 +50,7 @@ int holo_cloexec_fds_from (int first, holo_error_t *err);
 
 /* Writes PID (no newline, as runc) to PATH atomically.  */
 int holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err);
+
+#pragma GCC visibility pop
 
 #endif
