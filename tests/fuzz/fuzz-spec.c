@@ -1,8 +1,11 @@
 /* fuzz-sources: */
 /* fuzz-libs: */
 /* config.json parsing and validation (holo_spec_parse), the code every
-   create and run feeds the bundle's file through, and the standalone
-   process object of `exec --process` (holo_spec_parse_process).  */
+   create and run feeds the bundle's file through; the standalone process
+   object of `exec --process` (holo_spec_parse_process); and the
+   LinuxResources document of `update --resources` (engines send it on
+   stdin).  */
+#include "libcontainer/libcontainer.h"
 #include "libcontainer/spec/spec.h"
 
 #include <stdint.h>
@@ -45,6 +48,22 @@ parse_process (const char *json, size_t len)
   yajl_tree_free (tree);
 }
 
+static void
+parse_resources (const char *json, size_t len)
+{
+  struct holo_resources *r = NULL;
+  holo_error_t err = NULL;
+
+  if (holo_resources_parse_json (json, len, "resources", &r, &err) < 0)
+    {
+      if (err == NULL || err->msg == NULL)
+        __builtin_trap ();
+      holo_error_release (&err);
+      return;
+    }
+  holo_resources_free (r);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -56,6 +75,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   json[size] = '\0';
   parse_config (json, size);
   parse_process (json, size);
+  parse_resources (json, size);
   free (json);
   return 0;
 }

@@ -341,7 +341,7 @@ in_container_cg() {
 	update_config '.linux.resources = {"memory": {"limit": "1g"}}'
 	run -1 --separate-stderr rt_create "$CID"
 	check_contains "config.json: linux.resources.memory.limit: must be an integer" stderr
-	update_config '.linux.resources = {"devices": [{"allow": true}, {"allow": true, "access": "rwx"}]}'
+	update_config '.linux.resources = {"devices": [{"allow": true, "access": "r"}, {"allow": true, "access": "rwx"}]}'
 	run -1 --separate-stderr rt_create "$CID"
 	check_contains "linux.resources.devices[1].access" stderr
 }
