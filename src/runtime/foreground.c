@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "libcontainer/terminal.h"
+#include "libcontainer/trace.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -137,6 +138,7 @@ holo_foreground_wait (pid_t pid, int master)
   if (sfd < 0)
     return 255;
   int status = wait_foreground (pid, master, sfd);
+  holo_trace ("foreground: process exited");
   close (sfd);
   return status;
 }

@@ -4,6 +4,7 @@
 #include "libcontainer/userns.h"
 #include "libcontainer/utils.h"
 #include "libcontainer/security/exe_protect.h"
+#include "libcontainer/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -218,6 +219,9 @@ main (int argc, char **argv)
   struct global_raw raw = { 0 };
   int c;
 
+  holo_trace_init ();
+  holo_trace ("main");
+
   /* '+': stop at the command name; its options are parsed by the command. */
   while ((c = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
     {
@@ -280,6 +284,7 @@ main (int argc, char **argv)
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
+      holo_trace ("exe-protect");
       if (holo_exe_ensure_sealed_copy (argv, &err) < 0)
         return holo_cmd_fail (&err);
     }
@@ -287,5 +292,8 @@ main (int argc, char **argv)
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
   optind = 0; /* glibc: reinitialise getopt for the command's options */
-  return cmd->run (&g, sub_argc, sub_argv);
+  holo_trace ("command");
+  ret = cmd->run (&g, sub_argc, sub_argv);
+  holo_trace ("exit");
+  return ret;
 }

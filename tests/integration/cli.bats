@@ -213,3 +213,23 @@ load helpers
 	check_output "$CID"
 	run -0 timeout 30 "$RUNTIME" --root "$root" delete --force "$CID"
 }
+
+@test "cli: HOLO_TRACE=FILE records the start path's phases, from holo and from the container's init" {
+	[ "$RUNTIME_KIND" = holo ] || skip "HOLO_TRACE is holo's"
+	local trace=$TESTDIR/trace
+	set_args true
+	HOLO_TRACE=$trace run -0 rt run --bundle "$BUNDLE" "$CID"
+	# "PID MICROSECONDS PHASE", one line per trace point, in time order
+	# within each process.
+	run -0 awk 'NF < 3 || $1 !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/ { print "bad: " $0 }' "$trace"
+	check_output ""
+	run -0 awk '{ $1 = $2 = ""; sub(/^  /, ""); print }' "$trace"
+	check_matches $'(^|\n)main\n'
+	check_matches $'(^|\n)create: init cloned\n'
+	check_matches $'(^|\n)create: init ready\n'
+	check_matches $'(^|\n)delete: store removed\n'
+	check_matches $'(^|\n)exit$'
+	# The init traces too: pid 1 of its pid namespace.
+	run -0 awk '$1 == 1 && $3 == "init:" { n++ } END { print n + 0 }' "$trace"
+	[ "$output" -ge 2 ]
+}
