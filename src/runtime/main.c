@@ -279,13 +279,13 @@ main (int argc, char **argv)
   if (cmd == NULL)
     return holo_cmd_usage_error (NULL, "No help topic for '%s'", name);
 
-  /* Commands that start a container process run from a sealed copy of the
-     binary (see exe_protect.h).  */
+  /* Commands that start a container process run from a protected view or
+     copy of the binary (see exe_protect.h).  */
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
       holo_trace ("exe-protect");
-      if (holo_exe_ensure_sealed_copy (argv, &err) < 0)
+      if (holo_exe_ensure_protected (argv, g.ctx.root, &err) < 0)
         return holo_cmd_fail (&err);
     }
 
