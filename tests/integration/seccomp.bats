@@ -417,6 +417,55 @@ selinux_enabled() {
 	check_nothing_left "$CID"
 }
 
+# holo loads libapparmor/libselinux only for a config that asks for them
+# (src/libcontainer/security/lsm.c): a library that cannot be used is a
+# create error naming it.  A stand-in without the functions, found first
+# through LD_LIBRARY_PATH, makes the load fail.
+fake_lsm_library() {
+	mkdir -p "$TESTDIR/lib"
+	echo 'int holo_test_not_the_library;' >"$TESTDIR/lib/fake.c"
+	gcc -shared -fPIC -o "$TESTDIR/lib/$1" "$TESTDIR/lib/fake.c"
+}
+
+@test "lsm: an unusable libapparmor fails create and names the library (holo loads it on demand)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's loading"
+	rt --version | grep -q -- "+APPARMOR" || skip "built without AppArmor"
+	fake_lsm_library libapparmor.so.1
+	update_config '.process.apparmorProfile = "holo-test-profile"'
+	LD_LIBRARY_PATH=$TESTDIR/lib run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "process.apparmorProfile: cannot load libapparmor.so.1: libapparmor.so.1 has no aa_is_enabled" stderr
+	check_nothing_left "$CID"
+}
+
+@test "lsm: an unusable libselinux fails create and names the library (holo loads it on demand)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's loading"
+	rt --version | grep -q -- "+SELINUX" || skip "built without SELinux"
+	fake_lsm_library libselinux.so.1
+	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	LD_LIBRARY_PATH=$TESTDIR/lib run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "process.selinuxLabel: cannot load libselinux.so.1: libselinux.so.1 has no is_selinux_enabled" stderr
+	check_nothing_left "$CID"
+}
+
+@test "lsm: exec --apparmor loads libapparmor on the host; unusable, exec fails naming it" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's loading"
+	rt --version | grep -q -- "+APPARMOR" || skip "built without AppArmor"
+	set_args holo-check loop
+	run -0 rt_run_d "$CID"
+	fake_lsm_library libapparmor.so.1
+	# 255: exec failed before the process ran (as runc).
+	LD_LIBRARY_PATH=$TESTDIR/lib run -255 --separate-stderr rt exec --apparmor holo-test-profile "$CID" true
+	check_holo_text "process.apparmorProfile: cannot load libapparmor.so.1" stderr
+}
+
+@test "lsm: exec --apparmor without AppArmor on the host fails" {
+	apparmor_enabled && skip "AppArmor is enabled on this host"
+	set_args holo-check loop
+	run -0 rt_run_d "$CID"
+	run --separate-stderr rt exec --apparmor holo-test-profile "$CID" true
+	check_failed
+}
+
 @test "lsm: empty profile and labels mean none" {
 	update_config '.process.apparmorProfile = "" | .process.selinuxLabel = "" | .linux.mountLabel = ""'
 	run_container seccomp-syscall getpid

@@ -7,6 +7,7 @@
 #include "../process/chain.h"
 #include "../process/sync.h"
 #include "../security/capabilities.h"
+#include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
 #include "../utils.h"
@@ -298,6 +299,8 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   int ret = -1;
 
   if ((o->process_file ? process_from_file (o->process_file, &e, err) : process_from_flags (spec, o, &e, err)) < 0)
+    goto out;
+  if (holo_lsm_prepare (&e.proc, err) < 0)
     goto out;
   join_init_namespaces (&joined, s->pid, ns_paths);
   cgroup = exec_cgroup (s, o, err);
