@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +42,20 @@ container_ids (const char *root, size_t *n)
   if (*n)
     qsort (ids, *n, sizeof (char *), compare_names);
   return ids;
+}
+
+/* The owner column, as runc's: the user owning the container's state
+   directory, "#UID" when it has no name.  Looked up here, not at create:
+   an NSS lookup there cost every container start.  */
+static char *
+state_dir_owner (const char *root, const char *id)
+{
+  struct stat st;
+  cleanup_free char *dir = holo_xasprintf ("%s/%s", root, id);
+  if (stat (dir, &st) < 0)
+    return holo_xstrdup ("");
+  struct passwd *pw = getpwuid (st.st_uid);
+  return pw ? holo_xstrdup (pw->pw_name) : holo_xasprintf ("#%u", (unsigned) st.st_uid);
 }
 
 int
@@ -89,6 +104,11 @@ holo_cmd_list (struct holo_global *g, int argc, char **argv)
         {
           free (ids[i]);
           continue; /* being created or deleted right now */
+        }
+      if (fmt != LIST_QUIET)
+        {
+          free (s->owner);
+          s->owner = state_dir_owner (g->ctx.root, ids[i]);
         }
       if (fmt == LIST_QUIET)
         printf ("%s\n", s->id);

@@ -138,6 +138,18 @@ load helpers
 	run -1 rt list --format no-such-format
 }
 
+@test "cli: owner: empty in state (as runc's), the state directory's user in list" {
+	set_args holo-check loop
+	run -0 rt_create "$CID"
+	[ "$(state_field "$CID" owner)" = "" ]
+	local me
+	me=$(id -un)
+	run -0 rt list
+	grep -E "^$CID +[0-9]+ +created +.* $me\$" <<<"$output"
+	run -0 rt list --format json
+	[ "$(jq -r --arg id "$CID" '.[] | select(.id == $id) | .owner' <<<"$output")" = "$me" ]
+}
+
 @test "cli: spec writes runc's template and refuses to overwrite it" {
 	local dir=$TESTDIR/spec
 	mkdir -p "$dir"

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -89,13 +88,6 @@ resolve_rootfs (const struct holo_spec *spec, const char *bundle, holo_error_t *
       return NULL;
     }
   return r;
-}
-
-static char *
-owner_name (void)
-{
-  struct passwd *pw = getpwuid (geteuid ());
-  return holo_xstrdup (pw ? pw->pw_name : "");
 }
 
 static void
@@ -295,7 +287,9 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
   s->bundle = bundle;
   s->rootfs = rootfs;
   s->created = holo_now_rfc3339 ();
-  s->owner = owner_name ();
+  /* Empty, as in runc's state; `list` names the state directory's owner.
+     (A getpwuid here was an NSS lookup on every start.)  */
+  s->owner = holo_xstrdup ("");
   s->creating = true;
   copy_annotations (s, spec);
   if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
