@@ -96,6 +96,10 @@ load_libcrypto (void)
   return true;
 }
 
+/* Outside libcontainer's hidden visibility (Makefile.am): `holo hologram`
+   (src/runtime/cmd_hologram.c) calls OpenSSL too.  */
+#pragma GCC visibility push(default)
+
 void
 CRYPTO_free (void *p, const char *file, int line)
 {
@@ -218,3 +222,5 @@ i2d_PUBKEY (const EVP_PKEY *a, unsigned char **pp)
 {
   return load_libcrypto () ? lib.i2d_pubkey (a, pp) : -1;
 }
+
+#pragma GCC visibility pop

@@ -1,4 +1,5 @@
-/* Phase timestamps for profiling the start path (bench/phases.sh).
+/* Phase timestamps for profiling the start path (bench/phases.sh):
+   holo_trace_init and holo_trace are public (libcontainer.h).
 
    HOLO_TRACE=FILE makes every holo_trace() call append one line
    "PID MONOTONIC_US PHASE" to FILE.  Unset, a call is one branch.  The
@@ -8,8 +9,6 @@
 #ifndef HOLO_TRACE_H
 #define HOLO_TRACE_H
 
-/* Reads HOLO_TRACE once, in main.  */
-void holo_trace_init (void);
-void holo_trace (const char *phase);
+#include "libcontainer.h"
 
 #endif

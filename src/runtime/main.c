@@ -1,10 +1,6 @@
 /* holo: a runc-compatible OCI runtime.  Global options, then one command. */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/userns.h"
-#include "libcontainer/utils.h"
-#include "libcontainer/security/exe_protect.h"
-#include "libcontainer/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +115,7 @@ static int
 parse_rootless (const char *value, bool *out)
 {
   if (value == NULL || strcmp (value, "auto") == 0)
-    *out = geteuid () != 0 || holo_userns_running_in_userns ();
+    *out = geteuid () != 0 || holo_running_in_userns ();
   else if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
     *out = strcmp (value, "true") == 0;
   else
@@ -280,12 +276,12 @@ main (int argc, char **argv)
     return holo_cmd_usage_error (NULL, "No help topic for '%s'", name);
 
   /* Commands that start a container process run from a protected view or
-     copy of the binary (see exe_protect.h).  */
+     copy of the binary (holo_protect_runtime_binary).  */
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
       holo_trace ("exe-protect");
-      if (holo_exe_ensure_protected (argv, g.ctx.root, &err) < 0)
+      if (holo_protect_runtime_binary (&g.ctx, argv, &err) < 0)
         return holo_cmd_fail (&err);
     }
 

@@ -194,8 +194,9 @@ reexec_from_sealed_memfd (int exe, char **argv, holo_error_t *err)
 }
 
 int
-holo_exe_ensure_protected (char **argv, const char *scratch_dir, holo_error_t *err)
+holo_protect_runtime_binary (const struct holo_context *ctx, char **argv, holo_error_t *err)
 {
+  const char *scratch_dir = ctx->root;
   cleanup_close int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0)
     return holo_make_error (err, errno, "open /proc/self/exe");
