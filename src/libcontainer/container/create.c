@@ -390,7 +390,7 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
   /* Compiled now so a bad profile fails before anything exists; the init
      inherits the program and loads it.  */
   cleanup_seccomp struct holo_seccomp *seccomp = NULL;
-  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+  if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     return -1;
   holo_trace ("create: seccomp compiled");
   char *rootfs = resolve_rootfs (spec, bundle, err);

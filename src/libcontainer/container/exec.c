@@ -309,7 +309,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   if (open_exec_console (o, e.proc.terminal, &console_sock, &master_end, err) < 0)
     goto out;
   /* The container's seccomp profile applies to exec'd processes too.  */
-  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+  if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     goto out;
   if (seccomp && holo_seccomp_uses_listener (seccomp))
     {
