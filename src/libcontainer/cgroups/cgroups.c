@@ -20,20 +20,9 @@ struct hierarchy
   bool v2;
 };
 
-static void
-hierarchies_free (struct hierarchy *h, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      free (h[i].mountpoint);
-      free (h[i].controllers);
-    }
-  free (h);
-}
-
 /* Every cgroup hierarchy mounted under /sys/fs/cgroup, from mountinfo.  */
 static int
-list_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
+read_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
 {
   cleanup_file FILE *f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
@@ -71,6 +60,38 @@ list_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
     return holo_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
   *out = h;
   *n_out = n;
+  return 0;
+}
+
+/* The hierarchies do not change while one holo command runs, but it asks
+   for them a dozen times (create, resources, delete, status): mountinfo is
+   read once per process.  Keyed by pid, so a child in another mount
+   namespace (the init) reads its own.  Never freed: it lives as long as
+   the process.  */
+static struct
+{
+  pid_t pid;
+  struct hierarchy *h;
+  size_t n;
+} hierarchy_cache;
+
+static int
+list_hierarchies (const struct hierarchy **out, size_t *n_out, holo_error_t *err)
+{
+  pid_t self = getpid ();
+  if (hierarchy_cache.h == NULL || hierarchy_cache.pid != self)
+    {
+      struct hierarchy *h = NULL;
+      size_t n = 0;
+      if (read_hierarchies (&h, &n, err) < 0)
+        return -1;
+      /* A list inherited through fork is replaced, not freed.  */
+      hierarchy_cache.h = h;
+      hierarchy_cache.n = n;
+      hierarchy_cache.pid = self;
+    }
+  *out = hierarchy_cache.h;
+  *n_out = hierarchy_cache.n;
   return 0;
 }
 
@@ -204,7 +225,7 @@ mkdir_cgroup (const struct hierarchy *h, const char *path, holo_error_t *err)
 int
 holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
 {
-  struct hierarchy *h = NULL;
+  const struct hierarchy *h = NULL;
   size_t n = 0;
   if (list_hierarchies (&h, &n, err) < 0)
     return -1;
@@ -219,7 +240,6 @@ holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
       cleanup_free char *procs = holo_xasprintf ("%s%s/cgroup.procs", h[i].mountpoint, path);
       ret = holo_write_file (procs, pidbuf, (size_t) len, err);
     }
-  hierarchies_free (h, n);
   return ret;
 }
 
@@ -255,7 +275,7 @@ remove_cgroup_dir (const char *dir)
 int
 holo_cgroup_destroy (const char *path, holo_error_t *err)
 {
-  struct hierarchy *h = NULL;
+  const struct hierarchy *h = NULL;
   size_t n = 0;
   if (strcmp (path, "/") == 0 || *path == '\0')
     return 0;
@@ -268,14 +288,13 @@ holo_cgroup_destroy (const char *path, holo_error_t *err)
       if (remove_cgroup_dir (dir) < 0 && ret == 0)
         ret = holo_make_error (err, errno, "remove cgroup `%s`", dir);
     }
-  hierarchies_free (h, n);
   return ret;
 }
 
 char *
 holo_cgroup_controller_dir (const char *path, const char *controller)
 {
-  struct hierarchy *h = NULL;
+  const struct hierarchy *h = NULL;
   size_t n = 0;
   cleanup_error holo_error_t err = NULL;
   if (list_hierarchies (&h, &n, &err) < 0)
@@ -297,7 +316,6 @@ holo_cgroup_controller_dir (const char *path, const char *controller)
       if (match)
         result = holo_xasprintf ("%s%s", h[i].mountpoint, path);
     }
-  hierarchies_free (h, n);
   return result;
 }
 

@@ -23,6 +23,17 @@ signal_pids (const char *path, int sig, holo_error_t *err)
   return 0;
 }
 
+static bool
+cgroup_is_empty (const char *path)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  cleanup_error holo_error_t ignored = NULL;
+  if (holo_cgroup_pids (path, &pids, &n, &ignored) < 0)
+    return false;
+  return n == 0;
+}
+
 /* cgroup2's cgroup.kill SIGKILLs every process of the cgroup in the kernel,
    forks or not.  It is there on hybrid hosts too (every process also sits
    in the cgroup2 hierarchy).  */
@@ -50,6 +61,11 @@ holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err)
         holo_cgroup_freeze (path, false, NULL);
       return 0;
     }
+  /* No process left (the usual case when `run` deletes the container its
+     process has exited from): nothing can fork into the cgroup, so there
+     is nothing to freeze for.  */
+  if (!was_frozen && cgroup_is_empty (path))
+    return 0;
   cleanup_error holo_error_t freeze_err = NULL;
   bool frozen = was_frozen || holo_cgroup_freeze (path, true, &freeze_err) == 0;
   if (!frozen)
