@@ -170,8 +170,12 @@ summary() {
 }
 
 lint() {
-	step "lint (format)"
-	bash tests/lint/format.sh >"$LOG_DIR/lint.log" 2>&1
+	step "lint (format, layering, walls)"
+	{
+		bash tests/lint/format.sh
+		bash tests/lint/layering.sh
+		bash tests/lint/walls.sh
+	} >"$LOG_DIR/lint.log" 2>&1
 	record <"$LOG_DIR/lint.log"
 	grep -A20 '^not ok' "$LOG_DIR/lint.log" | head -20
 }
