@@ -1,5 +1,5 @@
 /* fuzz-sources: */
-/* fuzz-libs: */
+/* fuzz-libs: -lcrypto */
 /* Hologram witness parsing (HOLOGRAM.md section 2): the DSSE envelope a
    witness endpoint or file hands holo, and the in-toto statement inside it.
    The first input byte picks what the rest is:
