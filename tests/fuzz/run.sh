@@ -7,7 +7,7 @@
 #
 # A target is tests/fuzz/fuzz-NAME.c defining LLVMFuzzerTestOneInput, whose
 # first lines say what it links beside libholo.a (repository paths, may be
-# empty; generated files such as src/shim/proto/x.pb-c.c are made first):
+# empty; every generated source, e.g. src/shim/proto/x.pb-c.c, is made first):
 #   /* fuzz-sources: src/shim/ttrpc/frame.c src/shim/proto/ttrpc.pb-c.c */
 #   /* fuzz-libs: -lprotobuf-c */
 # and whose seed corpus is tests/fuzz/corpus/NAME/.  Every file there is run
@@ -64,7 +64,11 @@ build_libholo() {
 				CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $SAN" || exit 1
 		fi
 		make -j"$(nproc)" libholo.a
-	) >"$LOG_DIR/fuzz-build.log" 2>&1
+	) >"$LOG_DIR/fuzz-build.log" 2>&1 || return 1
+	# Every generated source (the .pb-c.c/.h of the shim and CRIU), so that a
+	# target can link one whose header includes another.
+	# shellcheck disable=SC2046 # a list of files
+	make -C "$BUILD" $(make_var BUILT_SOURCES) >>"$LOG_DIR/fuzz-build.log" 2>&1
 }
 
 # A variable of the configured Makefile (LIB_CFLAGS, LIB_LIBS, ...).
