@@ -7,7 +7,7 @@
 #
 # A target is tests/fuzz/fuzz-NAME.c defining LLVMFuzzerTestOneInput, whose
 # first lines say what it links beside libholo.a (repository paths, may be
-# empty; generated files such as src/shim/proto/x.pb-c.c are made first):
+# empty; every generated source, e.g. src/shim/proto/x.pb-c.c, is made first):
 #   /* fuzz-sources: src/shim/ttrpc/frame.c src/shim/proto/ttrpc.pb-c.c */
 #   /* fuzz-libs: -lprotobuf-c */
 # and whose seed corpus is tests/fuzz/corpus/NAME/.  Every file there is run
@@ -16,15 +16,23 @@
 # One TAP line per target on stdout ("ok fuzz-NAME: ..." or "not ok ...").
 # libholo is built by clang in its own copy of the tree ($HOLO_FUZZ_BUILD,
 # default build-fuzz/, kept between runs so a rerun only rebuilds changes).
+# The targets run $HOLO_FUZZ_JOBS at a time, one core each: the wall time
+# is about ceil(targets / jobs) * HOLO_FUZZ_SECONDS, plus the build.
 # Environment:
 #   HOLO_FUZZ_SECONDS  time per target (default 45)
+#   HOLO_FUZZ_JOBS     targets run at once (default: the number of cores)
 #   HOLO_FUZZ_BUILD    build directory
 #   HOLO_TEST_LOGS     where logs and crash artifacts go (tests/work/logs)
 set -uo pipefail
 
+# All of it in one block: bash parses it whole before running it, so editing
+# this file while a run is going does not break that run.
+{
+
 cd "$(dirname "$0")/../.."
 SRC=$(pwd)
 SECONDS_PER_TARGET=${HOLO_FUZZ_SECONDS:-45}
+JOBS=${HOLO_FUZZ_JOBS:-$(nproc)}
 BUILD=${HOLO_FUZZ_BUILD:-$SRC/build-fuzz}
 LOG_DIR=${HOLO_TEST_LOGS:-$SRC/tests/work/logs}
 mkdir -p "$LOG_DIR"
@@ -56,7 +64,11 @@ build_libholo() {
 				CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $SAN" || exit 1
 		fi
 		make -j"$(nproc)" libholo.a
-	) >"$LOG_DIR/fuzz-build.log" 2>&1
+	) >"$LOG_DIR/fuzz-build.log" 2>&1 || return 1
+	# Every generated source (the .pb-c.c/.h of the shim and CRIU), so that a
+	# target can link one whose header includes another.
+	# shellcheck disable=SC2046 # a list of files
+	make -C "$BUILD" $(make_var BUILT_SOURCES) >>"$LOG_DIR/fuzz-build.log" 2>&1
 }
 
 # A variable of the configured Makefile (LIB_CFLAGS, LIB_LIBS, ...).
@@ -128,27 +140,55 @@ if ! build_libholo; then
 	tail -20 "$LOG_DIR/fuzz-build.log" | sed 's/^/# /'
 	exit 1
 fi
-failed=0
+# Builds one target (one at a time: generated sources are made on the
+# way); on failure its TAP line goes to $BUILD/tests/fuzz/NAME.tap.
+build_one() {
+	local src=$1 name=$2
+	local log=$LOG_DIR/fuzz-$name.log tap=$BUILD/tests/fuzz/$name.tap
+	: >"$log"
+	if [ ! -f "$src" ]; then
+		echo "not ok fuzz-$name: no file $src" >"$tap"
+		return 1
+	fi
+	if ! build_target "$src" "$BUILD/tests/fuzz/fuzz-$name" "$log"; then
+		{
+			echo "not ok fuzz-$name: build failed (see $log)"
+			grep -m5 -E 'error|undefined reference' "$log" | sed 's/^/# /'
+		} >"$tap"
+		return 1
+	fi
+}
+
 mkdir -p "$BUILD/tests/fuzz"
+names=()
+built=()
 for src in $list; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz-}
-	log=$LOG_DIR/fuzz-$name.log
-	: >"$log"
-	if [ ! -f "$src" ]; then
-		echo "not ok fuzz-$name: no file $src"
-		failed=1
-		continue
+	names+=("$name")
+	rm -f "$BUILD/tests/fuzz/$name.tap"
+	build_one "$src" "$name" && built+=("$name")
+done
+# The runs, $JOBS at a time.
+running=0
+for name in "${built[@]}"; do
+	run_target "$name" "$BUILD/tests/fuzz/fuzz-$name" "$LOG_DIR/fuzz-$name.log" >"$BUILD/tests/fuzz/$name.tap" &
+	running=$((running + 1))
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
 	fi
-	bin=$BUILD/tests/fuzz/fuzz-$name
-	if ! build_target "$src" "$bin" "$log"; then
-		echo "not ok fuzz-$name: build failed (see $log)"
-		grep -m5 -E 'error|undefined reference' "$log" | sed 's/^/# /'
-		failed=1
-		continue
+done
+wait
+failed=0
+for name in "${names[@]}"; do
+	if [ -s "$BUILD/tests/fuzz/$name.tap" ]; then
+		cat "$BUILD/tests/fuzz/$name.tap"
+	else
+		echo "not ok fuzz-$name: no result (the runner died)"
 	fi
-	line=$(run_target "$name" "$bin" "$log")
-	echo "$line"
-	case $line in not*) failed=1 ;; esac
+	grep -q '^not ok' "$BUILD/tests/fuzz/$name.tap" 2>/dev/null && failed=1
+	[ -s "$BUILD/tests/fuzz/$name.tap" ] || failed=1
 done
 exit $failed
+}

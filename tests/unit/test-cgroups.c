@@ -59,9 +59,39 @@ test_kill_all_error_names_the_pid (void)
   UNIT_ASSERT_STR_CONTAINS (msg, want);
 }
 
+/* A state written before cgroupsPath was cleaned may hold "/x/.": delete
+   must still remove the cgroup (rmdir of "x/." is EINVAL).  */
+static void
+test_destroy_cleans_the_path (void)
+{
+  if (geteuid () != 0)
+    {
+      fprintf (stdout, "# skipped: needs root\n");
+      return;
+    }
+  cleanup_free char *path = holo_xasprintf ("/holo-unit-destroy-%d", (int) getpid ());
+  cleanup_free char *dotted = holo_xasprintf ("%s/.", path);
+  pid_t pid = child_in_cgroup (path);
+  UNIT_ASSERT (pid > 0);
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  holo_error_t err = NULL;
+  int ret = holo_cgroup_destroy (dotted, &err);
+  if (ret < 0)
+    {
+      fprintf (stdout, "# %s\n", err->msg);
+      holo_error_release (&err);
+      holo_cgroup_destroy (path, NULL);
+    }
+  cleanup_free char *dir = holo_cgroup_controller_dir (path, "pids");
+  UNIT_ASSERT_INT_EQ (ret, 0);
+  UNIT_ASSERT (dir == NULL || access (dir, F_OK) != 0);
+}
+
 int
 main (void)
 {
   UNIT_RUN (test_kill_all_error_names_the_pid);
+  UNIT_RUN (test_destroy_cleans_the_path);
   return unit_finish ();
 }

@@ -273,11 +273,14 @@ remove_cgroup_dir (const char *dir)
 }
 
 int
-holo_cgroup_destroy (const char *path, holo_error_t *err)
+holo_cgroup_destroy (const char *state_path, holo_error_t *err)
 {
   const struct hierarchy *h = NULL;
   size_t n = 0;
-  if (strcmp (path, "/") == 0 || *path == '\0')
+  /* Cleaned again: the state of a container made by an older holo may
+     hold an uncleaned "/x/.", which rmdir refuses.  */
+  cleanup_free char *path = holo_clean_path (state_path);
+  if (strcmp (path, "/") == 0)
     return 0;
   if (list_hierarchies (&h, &n, err) < 0)
     return -1;
