@@ -132,9 +132,14 @@ parse_tree (yajl_val root, struct holo_dsse *e, holo_error_t *err)
     return holo_make_error (err, 0, "malformed witness: payload: invalid base64");
   size_t n = YAJL_GET_ARRAY (sigs)->len;
   e->sigs = holo_xmalloc (n * sizeof *e->sigs);
-  for (size_t i = 0; i < n; i++, e->n_sigs++)
-    if (parse_signature (YAJL_GET_ARRAY (sigs)->values[i], i, &e->sigs[i], err) < 0)
-      return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      /* Counted first: one that fails half-way (keyid read, sig not
+         base64) is freed with the rest.  */
+      e->n_sigs++;
+      if (parse_signature (YAJL_GET_ARRAY (sigs)->values[i], i, &e->sigs[i], err) < 0)
+        return -1;
+    }
   return 0;
 }
 

@@ -13,13 +13,13 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../trace.h"
 #include "../userns.h"
 #include "../utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -87,13 +87,6 @@ resolve_rootfs (const struct holo_spec *spec, const char *bundle, holo_error_t *
       return NULL;
     }
   return r;
-}
-
-static char *
-owner_name (void)
-{
-  struct passwd *pw = getpwuid (geteuid ());
-  return holo_xstrdup (pw ? pw->pw_name : "");
 }
 
 static void
@@ -276,8 +269,10 @@ drive_init (struct create_run *r, holo_error_t *err)
     return holo_make_error (err, 0, "the container init exited during setup");
   if (holo_state_write (r->dir_fd, s, err) < 0)
     return -1;
+  holo_trace ("create: state with pid written");
   if (s->cgroup_path && enter_cgroup (r, err) < 0)
     return -1;
+  holo_trace ("create: cgroup entered");
   if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)
     return -1;
   if (!holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_userns_check_joined (r->spec, s->pid, err) < 0)
@@ -286,7 +281,9 @@ drive_init (struct create_run *r, holo_error_t *err)
     return -1;
   if (holo_init_wants_hooks (r->spec) && run_runtime_hooks (r->spec, s, &r->launch, err) < 0)
     return -1;
-  return holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+  int ret = holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+  holo_trace ("create: init ready");
+  return ret;
 }
 
 static void
@@ -310,7 +307,9 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
   s->bundle = bundle;
   s->rootfs = rootfs;
   s->created = holo_now_rfc3339 ();
-  s->owner = owner_name ();
+  /* Empty, as in runc's state; `list` names the state directory's owner.
+     (A getpwuid here was an NSS lookup on every start.)  */
+  s->owner = holo_xstrdup ("");
   s->creating = true;
   copy_annotations (s, spec);
   if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
@@ -360,8 +359,10 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
     return holo_make_error (err, errno, "open exec fifo");
   if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
     return -1;
+  holo_trace ("create: store written");
   if (start_init (r, fifo_fd, console_sock, err) < 0)
     return -1;
+  holo_trace ("create: init cloned");
   /* The init holds its own copies now.  */
   close (steal_fd (&fifo_fd));
   close (steal_fd (&console_sock));
@@ -378,6 +379,7 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
     return -1;
   if (r->o->pid_file && holo_write_pid_file (r->o->pid_file, r->state->pid, err) < 0)
     return -1;
+  holo_trace ("create: created");
   out->pid = r->state->pid;
   return 0;
 }
@@ -404,11 +406,13 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     return -1;
   if (validate_for_create (spec, o, err) < 0)
     return -1;
+  holo_trace ("create: config parsed");
   /* Compiled now so a bad profile fails before anything exists; the init
      inherits the program and loads it.  */
   cleanup_seccomp struct holo_seccomp *seccomp = NULL;
-  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+  if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     return -1;
+  holo_trace ("create: seccomp compiled");
   char *rootfs = resolve_rootfs (spec, bundle, err);
   if (rootfs == NULL)
     return -1;
@@ -424,10 +428,12 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
   cleanup_state struct holo_state *state = initial_state (ctx, o, spec, steal_pointer (&bundle), rootfs, err);
   if (state == NULL)
     return -1;
+  holo_trace ("create: initial state");
   /* The extension's check (Hologram): before anything exists, so a refusal
      leaves nothing behind.  */
   if (holo_extension_create (ctx, spec, state, rootfs_fd, err) < 0)
     return -1;
+  holo_trace ("create: extension");
   cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
   cleanup_close int dir_fd = root_fd < 0 ? -1 : holo_store_create (root_fd, o->id, err);
   if (dir_fd < 0)

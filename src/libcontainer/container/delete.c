@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "../hooks.h"
+#include "../trace.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -29,12 +30,17 @@ int
 holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const struct holo_state *s,
                         bool run_poststop_hooks, holo_error_t *err)
 {
+  holo_trace ("delete: begin");
   if (s->cgroup_path && holo_cgroup_destroy (s->cgroup_path, err) < 0)
     return -1;
+  holo_trace ("delete: cgroup removed");
   if (run_poststop_hooks)
     run_poststop (dir_fd, s);
   holo_extension_delete (ctx, s);
-  return holo_store_remove (root_fd, s->id, err);
+  holo_trace ("delete: hooks, extension");
+  int ret = holo_store_remove (root_fd, s->id, err);
+  holo_trace ("delete: store removed");
+  return ret;
 }
 
 /* SIGKILLs the init (and with a cgroup every process in it) and waits until

@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -79,7 +78,6 @@ new_state (struct holo_context *ctx, const struct holo_spec *spec, const char *i
            holo_error_t *err)
 {
   cleanup_state struct holo_state *s = holo_xmalloc (sizeof *s);
-  struct passwd *pw = getpwuid (geteuid ());
 
   s->id = holo_xstrdup (id);
   s->bundle = holo_xstrdup (bundle);
@@ -87,7 +85,7 @@ new_state (struct holo_context *ctx, const struct holo_spec *spec, const char *i
   if (s->rootfs == NULL)
     return NULL;
   s->created = holo_now_rfc3339 ();
-  s->owner = holo_xstrdup (pw ? pw->pw_name : "");
+  s->owner = holo_xstrdup (""); /* as create: `list` looks the owner up */
   s->creating = true;
   s->annotations = holo_xmalloc ((spec->n_annotations + 1) * sizeof *s->annotations);
   for (size_t i = 0; i < spec->n_annotations; i++)

@@ -10,6 +10,7 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../trace.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -305,6 +306,7 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
     return holo_make_error (err, errno, "chdir to bundle `%s`", cfg->bundle);
   if (holo_rootfs_prepare (spec, ro, err) < 0)
     return -1;
+  holo_trace ("init: mounts done");
   if (set_hostname (spec, err) < 0)
     return -1;
   if (holo_ns_is_new (spec, HOLO_NS_NETWORK) && bring_up_loopback (err) < 0)
@@ -315,6 +317,7 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
     return -1;
   if (create_cwd (cfg, ro->root_fd, err) < 0)
     return -1;
+  holo_trace ("init: before pivot_root");
   if (holo_rootfs_pivot (spec, ro, cfg->no_pivot, err) < 0)
     return -1;
   /* The root is "/" now: drop the descriptor (it may be the host's).  */
@@ -344,6 +347,7 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
     return -1;
+  holo_trace ("init: go");
   if (ro.in_new_userns && become_userns_root (cfg, err) < 0)
     return -1;
   /* Host paths, for a cgroup that has to be bind-mounted (rootfs).  */
@@ -437,6 +441,7 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
   holo_error_t err = NULL;
   struct init_result res = { .fifo_fd = cfg->fifo_fd };
 
+  holo_trace ("init: cloned");
   if (cfg->close_in_child >= 0)
     close (cfg->close_in_child);
   close_unneeded_fds (cfg, sync_fd);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
+#include "../security/lsm.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -215,18 +216,18 @@ selinux_enabled (void)
 }
 
 /* Filesystem data plus the SELinux mount label for filesystems that take a
-   context= option.  */
+   context= option (the option itself is the LSM code's).  */
 static char *
 mount_data (const struct holo_spec *spec, const char *type, const char *data)
 {
-  const char *label = spec->linux_.mount_label;
   bool labelled = strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0;
+  cleanup_free char *label = labelled && selinux_enabled () ? holo_lsm_mount_label_option (spec) : NULL;
 
-  if (label == NULL || !labelled || !selinux_enabled ())
+  if (label == NULL)
     return holo_xstrdup (data);
   if (data == NULL || data[0] == '\0')
-    return holo_xasprintf ("context=\"%s\"", label);
-  return holo_xasprintf ("%s,context=\"%s\"", data, label);
+    return steal_pointer (&label);
+  return holo_xasprintf ("%s,%s", data, label);
 }
 
 static int

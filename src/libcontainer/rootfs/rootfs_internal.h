@@ -84,9 +84,6 @@ int holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode);
    directories) first when missing: a directory when DIRECTORY is true,
    otherwise an empty regular file.  */
 int holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t *err);
-/* Lexically normalised absolute form of PATH ("a//b/./c/" -> "/a/b/c");
-   ".." components are kept out of the result by clamping at "/".  */
-char *holo_clean_path (const char *path);
 /* Copies the content of directory SRC_FD into directory DST_FD (both may be
    O_PATH): files, directories, symlinks, owners, modes, times.  */
 int holo_copy_tree (int src_fd, int dst_fd, holo_error_t *err);
