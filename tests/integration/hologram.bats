@@ -205,6 +205,16 @@ copy_reversed() {
 	compgen -G "$ROOT/hologram-cache/uor-*.cache" >/dev/null
 }
 
+@test "hologram: a warm verification of a small tree reads no file and does not load libcrypto" {
+	sleep 2.1 # the bundle was just made: digests of files changed in the last 2 s are not cached
+	run -0 hid "$BUNDLE/rootfs"
+	local id=$output
+	run -0 env LD_DEBUG=files "$HOLO" --root "$ROOT" hologram id --stats "$BUNDLE/rootfs"
+	check_contains "$id"
+	check_contains "bytes_hashed 0"
+	check_not_contains "libcrypto"
+}
+
 @test "hologram: the cache keeps one file per tree, the 64 most recently used" {
 	local i
 	for i in $(seq 1 70); do
