@@ -2,6 +2,7 @@
    Kill, Pause/Resume, Update, Checkpoint, Pids.  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "argv.h"
 #include "events.pb-c.h"
 #include "options.pb-c.h"
 #include "libcontainer/utils.h"
@@ -77,18 +78,16 @@ shim_task_kill (struct shim *shim, struct shim_process *p, unsigned sig, bool al
     return shim_fail (err, code, TTRPC_NOT_FOUND, "process already finished: not found");
   if (p == &c->init)
     {
-      cleanup_free char *signum = holo_xasprintf ("%u", sig);
-      char *args[] = { (char *) "kill", (char *) "--all", c->id, signum, NULL };
+      cleanup_argv struct shim_argv args = { 0 };
       struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
       cleanup_error holo_error_t rt_err = NULL;
 
-      if (!all)
-        {
-          args[1] = c->id;
-          args[2] = signum;
-          args[3] = NULL;
-        }
-      if (shim_runtime_run (shim, c->bundle, args, &cmd, &rt_err) == 0)
+      shim_argv_add (&args, "kill");
+      if (all)
+        shim_argv_add (&args, "--all");
+      shim_argv_add (&args, c->id);
+      shim_argv_addf (&args, "%u", sig);
+      if (shim_runtime_run (shim, c->bundle, args.v, &cmd, &rt_err) == 0)
         return 0;
       if (gone_error (rt_err->msg))
         return shim_fail (err, code, TTRPC_NOT_FOUND, "process already finished: not found");
@@ -158,39 +157,40 @@ shim_task_checkpoint (struct shim *shim, const char *path, const Hs__Any *option
   struct shim_container *c = shim->container;
   struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
   Hs__CheckpointOptions *o = NULL;
-  cleanup_strv char **args = holo_xmalloc (32 * sizeof (char *));
-  size_t i = 0;
+  cleanup_argv struct shim_argv args = { 0 };
   int ret;
 
   if (options && options->type_url && strstr (options->type_url, "CheckpointOptions"))
     o = hs__checkpoint_options__unpack (NULL, options->value.len, options->value.data);
-  args[i++] = holo_xstrdup ("checkpoint");
-  args[i++] = holo_xstrdup ("--image-path");
-  args[i++] = holo_xstrdup (o && *o->image_path ? o->image_path : path);
-  args[i++] = holo_xstrdup ("--work-path");
-  args[i++] = o && *o->work_path ? holo_xstrdup (o->work_path) : holo_xasprintf ("%s/criu-work", c->bundle);
+  shim_argv_add (&args, "checkpoint");
+  shim_argv_add (&args, "--image-path");
+  shim_argv_add (&args, o && *o->image_path ? o->image_path : path);
+  shim_argv_add (&args, "--work-path");
+  if (o && *o->work_path)
+    shim_argv_add (&args, o->work_path);
+  else
+    shim_argv_addf (&args, "%s/criu-work", c->bundle);
   if (o == NULL || !o->exit)
-    args[i++] = holo_xstrdup ("--leave-running");
+    shim_argv_add (&args, "--leave-running");
   if (o && o->open_tcp)
-    args[i++] = holo_xstrdup ("--tcp-established");
+    shim_argv_add (&args, "--tcp-established");
   if (o && o->external_unix_sockets)
-    args[i++] = holo_xstrdup ("--ext-unix-sk");
+    shim_argv_add (&args, "--ext-unix-sk");
   if (o && o->terminal)
-    args[i++] = holo_xstrdup ("--shell-job");
+    shim_argv_add (&args, "--shell-job");
   if (o && o->file_locks)
-    args[i++] = holo_xstrdup ("--file-locks");
+    shim_argv_add (&args, "--file-locks");
   if (o && *o->cgroups_mode)
     {
-      args[i++] = holo_xstrdup ("--manage-cgroups-mode");
-      args[i++] = holo_xstrdup (o->cgroups_mode);
+      shim_argv_add (&args, "--manage-cgroups-mode");
+      shim_argv_add (&args, o->cgroups_mode);
     }
-  for (size_t j = 0; o && j < o->n_empty_namespaces && i < 28; j++)
-    args[i++] = holo_xasprintf ("--empty-ns=%s", o->empty_namespaces[j]);
-  args[i++] = holo_xstrdup (c->id);
-  args[i] = NULL;
+  for (size_t j = 0; o && j < o->n_empty_namespaces; j++)
+    shim_argv_addf (&args, "--empty-ns=%s", o->empty_namespaces[j]);
+  shim_argv_add (&args, c->id);
   if (o)
     hs__checkpoint_options__free_unpacked (o, NULL);
-  ret = shim_runtime_run (shim, c->bundle, args, &cmd, err);
+  ret = shim_runtime_run (shim, c->bundle, args.v, &cmd, err);
   if (ret == 0)
     shim_reaper_dispatch (shim);
   return ret;

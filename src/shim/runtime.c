@@ -5,6 +5,7 @@
    appended to log.json as the error message.  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "argv.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -83,22 +84,20 @@ last_log_error (const char *log, off_t from)
 static char **
 build_argv (struct shim *shim, const char *bundle, char **args)
 {
-  size_t n = holo_strv_len (args), i = 0;
-  char **argv = holo_xmalloc ((n + 9) * sizeof (char *));
+  struct shim_argv a = { 0 };
+  cleanup_free char *root = shim_options_state_root (&shim->opts, shim->namespace);
 
-  argv[i++] = holo_xstrdup (shim_options_binary (&shim->opts));
-  argv[i++] = holo_xstrdup ("--root");
-  argv[i++] = shim_options_state_root (&shim->opts, shim->namespace);
-  argv[i++] = holo_xstrdup ("--log");
-  argv[i++] = holo_xasprintf ("%s/log.json", bundle);
-  argv[i++] = holo_xstrdup ("--log-format");
-  argv[i++] = holo_xstrdup ("json");
+  shim_argv_add (&a, shim_options_binary (&shim->opts));
+  shim_argv_add (&a, "--root");
+  shim_argv_add (&a, root);
+  shim_argv_add (&a, "--log");
+  shim_argv_addf (&a, "%s/log.json", bundle);
+  shim_argv_add (&a, "--log-format");
+  shim_argv_add (&a, "json");
   if (shim->opts.systemd_cgroup)
-    argv[i++] = holo_xstrdup ("--systemd-cgroup");
-  for (size_t j = 0; j < n; j++)
-    argv[i++] = holo_xstrdup (args[j]);
-  argv[i] = NULL;
-  return argv;
+    shim_argv_add (&a, "--systemd-cgroup");
+  shim_argv_add_all (&a, args);
+  return shim_argv_steal (&a);
 }
 
 static void __attribute__ ((noreturn)) child (char **argv, int fds[3], int report_fd)

@@ -2,6 +2,7 @@
    and of exec processes, and what happens when a process exits.  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "argv.h"
 #include "events.pb-c.h"
 #include "libcontainer/utils.h"
 
@@ -205,37 +206,37 @@ static char **
 create_args (struct shim *shim, struct shim_container *c)
 {
   cleanup_free char *console = shim_stdio_console_socket (&c->init.stdio);
-  char **a = holo_xmalloc (20 * sizeof (char *));
-  size_t i = 0;
+  struct shim_argv a = { 0 };
 
   if (c->checkpoint)
     {
-      a[i++] = holo_xstrdup ("restore");
-      a[i++] = holo_xstrdup ("--detach");
-      a[i++] = holo_xstrdup ("--image-path");
-      a[i++] = holo_xstrdup (c->checkpoint);
-      a[i++] = holo_xstrdup ("--work-path");
-      a[i++] = shim->opts.criu_work_path ? holo_xstrdup (shim->opts.criu_work_path)
-                                         : holo_xasprintf ("%s/criu-work", c->bundle);
+      shim_argv_add (&a, "restore");
+      shim_argv_add (&a, "--detach");
+      shim_argv_add (&a, "--image-path");
+      shim_argv_add (&a, c->checkpoint);
+      shim_argv_add (&a, "--work-path");
+      if (shim->opts.criu_work_path)
+        shim_argv_add (&a, shim->opts.criu_work_path);
+      else
+        shim_argv_addf (&a, "%s/criu-work", c->bundle);
     }
   else
-    a[i++] = holo_xstrdup ("create");
-  a[i++] = holo_xstrdup ("--bundle");
-  a[i++] = holo_xstrdup (c->bundle);
-  a[i++] = holo_xstrdup ("--pid-file");
-  a[i++] = holo_xasprintf ("%s/init.pid", c->bundle);
+    shim_argv_add (&a, "create");
+  shim_argv_add (&a, "--bundle");
+  shim_argv_add (&a, c->bundle);
+  shim_argv_add (&a, "--pid-file");
+  shim_argv_addf (&a, "%s/init.pid", c->bundle);
   if (console)
     {
-      a[i++] = holo_xstrdup ("--console-socket");
-      a[i++] = holo_xstrdup (console);
+      shim_argv_add (&a, "--console-socket");
+      shim_argv_add (&a, console);
     }
   if (shim->opts.no_pivot_root)
-    a[i++] = holo_xstrdup ("--no-pivot");
+    shim_argv_add (&a, "--no-pivot");
   if (shim->opts.no_new_keyring)
-    a[i++] = holo_xstrdup ("--no-new-keyring");
-  a[i++] = holo_xstrdup (c->id);
-  a[i] = NULL;
-  return a;
+    shim_argv_add (&a, "--no-new-keyring");
+  shim_argv_add (&a, c->id);
+  return shim_argv_steal (&a);
 }
 
 static void
@@ -373,8 +374,7 @@ start_exec (struct shim *shim, struct shim_process *p, holo_error_t *err)
   cleanup_free char *pid_file = holo_xasprintf ("%s/%s.pid", c->bundle, p->exec_id);
   cleanup_free char *console = NULL;
   struct shim_runtime_cmd cmd = { 0 };
-  char *args[12];
-  size_t i = 0;
+  cleanup_argv struct shim_argv args = { 0 };
   int fds[3];
   int ret;
 
@@ -384,21 +384,20 @@ start_exec (struct shim *shim, struct shim_process *p, holo_error_t *err)
       return -1;
     }
   console = shim_stdio_console_socket (&p->stdio);
-  args[i++] = (char *) "exec";
-  args[i++] = (char *) "--process";
-  args[i++] = p->spec_path;
-  args[i++] = (char *) "--detach";
-  args[i++] = (char *) "--pid-file";
-  args[i++] = pid_file;
+  shim_argv_add (&args, "exec");
+  shim_argv_add (&args, "--process");
+  shim_argv_add (&args, p->spec_path);
+  shim_argv_add (&args, "--detach");
+  shim_argv_add (&args, "--pid-file");
+  shim_argv_add (&args, pid_file);
   if (console)
     {
-      args[i++] = (char *) "--console-socket";
-      args[i++] = console;
+      shim_argv_add (&args, "--console-socket");
+      shim_argv_add (&args, console);
     }
-  args[i++] = c->id;
-  args[i] = NULL;
+  shim_argv_add (&args, c->id);
   memcpy (cmd.stdio, fds, sizeof (fds));
-  ret = shim_runtime_run (shim, c->bundle, args, &cmd, err);
+  ret = shim_runtime_run (shim, c->bundle, args.v, &cmd, err);
   close_fds (fds);
   if (ret < 0)
     return -1;

@@ -32,6 +32,46 @@ start_shim() {
 	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -publish-binary /bin/true -id "$ID" "$@" start </dev/null)
 }
 
+# A busybox bundle in $BUNDLE whose process runs the JSON array $1.
+make_bundle() {
+	local holo=${HOLO_BINARY:-$SHIM_SRC/holo}
+	[ -x "$holo" ] || skip "$holo is not built"
+	command -v jq >/dev/null || skip "jq is not installed"
+	mkdir -p "$BUNDLE/rootfs/bin"
+	cp /usr/bin/busybox "$BUNDLE/rootfs/bin/busybox"
+	local a
+	for a in sh sleep cat true; do ln -sf busybox "$BUNDLE/rootfs/bin/$a"; done
+	(cd "$BUNDLE" && "$holo" spec)
+	jq --argjson args "$1" '.process.terminal = false | .process.args = $args' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+}
+
+# Starts the shim with tests/shim/fake-runtime.sh as its runtime (over the
+# real holo); FAKE_RUNTIME_HANG / FAKE_RUNTIME_OK name the commands it
+# hangs on or fakes.  Sets SOCK.
+start_fake_shim() {
+	export FAKE_RUNTIME_DIR=$BATS_TEST_TMPDIR/fake
+	export FAKE_RUNTIME_REAL=${HOLO_BINARY:-$SHIM_SRC/holo}
+	mkdir -p "$FAKE_RUNTIME_DIR"
+	$TTRPC options "$SHIM_SRC/tests/shim/fake-runtime.sh" "$BATS_TEST_TMPDIR/state" >"$BATS_TEST_TMPDIR/opts"
+	(cd "$BUNDLE" && "$SHIM" -namespace testns -address "$ADDR" -id "$ID" start <"$BATS_TEST_TMPDIR/opts" >/dev/null)
+	SOCK=$(cat "$BUNDLE/address")
+}
+
+# Create and Start of the bundle's container over $SOCK.
+create_and_start() {
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]] || {
+		echo "Create: $output" >&2
+		return 1
+	}
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]] || {
+		echo "Start: $output" >&2
+		return 1
+	}
+}
+
 expected_address() {
 	echo "unix:///run/containerd/s/$(printf '%s' "$ADDR/testns/$ID" | sha256sum | cut -d' ' -f1)"
 }
@@ -303,4 +343,25 @@ expected_address() {
 	[[ "$output" == *"1=137"* ]]
 	$TTRPC call "$sock" containerd.task.v2.Task Delete 1="$id2"
 	$TTRPC call "$sock" containerd.task.v2.Task Shutdown 1="$id2"
+}
+
+@test "shim protocol: Checkpoint passes every empty namespace on (no fixed-size argv)" {
+	make_bundle '["sleep", "1000"]'
+	FAKE_RUNTIME_OK=checkpoint start_fake_shim
+	create_and_start
+	local words=() i
+	for i in $(seq 1 40); do words+=("6=ns$i"); done
+	$TTRPC encode 1=1 "${words[@]}" 9="$BATS_TEST_TMPDIR/work" >"$BATS_TEST_TMPDIR/ckopts"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Checkpoint 1="$ID" 2="$BATS_TEST_TMPDIR/image" \
+		3="any:containerd.runc.v1.CheckpointOptions:@$BATS_TEST_TMPDIR/ckopts"
+	[[ "$output" == *code=0* ]]
+	local line
+	line=$(grep -- " checkpoint " "$FAKE_RUNTIME_DIR/argv.log")
+	echo "$line"
+	[ "$(echo "$line" | grep -o -- '--empty-ns=ns[0-9]*' | wc -l)" -eq 40 ]
+	[[ "$line" == *" --empty-ns=ns40 $ID" ]]
+	[[ "$line" != *--leave-running* ]] # exit=true
+	$TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	$TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	$TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
 }

@@ -4,6 +4,7 @@
 #include "../unit/unit.h"
 #include "shim/shim.h"
 #include "shim/sha256.h"
+#include "shim/argv.h"
 #include "shim/ttrpc/ttrpc.h"
 #include "options.pb-c.h"
 #include "libcontainer/utils.h"
@@ -185,6 +186,32 @@ test_options (void)
   UNIT_ASSERT_STR_EQ (shim_options_binary (&opts), "holo");
 }
 
+/* The vector grows past any fixed size and stays NULL-terminated.  */
+static void
+test_argv (void)
+{
+  struct shim_argv a = { 0 };
+  char *const more[] = { (char *) "x", (char *) "y", NULL };
+  char **v;
+
+  for (int i = 0; i < 100; i++)
+    shim_argv_addf (&a, "--flag-%d", i);
+  shim_argv_add_all (&a, more);
+  UNIT_ASSERT_INT_EQ (a.n, 102);
+  UNIT_ASSERT (a.v[102] == NULL);
+  v = shim_argv_steal (&a);
+  UNIT_ASSERT (a.v == NULL && a.n == 0);
+  UNIT_ASSERT_STR_EQ (v[0], "--flag-0");
+  UNIT_ASSERT_STR_EQ (v[99], "--flag-99");
+  UNIT_ASSERT_STR_EQ (v[101], "y");
+  UNIT_ASSERT_INT_EQ (holo_strv_len (v), 102);
+  holo_strv_free (v);
+  /* An empty vector steals as an empty, terminated one.  */
+  v = shim_argv_steal (&a);
+  UNIT_ASSERT (v != NULL && v[0] == NULL);
+  holo_strv_free (v);
+}
+
 int
 main (void)
 {
@@ -193,5 +220,6 @@ main (void)
   UNIT_RUN (test_frame_too_large);
   UNIT_RUN (test_frame_backpressure);
   UNIT_RUN (test_options);
+  UNIT_RUN (test_argv);
   return unit_finish ();
 }

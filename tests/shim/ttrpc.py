@@ -3,8 +3,12 @@
 
   ttrpc.py call SOCKET SERVICE METHOD [FIELD=VALUE ...]
       Sends one request whose payload has string/int FIELDs (by number);
-      FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any,
+      FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any (VALUE @FILE:
+      the bytes of FILE), FIELD=@FILE embeds FILE's bytes as is;
       prints "code=N", "message=..." and the decoded response payload.
+  ttrpc.py encode [FIELD=VALUE ...] > BYTES
+      Writes a protobuf message made of those fields (a FIELD given
+      several times is a repeated field), for @FILE above.
   ttrpc.py decode < BYTES
       Prints the top-level fields of a protobuf message.
   ttrpc.py options BINARY ROOT [SHIM_CGROUP]  writes a packed google.protobuf.Any of
@@ -86,6 +90,28 @@ def show(fields):
             print("%d=%s" % (num, v))
 
 
+def file_or_value(value):
+    if value.startswith("@"):
+        with open(value[1:], "rb") as f:
+            return f.read()
+    return value
+
+
+def encode(args):
+    """A message from FIELD=VALUE words (see the usage above)."""
+    payload = b""
+    for a in args:
+        num, value = a.split("=", 1)
+        if value.startswith("any:"):
+            type_url, any_value = value[4:].split(":", 1)
+            payload += field(int(num), field(1, type_url) + field(2, file_or_value(any_value)))
+        elif value.startswith("@"):
+            payload += field(int(num), file_or_value(value))
+        else:
+            payload += field(int(num), int(value) if value.isdigit() else value)
+    return payload
+
+
 def recv_exact(s, n):
     data = b""
     while len(data) < n:
@@ -143,16 +169,11 @@ def main():
     if sys.argv[1] == "decode":
         show(decode(sys.stdin.buffer.read()))
         return
+    if sys.argv[1] == "encode":
+        sys.stdout.buffer.write(encode(sys.argv[2:]))
+        return
     _, _, path, service, method, *args = sys.argv
-    payload = b""
-    for a in args:
-        num, value = a.split("=", 1)
-        if value.startswith("any:"):
-            type_url, any_value = value[4:].split(":", 1)
-            payload += field(int(num), field(1, type_url) + field(2, any_value))
-        else:
-            payload += field(int(num), int(value) if value.isdigit() else value)
-    call(path.removeprefix("unix://"), service, method, payload)
+    call(path.removeprefix("unix://"), service, method, encode(args))
 
 
 if __name__ == "__main__":
