@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "shim.h"
 #include "argv.h"
+#include "json.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -22,63 +23,16 @@ file_size (const char *path)
   return stat (path, &st) == 0 ? st.st_size : 0;
 }
 
-/* Decodes the JSON string that starts at S (just after the opening quote).  */
-static char *
-json_unquote (const char *s)
-{
-  char *out = holo_xmalloc (strlen (s) + 1), *o = out;
-
-  for (; *s && *s != '"'; s++)
-    {
-      if (*s != '\\' || s[1] == '\0')
-        {
-          *o++ = *s;
-          continue;
-        }
-      s++;
-      switch (*s)
-        {
-        case 'n':
-          *o++ = '\n';
-          break;
-        case 't':
-          *o++ = '\t';
-          break;
-        case 'u':
-          {
-            unsigned v = 0;
-            if (sscanf (s + 1, "%4x", &v) == 1 && v < 0x80)
-              *o++ = (char) v;
-            s += strlen (s) >= 5 ? 4 : 0;
-            break;
-          }
-        default:
-          *o++ = *s;
-        }
-    }
-  *o = '\0';
-  return out;
-}
-
 /* The msg of the last error line of LOG written after offset FROM.  */
 static char *
 last_log_error (const char *log, off_t from)
 {
   cleanup_free char *text = NULL;
-  char *msg = NULL, *line, *save = NULL;
   size_t len = 0;
 
   if (holo_read_file (log, &text, &len, NULL) < 0 || (size_t) from > len)
     return NULL;
-  for (line = strtok_r (text + from, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char *m;
-      if (strstr (line, "\"level\":\"error\"") == NULL || (m = strstr (line, "\"msg\":\"")) == NULL)
-        continue;
-      free (msg);
-      msg = json_unquote (m + 7);
-    }
-  return msg;
+  return shim_json_last_error (text + from);
 }
 
 static char **

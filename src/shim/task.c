@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "shim.h"
 #include "argv.h"
+#include "json.h"
 #include "events.pb-c.h"
 #include "libcontainer/utils.h"
 
@@ -126,35 +127,16 @@ kill_execs (struct shim_container *c)
       kill (e->pid, SIGKILL);
 }
 
-/* Whether config.json gives the container a new pid namespace: a "pid"
-   entry without a "path".  containerd writes compact JSON; whitespace is
-   dropped anyway before looking.  */
+/* Whether config.json gives the container a pid namespace of its own.  */
 static bool
 has_own_pid_namespace (const char *bundle)
 {
   cleanup_free char *path = holo_xasprintf ("%s/config.json", bundle);
   cleanup_free char *text = NULL;
-  char *o = NULL, *p;
 
   if (holo_read_file (path, &text, NULL, NULL) < 0)
     return true;
-  for (p = o = text; *p; p++)
-    if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
-      *o++ = *p;
-  *o = '\0';
-  for (p = strstr (text, "\"type\":\"pid\""); p; p = strstr (p + 1, "\"type\":\"pid\""))
-    {
-      char *open = p, *close = strchr (p, '}');
-      while (open > text && *open != '{')
-        open--;
-      if (close == NULL)
-        break;
-      *close = '\0';
-      if (strstr (open, "\"path\"") == NULL)
-        return true;
-      *close = '}';
-    }
-  return false;
+  return shim_json_own_pid_namespace (text);
 }
 
 void

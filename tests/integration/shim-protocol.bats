@@ -157,7 +157,7 @@ expected_address() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	[ ! -e "${sock#unix://}" ]
 }
 

@@ -112,7 +112,7 @@ teardown_file() {
 	pid=$(task_pid kill1)
 	ctrt task kill -s KILL kill1
 	wait_status kill1 10 STOPPED
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	run ctrt task rm kill1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *137* ]]
@@ -132,7 +132,8 @@ teardown_file() {
 
 @test "shim: without a pid namespace of its own, exec processes die with the init" {
 	require_holo exec
-	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hostpid sleep 1000
+	# The annotation named "type" must not pass for a namespace entry.
+	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --annotation type=pid --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hostpid sleep 1000
 	ctrt task exec -d --exec-id bg hostpid sleep 999
 	local e
 	e=$(ctrt task ps hostpid | awk '/bg/ { print $1 }')
@@ -144,7 +145,7 @@ teardown_file() {
 		kill -0 "$e" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$e" 2>/dev/null
+	run ! kill -0 "$e"
 	remove_task hostpid
 }
 
@@ -297,8 +298,8 @@ teardown_file() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$pid" 2>/dev/null
-	! grep -q "io.containerd.runtime.v2.task/$SHIM_NS/dead/rootfs" /proc/self/mounts
+	run ! kill -0 "$pid"
+	run ! grep -q "io.containerd.runtime.v2.task/$SHIM_NS/dead/rootfs" /proc/self/mounts
 	# ... and removed the dead shim's socket.
 	[ ! -e "$sock" ]
 	ctrt container rm dead

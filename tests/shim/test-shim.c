@@ -5,6 +5,7 @@
 #include "shim/shim.h"
 #include "shim/sha256.h"
 #include "shim/argv.h"
+#include "shim/json.h"
 #include "shim/ttrpc/ttrpc.h"
 #include "options.pb-c.h"
 #include "libcontainer/utils.h"
@@ -212,6 +213,69 @@ test_argv (void)
   holo_strv_free (v);
 }
 
+/* Only a namespaces entry decides; keys and values elsewhere, and
+   whitespace inside strings, do not.  */
+static void
+test_json_pid_namespace (void)
+{
+  static const struct
+  {
+    const char *config;
+    bool own;
+  } v[] = {
+    { "{\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}]}}", true },
+    { "{\"linux\": {\"namespaces\": [ {\"type\": \"pid\",\n \"path\": \"/proc/1/ns/pid\"} ]}}", false },
+    { "{\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}", false },
+    /* An annotation named "type" is not a namespace.  */
+    { "{\"annotations\":{\"type\":\"pid\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/"
+      "pid\"}]}}",
+      false },
+    /* "p i d" is not "pid".  */
+    { "{\"annotations\":{\"type\":\"p i d\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/"
+      "ns/pid\"}]}}",
+      false },
+    /* An empty path means a new namespace (as runc reads it).  */
+    { "{\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"\"}]}}", true },
+    /* The path key, not the word "path" somewhere in the entry.  */
+    { "{\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"x\":\"path\"}]}}", true },
+    { "{\"process\":{}}", false },
+    { "not json", true },
+    { "{\"linux\":{\"namespaces\":{\"type\":\"pid\"}}}", true },
+  };
+
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+    if (shim_json_own_pid_namespace (v[i].config) != v[i].own)
+      {
+        fprintf (stdout, "# config %zu: %s\n", i, v[i].config);
+        UNIT_ASSERT (shim_json_own_pid_namespace (v[i].config) == v[i].own);
+      }
+}
+
+/* The last error line's msg, every escape decoded (UTF-8 for \u).  */
+static void
+test_json_last_error (void)
+{
+  cleanup_free char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+  a = shim_json_last_error ("{\"level\":\"info\",\"msg\":\"starting\"}\n"
+                            "{\"level\":\"error\",\"msg\":\"first\"}\n"
+                            "not json at all\n"
+                            "{\"level\":\"error\",\"msg\":\"caf\\u00e9 \\u2028 \\ud83d\\ude00 \\\"q\\\" \\\\ "
+                            "tab\\tend\",\"time\":\"2024-01-01T00:00:00Z\"}\n"
+                            "{\"level\":\"warning\",\"msg\":\"later\"}\n");
+  UNIT_ASSERT (a != NULL);
+  UNIT_ASSERT_STR_EQ (a, "caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80 \"q\" \\ tab\tend");
+  /* Spaces between tokens, keys in another order (other runtimes).  */
+  b = shim_json_last_error ("{\"msg\": \"boom\", \"level\": \"error\"}");
+  UNIT_ASSERT (b != NULL);
+  UNIT_ASSERT_STR_EQ (b, "boom");
+  /* A msg that only mentions an error level is not an error line.  */
+  c = shim_json_last_error ("{\"level\":\"info\",\"msg\":\"x \\\"level\\\":\\\"error\\\" y\"}\n");
+  UNIT_ASSERT (c == NULL);
+  d = shim_json_last_error ("");
+  UNIT_ASSERT (d == NULL);
+}
+
 int
 main (void)
 {
@@ -221,5 +285,7 @@ main (void)
   UNIT_RUN (test_frame_backpressure);
   UNIT_RUN (test_options);
   UNIT_RUN (test_argv);
+  UNIT_RUN (test_json_pid_namespace);
+  UNIT_RUN (test_json_last_error);
   return unit_finish ();
 }
