@@ -1,5 +1,7 @@
 /* holo shim — the container: Create, Start, Delete of its init process
-   and of exec processes, and what happens when a process exits.  */
+   and of exec processes, and what happens when a process exits.  Each
+   operation that runs `holo` answers when the command is done; the loop
+   serves other requests meanwhile.  */
 #define _GNU_SOURCE
 #include "shim.h"
 #include "argv.h"
@@ -42,12 +44,18 @@ shim_read_pid_file (const char *path, pid_t *pid, holo_error_t *err)
   return 0;
 }
 
+static bool
+container_visible (const struct shim_container *c)
+{
+  return c && c->init.fsm.state != SHIM_STATE_CREATING && c->init.fsm.state != SHIM_STATE_DELETED;
+}
+
 struct shim_process *
 shim_process_lookup (struct shim *shim, const char *id, const char *exec_id, int *code, holo_error_t *err)
 {
   struct shim_container *c = shim->container;
 
-  if (c == NULL || c->deleted || (id && *id && strcmp (id, c->id) != 0))
+  if (!container_visible (c) || (id && *id && strcmp (id, c->id) != 0))
     {
       shim_fail (err, code, TTRPC_NOT_FOUND, "container %s: not found", id ? id : "");
       return NULL;
@@ -66,12 +74,12 @@ shim_process_by_pid (struct shim *shim, pid_t pid)
 {
   struct shim_container *c = shim->container;
 
-  if (c == NULL || c->deleted || pid <= 0)
+  if (c == NULL || pid <= 0)
     return NULL;
-  if (c->init.pid == pid && c->init.state != SHIM_PROC_STOPPED)
+  if (c->init.pid == pid && shim_fsm_live (&c->init.fsm))
     return &c->init;
   for (struct shim_process *p = c->execs; p; p = p->next)
-    if (p->pid == pid && p->state != SHIM_PROC_STOPPED)
+    if (p->pid == pid && shim_fsm_live (&p->fsm))
       return p;
   return NULL;
 }
@@ -79,15 +87,32 @@ shim_process_by_pid (struct shim *shim, pid_t pid)
 Hs__Status
 shim_process_status (struct shim *shim, struct shim_process *p)
 {
-  switch (p->state)
+  const struct shim_fsm *init = &shim->container->init.fsm;
+
+  switch (p->fsm.state)
     {
-    case SHIM_PROC_CREATED:
+    case SHIM_STATE_CREATED:
+    case SHIM_STATE_CREATED_CHECKPOINT:
       return HS__STATUS__CREATED;
-    case SHIM_PROC_STOPPED:
+    case SHIM_STATE_STOPPED:
+    case SHIM_STATE_DELETED:
       return HS__STATUS__STOPPED;
+    case SHIM_STATE_PAUSED:
+      return HS__STATUS__PAUSED;
+    case SHIM_STATE_RUNNING:
+      /* An exec process is as paused as its container.  */
+      if (init->state == SHIM_STATE_PAUSED)
+        return HS__STATUS__PAUSED;
+      return init->busy == SHIM_ACT_PAUSE ? HS__STATUS__PAUSING : HS__STATUS__RUNNING;
     default:
-      return shim->container->paused ? HS__STATUS__PAUSED : HS__STATUS__RUNNING;
+      return HS__STATUS__UNKNOWN;
     }
+}
+
+static const char *
+process_id (struct shim *shim, const struct shim_process *p)
+{
+  return p->exec_id ? p->exec_id : shim->container->id;
 }
 
 static void
@@ -109,12 +134,21 @@ reply_waits (struct shim *shim, struct shim_process *p)
     }
 }
 
-static void
+static int
+exit_code (int status)
+{
+  return WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
+}
+
+/* Records the exit; false when the process was not live.  */
+static bool
 mark_stopped (struct shim_process *p, int exit_status, const struct timespec *at)
 {
-  p->state = SHIM_PROC_STOPPED;
+  if (!shim_fsm_exited (&p->fsm))
+    return false;
   p->exit_status = exit_status;
   p->exited_at = *at;
+  return true;
 }
 
 /* Without a pid namespace of its own, the container's processes do not
@@ -123,7 +157,7 @@ static void
 kill_execs (struct shim_container *c)
 {
   for (struct shim_process *e = c->execs; e; e = e->next)
-    if (e->state == SHIM_PROC_RUNNING && e->pid > 0)
+    if (e->fsm.state == SHIM_STATE_RUNNING && e->pid > 0)
       kill (e->pid, SIGKILL);
 }
 
@@ -144,9 +178,10 @@ shim_process_exited (struct shim *shim, struct shim_process *p, int status, cons
 {
   Hs__TaskExit ev = HS__TASK_EXIT__INIT;
   Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-  int code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
+  int code = exit_code (status);
 
-  mark_stopped (p, code, at);
+  if (!mark_stopped (p, code, at))
+    return;
   if (p == &shim->container->init && shim->container->kill_all_on_exit)
     kill_execs (shim->container);
   /* Everything the process wrote reaches the client before it hears of
@@ -155,7 +190,7 @@ shim_process_exited (struct shim *shim, struct shim_process *p, int status, cons
   ts.seconds = at->tv_sec;
   ts.nanos = (int32_t) at->tv_nsec;
   ev.container_id = shim->container->id;
-  ev.id = p->exec_id ? p->exec_id : shim->container->id;
+  ev.id = (char *) process_id (shim, p);
   ev.pid = (uint32_t) p->pid;
   ev.exit_status = (uint32_t) code;
   ev.exited_at = &ts;
@@ -164,9 +199,40 @@ shim_process_exited (struct shim *shim, struct shim_process *p, int status, cons
   reply_waits (shim, p);
 }
 
-static void
-free_process (struct shim *shim, struct shim_process *p)
+/* An exit that came while the process's Start or Delete ran waits for
+   its end: TaskStart goes out before TaskExit, and a deleted process
+   reports its real status.  */
+bool
+shim_task_reaped (void *data, const struct shim_exit *e)
 {
+  struct shim *shim = data;
+  struct shim_process *p = shim_process_by_pid (shim, e->pid);
+
+  if (p == NULL)
+    return false;
+  if (p->fsm.busy == SHIM_ACT_START || p->fsm.busy == SHIM_ACT_DELETE)
+    {
+      p->held_exit = *e;
+      p->has_held_exit = true;
+      return true;
+    }
+  shim_process_exited (shim, p, e->status, &e->at);
+  return true;
+}
+
+static void
+apply_held_exit (struct shim *shim, struct shim_process *p)
+{
+  if (!p->has_held_exit)
+    return;
+  p->has_held_exit = false;
+  shim_process_exited (shim, p, p->held_exit.status, &p->held_exit.at);
+}
+
+void
+shim_process_free (struct shim *shim, struct shim_process *p)
+{
+  shim_op_orphan (p);
   shim_stdio_free (shim, &p->stdio);
   if (p->spec_path)
     unlink (p->spec_path);
@@ -180,6 +246,28 @@ free_process (struct shim *shim, struct shim_process *p)
       ttrpc_reply (&shim->server, &w->call, TTRPC_NOT_FOUND, "process deleted: not found", NULL);
       free (w);
     }
+}
+
+/* The op's process, or NULL after answering that it went away.  */
+static struct shim_process *
+op_process (struct shim_op *op)
+{
+  holo_error_t err = NULL;
+
+  if (op->p)
+    return op->p;
+  holo_make_error (&err, 0, "process deleted while its request ran: not found");
+  shim_op_answer (op, TTRPC_NOT_FOUND, &err, NULL);
+  holo_error_release (&err);
+  return NULL;
+}
+
+static void
+close_fds (int fds[3])
+{
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
 }
 
 /* ------------------------------------------------------------- Create */
@@ -222,16 +310,9 @@ create_args (struct shim *shim, struct shim_container *c)
 }
 
 static void
-close_fds (int fds[3])
+publish_create (struct shim *shim, struct shim_container *c)
 {
-  for (int i = 0; i < 3; i++)
-    if (fds[i] >= 0)
-      close (fds[i]);
-}
-
-static void
-publish_create (struct shim *shim, const Hs__CreateTaskRequest *req, struct shim_container *c)
-{
+  const Hs__CreateTaskRequest *req = c->create_req;
   Hs__TaskCreate ev = HS__TASK_CREATE__INIT;
   Hs__TaskIO io = HS__TASK_IO__INIT;
 
@@ -247,20 +328,24 @@ publish_create (struct shim *shim, const Hs__CreateTaskRequest *req, struct shim
   ev.checkpoint = req->checkpoint;
   ev.pid = (uint32_t) c->init.pid;
   shim_publish (shim, "/tasks/create", "TaskCreate", &ev.base);
+  hs__create_task_request__free_unpacked (c->create_req, NULL);
+  c->create_req = NULL;
 }
 
 static void
 free_container (struct shim *shim, struct shim_container *c)
 {
   shim_oom_unwatch (shim, c);
-  free_process (shim, &c->init);
+  shim_process_free (shim, &c->init);
   while (c->execs)
     {
       struct shim_process *p = c->execs;
       c->execs = p->next;
-      free_process (shim, p);
+      shim_process_free (shim, p);
       free (p);
     }
+  if (c->create_req)
+    hs__create_task_request__free_unpacked (c->create_req, NULL);
   free (c->id);
   free (c->bundle);
   free (c->checkpoint);
@@ -270,11 +355,11 @@ free_container (struct shim *shim, struct shim_container *c)
 /* `holo create`, or for a checkpoint `holo restore --detach` (run by Start,
    as containerd's runc shim does: the restored process runs at once).  */
 static int
-run_create (struct shim *shim, struct shim_container *c, holo_error_t *err)
+run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
 {
-  cleanup_free char *pid_file = holo_xasprintf ("%s/init.pid", c->bundle);
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
   cleanup_strv char **args = NULL;
-  struct shim_runtime_cmd cmd = { 0 };
   int fds[3];
   int ret;
 
@@ -284,86 +369,251 @@ run_create (struct shim *shim, struct shim_container *c, holo_error_t *err)
       return -1;
     }
   args = create_args (shim, c);
-  memcpy (cmd.stdio, fds, sizeof (fds));
-  ret = shim_runtime_run (shim, c->bundle, args, &cmd, err);
+  ret = shim_op_run (op, args, fds, NULL, next, err);
   close_fds (fds);
-  if (ret < 0)
-    return -1;
-  if (shim_read_pid_file (pid_file, &c->init.pid, err) < 0)
-    return -1;
-  return shim_stdio_attach (shim, &c->init.stdio, err);
+  return ret;
 }
 
-int
-shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, pid_t *pid, int *code, holo_error_t *err)
+/* After `holo create` or `holo restore`: the pid, the stdio.  */
+static int
+take_init (struct shim *shim, struct shim_container *c, holo_error_t *err)
 {
-  struct shim_container *c;
+  cleanup_free char *pid_file = holo_xasprintf ("%s/init.pid", c->bundle);
 
-  if (shim->container && !shim->container->deleted)
-    return shim_fail (err, code, TTRPC_ALREADY_EXISTS, "container %s: already exists", shim->container->id);
-  if (shim_options_from_any (&shim->opts, req->options, err) < 0)
+  if (shim_read_pid_file (pid_file, &c->init.pid, err) < 0)
     return -1;
-  c = holo_xmalloc (sizeof (*c));
+  if (shim_stdio_attach (shim, &c->init.stdio, err) < 0)
+    return -1;
+  {
+    cleanup_error holo_error_t oom_err = NULL;
+    if (shim_oom_watch (shim, c, &oom_err) < 0)
+      holo_log_warning ("oom notifications: %s", oom_err->msg);
+  }
+  return 0;
+}
+
+static void
+drop_container (struct shim *shim, struct shim_container *c)
+{
+  if (c->rootfs_mounted)
+    shim_unmount_rootfs (c->bundle);
+  if (shim->container == c)
+    shim->container = NULL;
+  free_container (shim, c);
+}
+
+/* The failed create was cleaned up (or needed none): answer its error.  */
+static void
+create_cleaned (struct shim_op *op, int code, holo_error_t *err)
+{
+  if (op->shim->container)
+    drop_container (op->shim, op->shim->container);
+  shim_op_answer (op, op->failure_code, &op->failure, NULL);
+}
+
+static void
+create_failed (struct shim_op *op, bool runtime_state_left, int code, holo_error_t *err)
+{
+  struct shim_container *c = op->shim->container;
+  cleanup_error holo_error_t del_err = NULL;
+  char *del[] = { (char *) "delete", (char *) "--force", c->id, NULL };
+
+  op->failure = steal_pointer (err);
+  op->failure_code = code;
+  if (runtime_state_left && shim_op_run (op, del, NULL, NULL, create_cleaned, &del_err) == 0)
+    return;
+  if (del_err)
+    holo_log_warning ("%s", del_err->msg);
+  create_cleaned (op, 0, NULL);
+}
+
+static void
+create_done (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+  struct shim_result res = { 0 };
+
+  if (*err == NULL && take_init (shim, c, err) < 0)
+    code = TTRPC_UNKNOWN;
+  if (*err)
+    {
+      /* A command killed at its deadline may have left its state.  */
+      create_failed (op, c->init.pid > 0 || code == TTRPC_DEADLINE_EXCEEDED, code, err);
+      return;
+    }
+  shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED);
+  c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
+  publish_create (shim, c);
+  res.pid = c->init.pid;
+  shim_op_answer (op, TTRPC_OK, err, &res);
+}
+
+static struct shim_container *
+new_container (struct shim *shim, const Hs__CreateTaskRequest *req)
+{
+  struct shim_container *c = holo_xmalloc (sizeof (*c));
+  size_t len;
+  cleanup_free uint8_t *packed = ttrpc_pack (&req->base, &len);
+
   c->id = holo_xstrdup (req->id);
   c->bundle = holo_xstrdup (req->bundle && *req->bundle ? req->bundle : shim->bundle);
   c->oom.fd = c->oom_event_fd = -1;
+  /* A copy for the TaskCreate event, published once the create is done.  */
+  c->create_req = hs__create_task_request__unpack (NULL, len, packed);
+  shim_fsm_init (&c->init.fsm, false, SHIM_STATE_CREATING);
   shim_stdio_init (&c->init.stdio, req->stdin, req->stdout, req->stderr, req->terminal);
-  if (shim_options_save (&shim->opts, c->bundle, err) < 0
-      || shim_mount_rootfs (c->bundle, req->rootfs, req->n_rootfs, err) < 0)
+  return c;
+}
+
+void
+shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq)
+{
+  cleanup_error holo_error_t err = NULL;
+  struct shim_container *c;
+  struct shim_op *op;
+  int code = TTRPC_UNKNOWN;
+
+  if (shim->container && shim->container->init.fsm.state != SHIM_STATE_DELETED)
+    {
+      shim_fail (&err, &code, TTRPC_ALREADY_EXISTS, "container %s: already exists", shim->container->id);
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  if (shim_options_from_any (&shim->opts, req->options, &err) < 0)
+    {
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  c = new_container (shim, req);
+  if (shim_options_save (&shim->opts, c->bundle, &err) < 0
+      || shim_mount_rootfs (c->bundle, req->rootfs, req->n_rootfs, &err) < 0)
     {
       free_container (shim, c);
-      return -1;
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
     }
   c->rootfs_mounted = req->n_rootfs > 0;
-  if (req->checkpoint && *req->checkpoint)
-    c->checkpoint = holo_xstrdup (req->checkpoint);
-  if (c->checkpoint == NULL && run_create (shim, c, err) < 0)
-    {
-      if (c->init.pid > 0)
-        {
-          char *del[] = { (char *) "delete", (char *) "--force", c->id, NULL };
-          struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
-          shim_runtime_run (shim, c->bundle, del, &cmd, NULL);
-        }
-      if (c->rootfs_mounted)
-        shim_unmount_rootfs (c->bundle);
-      free_container (shim, c);
-      return -1;
-    }
-  c->init.state = SHIM_PROC_CREATED;
-  c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
   if (shim->container)
     free_container (shim, shim->container);
   shim->container = c;
-  if (c->init.pid > 0)
+  op = shim_op_new (shim, rq, &c->init, true);
+  if (req->checkpoint && *req->checkpoint)
     {
-      cleanup_error holo_error_t oom_err = NULL;
-      if (shim_oom_watch (shim, c, &oom_err) < 0)
-        holo_log_warning ("oom notifications: %s", oom_err->msg);
+      /* Restored at Start.  */
+      c->checkpoint = holo_xstrdup (req->checkpoint);
+      shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED_CHECKPOINT);
+      c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
+      publish_create (shim, c);
+      shim_op_answer (op, TTRPC_OK, &err, &(struct shim_result){ 0 });
+      return;
     }
-  publish_create (shim, req, c);
-  *pid = c->init.pid;
-  shim_reaper_dispatch (shim);
-  return 0;
+  if (run_create (op, create_done, &err) < 0)
+    create_failed (op, false, TTRPC_UNKNOWN, &err);
 }
 
 /* -------------------------------------------------------------- Start */
 
-static int
-start_exec (struct shim *shim, struct shim_process *p, holo_error_t *err)
+static void
+start_done (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+  struct shim_process *p = op_process (op);
+  Hs__TaskStart ev = HS__TASK_START__INIT;
+  struct shim_result res = { 0 };
+
+  if (p == NULL)
+    return;
+  if (*err == NULL && c->checkpoint && take_init (shim, c, err) < 0)
+    code = TTRPC_UNKNOWN;
+  if (*err)
+    {
+      if (c->checkpoint)
+        shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, code, err, NULL);
+      apply_held_exit (shim, p);
+      return;
+    }
+  shim_fsm_move (&p->fsm, SHIM_STATE_RUNNING);
+  ev.container_id = c->id;
+  ev.pid = (uint32_t) p->pid;
+  shim_publish (shim, "/tasks/start", "TaskStart", &ev.base);
+  res.pid = p->pid;
+  shim_op_answer (op, TTRPC_OK, err, &res);
+  apply_held_exit (shim, p);
+}
+
+static void
+start_init (struct shim *shim, struct shim_process *p, struct shim_op *op)
+{
+  struct shim_container *c = shim->container;
+  char *args[] = { (char *) "start", c->id, NULL };
+  cleanup_error holo_error_t err = NULL;
+  int ret;
+
+  if (c->checkpoint)
+    ret = run_create (op, start_done, &err);
+  else
+    ret = shim_op_run (op, args, NULL, NULL, start_done, &err);
+  if (ret < 0)
+    {
+      if (c->checkpoint)
+        shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
+    }
+}
+
+static void
+exec_started (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+  struct shim_process *p = op_process (op);
+  Hs__TaskExecStarted ev = HS__TASK_EXEC_STARTED__INIT;
+  struct shim_result res = { 0 };
+  cleanup_free char *pid_file = NULL;
+
+  if (p == NULL)
+    return;
+  pid_file = holo_xasprintf ("%s/%s.pid", c->bundle, p->exec_id);
+  if (*err == NULL && (shim_read_pid_file (pid_file, &p->pid, err) < 0 || shim_stdio_attach (shim, &p->stdio, err) < 0))
+    code = TTRPC_UNKNOWN;
+  unlink (pid_file);
+  if (*err)
+    {
+      shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, code, err, NULL);
+      apply_held_exit (shim, p);
+      return;
+    }
+  shim_fsm_move (&p->fsm, SHIM_STATE_RUNNING);
+  ev.container_id = c->id;
+  ev.exec_id = p->exec_id;
+  ev.pid = (uint32_t) p->pid;
+  shim_publish (shim, "/tasks/exec-started", "TaskExecStarted", &ev.base);
+  res.pid = p->pid;
+  shim_op_answer (op, TTRPC_OK, err, &res);
+  apply_held_exit (shim, p);
+}
+
+static void
+start_exec (struct shim *shim, struct shim_process *p, struct shim_op *op)
 {
   struct shim_container *c = shim->container;
   cleanup_free char *pid_file = holo_xasprintf ("%s/%s.pid", c->bundle, p->exec_id);
   cleanup_free char *console = NULL;
-  struct shim_runtime_cmd cmd = { 0 };
   cleanup_argv struct shim_argv args = { 0 };
+  cleanup_error holo_error_t err = NULL;
   int fds[3];
   int ret;
 
-  if (shim_stdio_prepare (shim, &p->stdio, fds, err) < 0)
+  if (shim_stdio_prepare (shim, &p->stdio, fds, &err) < 0)
     {
       close_fds (fds);
-      return -1;
+      shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
+      return;
     }
   console = shim_stdio_console_socket (&p->stdio);
   shim_argv_add (&args, "exec");
@@ -378,134 +628,137 @@ start_exec (struct shim *shim, struct shim_process *p, holo_error_t *err)
       shim_argv_add (&args, console);
     }
   shim_argv_add (&args, c->id);
-  memcpy (cmd.stdio, fds, sizeof (fds));
-  ret = shim_runtime_run (shim, c->bundle, args.v, &cmd, err);
+  ret = shim_op_run (op, args.v, fds, NULL, exec_started, &err);
   close_fds (fds);
   if (ret < 0)
-    return -1;
-  ret = shim_read_pid_file (pid_file, &p->pid, err);
-  unlink (pid_file);
-  if (ret < 0)
-    return -1;
-  return shim_stdio_attach (shim, &p->stdio, err);
+    {
+      shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
+    }
 }
 
-int
-shim_task_start (struct shim *shim, struct shim_process *p, int *code, holo_error_t *err)
+void
+shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq)
 {
   struct shim_container *c = shim->container;
+  cleanup_error holo_error_t err = NULL;
+  int code = TTRPC_UNKNOWN;
 
-  if (p->state != SHIM_PROC_CREATED)
-    return shim_fail (err, code, TTRPC_FAILED_PRECONDITION, "process %s: cannot start: not in created state",
-                      p->exec_id ? p->exec_id : c->id);
+  if (p != &c->init && c->init.fsm.state != SHIM_STATE_RUNNING)
+    {
+      shim_fail (&err, &code, TTRPC_FAILED_PRECONDITION, "container %s is not running", c->id);
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  if (shim_fsm_begin (&p->fsm, SHIM_ACT_START, &code, &err) < 0)
+    {
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
   if (p == &c->init)
-    {
-      char *args[] = { (char *) "start", c->id, NULL };
-      struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
-      Hs__TaskStart ev = HS__TASK_START__INIT;
-
-      if ((c->checkpoint ? run_create (shim, c, err) : shim_runtime_run (shim, c->bundle, args, &cmd, err)) < 0)
-        {
-          if (c->checkpoint)
-            shim_stdio_release (shim, &p->stdio);
-          return -1;
-        }
-      if (c->checkpoint)
-        {
-          cleanup_error holo_error_t oom_err = NULL;
-          if (shim_oom_watch (shim, c, &oom_err) < 0)
-            holo_log_warning ("oom notifications: %s", oom_err->msg);
-        }
-      p->state = SHIM_PROC_RUNNING;
-      ev.container_id = c->id;
-      ev.pid = (uint32_t) p->pid;
-      shim_publish (shim, "/tasks/start", "TaskStart", &ev.base);
-    }
+    start_init (shim, p, shim_op_new (shim, rq, p, true));
   else
-    {
-      Hs__TaskExecStarted ev = HS__TASK_EXEC_STARTED__INIT;
-
-      if (c->init.state != SHIM_PROC_RUNNING)
-        return shim_fail (err, code, TTRPC_FAILED_PRECONDITION, "container %s is not running", c->id);
-      if (start_exec (shim, p, err) < 0)
-        {
-          shim_stdio_release (shim, &p->stdio);
-          return -1;
-        }
-      p->state = SHIM_PROC_RUNNING;
-      ev.container_id = c->id;
-      ev.exec_id = p->exec_id;
-      ev.pid = (uint32_t) p->pid;
-      shim_publish (shim, "/tasks/exec-started", "TaskExecStarted", &ev.base);
-    }
-  shim_reaper_dispatch (shim);
-  return 0;
+    start_exec (shim, p, shim_op_new (shim, rq, p, true));
 }
 
 /* ------------------------------------------------------------- Delete */
 
-static int
-delete_init (struct shim *shim, holo_error_t *err)
+static void
+delete_done (struct shim_op *op, int code, holo_error_t *err)
 {
+  struct shim *shim = op->shim;
   struct shim_container *c = shim->container;
-  char *args[] = { (char *) "delete", (char *) "--force", c->id, NULL };
-  struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
+  struct shim_process *p = op_process (op);
   Hs__TaskDelete ev = HS__TASK_DELETE__INIT;
   Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-  cleanup_error holo_error_t rt_err = NULL;
+  struct shim_result res = { 0 };
 
-  if (shim_runtime_run (shim, c->bundle, args, &cmd, &rt_err) < 0 && strstr (rt_err->msg, "does not exist") == NULL)
+  if (p == NULL)
+    return;
+  if (*err && strstr ((*err)->msg, "does not exist") == NULL)
     {
-      *err = steal_pointer (&rt_err);
-      return -1;
+      shim_op_answer (op, code, err, NULL);
+      apply_held_exit (shim, p);
+      return;
     }
-  if (c->init.state != SHIM_PROC_STOPPED)
+  /* Not stopped yet (deleted before it ran): the status it exited with
+     while holo deleted it, else SIGKILL's.  No TaskExit: the task is
+     gone, as under runc's shim.  */
+  if (shim_fsm_live (&p->fsm))
     {
       struct timespec now;
       clock_gettime (CLOCK_REALTIME, &now);
-      mark_stopped (&c->init, 128 + 9, &now);
+      if (p->has_held_exit)
+        mark_stopped (p, exit_code (p->held_exit.status), &p->held_exit.at);
+      else
+        mark_stopped (p, 128 + SIGKILL, &now);
+      reply_waits (shim, p);
     }
-  shim_stdio_release (shim, &c->init.stdio);
+  p->has_held_exit = false;
+  shim_stdio_release (shim, &p->stdio);
   if (c->rootfs_mounted)
     shim_unmount_rootfs (c->bundle);
   c->rootfs_mounted = false;
   shim_oom_unwatch (shim, c);
-  c->deleted = true;
-  ts.seconds = c->init.exited_at.tv_sec;
-  ts.nanos = (int32_t) c->init.exited_at.tv_nsec;
+  shim_fsm_move (&p->fsm, SHIM_STATE_DELETED);
+  ts.seconds = p->exited_at.tv_sec;
+  ts.nanos = (int32_t) p->exited_at.tv_nsec;
   ev.container_id = c->id;
-  ev.pid = (uint32_t) c->init.pid;
-  ev.exit_status = (uint32_t) c->init.exit_status;
+  ev.pid = (uint32_t) p->pid;
+  ev.exit_status = (uint32_t) p->exit_status;
   ev.exited_at = &ts;
   shim_publish (shim, "/tasks/delete", "TaskDelete", &ev.base);
-  return 0;
+  res.pid = p->pid;
+  res.exit_status = p->exit_status;
+  res.exited_at = p->exited_at;
+  shim_op_answer (op, TTRPC_OK, err, &res);
 }
 
-int
-shim_task_delete (struct shim *shim, struct shim_process *p, int *code, holo_error_t *err)
+static void
+delete_exec (struct shim *shim, struct shim_process *p, const struct shim_request *rq)
 {
   struct shim_container *c = shim->container;
-  struct shim_process **pp;
+  struct shim_result res = { .pid = p->pid, .exit_status = p->exit_status, .exited_at = p->exited_at };
 
-  if (p->state == SHIM_PROC_RUNNING)
-    return shim_fail (err, code, TTRPC_FAILED_PRECONDITION, "cannot delete a running process: %s",
-                      p->exec_id ? p->exec_id : c->id);
-  if (p == &c->init)
-    return delete_init (shim, err);
-  for (pp = &c->execs; *pp; pp = &(*pp)->next)
+  for (struct shim_process **pp = &c->execs; *pp; pp = &(*pp)->next)
     if (*pp == p)
       {
         *pp = p->next;
         break;
       }
-  free_process (shim, p);
+  shim_process_free (shim, p);
   free (p);
-  return 0;
+  shim_answer (shim, rq, TTRPC_OK, NULL, &res);
+}
+
+void
+shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq)
+{
+  struct shim_container *c = shim->container;
+  char *args[] = { (char *) "delete", (char *) "--force", c->id, NULL };
+  cleanup_error holo_error_t err = NULL;
+  int code = TTRPC_UNKNOWN;
+  struct shim_op *op;
+
+  if (shim_fsm_check (&p->fsm, SHIM_ACT_DELETE, &code, &err) < 0)
+    {
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  if (p != &c->init)
+    {
+      delete_exec (shim, p, rq);
+      return;
+    }
+  shim_fsm_begin (&p->fsm, SHIM_ACT_DELETE, &code, &err);
+  op = shim_op_new (shim, rq, p, true);
+  if (shim_op_run (op, args, NULL, NULL, delete_done, &err) < 0)
+    shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
 }
 
 /* Nothing left to serve: no container, or its init was deleted.  */
 bool
 shim_task_idle (struct shim *shim)
 {
-  return shim->container == NULL || shim->container->deleted;
+  return shim->container == NULL || shim->container->init.fsm.state == SHIM_STATE_DELETED;
 }

@@ -20,6 +20,8 @@ setup() {
 }
 
 teardown() {
+	# A command the fake runtime hung on (if the shim did not kill it).
+	[ -f "$BATS_TEST_TMPDIR/fake/hung.pid" ] && kill -9 "$(cat "$BATS_TEST_TMPDIR/fake/hung.pid")" 2>/dev/null
 	# The server this test started, by the pid it wrote.
 	if [ -f "$BUNDLE/shim.pid" ]; then
 		kill -9 "$(cat "$BUNDLE/shim.pid")" 2>/dev/null || true
@@ -70,6 +72,36 @@ create_and_start() {
 		echo "Start: $output" >&2
 		return 1
 	}
+}
+
+# Adds and starts exec process $1 running the JSON array $2 over $SOCK.
+exec_and_start() {
+	printf '{"args":%s,"cwd":"/","user":{"uid":0,"gid":0},"env":["PATH=/bin"]}' "$2" >"$BATS_TEST_TMPDIR/$1.json"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Exec 1="$ID" 2="$1" \
+		7="any:types.containerd.io/opencontainers/runtime-spec/1/Process:@$BATS_TEST_TMPDIR/$1.json"
+	[[ "$output" == *code=0* ]] || {
+		echo "Exec: $output" >&2
+		return 1
+	}
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID" 2="$1"
+	[[ "$output" == *code=0* ]] || {
+		echo "Start $1: $output" >&2
+		return 1
+	}
+}
+
+# Waits up to 5 s for the fake runtime to hang.
+wait_hung() {
+	for _ in $(seq 50); do
+		[ -s "$FAKE_RUNTIME_DIR/hung.pid" ] && return 0
+		sleep 0.1
+	done
+	echo "the fake runtime did not hang" >&2
+	return 1
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
 }
 
 expected_address() {
@@ -364,4 +396,135 @@ expected_address() {
 	$TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
 	$TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
 	$TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+}
+
+@test "shim protocol: a hung runtime command gets DeadlineExceeded; State and Kill are served meanwhile" {
+	make_bundle '["sleep", "1000"]'
+	HOLO_SHIM_TIMEOUTS="pause=3s" FAKE_RUNTIME_HANG=pause start_fake_shim
+	create_and_start
+	exec_and_start side '["sleep", "999"]'
+	local side_pid t0 t1 hung
+	side_pid=$(echo "$output" | sed -n 's/^1=//p')
+	t0=$(now_ms)
+	$TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID" >"$BATS_TEST_TMPDIR/pause.out" 2>&1 &
+	local pause_client=$!
+	wait_hung
+	hung=$(cat "$FAKE_RUNTIME_DIR/hung.pid")
+	# While `pause` hangs: the init is PAUSING (5), and so is the exec
+	# process (as containerd reports it), which is served, killed, and its
+	# exit is seen.
+	t1=$(now_ms)
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"4=5"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID" 2=side
+	[[ "$output" == *"4=5"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 2=side 3=9
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID" 2=side
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"1=137"* ]]
+	run kill -0 "$side_pid"
+	[ "$status" -ne 0 ]
+	[ $(($(now_ms) - t1)) -lt 2500 ]
+	# The hung call ends at its deadline, killed with its process group.
+	wait "$pause_client"
+	cat "$BATS_TEST_TMPDIR/pause.out"
+	grep -q '^code=4$' "$BATS_TEST_TMPDIR/pause.out"
+	grep -q 'pause: no answer within 3s, killed: context deadline exceeded' "$BATS_TEST_TMPDIR/pause.out"
+	local took=$(($(now_ms) - t0))
+	[ "$took" -ge 3000 ] && [ "$took" -lt 6000 ]
+	for _ in $(seq 20); do
+		kill -0 "$hung" 2>/dev/null || break
+		sleep 0.1
+	done
+	run kill -0 "$hung"
+	[ "$status" -ne 0 ]
+	# Not paused: the init runs on, and everything still works.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=2"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *"1=137"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: a request's own timeout is a deadline for its runtime command; a hung start leaves a deletable task" {
+	make_bundle '["sleep", "1000"]'
+	FAKE_RUNTIME_HANG=start start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]]
+	local t0
+	t0=$(now_ms)
+	TTRPC_TIMEOUT_MS=1500 run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	echo "$output"
+	[[ "$output" == *code=4* ]]
+	[[ "$output" == *"start: no answer within 1."*"s, killed: context deadline exceeded"* ]]
+	[ $(($(now_ms) - t0)) -lt 4000 ]
+	# Still created, and a second start is refused by state, not by a
+	# start in flight.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=1"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	echo "$output"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"2=137"* ]]
+}
+
+@test "shim protocol: a runtime command that cannot be forked fails cleanly, leaving no fd behind" {
+	make_bundle '["sleep", "1000"]'
+	start_fake_shim
+	create_and_start
+	local pid cg procs orig
+	pid=$(cat "$BUNDLE/shim.pid")
+	# A pids cgroup that holds the shim alone, at its limit: fork fails.
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		cg=/sys/fs/cgroup/holo-shim-fork-$$
+		orig=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	else
+		cg=/sys/fs/cgroup/pids/holo-shim-fork-$$
+		orig=/sys/fs/cgroup/pids$(sed -n 's/^[0-9]*:pids://p' "/proc/$pid/cgroup")
+	fi
+	mkdir "$cg" || skip "cannot make a pids cgroup $cg"
+	[ -f "$cg/pids.max" ] || {
+		rmdir "$cg"
+		skip "no pids controller in $cg"
+	}
+	echo "$pid" >"$cg/cgroup.procs"
+	echo 1 >"$cg/pids.max"
+	local before after
+	before=$(ls "/proc/$pid/fd" | wc -l)
+	local k
+	for k in 1 2 3; do
+		run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=0
+		echo "$output"
+		[[ "$output" == *"fork: Resource temporarily unavailable"* ]] || break
+	done
+	after=$(ls "/proc/$pid/fd" | wc -l)
+	echo max >"$cg/pids.max"
+	echo "$pid" >"$orig/cgroup.procs"
+	rmdir "$cg"
+	echo "fds before $before, after $after"
+	[ "$after" -eq "$before" ]
+	[[ "$output" == *code=2* ]]
+	[[ "$output" == *"kill: fork: Resource temporarily unavailable"* ]]
+	# The shim serves on, and the same command works again.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *"1=137"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: a HOLO_SHIM_TIMEOUTS that does not parse fails start, naming the entry, leaving nothing" {
+	HOLO_SHIM_TIMEOUTS="kill=2,start=soon" run --separate-stderr start_shim
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *'HOLO_SHIM_TIMEOUTS: "start=soon": the duration must be seconds'* ]]
+	[ ! -e "$BUNDLE/address" ]
+	[ ! -e "$BUNDLE/shim.pid" ]
+	[ ! -e "$(expected_address | sed 's|^unix://||')" ]
 }

@@ -6,6 +6,7 @@
       FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any (VALUE @FILE:
       the bytes of FILE), FIELD=@FILE embeds FILE's bytes as is;
       prints "code=N", "message=..." and the decoded response payload.
+      TTRPC_TIMEOUT_MS in the environment sets the request's timeout_nano.
   ttrpc.py encode [FIELD=VALUE ...] > BYTES
       Writes a protobuf message made of those fields (a FIELD given
       several times is a repeated field), for @FILE above.
@@ -23,6 +24,7 @@ uint32 stream id, uint8 type, uint8 flags, big endian), then a protobuf
 Request {service=1, method=2, payload=3, timeout_nano=4, metadata=5} or
 Response {status=1 {code=1, message=2}, payload=2}.
 """
+import os
 import socket
 import struct
 import sys
@@ -124,6 +126,9 @@ def recv_exact(s, n):
 
 def call(path, service, method, payload):
     req = field(1, service) + field(2, method) + field(3, payload)
+    timeout_ms = int(os.environ.get("TTRPC_TIMEOUT_MS", "0"))
+    if timeout_ms:
+        req += field(4, timeout_ms * 1000000)
     req += field(5, field(1, "containerd-namespace-ttrpc") + field(2, "test"))
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)

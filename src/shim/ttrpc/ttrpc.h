@@ -90,6 +90,7 @@ struct ttrpc_call
 {
   uint64_t conn_id;
   uint32_t stream;
+  uint64_t deadline_ms; /* from the request's timeout (CLOCK_MONOTONIC); 0: none */
 };
 
 /* Called once per request; must eventually call ttrpc_reply for CALL.  */
