@@ -528,3 +528,65 @@ expected_address() {
 	[ ! -e "$BUNDLE/shim.pid" ]
 	[ ! -e "$(expected_address | sed 's|^unix://||')" ]
 }
+
+@test "shim protocol: requests the process's state does not allow get containerd's codes and texts" {
+	make_bundle '["sleep", "1000"]'
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]]
+	# created
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot pause task in created state"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Checkpoint 1="$ID" 2="$BATS_TEST_TMPDIR/img"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot checkpoint a task in created state"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	# running
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot start a running process"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Resume 1="$ID"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot resume a running process"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot delete a running process"* ]]
+	# an exec process not started yet
+	printf '{"args":["sleep","5"],"cwd":"/","user":{"uid":0,"gid":0}}' >"$BATS_TEST_TMPDIR/p.json"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Exec 1="$ID" 2=e1 \
+		7="any:types.containerd.io/opencontainers/runtime-spec/1/Process:@$BATS_TEST_TMPDIR/p.json"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 2=e1 3=9
+	[[ "$output" == *code=9* && "$output" == *"message=process not created: failed precondition"* ]]
+	# paused
+	if "${HOLO_BINARY:-$SHIM_SRC/holo}" pause --help >/dev/null 2>&1; then
+		run $TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID"
+		[[ "$output" == *code=0* ]]
+		run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+		[[ "$output" == *"4=4"* ]]
+		run $TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID"
+		[[ "$output" == *code=2* && "$output" == *"message=cannot pause a paused container"* ]]
+		run $TTRPC call "$SOCK" containerd.task.v2.Task Exec 1="$ID" 2=e2 \
+			7="any:types.containerd.io/opencontainers/runtime-spec/1/Process:@$BATS_TEST_TMPDIR/p.json"
+		[[ "$output" == *code=2* && "$output" == *"message=cannot exec in a paused state"* ]]
+		run $TTRPC call "$SOCK" containerd.task.v2.Task Resume 1="$ID"
+		[[ "$output" == *code=0* ]]
+	fi
+	# stopped
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *"1=137"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot pause a stopped container"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Update 1="$ID" 2='any:x/LinuxResources:{}'
+	[[ "$output" == *code=2* && "$output" == *"message=cannot update a stopped container"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Exec 1="$ID" 2=e3 \
+		7="any:types.containerd.io/opencontainers/runtime-spec/1/Process:@$BATS_TEST_TMPDIR/p.json"
+	[[ "$output" == *code=2* && "$output" == *"message=cannot exec in a stopped state"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=5* && "$output" == *"message=process already finished: not found"* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID" 2=e1
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=5* ]]
+}
