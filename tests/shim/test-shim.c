@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -784,6 +785,71 @@ test_deadlines (void)
   shim_runtime_free_deadlines (&rt);
 }
 
+/* A terminal's relays are never built on fd -1: with no fd left for the
+   dup of the pty master, attach fails (it used to succeed with a dead
+   relay, the output silently lost).  */
+static int
+attach_with_free_fds (bool fifo_out, bool with_stdin, int free_slots, holo_error_t *err)
+{
+  cleanup_free char *out = holo_xasprintf ("%s/tty-out%s", test_dir, fifo_out ? ".fifo" : ".log");
+  cleanup_free char *in = holo_xasprintf ("%s/tty-in.fifo", test_dir);
+  struct shim shim;
+  struct shim_stdio st;
+  struct rlimit old;
+  int fds[3], ret, master, client;
+  cleanup_free char *sock = NULL;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+  memset (&shim, 0, sizeof shim);
+  if (shim_loop_init (&shim.loop, err) < 0)
+    return -2;
+  unlink (out);
+  unlink (in);
+  if (fifo_out)
+    mkfifo (out, 0600);
+  mkfifo (in, 0600);
+  shim_stdio_init (&st, with_stdin ? in : "", out, "", true);
+  if (shim_stdio_prepare (&shim, &st, fds, err) < 0)
+    return -2;
+  /* What holo would do: connect and send the pty master.  */
+  sock = shim_stdio_console_socket (&st);
+  strcpy (addr.sun_path, sock);
+  client = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (client < 0 || master < 0 || connect (client, (struct sockaddr *) &addr, sizeof addr) < 0
+      || holo_send_fd (client, master, err) < 0)
+    return -2;
+  close (master);
+  close (client);
+  limit_free_fds (free_slots, &old);
+  ret = shim_stdio_attach (&shim, &st, err);
+  setrlimit (RLIMIT_NOFILE, &old);
+  shim_stdio_free (&shim, &st);
+  shim_loop_close (&shim.loop);
+  return ret;
+}
+
+static void
+test_stdio_dup_failure (void)
+{
+  holo_error_t err = NULL;
+  int before = count_fds ();
+
+  /* stdout a FIFO: two fds for it, none left for the dup.  */
+  UNIT_ASSERT_INT_EQ (attach_with_free_fds (true, false, 2, &err), -1);
+  UNIT_ASSERT (strstr (err->msg, "terminal output relay: dup the pty master: Too many open files") != NULL);
+  holo_error_release (&err);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+  /* stdout a file, stdin a FIFO: the stdin relay's dup fails.  */
+  UNIT_ASSERT_INT_EQ (attach_with_free_fds (false, true, 3, &err), -1);
+  UNIT_ASSERT (strstr (err->msg, "terminal input relay: dup the pty master: Too many open files") != NULL);
+  holo_error_release (&err);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+  /* With room, both relays are built.  */
+  UNIT_ASSERT_INT_EQ (attach_with_free_fds (false, true, 16, &err), 0);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+}
+
 int
 main (void)
 {
@@ -805,6 +871,7 @@ main (void)
   UNIT_RUN (test_runtime_error);
   UNIT_RUN (test_runtime_input);
   UNIT_RUN (test_runtime_no_pipe);
+  UNIT_RUN (test_stdio_dup_failure);
   {
     cleanup_free char *rm = holo_xasprintf ("rm -rf '%s'", test_dir);
     if (system (rm) != 0)
