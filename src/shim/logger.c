@@ -118,20 +118,20 @@ int
 shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err)
 {
   cleanup_strv char **argv = logger_argv (uri);
-  int o[2], e[2], ready[2];
-  pid_t pid;
+  int o[2] = { -1, -1 }, e[2] = { -1, -1 }, ready[2] = { -1, -1 };
+  pid_t pid = -1;
 
-  if (pipe2 (o, O_CLOEXEC) < 0)
-    return holo_make_error (err, errno, "pipe");
-  if (pipe2 (e, O_CLOEXEC) < 0 || pipe2 (ready, O_CLOEXEC) < 0)
-    {
-      close (o[0]);
-      close (o[1]);
-      return holo_make_error (err, errno, "pipe");
-    }
-  pid = fork ();
+  if (pipe2 (o, O_CLOEXEC) == 0 && pipe2 (e, O_CLOEXEC) == 0 && pipe2 (ready, O_CLOEXEC) == 0)
+    pid = fork ();
   if (pid < 0)
-    return holo_make_error (err, errno, "fork");
+    {
+      int errsv = errno;
+      const char *what = ready[1] < 0 ? "pipe" : "fork";
+      shim_close_pair (o);
+      shim_close_pair (e);
+      shim_close_pair (ready);
+      return holo_make_error (err, errsv, "logging binary %s: %s", argv[0], what);
+    }
   if (pid == 0)
     logger_child (argv, o[0], e[0], ready[1], shim->id, shim->namespace);
   close (o[0]);

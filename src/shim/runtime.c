@@ -294,15 +294,6 @@ deadline_passed (struct shim_loop *loop, struct shim_timer *t)
     free_call (call);
 }
 
-static void
-close_pair (int p[2])
-{
-  for (int i = 0; i < 2; i++)
-    if (p[i] >= 0)
-      close (p[i]);
-  p[0] = p[1] = -1;
-}
-
 /* The deadline that applies: the command's, or the caller's when earlier;
    0 for none.  */
 static unsigned
@@ -382,7 +373,7 @@ shim_runtime_start (struct shim_runtime *rt, const struct shim_runtime_cmd *cmd,
       if (pipe2 (in, O_CLOEXEC) < 0)
         {
           int e = errno;
-          close_pair (report);
+          shim_close_pair (report);
           return holo_make_error (err, e, "%s %s: pipe for its input", argv[0], cmd->args[0]);
         }
       fds[0] = in[0];
@@ -393,8 +384,8 @@ shim_runtime_start (struct shim_runtime *rt, const struct shim_runtime_cmd *cmd,
   if (pid < 0)
     {
       int e = errno;
-      close_pair (report);
-      close_pair (in);
+      shim_close_pair (report);
+      shim_close_pair (in);
       free_call (call);
       return holo_make_error (err, e, "%s %s: fork", argv[0], cmd->args[0]);
     }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SHIM_VERSION PACKAGE_VERSION
 
@@ -126,6 +127,16 @@ struct shim
   struct shim_options opts;
   struct shim_container *container;
 };
+
+/* Closes both ends of a pipe that are open and marks them closed.  */
+static inline void
+shim_close_pair (int p[2])
+{
+  for (int i = 0; i < 2; i++)
+    if (p[i] >= 0)
+      close (p[i]);
+  p[0] = p[1] = -1;
+}
 
 /* options.c */
 void shim_options_free (struct shim_options *o);

@@ -850,6 +850,29 @@ test_stdio_dup_failure (void)
   UNIT_ASSERT_INT_EQ (count_fds (), before);
 }
 
+/* A logging binary that cannot get its pipes leaves no fd behind.  */
+static void
+test_logger_no_fds (void)
+{
+  struct shim shim;
+  holo_error_t err = NULL;
+  struct rlimit old;
+  int out[2], before, ret;
+
+  memset (&shim, 0, sizeof shim);
+  shim.id = (char *) "c1";
+  shim.namespace = (char *) "ns";
+  before = count_fds ();
+  /* Room for the stdout and stderr pipes, one fd short for the third.  */
+  limit_free_fds (5, &old);
+  ret = shim_logger_start (&shim, "binary:///bin/true", out, &err);
+  setrlimit (RLIMIT_NOFILE, &old);
+  UNIT_ASSERT_INT_EQ (ret, -1);
+  UNIT_ASSERT (strstr (err->msg, "Too many open files") != NULL);
+  holo_error_release (&err);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+}
+
 int
 main (void)
 {
@@ -872,6 +895,7 @@ main (void)
   UNIT_RUN (test_runtime_input);
   UNIT_RUN (test_runtime_no_pipe);
   UNIT_RUN (test_stdio_dup_failure);
+  UNIT_RUN (test_logger_no_fds);
   {
     cleanup_free char *rm = holo_xasprintf ("rm -rf '%s'", test_dir);
     if (system (rm) != 0)
