@@ -65,13 +65,6 @@ answer_start (struct shim *shim, const struct shim_request *rq, int code, holo_e
 }
 
 static void
-set_ts (Hs__Timestamp *ts, const struct timespec *t)
-{
-  ts->seconds = t->tv_sec;
-  ts->nanos = (int32_t) t->tv_nsec;
-}
-
-static void
 answer_delete (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
                const struct shim_result *res)
 {
@@ -83,7 +76,7 @@ answer_delete (struct shim *shim, const struct shim_request *rq, int code, holo_
       reply_error (shim, &rq->call, code, err);
       return;
     }
-  set_ts (&ts, &res->exited_at);
+  shim_timestamp (&ts, &res->exited_at);
   resp.pid = (uint32_t) res->pid;
   resp.exit_status = (uint32_t) res->exit_status;
   resp.exited_at = &ts;
@@ -134,7 +127,7 @@ m_state (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinary
       resp.exec_id = p->exec_id ? p->exec_id : (char *) "";
       if (p->fsm.state == SHIM_STATE_STOPPED)
         {
-          set_ts (&ts, &p->exited_at);
+          shim_timestamp (&ts, &p->exited_at);
           resp.exited_at = &ts;
         }
       reply_ok (shim, call, &resp.base);
@@ -319,7 +312,7 @@ m_wait (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryD
     {
       Hs__WaitResponse resp = HS__WAIT_RESPONSE__INIT;
       Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-      set_ts (&ts, &p->exited_at);
+      shim_timestamp (&ts, &p->exited_at);
       resp.exit_status = (uint32_t) p->exit_status;
       resp.exited_at = &ts;
       reply_ok (shim, call, &resp.base);

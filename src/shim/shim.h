@@ -89,9 +89,10 @@ struct shim_container
   struct shim_process init; /* its state is the container's */
   struct shim_process *execs;
   bool rootfs_mounted;
-  bool kill_all_on_exit;             /* no pid namespace of its own: execs outlive init */
-  char *checkpoint;                  /* restore from this image at Start */
-  Hs__CreateTaskRequest *create_req; /* until TaskCreate is published */
+  bool kill_all_on_exit; /* no pid namespace of its own: execs outlive init */
+  char *checkpoint;      /* restore from this image at Start */
+  Hs__Mount **rootfs;    /* the Create's mounts, until TaskCreate is published */
+  size_t n_rootfs;
   struct shim_watch oom;
   int oom_event_fd; /* v1: the memory.oom_control fd; v2: -1 */
   unsigned long long oom_kills;
@@ -136,6 +137,14 @@ shim_close_pair (int p[2])
     if (p[i] >= 0)
       close (p[i]);
   p[0] = p[1] = -1;
+}
+
+/* A protobuf Timestamp of T.  */
+static inline void
+shim_timestamp (Hs__Timestamp *ts, const struct timespec *t)
+{
+  ts->seconds = t->tv_sec;
+  ts->nanos = (int32_t) t->tv_nsec;
 }
 
 /* options.c */
@@ -241,13 +250,21 @@ struct shim_process *shim_process_lookup (struct shim *shim, const char *id, con
 struct shim_process *shim_process_by_pid (struct shim *shim, pid_t pid);
 void shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at);
 Hs__Status shim_process_status (struct shim *shim, struct shim_process *p);
+void shim_process_free (struct shim *shim, struct shim_process *p);
+
+/* exits.c: a process's exit */
 /* The reaper's exit handler: true when the exit was a process's.  */
 bool shim_task_reaped (void *shim, const struct shim_exit *e);
+int shim_exit_code (int wait_status);
+/* Records the exit; false when the process was not live.  */
+bool shim_process_mark_stopped (struct shim_process *p, int exit_status, const struct timespec *at);
+void shim_process_reply_waits (struct shim *shim, struct shim_process *p);
+/* An exit held while the process's Start or Delete ran, now applied.  */
+void shim_process_apply_held_exit (struct shim *shim, struct shim_process *p);
 void shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq);
 void shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
 void shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
 bool shim_task_idle (struct shim *shim);
-void shim_process_free (struct shim *shim, struct shim_process *p);
 
 /* process.c: execs and the operations on a running container */
 void shim_task_exec (struct shim *shim, const Hs__ExecProcessRequest *req, const struct shim_request *rq);

@@ -50,24 +50,7 @@ socket_path (struct shim *shim)
 static int
 unix_socket (const char *path, bool do_listen, holo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd;
-
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return holo_make_error (err, 0, "socket path too long: %s", path);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return holo_make_error (err, errno, "socket");
-  if (do_listen ? (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0 || listen (fd, 64) < 0)
-                : connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    {
-      int e = errno;
-      close (fd);
-      errno = e;
-      return holo_make_error (err, e, "%s %s", do_listen ? "listen on" : "connect to", path);
-    }
-  return fd;
+  return do_listen ? ttrpc_unix_listen (path, 64, 0, err) : ttrpc_unix_connect (path, err);
 }
 
 /* Binds PATH; 0 with *FD = -1 when a live shim already serves it.  */
@@ -303,8 +286,7 @@ shim_cmd_delete (struct shim *shim, holo_error_t *err)
       unlink (path);
   }
   clock_gettime (CLOCK_REALTIME, &now);
-  ts.seconds = now.tv_sec;
-  ts.nanos = (int32_t) now.tv_nsec;
+  shim_timestamp (&ts, &now);
   resp.exit_status = 128 + SIGKILL;
   resp.exited_at = &ts;
   buf = ttrpc_pack (&resp.base, &len);

@@ -93,7 +93,6 @@ open_stdin_fifo (struct shim_stdio *s, holo_error_t *err)
 static int
 make_console_socket (struct shim_stdio *s, holo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   char tmpl[] = "/tmp/holo-shim-pty.XXXXXX";
   cleanup_free char *path = NULL;
   int fd;
@@ -102,16 +101,9 @@ make_console_socket (struct shim_stdio *s, holo_error_t *err)
     return holo_make_error (err, errno, "mkdtemp");
   s->console_dir = holo_xstrdup (tmpl);
   path = holo_xasprintf ("%s/pty.sock", tmpl);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  fd = ttrpc_unix_listen (path, 1, SOCK_NONBLOCK, err);
   if (fd < 0)
-    return holo_make_error (err, errno, "socket");
-  if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0 || listen (fd, 1) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return holo_make_error (err, e, "console socket %s", path);
-    }
+    return holo_error_prefix (err, "console socket");
   s->console_listen = fd;
   return 0;
 }

@@ -69,21 +69,6 @@ shim_process_lookup (struct shim *shim, const char *id, const char *exec_id, int
   return NULL;
 }
 
-struct shim_process *
-shim_process_by_pid (struct shim *shim, pid_t pid)
-{
-  struct shim_container *c = shim->container;
-
-  if (c == NULL || pid <= 0)
-    return NULL;
-  if (c->init.pid == pid && shim_fsm_live (&c->init.fsm))
-    return &c->init;
-  for (struct shim_process *p = c->execs; p; p = p->next)
-    if (p->pid == pid && shim_fsm_live (&p->fsm))
-      return p;
-  return NULL;
-}
-
 Hs__Status
 shim_process_status (struct shim *shim, struct shim_process *p)
 {
@@ -109,58 +94,6 @@ shim_process_status (struct shim *shim, struct shim_process *p)
     }
 }
 
-static const char *
-process_id (struct shim *shim, const struct shim_process *p)
-{
-  return p->exec_id ? p->exec_id : shim->container->id;
-}
-
-static void
-reply_waits (struct shim *shim, struct shim_process *p)
-{
-  while (p->waits)
-    {
-      struct shim_wait *w = p->waits;
-      Hs__WaitResponse resp = HS__WAIT_RESPONSE__INIT;
-      Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-
-      p->waits = w->next;
-      ts.seconds = p->exited_at.tv_sec;
-      ts.nanos = (int32_t) p->exited_at.tv_nsec;
-      resp.exit_status = (uint32_t) p->exit_status;
-      resp.exited_at = &ts;
-      ttrpc_reply (&shim->server, &w->call, TTRPC_OK, NULL, &resp.base);
-      free (w);
-    }
-}
-
-static int
-exit_code (int status)
-{
-  return WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
-}
-
-/* Records the exit; false when the process was not live.  */
-static bool
-mark_stopped (struct shim_process *p, int exit_status, const struct timespec *at)
-{
-  if (!shim_fsm_exited (&p->fsm))
-    return false;
-  p->exit_status = exit_status;
-  p->exited_at = *at;
-  return true;
-}
-
-/* Without a pid namespace of its own, the container's processes do not
-   die with its init: its exec processes go with it, as under runc's shim.  */
-static void
-kill_execs (struct shim_container *c)
-{
-  for (struct shim_process *e = c->execs; e; e = e->next)
-    if (e->fsm.state == SHIM_STATE_RUNNING && e->pid > 0)
-      kill (e->pid, SIGKILL);
-}
-
 /* Whether config.json gives the container a pid namespace of its own.  */
 static bool
 has_own_pid_namespace (const char *bundle)
@@ -171,62 +104,6 @@ has_own_pid_namespace (const char *bundle)
   if (holo_read_file (path, &text, NULL, NULL) < 0)
     return true;
   return shim_json_own_pid_namespace (text);
-}
-
-void
-shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at)
-{
-  Hs__TaskExit ev = HS__TASK_EXIT__INIT;
-  Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-  int code = exit_code (status);
-
-  if (!mark_stopped (p, code, at))
-    return;
-  if (p == &shim->container->init && shim->container->kill_all_on_exit)
-    kill_execs (shim->container);
-  /* Everything the process wrote reaches the client before it hears of
-     the exit.  */
-  shim_stdio_drain (shim, &p->stdio);
-  ts.seconds = at->tv_sec;
-  ts.nanos = (int32_t) at->tv_nsec;
-  ev.container_id = shim->container->id;
-  ev.id = (char *) process_id (shim, p);
-  ev.pid = (uint32_t) p->pid;
-  ev.exit_status = (uint32_t) code;
-  ev.exited_at = &ts;
-  holo_log_debug ("process %s (pid %d) exited with %d", ev.id, p->pid, code);
-  shim_publish (shim, "/tasks/exit", "TaskExit", &ev.base);
-  reply_waits (shim, p);
-}
-
-/* An exit that came while the process's Start or Delete ran waits for
-   its end: TaskStart goes out before TaskExit, and a deleted process
-   reports its real status.  */
-bool
-shim_task_reaped (void *data, const struct shim_exit *e)
-{
-  struct shim *shim = data;
-  struct shim_process *p = shim_process_by_pid (shim, e->pid);
-
-  if (p == NULL)
-    return false;
-  if (p->fsm.busy == SHIM_ACT_START || p->fsm.busy == SHIM_ACT_DELETE)
-    {
-      p->held_exit = *e;
-      p->has_held_exit = true;
-      return true;
-    }
-  shim_process_exited (shim, p, e->status, &e->at);
-  return true;
-}
-
-static void
-apply_held_exit (struct shim *shim, struct shim_process *p)
-{
-  if (!p->has_held_exit)
-    return;
-  p->has_held_exit = false;
-  shim_process_exited (shim, p, p->held_exit.status, &p->held_exit.at);
 }
 
 void
@@ -309,27 +186,65 @@ create_args (struct shim *shim, struct shim_container *c)
   return shim_argv_steal (&a);
 }
 
+/* The rootfs mounts of a Create, kept for its TaskCreate event (a deep
+   copy of the fields the event has; the request is gone by then).  */
+static Hs__Mount **
+copy_mounts (Hs__Mount *const *m, size_t n)
+{
+  Hs__Mount **out = holo_xmalloc ((n + 1) * sizeof (*out));
+
+  for (size_t i = 0; i < n; i++)
+    {
+      out[i] = holo_xmalloc (sizeof (Hs__Mount));
+      hs__mount__init (out[i]);
+      out[i]->type = holo_xstrdup (m[i]->type);
+      out[i]->source = holo_xstrdup (m[i]->source);
+      out[i]->target = holo_xstrdup (m[i]->target);
+      out[i]->options = holo_xmalloc ((m[i]->n_options + 1) * sizeof (char *));
+      for (size_t j = 0; j < m[i]->n_options; j++)
+        out[i]->options[j] = holo_xstrdup (m[i]->options[j]);
+      out[i]->n_options = m[i]->n_options;
+    }
+  return out;
+}
+
+static void
+free_mounts (struct shim_container *c)
+{
+  for (size_t i = 0; i < c->n_rootfs; i++)
+    {
+      for (size_t j = 0; j < c->rootfs[i]->n_options; j++)
+        free (c->rootfs[i]->options[j]);
+      free (c->rootfs[i]->options);
+      free (c->rootfs[i]->type);
+      free (c->rootfs[i]->source);
+      free (c->rootfs[i]->target);
+      free (c->rootfs[i]);
+    }
+  free (c->rootfs);
+  c->rootfs = NULL;
+  c->n_rootfs = 0;
+}
+
 static void
 publish_create (struct shim *shim, struct shim_container *c)
 {
-  const Hs__CreateTaskRequest *req = c->create_req;
   Hs__TaskCreate ev = HS__TASK_CREATE__INIT;
   Hs__TaskIO io = HS__TASK_IO__INIT;
 
-  io.stdin = req->stdin;
-  io.stdout = req->stdout;
-  io.stderr = req->stderr;
-  io.terminal = req->terminal;
+  io.stdin = c->init.stdio.stdin_path;
+  io.stdout = c->init.stdio.stdout_path;
+  io.stderr = c->init.stdio.stderr_path;
+  io.terminal = c->init.stdio.terminal;
   ev.container_id = c->id;
   ev.bundle = c->bundle;
-  ev.rootfs = req->rootfs;
-  ev.n_rootfs = req->n_rootfs;
+  ev.rootfs = c->rootfs;
+  ev.n_rootfs = c->n_rootfs;
   ev.io = &io;
-  ev.checkpoint = req->checkpoint;
+  ev.checkpoint = c->checkpoint ? c->checkpoint : (char *) "";
   ev.pid = (uint32_t) c->init.pid;
   shim_publish (shim, "/tasks/create", "TaskCreate", &ev.base);
-  hs__create_task_request__free_unpacked (c->create_req, NULL);
-  c->create_req = NULL;
+  free_mounts (c);
 }
 
 static void
@@ -344,8 +259,7 @@ free_container (struct shim *shim, struct shim_container *c)
       shim_process_free (shim, p);
       free (p);
     }
-  if (c->create_req)
-    hs__create_task_request__free_unpacked (c->create_req, NULL);
+  free_mounts (c);
   free (c->id);
   free (c->bundle);
   free (c->checkpoint);
@@ -420,6 +334,9 @@ create_failed (struct shim_op *op, bool runtime_state_left, int code, holo_error
 
   op->failure = steal_pointer (err);
   op->failure_code = code;
+  /* The clean-up gets its own deadline, not what is left of the request's
+     (which may be what ran out).  */
+  op->rq.call.deadline_ms = 0;
   if (runtime_state_left && shim_op_run (op, del, NULL, NULL, create_cleaned, &del_err) == 0)
     return;
   if (del_err)
@@ -453,14 +370,13 @@ static struct shim_container *
 new_container (struct shim *shim, const Hs__CreateTaskRequest *req)
 {
   struct shim_container *c = holo_xmalloc (sizeof (*c));
-  size_t len;
-  cleanup_free uint8_t *packed = ttrpc_pack (&req->base, &len);
 
   c->id = holo_xstrdup (req->id);
   c->bundle = holo_xstrdup (req->bundle && *req->bundle ? req->bundle : shim->bundle);
   c->oom.fd = c->oom_event_fd = -1;
-  /* A copy for the TaskCreate event, published once the create is done.  */
-  c->create_req = hs__create_task_request__unpack (NULL, len, packed);
+  /* For the TaskCreate event, published once the create is done.  */
+  c->rootfs = copy_mounts (req->rootfs, req->n_rootfs);
+  c->n_rootfs = req->n_rootfs;
   shim_fsm_init (&c->init.fsm, false, SHIM_STATE_CREATING);
   shim_stdio_init (&c->init.stdio, req->stdin, req->stdout, req->stderr, req->terminal);
   return c;
@@ -532,7 +448,7 @@ start_done (struct shim_op *op, int code, holo_error_t *err)
       if (c->checkpoint)
         shim_stdio_release (shim, &p->stdio);
       shim_op_answer (op, code, err, NULL);
-      apply_held_exit (shim, p);
+      shim_process_apply_held_exit (shim, p);
       return;
     }
   shim_fsm_move (&p->fsm, SHIM_STATE_RUNNING);
@@ -541,7 +457,7 @@ start_done (struct shim_op *op, int code, holo_error_t *err)
   shim_publish (shim, "/tasks/start", "TaskStart", &ev.base);
   res.pid = p->pid;
   shim_op_answer (op, TTRPC_OK, err, &res);
-  apply_held_exit (shim, p);
+  shim_process_apply_held_exit (shim, p);
 }
 
 static void
@@ -584,7 +500,7 @@ exec_started (struct shim_op *op, int code, holo_error_t *err)
     {
       shim_stdio_release (shim, &p->stdio);
       shim_op_answer (op, code, err, NULL);
-      apply_held_exit (shim, p);
+      shim_process_apply_held_exit (shim, p);
       return;
     }
   shim_fsm_move (&p->fsm, SHIM_STATE_RUNNING);
@@ -594,7 +510,7 @@ exec_started (struct shim_op *op, int code, holo_error_t *err)
   shim_publish (shim, "/tasks/exec-started", "TaskExecStarted", &ev.base);
   res.pid = p->pid;
   shim_op_answer (op, TTRPC_OK, err, &res);
-  apply_held_exit (shim, p);
+  shim_process_apply_held_exit (shim, p);
 }
 
 static void
@@ -678,7 +594,7 @@ delete_done (struct shim_op *op, int code, holo_error_t *err)
   if (*err && strstr ((*err)->msg, "does not exist") == NULL)
     {
       shim_op_answer (op, code, err, NULL);
-      apply_held_exit (shim, p);
+      shim_process_apply_held_exit (shim, p);
       return;
     }
   /* Not stopped yet (deleted before it ran): the status it exited with
@@ -689,10 +605,10 @@ delete_done (struct shim_op *op, int code, holo_error_t *err)
       struct timespec now;
       clock_gettime (CLOCK_REALTIME, &now);
       if (p->has_held_exit)
-        mark_stopped (p, exit_code (p->held_exit.status), &p->held_exit.at);
+        shim_process_mark_stopped (p, shim_exit_code (p->held_exit.status), &p->held_exit.at);
       else
-        mark_stopped (p, 128 + SIGKILL, &now);
-      reply_waits (shim, p);
+        shim_process_mark_stopped (p, 128 + SIGKILL, &now);
+      shim_process_reply_waits (shim, p);
     }
   p->has_held_exit = false;
   shim_stdio_release (shim, &p->stdio);
@@ -701,8 +617,7 @@ delete_done (struct shim_op *op, int code, holo_error_t *err)
   c->rootfs_mounted = false;
   shim_oom_unwatch (shim, c);
   shim_fsm_move (&p->fsm, SHIM_STATE_DELETED);
-  ts.seconds = p->exited_at.tv_sec;
-  ts.nanos = (int32_t) p->exited_at.tv_nsec;
+  shim_timestamp (&ts, &p->exited_at);
   ev.container_id = c->id;
   ev.pid = (uint32_t) p->pid;
   ev.exit_status = (uint32_t) p->exit_status;

@@ -400,7 +400,7 @@ expected_address() {
 
 @test "shim protocol: a hung runtime command gets DeadlineExceeded; State and Kill are served meanwhile" {
 	make_bundle '["sleep", "1000"]'
-	HOLO_SHIM_TIMEOUTS="pause=3s" FAKE_RUNTIME_HANG=pause start_fake_shim
+	HOLO_SHIM_TIMEOUTS="pause=5s" FAKE_RUNTIME_HANG=pause start_fake_shim
 	create_and_start
 	exec_and_start side '["sleep", "999"]'
 	local side_pid t0 t1 hung
@@ -426,14 +426,17 @@ expected_address() {
 	[[ "$output" == *"1=137"* ]]
 	run kill -0 "$side_pid"
 	[ "$status" -ne 0 ]
-	[ $(($(now_ms) - t1)) -lt 2500 ]
+	# ... all that while the Pause was still waiting for its answer.
+	echo "served in $(($(now_ms) - t1)) ms"
+	kill -0 "$pause_client"
+	[ ! -s "$BATS_TEST_TMPDIR/pause.out" ]
 	# The hung call ends at its deadline, killed with its process group.
 	wait "$pause_client"
 	cat "$BATS_TEST_TMPDIR/pause.out"
 	grep -q '^code=4$' "$BATS_TEST_TMPDIR/pause.out"
-	grep -q 'pause: no answer within 3s, killed: context deadline exceeded' "$BATS_TEST_TMPDIR/pause.out"
+	grep -q 'pause: no answer within 5s, killed: context deadline exceeded' "$BATS_TEST_TMPDIR/pause.out"
 	local took=$(($(now_ms) - t0))
-	[ "$took" -ge 3000 ] && [ "$took" -lt 6000 ]
+	[ "$took" -ge 5000 ] && [ "$took" -lt 8000 ]
 	for _ in $(seq 20); do
 		kill -0 "$hung" 2>/dev/null || break
 		sleep 0.1
@@ -589,4 +592,24 @@ expected_address() {
 	[[ "$output" == *code=0* ]]
 	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
 	[[ "$output" == *code=5* ]]
+}
+
+@test "shim protocol: a Create carrying a field protobuf-c takes but cannot write back is served (fuzz regression)" {
+	# tests/fuzz/corpus/ttrpc/regress-field0-roundtrip: field number 0 in
+	# a two-byte tag, which protobuf-c keeps as an unknown field and packs
+	# into a message it then refuses.  The shim once kept its copy of the
+	# Create that way and crashed publishing TaskCreate.
+	make_bundle '["true"]'
+	start_fake_shim
+	printf '\x81\x00\x00\x00\x00\x00\x00\x00\x6d\x67' >"$BATS_TEST_TMPDIR/field0"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" "@$BATS_TEST_TMPDIR/field0"
+	echo "$output"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	kill -0 "$(cat "$BUNDLE/shim.pid")"
 }

@@ -873,6 +873,54 @@ test_logger_no_fds (void)
   UNIT_ASSERT_INT_EQ (count_fds (), before);
 }
 
+/* Frames from a buffer: two back to back, whole or a byte at a time, and
+   a header over the limit.  */
+static void
+test_frame_feed (void)
+{
+  uint8_t buf[64] = { 0 };
+  struct ttrpc_reader r = { 0 };
+  uint32_t v;
+  size_t used, off = 0;
+  int frames = 0;
+
+  v = htonl (3);
+  memcpy (buf, &v, 4);
+  v = htonl (1);
+  memcpy (buf + 4, &v, 4);
+  buf[8] = TTRPC_TYPE_REQUEST;
+  memcpy (buf + 10, "abc", 3);
+  memcpy (buf + 13, buf, 13);
+  buf[13 + 7] = 3; /* stream 3 */
+  UNIT_ASSERT_INT_EQ (ttrpc_reader_feed (&r, buf, 26, &used), 1);
+  UNIT_ASSERT_INT_EQ (used, 13);
+  UNIT_ASSERT_INT_EQ (r.len, 3);
+  UNIT_ASSERT (memcmp (r.payload, "abc", 3) == 0);
+  ttrpc_reader_reset (&r);
+  UNIT_ASSERT_INT_EQ (ttrpc_reader_feed (&r, buf + 13, 13, &used), 1);
+  UNIT_ASSERT_INT_EQ (r.stream, 3);
+  ttrpc_reader_reset (&r);
+  for (off = 0; off < 26; off++)
+    {
+      int ret = ttrpc_reader_feed (&r, buf + off, 1, &used);
+      UNIT_ASSERT_INT_EQ (used, 1);
+      if (ret == 1)
+        {
+          frames++;
+          ttrpc_reader_reset (&r);
+        }
+      else
+        UNIT_ASSERT_INT_EQ (ret, 0);
+    }
+  UNIT_ASSERT_INT_EQ (frames, 2);
+  v = htonl (TTRPC_MAX_MESSAGE + 1);
+  memcpy (buf, &v, 4);
+  UNIT_ASSERT_INT_EQ (ttrpc_reader_feed (&r, buf, 26, &used), -1);
+  UNIT_ASSERT_INT_EQ (errno, EMSGSIZE);
+  UNIT_ASSERT_INT_EQ (used, TTRPC_HEADER_LEN);
+  ttrpc_reader_reset (&r);
+}
+
 int
 main (void)
 {
@@ -880,6 +928,7 @@ main (void)
   UNIT_RUN (test_frame_roundtrip);
   UNIT_RUN (test_frame_too_large);
   UNIT_RUN (test_frame_backpressure);
+  UNIT_RUN (test_frame_feed);
   UNIT_RUN (test_options);
   UNIT_RUN (test_argv);
   UNIT_RUN (test_json_pid_namespace);

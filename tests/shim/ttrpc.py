@@ -4,7 +4,8 @@
   ttrpc.py call SOCKET SERVICE METHOD [FIELD=VALUE ...]
       Sends one request whose payload has string/int FIELDs (by number);
       FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any (VALUE @FILE:
-      the bytes of FILE), FIELD=@FILE embeds FILE's bytes as is;
+      the bytes of FILE), FIELD=@FILE embeds FILE's bytes as a field, a bare
+      @FILE appends them to the payload as they are;
       prints "code=N", "message=..." and the decoded response payload.
       TTRPC_TIMEOUT_MS in the environment sets the request's timeout_nano.
   ttrpc.py encode [FIELD=VALUE ...] > BYTES
@@ -103,6 +104,9 @@ def encode(args):
     """A message from FIELD=VALUE words (see the usage above)."""
     payload = b""
     for a in args:
+        if a.startswith("@"):
+            payload += file_or_value(a)  # raw bytes, appended as they are
+            continue
         num, value = a.split("=", 1)
         if value.startswith("any:"):
             type_url, any_value = value[4:].split(":", 1)
