@@ -423,17 +423,6 @@ shim_runtime_start (struct shim_runtime *rt, const struct shim_runtime_cmd *cmd,
   return 0;
 }
 
-unsigned
-shim_runtime_pending (const struct shim_runtime *rt)
-{
-  unsigned n = 0;
-
-  for (const struct shim_runtime_call *c = rt->calls; c; c = c->next)
-    if (!c->answered)
-      n++;
-  return n;
-}
-
 void
 shim_runtime_close (struct shim_runtime *rt)
 {

@@ -61,9 +61,6 @@ void shim_runtime_close (struct shim_runtime *rt);
    open, and DONE is not called.  */
 int shim_runtime_start (struct shim_runtime *rt, const struct shim_runtime_cmd *cmd, holo_error_t *err);
 
-/* Commands started and not finished (their callback not called yet).  */
-unsigned shim_runtime_pending (const struct shim_runtime *rt);
-
 /* HOLO_SHIM_TIMEOUTS: "COMMAND=DURATION,..." where COMMAND is a runtime
    command (create, start, kill, ...) or "default", and DURATION is
    seconds ("30", "1.5s"), milliseconds ("500ms") or "0" (no deadline).

@@ -510,13 +510,12 @@ test_runtime_deadline (void)
   UNIT_ASSERT_INT_EQ (shim_runtime_set_deadlines (&e.rt, "kill=5,hang=400ms", &err), 0);
   t0 = shim_now_ms ();
   UNIT_ASSERT_INT_EQ (shim_runtime_start (&e.rt, &cmd, &err), 0);
-  UNIT_ASSERT_INT_EQ (shim_runtime_pending (&e.rt), 1);
+  UNIT_ASSERT (!d.called);
   rt_wait (&e, &d);
   UNIT_ASSERT (d.called);
   UNIT_ASSERT_INT_EQ (d.code, TTRPC_DEADLINE_EXCEEDED);
   UNIT_ASSERT (strstr (d.msg, " hang: no answer within 400ms, killed: context deadline exceeded") != NULL);
   UNIT_ASSERT (shim_now_ms () - t0 >= 400 && shim_now_ms () - t0 < 3000);
-  UNIT_ASSERT_INT_EQ (shim_runtime_pending (&e.rt), 0);
   /* The script's own child went with the group.  */
   UNIT_ASSERT_INT_EQ (holo_read_file (child_file, &child_text, NULL, NULL), 0);
   child = (pid_t) strtol (child_text, NULL, 10);
@@ -666,8 +665,8 @@ test_runtime_no_pipe (void)
   UNIT_ASSERT (strstr (err->msg, "pipe for its input: Too many open files") != NULL);
   holo_error_release (&err);
   UNIT_ASSERT_INT_EQ (count_fds (), before);
-  UNIT_ASSERT_INT_EQ (shim_runtime_pending (&e.rt), 0);
   usleep (100000);
+  UNIT_ASSERT (!d.called);
   UNIT_ASSERT (access (ran, F_OK) < 0);
   rt_teardown (&e);
 }
