@@ -27,6 +27,11 @@ teardown() {
 		kill -9 "$(cat "$BUNDLE/shim.pid")" 2>/dev/null || true
 	fi
 	[ -f "$BUNDLE/address" ] && rm -f "$(sed 's|^unix://||' "$BUNDLE/address")"
+	# A container a failed test left behind (its processes, its cgroups).
+	local holo=${HOLO_BINARY:-$SHIM_SRC/holo} st
+	for st in "$BATS_TEST_TMPDIR"/state/testns/*/; do
+		[ -d "$st" ] && "$holo" --root "$BATS_TEST_TMPDIR/state/testns" delete --force "$(basename "$st")" >/dev/null 2>&1
+	done
 	true
 }
 
