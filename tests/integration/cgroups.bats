@@ -40,7 +40,7 @@ frozen() {
 	[ "$(counter)" = "$before" ]
 	run -0 rt resume "$CID"
 	[ "$(state_field "$CID" status)" = running ]
-	! frozen
+	! frozen || false
 	sleep 0.5
 	[ "$(counter)" != "$before" ]
 }
@@ -129,7 +129,7 @@ frozen() {
 	done
 	[ "$(rt ps --format json "$CID" | jq length)" -eq 1 ]
 	[ "$(state_field "$CID" status)" = running ]
-	! frozen
+	! frozen || false
 	run -0 rt kill --all "$CID" KILL
 	wait_for_status "$CID" stopped
 }
@@ -198,7 +198,7 @@ frozen() {
 		kill -0 "$BG_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$BG_PID" 2>/dev/null
+	! kill -0 "$BG_PID" 2>/dev/null || false
 	wait "$BG_PID"
 	[ "$(grep -c '"type":"stats"' "$out")" -ge 3 ]
 }
