@@ -195,10 +195,10 @@ frozen() {
 	wait_for_status "$CID" stopped 10
 	local i
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$BG_PID" 2>/dev/null || break
+		process_alive "$BG_PID" || break
 		sleep 0.1
 	done
-	! kill -0 "$BG_PID" 2>/dev/null || false
+	! process_alive "$BG_PID" || false
 	wait "$BG_PID"
 	[ "$(grep -c '"type":"stats"' "$out")" -ge 3 ]
 }

@@ -165,10 +165,10 @@ hook_fails() {
 	local pid i
 	pid=$(cat "$HOOKS/hook.pid")
 	for ((i = 0; i < 30; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		process_alive "$pid" || break
 		sleep 0.1
 	done
-	! kill -0 "$pid" 2>/dev/null || false
+	! process_alive "$pid" || false
 }
 
 @test "hooks: a hook within its timeout succeeds" {
