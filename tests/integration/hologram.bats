@@ -707,7 +707,7 @@ listen_port() {
 	verify_bundle
 	check_status 1
 	check_contains "HTTP 302 (redirects are not followed)"
-	! grep -q "GET /ok/" "$SRV/requests"
+	! grep -q "GET /ok/" "$SRV/requests" || false
 
 	echo garbage >"$SRV/mode"
 	verify_bundle
@@ -753,7 +753,7 @@ listen_port() {
 	[ "$(cut -d' ' -f3- <<<"$output" | jq -r .uor_id)" = "$id" ]
 	[ "$(cut -d' ' -f3- <<<"$output" | jq -r .container_id)" = "$CID" ]
 	sid=sess-${lease#lease-}
-	! grep -q "^DELETE" "$SRV/requests"
+	! grep -q "^DELETE" "$SRV/requests" || false
 	run -0 rt delete --force "$CID"
 	grep -qx "DELETE /v1/sessions/$sid " "$SRV/requests"
 }
