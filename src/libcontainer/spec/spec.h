@@ -204,9 +204,7 @@ int holo_spec_load (const char *path, struct holo_spec **out, holo_error_t *err)
 /* Parses a standalone runtime-spec process object (for exec --process).  */
 int holo_spec_parse_process (const char *json, size_t len, struct holo_process **out, yajl_val *tree_out,
                              holo_error_t *err);
-/* Visible outside the library only until `holo hologram` goes through the
-   public Hologram API.  */
-__attribute__ ((visibility ("default"))) void holo_spec_free (struct holo_spec *spec);
+void holo_spec_free (struct holo_spec *spec);
 void holo_process_free (struct holo_process *p); /* frees members and P */
 
 static inline void
