@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -211,9 +212,34 @@ apply_process_attributes (const struct holo_process *p, const struct holo_spec *
   return 0;
 }
 
+/* The capability sets to apply.  Without no_new_privs, loading the seccomp
+   filter needs CAP_SYS_ADMIN, and the filter goes in right before execve:
+   the init keeps CAP_SYS_ADMIN effective and permitted until then.  That
+   does not reach the container: it is out of the bounding set (unless the
+   config keeps it) and not inheritable or ambient, and execve computes the
+   new permitted set from those alone (root: inheritable | bounding; any
+   other uid: ambient and file capabilities), never from the old one.  So no
+   capset is needed after the filter.  */
+static struct holo_capabilities
+caps_until_exec (const struct holo_process *p, bool keep_sys_admin)
+{
+  struct holo_capabilities c = p->caps;
+  uint64_t sys_admin = UINT64_C (1) << CAP_SYS_ADMIN;
+  if (!keep_sys_admin)
+    return c;
+  if (!c.present)
+    c = (struct holo_capabilities){ .present = true };
+  c.effective |= sys_admin;
+  c.permitted |= sys_admin;
+  /* Only what the config itself allows may become ambient.  */
+  if (!(p->caps.present && (p->caps.permitted & sys_admin)))
+    c.ambient &= ~sys_admin;
+  return c;
+}
+
 /* Last privileged steps: bounding set, user, capabilities, umask, NNP.  */
 static int
-drop_privileges (const struct holo_process *p, holo_error_t *err)
+drop_privileges (const struct holo_process *p, bool keep_sys_admin, holo_error_t *err)
 {
   bool groups_allowed = setgroups_allowed ();
   if (holo_caps_drop_bounding (&p->caps, err) < 0)
@@ -224,7 +250,8 @@ drop_privileges (const struct holo_process *p, holo_error_t *err)
                             "(rootless with only your own gid mapped)");
   if (holo_process_apply_user (p, groups_allowed, err) < 0)
     return -1;
-  if (holo_caps_apply (&p->caps, err) < 0)
+  struct holo_capabilities caps = caps_until_exec (p, keep_sys_admin);
+  if (holo_caps_apply (&caps, err) < 0)
     return -1;
   umask (p->has_umask ? p->umask : 0022);
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -373,19 +400,13 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   res->env = build_environment (cfg);
   if (holo_lsm_apply_exec_labels (p, err) < 0)
     return -1;
-  /* The seccomp filter goes in as late as possible, so that the runtime's
-     own syscalls need not be in the profile: right before execve.  Without
-     no_new_privs, though, installing a filter needs CAP_SYS_ADMIN, which
-     drop_privileges takes away: then it goes in here, the last moment the
-     init still has it (runc does the same).  What the init does after
-     this (setuid, capset, sending READY, reading the fifo, startContainer
-     hooks, execve) must then be allowed by the profile.  */
-  if (cfg->seccomp && !p->no_new_privileges && holo_seccomp_load (cfg->seccomp, res->state_json, err) < 0)
-    return -1;
-  if (drop_privileges (p, err) < 0)
+  /* The seccomp filter goes in right before execve (holo_init_main), so
+     that none of the runtime's own syscalls need be in the profile.  */
+  if (drop_privileges (p, cfg->seccomp && !p->no_new_privileges, err) < 0)
     return -1;
   /* Resolve args[0] with the final credentials and the container's PATH, so
-     a missing executable fails `create` as with runc.  */
+     a missing executable fails `create` as with runc, and before the
+     filter: faccessat2 is missing from many allow-lists.  */
   res->executable = holo_process_find_executable (p, err);
   if (res->executable == NULL)
     return -1;
@@ -467,7 +488,9 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
   if (pass_preserved_fds (cfg->preserve_fds, &err) < 0)
     goto fail;
   ack_start (res.fifo_fd);
-  if (cfg->seccomp && cfg->process->no_new_privileges && holo_seccomp_load (cfg->seccomp, res.state_json, &err) < 0)
+  /* Nothing but execve after this (and, with a listener, handing it the
+     notify fd): the profile need not allow anything the runtime does.  */
+  if (cfg->seccomp && holo_seccomp_load (cfg->seccomp, res.state_json, &err) < 0)
     goto fail;
   execve (res.executable, cfg->process->args, res.env);
   holo_make_error (&err, errno, "exec `%s`", res.executable);
