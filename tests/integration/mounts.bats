@@ -201,3 +201,23 @@ in_container() {
 	run -1 --separate-stderr in_container holo-check write /sys/fs/cgroup/x
 	check_matches "EROFS|EACCES|EPERM"
 }
+
+# root_propagation VALUE: the optional fields of the container's "/" in its
+# mountinfo, with linux.rootfsPropagation = VALUE.
+root_propagation() {
+	update_config '.linux.rootfsPropagation = $p' --arg p "$1"
+	set_args sh -c 'awk '\''$5 == "/" { f = ""; for (i = 7; $i != "-"; i++) f = f " " $i; print "[" f "]" }'\'' /proc/self/mountinfo'
+	rt run --bundle "$BUNDLE" "$CID"
+}
+
+@test "mounts: rootfsPropagation is the propagation of the container's / (unbindable too, as crun)" {
+	run -0 --separate-stderr root_propagation unbindable
+	check_output "[ unbindable]"
+	run -0 --separate-stderr root_propagation private
+	check_output "[]"
+	# A slave of the host's "/": no master when that one is private.
+	run -0 --separate-stderr root_propagation slave
+	check_matches '^\[( master:[0-9]+)?\]$'
+	run -0 --separate-stderr root_propagation shared
+	check_matches '^\[ shared:[0-9]+'
+}

@@ -25,6 +25,26 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+/* Without a mount namespace (runc and crun allow it) the mounts are made
+   in the runtime's own mount namespace, under the rootfs, and the process
+   is chrooted there; what would need a namespace of its own to be safe is
+   refused, as runc does.  */
+static int
+validate_without_mount_ns (const struct holo_spec *spec, holo_error_t *err)
+{
+  const struct holo_linux *l = &spec->linux_;
+  if (l->namespaces[HOLO_NS_MOUNT].present)
+    return 0;
+  if ((l->masked_paths && l->masked_paths[0]) || (l->readonly_paths && l->readonly_paths[0]))
+    return holo_make_error (err, 0, "config.json: linux.%s: masking or making paths read-only needs a mount namespace",
+                            l->masked_paths && l->masked_paths[0] ? "maskedPaths" : "readonlyPaths");
+  if (spec->root_readonly)
+    return holo_make_error (err, 0, "config.json: root.readonly: a read-only rootfs needs a mount namespace");
+  if (l->rootfs_propagation)
+    return holo_make_error (err, 0, "config.json: linux.rootfsPropagation: needs a mount namespace");
+  return 0;
+}
+
 /* Checks that need the whole config and the command line, before anything
    is created.  */
 static int
@@ -37,11 +57,13 @@ validate_for_create (const struct holo_spec *spec, const struct holo_create_opti
     return holo_make_error (err, 0, "cannot allocate tty if holo will detach without setting console socket");
   if (!spec->process.terminal && o->console_socket != NULL)
     return holo_make_error (err, 0, "cannot use console socket if holo will not detach or allocate tty");
-  if (!l->namespaces[HOLO_NS_MOUNT].present)
-    return holo_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
-  if ((spec->hostname || spec->domainname) && !holo_ns_is_new (spec, HOLO_NS_UTS))
-    return holo_make_error (err, 0, "config.json: %s: setting it requires a new uts namespace",
+  /* A joined uts namespace is the container's too (runc): the name is set
+     there.  */
+  if ((spec->hostname || spec->domainname) && !l->namespaces[HOLO_NS_UTS].present)
+    return holo_make_error (err, 0, "config.json: %s: setting it requires a uts namespace",
                             spec->hostname ? "hostname" : "domainname");
+  if (validate_without_mount_ns (spec, err) < 0)
+    return -1;
   if (holo_ns_is_new (spec, HOLO_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
     return holo_make_error (err, 0, "config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
   /* With a joined user namespace they must be its own (checked later).  */
@@ -158,6 +180,10 @@ struct create_run
   struct holo_launch launch;
   bool cgroup_entered;
   struct holo_seccomp *seccomp;
+  /* No mount namespace: what was mounted under the rootfs before the init
+     started (the init mounts into our namespace).  */
+  bool in_runtime_mount_ns;
+  struct holo_mount_snapshot host_mounts;
 };
 
 static int
@@ -274,6 +300,8 @@ undo_create (struct create_run *r)
 {
   cleanup_error holo_error_t ignored = NULL;
   holo_launch_abort (&r->launch);
+  if (r->in_runtime_mount_ns)
+    holo_rootfs_detach_new_mounts (r->state->rootfs, &r->host_mounts);
   holo_hologram_on_delete (r->state->extra_json);
   if (r->cgroup_entered)
     holo_cgroup_destroy (r->state->cgroup_path, &ignored);
@@ -340,6 +368,12 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
     return holo_make_error (err, errno, "open exec fifo");
   if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
     return -1;
+  if (!r->spec->linux_.namespaces[HOLO_NS_MOUNT].present)
+    {
+      if (holo_rootfs_snapshot_mounts (r->state->rootfs, &r->host_mounts, err) < 0)
+        return -1;
+      r->in_runtime_mount_ns = true;
+    }
   if (start_init (r, fifo_fd, console_sock, err) < 0)
     return -1;
   /* The init holds its own copies now.  */
@@ -419,11 +453,12 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     .launch = { .pid = -1, .sync_fd = -1 },
     .seccomp = seccomp,
   };
-  if (create_in_store (&r, config_raw, config_len, out, err) < 0)
-    {
-      undo_create (&r);
-      return -1;
-    }
+  int ret = create_in_store (&r, config_raw, config_len, out, err);
+  if (ret < 0)
+    undo_create (&r);
+  holo_mount_snapshot_release (&r.host_mounts);
+  if (ret < 0)
+    return -1;
   close (r.launch.sync_fd);
   return 0;
 }

@@ -62,8 +62,12 @@ prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error
 {
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
-     otherwise.  */
-  unsigned long propagation = spec->linux_.rootfs_propagation ? spec->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
+     otherwise.  An unbindable "/" would refuse the bind mount of the
+     rootfs below: that one is applied in holo_rootfs_finalize, on the
+     container's "/" (as crun does).  */
+  unsigned long propagation = spec->linux_.rootfs_propagation;
+  if (propagation == 0 || (propagation & MS_UNBINDABLE))
+    propagation = MS_SLAVE | MS_REC;
 
   if (mount (NULL, "/", NULL, propagation, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
@@ -435,14 +439,9 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
   struct mount_ctx ctx;
   size_t i;
 
-  if (!opts->has_mount_ns)
-    {
-      if (spec->n_mounts > 0)
-        return holo_make_error (err, 0, "mounts: a mount namespace is required to perform mounts");
-      return 0;
-    }
-
-  if (prepare_root_mount (spec, opts->rootfs, err) < 0)
+  /* Without a mount namespace the mounts go into the runtime's own one, as
+     with runc and crun: the propagation of its "/" is left alone.  */
+  if (opts->has_mount_ns && prepare_root_mount (spec, opts->rootfs, err) < 0)
     return holo_error_prefix (err, "rootfs");
 
   /* Opened after the self bind mount, so it is the root of that mount.  */

@@ -533,6 +533,7 @@ parse_mountinfo_line (char *line, struct holo_mountinfo *mi)
   strtok_r (NULL, " \n", &save); /* source */
   tok = strtok_r (NULL, " \n", &save);
   mi->super_options = holo_xstrdup (tok ? tok : "");
+  mi->mount_id = atoi (field[0]);
   mi->root = unescape_mountinfo (field[3]);
   mi->mount_point = unescape_mountinfo (field[4]);
   return true;

@@ -77,6 +77,21 @@ bool holo_mount_is_idmapped (const struct holo_mount *m, const struct holo_mount
 /* Whether the kernel can make idmapped mounts (mount_setattr, 5.12).  */
 bool holo_idmap_supported (void);
 
+/* Without a mount namespace the init mounts into the runtime's own one
+   (see holo_rootfs_prepare): a failed create must take those mounts away
+   again.  A snapshot of the mounts at or under ROOTFS before the init
+   starts, and the undo of whatever was mounted there since.  */
+struct holo_mount_snapshot
+{
+  int *ids; /* mount ids, as /proc/self/mountinfo lists them */
+  size_t n;
+};
+int holo_rootfs_snapshot_mounts (const char *rootfs, struct holo_mount_snapshot *snap, holo_error_t *err);
+/* Detaches every mount at or under ROOTFS that is not in SNAP, deepest
+   first; returns how many.  */
+int holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap);
+void holo_mount_snapshot_release (struct holo_mount_snapshot *snap);
+
 /* Checks linux.sysctl against the namespaces of SPEC the way runc does (IPC
    keys need an IPC namespace, net.* a network namespace that is not the
    host's, kernel.domainname a UTS namespace; everything else is refused).
