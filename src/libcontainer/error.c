@@ -119,16 +119,48 @@ append_json_string (char **buf, size_t *len, size_t *cap, const char *s)
     }
 }
 
+static void (*log_forwarder) (void *data, const char *level, const char *msg);
+static void *log_forwarder_data;
+
+void
+holo_log_set_forwarder (void (*fn) (void *data, const char *level, const char *msg), void *data)
+{
+  log_forwarder = fn;
+  log_forwarder_data = data;
+}
+
+static void emit_line (const char *level, const char *msg);
+
 static void
 log_line (const char *level, const char *fmt, va_list ap)
 {
   cleanup_free char *msg = NULL;
   if (vasprintf (&msg, fmt, ap) < 0)
     return;
-
-  bool is_debug = strcmp (level, "debug") == 0;
-  if (is_debug && !log_debug)
+  if (strcmp (level, "debug") == 0 && !log_debug)
     return;
+  if (log_forwarder)
+    {
+      log_forwarder (log_forwarder_data, level, msg);
+      return;
+    }
+  emit_line (level, msg);
+}
+
+void
+holo_log_line (const char *level, const char *msg)
+{
+  /* Only the levels holo itself writes; anything else is a warning.  */
+  if (strcmp (level, "debug") != 0 && strcmp (level, "error") != 0)
+    level = "warning";
+  if (strcmp (level, "debug") == 0 && !log_debug)
+    return;
+  emit_line (level, msg);
+}
+
+static void
+emit_line (const char *level, const char *msg)
+{
   /* Errors always reach stderr (human-readable: conmon and users show it
      as is).  With --log, warnings and debug lines go to the log only, as
      with runc: under a shim, holo's stderr is the container's stderr.  */

@@ -38,6 +38,12 @@ void holo_log_detach_file (void);
 void holo_log_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void holo_log_warning (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void holo_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* A line another process logged (the container's init, over the sync
+   channel): written as ours.  LEVEL: "error", "warning" or "debug".  */
+void holo_log_line (const char *level, const char *msg);
+/* While FN is set, log lines go to FN instead of stderr and the log file
+   (the init sends them to holo); NULL restores that.  */
+void holo_log_set_forwarder (void (*fn) (void *data, const char *level, const char *msg), void *data);
 /* Writes the error (if any) as an error log line and releases it.  */
 void holo_log_release_error (holo_error_t *err);
 

@@ -143,6 +143,23 @@ rt_in_private_mntns() {
 	[ "$(ns_of $$ mnt)" != "$runtime_ns" ]
 }
 
+@test "namespaces: without a mount namespace, delete unmounts what create mounted (runtime-spec)" {
+	remove_namespace mount
+	update_config 'del(.linux.maskedPaths) | del(.linux.readonlyPaths) | .root.readonly = false'
+	set_args true
+	local rootfs
+	rootfs=$(realpath "$BUNDLE/rootfs")
+	run -0 --separate-stderr timeout 60 unshare --mount --propagation private sh -c '
+		"$1" --root "$2" create --bundle "$3" "$4" </dev/null >/dev/null 2>&1 || echo "create failed"
+		echo "created: $(grep -cF " $5/" /proc/self/mountinfo)"
+		"$1" --root "$2" delete --force "$4"
+		echo "deleted: $(grep -cF " $5" /proc/self/mountinfo)"' sh "$RUNTIME" "$ROOT" "$BUNDLE" "$CID" "$rootfs"
+	check_matches $'^created: [1-9][0-9]*\n'
+	[ "$RUNTIME_KIND" = holo ] || skip "runc and crun leave the mounts behind ($output)"
+	check_matches $'\ndeleted: 0$'
+	check_nothing_left "$CID"
+}
+
 @test "namespaces: without a mount namespace, what needs one is refused" {
 	remove_namespace mount
 	update_config 'del(.linux.readonlyPaths) | .root.readonly = false'

@@ -13,12 +13,14 @@ load helpers
 
 SYSCALL_TOOL=$HOLO_TEST_WORK/bin/seccomp-syscall
 LISTENER_TOOL=$HOLO_TEST_WORK/bin/seccomp-listener
+ENOSYS_TOOL=$HOLO_TEST_WORK/bin/seccomp-enosys
 
 build_seccomp_tools() {
 	(
 		flock 9
 		build_tool "$BATS_TEST_DIRNAME/seccomp-syscall.c" "$SYSCALL_TOOL" -static &&
-			build_tool "$BATS_TEST_DIRNAME/seccomp-listener.c" "$LISTENER_TOOL"
+			build_tool "$BATS_TEST_DIRNAME/seccomp-listener.c" "$LISTENER_TOOL" &&
+			build_tool "$BATS_TEST_DIRNAME/seccomp-enosys.c" "$ENOSYS_TOOL" -Wl,--no-as-needed -lseccomp
 	) 9>"$HOLO_TEST_WORK/.lock"
 }
 
@@ -416,6 +418,41 @@ caps_with_and_without_filter() {
 @test "seccomp: loading the filter without noNewPrivileges leaves no capability behind (uid 1000)" {
 	caps_with_and_without_filter '{"uid": 1000, "gid": 1000}'
 	check_contains "CapEff: 0000000000000400"
+}
+
+# ----------------------------------------- the runtime under a profile
+
+# rt_enosys SYSCALLS ARGS...: "rt ARGS" with SYSCALLS (comma-separated)
+# failing with ENOSYS, as inside a container whose profile says so (Docker's
+# and holo's own default ones do for clone3) or on an older kernel.
+rt_enosys() {
+	local calls=$1
+	shift
+	HOLO_TEST_MARKER=$TEST_MARKER timeout --kill-after=5 "$RT_TIMEOUT" "$ENOSYS_TOOL" "$calls" "$RUNTIME" --root "$ROOT" "$@"
+}
+
+@test "seccomp: where clone3 is ENOSYS the runtime falls back to clone (run, and exec through stage1)" {
+	set_args seccomp-syscall getpid
+	run -0 --separate-stderr rt_enosys clone3 run --bundle "$BUNDLE" "$CID"
+	check_output "getpid: ok"
+	CID=$(new_id)
+	set_args seccomp-syscall pause
+	run -0 rt_run_d "$CID"
+	wait_for_status "$CID" running
+	run -0 --separate-stderr rt_enosys clone3 exec "$CID" seccomp-syscall getpid
+	check_output "getpid: ok"
+}
+
+@test "seccomp: without openat2 (Linux < 5.6) create says so once, up front, and leaves nothing" {
+	skip_on_runc "runc does not need openat2"
+	run -1 --separate-stderr rt_enosys openat2 create --bundle "$BUNDLE" "$CID" </dev/null 3>&-
+	check_output ""
+	[ "$(grep -c openat2 <<<"$stderr")" = 1 ] || {
+		echo "stderr: $stderr"
+		false
+	}
+	check_contains "Linux >= 5.6" stderr
+	check_nothing_left "$CID"
 }
 
 # ---------------------------------------------------- the default profile

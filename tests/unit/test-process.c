@@ -138,13 +138,33 @@ test_hook_without_args_or_env (void)
   write_script ("noargs.sh", body);
   struct holo_hook hook = { .path = path };
 
+  /* Without env a hook gets the runtime's environment (runc, crun).  */
   setenv ("HOLO_TEST_LEAK", "1", 1);
   cleanup_free char *msg = run_one_hook ("poststart", &hook, "{}");
   unsetenv ("HOLO_TEST_LEAK");
   UNIT_ASSERT (msg == NULL);
   cleanup_free char *got = read_tmp ("noargs.out");
-  cleanup_free char *expected = holo_xasprintf ("%s 0 unset\n", path);
+  cleanup_free char *expected = holo_xasprintf ("%s 0 1\n", path);
   UNIT_ASSERT_STR_EQ (got, expected);
+}
+
+static void
+test_hook_with_empty_env (void)
+{
+  cleanup_free char *out = tmp_path ("emptyenv.out");
+  cleanup_free char *body = holo_xasprintf ("#!/bin/sh\necho \"${HOLO_TEST_LEAK-unset}\" > %s\n", out);
+  cleanup_free char *path = tmp_path ("emptyenv.sh");
+  write_script ("emptyenv.sh", body);
+  char *no_env[] = { NULL };
+  struct holo_hook hook = { .path = path, .env = no_env };
+
+  /* "env": [] is an empty environment.  */
+  setenv ("HOLO_TEST_LEAK", "1", 1);
+  cleanup_free char *msg = run_one_hook ("poststart", &hook, "{}");
+  unsetenv ("HOLO_TEST_LEAK");
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("emptyenv.out");
+  UNIT_ASSERT_STR_EQ (got, "unset\n");
 }
 
 static void
@@ -684,6 +704,7 @@ main (void)
   UNIT_RUN (test_hook_gets_state_on_stdin);
   UNIT_RUN (test_hook_args_and_env);
   UNIT_RUN (test_hook_without_args_or_env);
+  UNIT_RUN (test_hook_with_empty_env);
   UNIT_RUN (test_hook_failure_names_hook_and_stderr);
   UNIT_RUN (test_hook_failure_without_stderr);
   UNIT_RUN (test_hook_stderr_tail_is_bounded);

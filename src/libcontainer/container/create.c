@@ -23,7 +23,9 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 /* Without a mount namespace (runc and crun allow it) the mounts are made
    in the runtime's own mount namespace, under the rootfs, and the process
@@ -147,26 +149,51 @@ listen_fds (char ***extra_env)
   return n;
 }
 
-/* Runs prestart + createRuntime in the runtime namespace while the init
-   waits, then hands it the state JSON for the hooks it runs itself.  */
-static int
-run_runtime_hooks (const struct holo_spec *spec, struct holo_state *s, struct holo_launch *l, holo_error_t *err)
+/* The container's init as its own pid namespace sees it (NSpid's last
+   field): what the hooks of the container namespace get as "pid".  */
+static pid_t
+pid_in_container (pid_t pid)
 {
-  if (holo_sync_expect (l->sync_fd, HOLO_SYNC_HOOKS, NULL, err) < 0)
+  cleanup_free char *path = holo_xasprintf ("/proc/%d/status", (int) pid);
+  cleanup_free char *status = NULL;
+  if (holo_read_file (path, &status, NULL, NULL) < 0)
+    return pid;
+  const char *line = strstr (status, "\nNSpid:");
+  if (line == NULL)
+    return pid;
+  line += strlen ("\nNSpid:");
+  pid_t inner = pid;
+  for (char *end; *line && *line != '\n'; line = end)
+    {
+      long v = strtol (line, &end, 10);
+      if (end == line)
+        break;
+      inner = (pid_t) v;
+    }
+  return inner;
+}
+
+/* Runs prestart + createRuntime in the runtime namespace while the init
+   waits, then hands it the state for the hooks of the container namespace
+   (and for a seccomp listener).  The runtime-spec's lifecycle runs all of
+   them after the runtime environment is created (its step 2): the state
+   they get is "created", with the pid as seen where the hook runs.  */
+static int
+run_runtime_hooks (const struct holo_spec *spec, struct holo_state *s, int sync_fd, bool wants_listener_state,
+                   holo_error_t *err)
+{
+  if (holo_sync_wait_hooks_request (sync_fd, err) < 0)
     return -1;
-  cleanup_free char *creating = holo_state_to_json (s, HOLO_STATUS_CREATING, false);
-  if (holo_hooks_run (&spec->hooks.prestart, "prestart", creating, err) < 0)
+  cleanup_free char *state = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
+  if (holo_hooks_run (&spec->hooks.prestart, "prestart", state, err) < 0)
     return -1;
-  if (holo_hooks_run (&spec->hooks.create_runtime, "createRuntime", creating, err) < 0)
+  if (holo_hooks_run (&spec->hooks.create_runtime, "createRuntime", state, err) < 0)
     return -1;
-  /* Two states for the init: "creating" for createContainer, "created"
-     for startContainer and a seccomp listener.  */
-  cleanup_free char *created = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
-  size_t n1 = strlen (creating) + 1, n2 = strlen (created) + 1;
-  cleanup_free char *both = holo_xmalloc (n1 + n2);
-  memcpy (both, creating, n1);
-  memcpy (both + n1, created, n2);
-  return holo_sync_send (l->sync_fd, HOLO_SYNC_HOOKS_DONE, both, n1 + n2, err);
+  pid_t host_pid = s->pid;
+  s->pid = pid_in_container (host_pid);
+  cleanup_free char *container_state = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
+  s->pid = host_pid;
+  return holo_sync_send_states (sync_fd, container_state, wants_listener_state ? state : NULL, err);
 }
 
 struct create_run
@@ -184,6 +211,7 @@ struct create_run
      started (the init mounts into our namespace).  */
   bool in_runtime_mount_ns;
   struct holo_mount_snapshot host_mounts;
+  int64_t oom_kills_before; /* of the container's cgroup, before GO */
 };
 
 static int
@@ -248,6 +276,7 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
   r->cgroup_entered = true;
   if (holo_cgroup_enter (s->cgroup_path, s->pid, err) == 0)
     {
+      r->oom_kills_before = holo_cgroup_oom_kills (s->cgroup_path);
       /* Limits and device rules hold before the init runs anything.  */
       if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) == 0)
         return 0;
@@ -290,9 +319,31 @@ drive_init (struct create_run *r, holo_error_t *err)
     return -1;
   if (holo_launch_go (&r->launch, err) < 0)
     return -1;
-  if (holo_init_wants_hooks (r->spec) && run_runtime_hooks (r->spec, s, &r->launch, err) < 0)
+  if (holo_init_wants_hooks (r->spec)
+      && run_runtime_hooks (r->spec, s, r->launch.sync_fd, holo_seccomp_listener_fd (r->seccomp) >= 0, err) < 0)
     return -1;
-  return holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+  return holo_sync_wait_ready (r->launch.sync_fd, err);
+}
+
+/* The init closed the channel without a word: it died.  Say how, and
+   whether it was the OOM killer (linux.resources.memory too small for the
+   setup itself, e.g. with a large state to read).  */
+static int
+explain_init_exit (struct create_run *r, holo_error_t *err)
+{
+  int status;
+  if (!holo_launch_wait_exit (&r->launch, &status))
+    return holo_error_prefix (err, "the container init exited during setup");
+  holo_error_release (err);
+  int64_t oom_kills = r->cgroup_entered ? holo_cgroup_oom_kills (r->state->cgroup_path) : -1;
+  if (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL && oom_kills > r->oom_kills_before)
+    return holo_make_error (err, 0,
+                            "the container init was killed by the OOM killer during setup "
+                            "(linux.resources.memory.limit is too low)");
+  if (WIFSIGNALED (status))
+    return holo_make_error (err, 0, "the container init was killed by signal %d (%s) during setup", WTERMSIG (status),
+                            strsignal (WTERMSIG (status)));
+  return holo_make_error (err, 0, "the container init exited with status %d during setup", WEXITSTATUS (status));
 }
 
 static void
@@ -380,7 +431,13 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
   close (steal_fd (&fifo_fd));
   close (steal_fd (&console_sock));
   if (drive_init (r, err) < 0)
-    return -1;
+    return holo_sync_is_closed (err) ? explain_init_exit (r, err) : -1;
+  if (r->in_runtime_mount_ns)
+    {
+      cleanup_free char *record = holo_rootfs_record_new_mounts (r->state->rootfs, &r->host_mounts);
+      if (holo_write_file_at (r->dir_fd, HOLO_HOST_MOUNTS, record, strlen (record), err) < 0)
+        return -1;
+    }
   if (master_end >= 0)
     {
       out->console_master = holo_recv_fd (master_end, err);
@@ -407,6 +464,8 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
   out->console_master = -1;
 
   if (holo_validate_id (o->id, err) < 0)
+    return -1;
+  if (holo_rootfs_check_openat2 (err) < 0)
     return -1;
   cleanup_free char *bundle = absolute_bundle (o->bundle, err);
   if (bundle == NULL)

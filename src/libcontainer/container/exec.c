@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 /* Owned pieces of the exec'd process; the rest is borrowed from the config. */
 struct exec_process
@@ -268,7 +270,18 @@ spawn_exec (struct holo_init_config *cfg, const char *cgroup, bool rootless, str
     return -1;
   if (holo_launch_go (l, err) < 0)
     return -1;
-  return holo_sync_expect (l->sync_fd, HOLO_SYNC_READY, NULL, err);
+  if (holo_sync_wait_ready (l->sync_fd, err) == 0)
+    return 0;
+  int status;
+  if (holo_sync_is_closed (err) && holo_launch_wait_exit (l, &status))
+    {
+      holo_error_release (err);
+      if (WIFSIGNALED (status))
+        return holo_make_error (err, 0, "the process was killed by signal %d (%s) during its setup", WTERMSIG (status),
+                                strsignal (WTERMSIG (status)));
+      return holo_make_error (err, 0, "the process exited with status %d during its setup", WEXITSTATUS (status));
+    }
+  return holo_sync_is_closed (err) ? holo_error_prefix (err, "the process exited during its setup") : -1;
 }
 
 int

@@ -84,18 +84,13 @@ set_hostname (const struct holo_spec *spec, holo_error_t *err)
   return 0;
 }
 
-/* Asks holo to run the hooks that run in the runtime namespace and gets
-   back two state JSONs ("creating", then "created") in one buffer for the
-   hooks we run ourselves: *CREATING owns it, *CREATED points into it.  */
+/* Asks holo to run the hooks of the runtime namespace; gets back the
+   state for the hooks of the container namespace (and for a seccomp
+   listener).  */
 static int
-sync_runtime_hooks (int sync_fd, char **creating, const char **created, holo_error_t *err)
+sync_runtime_hooks (const struct holo_init_config *cfg, int sync_fd, struct holo_sync_states *states, holo_error_t *err)
 {
-  if (holo_sync_send (sync_fd, HOLO_SYNC_HOOKS, NULL, 0, err) < 0)
-    return -1;
-  if (holo_sync_expect (sync_fd, HOLO_SYNC_HOOKS_DONE, creating, err) < 0)
-    return -1;
-  *created = *creating + strlen (*creating) + 1;
-  return 0;
+  return holo_sync_request_hooks (sync_fd, holo_seccomp_listener_fd (cfg->seccomp) >= 0, states, err);
 }
 
 static int
@@ -113,10 +108,13 @@ join_session_keyring (const char *id)
 static int
 check_cwd_inside (const char *cwd, holo_error_t *err)
 {
-  char buf[4096];
-  if (getcwd (buf, sizeof buf) == NULL && errno == ENOENT)
-    return holo_make_error (err, 0, "cwd `%s` is outside the container's root", cwd);
-  if (getcwd (buf, sizeof buf) != NULL && buf[0] != '/')
+  /* getcwd(3) with a NULL buffer allocates what the path needs: no ERANGE
+     for a deep cwd.  ENOENT, or a path not starting with "/" ("(unreachable)"),
+     means unreachable from our root.  */
+  cleanup_free char *buf = getcwd (NULL, 0);
+  if (buf == NULL && errno != ENOENT)
+    return holo_make_error (err, errno, "getcwd in cwd `%s`", cwd);
+  if (buf == NULL || buf[0] != '/')
     return holo_make_error (err, 0, "cwd `%s` is outside the container's root", cwd);
   return 0;
 }
@@ -177,22 +175,33 @@ env_has (char **env, const char *name)
   return false;
 }
 
+/* process.env and what holo adds (LISTEN_FDS...).  */
 static char **
-build_environment (const struct holo_init_config *cfg)
+process_env (const struct holo_init_config *cfg)
 {
   const struct holo_process *p = cfg->process;
   size_t n = holo_strv_len (p->env), extra = holo_strv_len (cfg->extra_env);
-  char **env = holo_xmalloc ((n + extra + 2) * sizeof (char *));
+  char **env = holo_xmalloc ((n + extra + 1) * sizeof (char *));
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     env[k++] = holo_xstrdup (p->env[i]);
   for (size_t i = 0; i < extra; i++)
     env[k++] = holo_xstrdup (cfg->extra_env[i]);
-  if (!env_has (env, "HOME"))
-    {
-      cleanup_free char *home = home_for_uid (p->uid);
-      env[k++] = holo_xasprintf ("HOME=%s", home);
-    }
+  env[k] = NULL;
+  return env;
+}
+
+static char **
+build_environment (const struct holo_init_config *cfg)
+{
+  char **env = process_env (cfg);
+  if (env_has (env, "HOME"))
+    return env;
+  size_t n = holo_strv_len (env);
+  cleanup_free char *home = home_for_uid (cfg->process->uid);
+  env = holo_xrealloc (env, (n + 2) * sizeof (char *));
+  env[n] = holo_xasprintf ("HOME=%s", home);
+  env[n + 1] = NULL;
   return env;
 }
 
@@ -303,8 +312,7 @@ struct init_result
   char *executable;
   char **env;
   int fifo_fd;
-  char *creating_json;    /* owns both strings */
-  const char *state_json; /* "created": startContainer, seccomp listener */
+  struct holo_sync_states states; /* createContainer/startContainer, seccomp listener */
 };
 
 /* A missing process.cwd is created (as runc does) before the root can
@@ -339,10 +347,14 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
     return -1;
   if (holo_ns_is_new (spec, HOLO_NS_NETWORK) && bring_up_loopback (err) < 0)
     return -1;
-  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (sync_fd, &res->creating_json, &res->state_json, err) < 0)
+  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (cfg, sync_fd, &res->states, err) < 0)
     return -1;
-  if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->creating_json, err) < 0)
-    return -1;
+  if (spec->hooks.create_container.n)
+    {
+      cleanup_strv char **env = process_env (cfg);
+      if (holo_hooks_run_env (&spec->hooks.create_container, "createContainer", res->states.container, env, err) < 0)
+        return -1;
+    }
   if (create_cwd (cfg, err) < 0)
     return -1;
   if (holo_rootfs_pivot (spec, ro, cfg->no_pivot, err) < 0)
@@ -368,7 +380,7 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
 
   if (holo_cloexec_fds_from (3 + cfg->preserve_fds, err) < 0)
     return -1;
-  if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
+  if (holo_sync_wait_go (sync_fd, err) < 0)
     return -1;
   if (ro.in_new_userns && become_userns_root (cfg, err) < 0)
     return -1;
@@ -458,6 +470,8 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
 
   if (cfg->close_in_child >= 0)
     close (cfg->close_in_child);
+  /* Our stderr is the container's: what we log goes to holo's log.  */
+  holo_sync_forward_logs (sync_fd);
   close_unneeded_fds (cfg, sync_fd);
   /* Dispositions and mask are inherited across execve: start clean.  */
   sigset_t all;
@@ -473,24 +487,25 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
 
   if (setup_container (cfg, sync_fd, &res, &err) < 0)
     {
-      holo_sync_send (sync_fd, HOLO_SYNC_ERROR, err->msg, strlen (err->msg), NULL);
+      holo_sync_send_error (sync_fd, &err);
       _exit (1);
     }
-  if (holo_sync_send (sync_fd, HOLO_SYNC_READY, NULL, 0, &err) < 0)
+  if (holo_sync_send_ready (sync_fd, &err) < 0)
     _exit (1);
+  holo_sync_forward_logs (-1);
   close (sync_fd);
 
   /* From here on errors go to the container's stderr: holo has returned. */
   if (res.fifo_fd >= 0 && wait_for_start (res.fifo_fd, &err) < 0)
     goto fail;
-  if (holo_hooks_run (&cfg->spec->hooks.start_container, "startContainer", res.state_json, &err) < 0)
+  if (holo_hooks_run_env (&cfg->spec->hooks.start_container, "startContainer", res.states.container, res.env, &err) < 0)
     goto fail;
   if (pass_preserved_fds (cfg->preserve_fds, &err) < 0)
     goto fail;
   ack_start (res.fifo_fd);
   /* Nothing but execve after this (and, with a listener, handing it the
      notify fd): the profile need not allow anything the runtime does.  */
-  if (cfg->seccomp && holo_seccomp_load (cfg->seccomp, res.state_json, &err) < 0)
+  if (cfg->seccomp && holo_seccomp_load (cfg->seccomp, res.states.listener, &err) < 0)
     goto fail;
   execve (res.executable, cfg->process->args, res.env);
   holo_make_error (&err, errno, "exec `%s`", res.executable);

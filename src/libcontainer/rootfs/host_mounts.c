@@ -1,6 +1,7 @@
 /* Mounts the init made in the runtime's own mount namespace (a container
-   without a mount namespace of its own), and their undo when create fails:
-   compare /proc/self/mountinfo before and after, by mount id.  */
+   without a mount namespace of its own): /proc/self/mountinfo compared
+   before and after, by mount id, for the undo of a failed create and, kept
+   in the state directory, for delete.  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -37,16 +38,18 @@ holo_rootfs_snapshot_mounts (const char *rootfs, struct holo_mount_snapshot *sna
 }
 
 static bool
-in_snapshot (const struct holo_mount_snapshot *snap, int id)
+in_ids (const int *ids, size_t n, int id)
 {
-  for (size_t i = 0; i < snap->n; i++)
-    if (snap->ids[i] == id)
+  for (size_t i = 0; i < n; i++)
+    if (ids[i] == id)
       return true;
   return false;
 }
 
-int
-holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap)
+/* Detaches the mounts at or under ROOTFS whose id is in IDS (IN_SET) or
+   not in it (!IN_SET).  */
+static int
+detach_mounts (const char *rootfs, const int *ids, size_t n_ids, bool in_set)
 {
   cleanup_error holo_error_t err = NULL;
   struct holo_mountinfo *mi = NULL;
@@ -63,7 +66,7 @@ holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snaps
      unmount gives EINVAL: nothing left to do for it.  */
   for (size_t i = n; i-- > 0;)
     {
-      if (!at_or_under (mi[i].mount_point, rootfs) || in_snapshot (snap, mi[i].mount_id))
+      if (!at_or_under (mi[i].mount_point, rootfs) || in_ids (ids, n_ids, mi[i].mount_id) != in_set)
         continue;
       if (umount2 (mi[i].mount_point, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
         detached++;
@@ -72,6 +75,52 @@ holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snaps
     }
   holo_mountinfo_free (mi, n);
   return detached;
+}
+
+int
+holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap)
+{
+  return detach_mounts (rootfs, snap->ids, snap->n, false);
+}
+
+char *
+holo_rootfs_record_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap)
+{
+  cleanup_error holo_error_t err = NULL;
+  struct holo_mountinfo *mi = NULL;
+  size_t n = 0;
+  char *record = holo_xstrdup ("");
+
+  if (holo_read_mountinfo (&mi, &n, &err) < 0)
+    return record;
+  for (size_t i = 0; i < n; i++)
+    if (at_or_under (mi[i].mount_point, rootfs) && !in_ids (snap->ids, snap->n, mi[i].mount_id))
+      {
+        char *longer = holo_xasprintf ("%s%d\n", record, mi[i].mount_id);
+        free (record);
+        record = longer;
+      }
+  holo_mountinfo_free (mi, n);
+  return record;
+}
+
+int
+holo_rootfs_detach_recorded_mounts (const char *rootfs, const char *record)
+{
+  size_t cap = 16, n = 0;
+  cleanup_free int *ids = holo_xmalloc (cap * sizeof (int));
+  for (const char *p = record; *p;)
+    {
+      char *end;
+      long id = strtol (p, &end, 10);
+      if (end == p)
+        break;
+      if (n == cap)
+        ids = holo_xrealloc (ids, (cap *= 2) * sizeof (int));
+      ids[n++] = (int) id;
+      p = end + strspn (end, "\n ");
+    }
+  return n ? detach_mounts (rootfs, ids, n, true) : 0;
 }
 
 void

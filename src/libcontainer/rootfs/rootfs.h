@@ -31,6 +31,11 @@ int holo_open_in_root (int root_fd, const char *path, int flags, mode_t mode, ho
    returns an O_PATH|O_DIRECTORY fd on the last one.  */
 int holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err);
 
+/* openat2(2) (Linux 5.6) is what every lookup in the rootfs rests on: a
+   clear error up front when the kernel (or a seccomp filter around holo)
+   lacks it.  */
+int holo_rootfs_check_openat2 (holo_error_t *err);
+
 int holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
 int holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_options *opts, bool no_pivot,
                        holo_error_t *err);
@@ -90,6 +95,10 @@ int holo_rootfs_snapshot_mounts (const char *rootfs, struct holo_mount_snapshot 
 /* Detaches every mount at or under ROOTFS that is not in SNAP, deepest
    first; returns how many.  */
 int holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap);
+/* The ids of the mounts made under ROOTFS since SNAP, as text for the state
+   directory (malloc'ed), and the detach of those at delete.  */
+char *holo_rootfs_record_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap);
+int holo_rootfs_detach_recorded_mounts (const char *rootfs, const char *record);
 void holo_mount_snapshot_release (struct holo_mount_snapshot *snap);
 
 /* Checks linux.sysctl against the namespaces of SPEC the way runc does (IPC
