@@ -178,7 +178,9 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
   if (m->source == NULL)
     return holo_make_error (err, 0, "a bind mount needs a source");
   /* The source lives on the host; relative paths are relative to the
-     bundle, the process's cwd.  An idmapped tree is the source itself.  */
+     bundle, the process's cwd.  A tree holo prepared (idmapped, or any
+     bind of a container with a user namespace, see idmap.c) is the source
+     itself.  */
   if (ctx->idmap_fd >= 0 ? fstat (ctx->idmap_fd, &st) < 0 : stat (m->source, &st) < 0)
     return holo_make_error (err, errno, "stat the source `%s`", m->source);
 
@@ -193,7 +195,7 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
     {
       /* Prepared by holo; it stays open (close-on-exec) in the options.  */
       if (holo_attach_tree (ctx->idmap_fd, dest_fd, &attr, &rattr) < 0)
-        return holo_make_error (err, errno, "attach the idmapped mount of `%s` on `%s`", m->source, m->destination);
+        return holo_make_error (err, errno, "attach the mount of `%s` on `%s`", m->source, m->destination);
       return holo_apply_propagation (ctx->idmap_fd, mf->propagation, err);
     }
   tree_fd = holo_bind_mount_fd (AT_FDCWD, m->source, 0, recursive, dest_fd, &attr, &rattr);
@@ -382,11 +384,16 @@ mount_one (struct mount_ctx *ctx, const struct holo_mount *m, holo_error_t *err)
   if (m->destination == NULL || m->destination[0] == '\0')
     return holo_make_error (err, 0, "a destination is required");
   clean = holo_clean_path (m->destination);
-  if (strcmp (clean, "/") == 0)
-    return holo_make_error (err, 0, "cannot mount over the container root `/`");
 
   if (holo_parse_mount_options (m->options, &mf, err) < 0)
     return -1;
+  /* A bind on "/" replaces the rootfs with its source (runc allows it);
+     anything else there would leave no root to run in.  */
+  if (strcmp (clean, "/") == 0 && !is_bind_mount (m, &mf))
+    {
+      holo_mount_flags_release (&mf);
+      return holo_make_error (err, 0, "only a bind mount can go over the container root `/`");
+    }
   if (holo_mount_is_idmapped (m, &mf) && ctx->idmap_fd < 0)
     {
       holo_mount_flags_release (&mf);
@@ -432,6 +439,25 @@ needs_dev_setup (const struct holo_spec *spec)
   return true;
 }
 
+static bool
+mounted_over_root (const struct holo_mount *m)
+{
+  cleanup_free char *clean = m->destination ? holo_clean_path (m->destination) : NULL;
+  return clean && strcmp (clean, "/") == 0;
+}
+
+/* After a bind on "/": the mounts that follow go on top of it.  */
+static int
+reopen_root (const char *rootfs, int *root_fd, holo_error_t *err)
+{
+  int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return holo_make_error (err, errno, "open the rootfs `%s`", rootfs);
+  close (*root_fd);
+  *root_fd = fd;
+  return 0;
+}
+
 int
 holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err)
 {
@@ -457,6 +483,9 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
       ctx.idmap_fd = opts->idmap_fds ? opts->idmap_fds[i] : -1;
       if (mount_one (&ctx, &spec->mounts[i], err) < 0)
         return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
+      if (mounted_over_root (&spec->mounts[i]) && reopen_root (opts->rootfs, &root_fd, err) < 0)
+        return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
+      ctx.root_fd = root_fd;
     }
 
   if (needs_dev_setup (spec) && holo_setup_dev (spec, opts, root_fd, err) < 0)

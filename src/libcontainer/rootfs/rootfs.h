@@ -72,10 +72,12 @@ void holo_mount_flags_release (struct holo_mount_flags *mf); /* frees data */
    the `features` document.  */
 extern const char *const holo_mount_option_names[];
 
-/* Idmapped bind mounts (idmap.c), prepared by holo (the parent) before
-   the init exists: the init can not create them from inside its user
-   namespace.  *FDS gets one fd per mounts[] entry (a detached tree, or
-   -1), or NULL when no mount is idmapped.  */
+/* Bind mounts prepared by holo (the parent) before the init exists, as
+   detached trees the init attaches (idmap.c): idmapped ones, which the init
+   can not create from inside its user namespace, and, for a container with
+   a user namespace of its own, every other bind, whose source holo looks
+   up as the runtime (runc does too).  *FDS gets one fd per mounts[] entry
+   (a detached tree, or -1), or NULL when there is none.  */
 int holo_idmap_prepare_mounts (const struct holo_spec *spec, const char *bundle, int **fds, holo_error_t *err);
 void holo_idmap_close_mounts (int *fds, size_t n); /* closes and frees */
 bool holo_mount_is_idmapped (const struct holo_mount *m, const struct holo_mount_flags *mf);
