@@ -104,14 +104,32 @@ parse_user (const char *user, uid_t *uid, gid_t *gid, holo_error_t *err)
   return 0;
 }
 
-static int
-add_caps (struct holo_capabilities *caps, char **names, holo_error_t *err)
+/* --cap names this kernel does not know are skipped with one warning, as
+   runc does (engines pass lists made for newer kernels).  */
+static void
+warn_unknown_caps (char **names)
 {
+  cleanup_free char *unknown = NULL;
+  for (char **n = names; n && *n; n++)
+    if (holo_cap_from_name (*n) < 0)
+      {
+        char *longer = unknown ? holo_xasprintf ("%s %s", unknown, *n) : holo_xstrdup (*n);
+        free (unknown);
+        unknown = longer;
+      }
+  if (unknown)
+    holo_log_warning ("ignoring unknown or unavailable capabilities: [%s]", unknown);
+}
+
+static void
+add_caps (struct holo_capabilities *caps, char **names)
+{
+  warn_unknown_caps (names);
   for (char **n = names; n && *n; n++)
     {
       int c = holo_cap_from_name (*n);
       if (c < 0)
-        return holo_make_error (err, 0, "invalid --cap `%s`: unknown capability", *n);
+        continue;
       uint64_t bit = 1ULL << c;
       caps->bounding |= bit;
       caps->effective |= bit;
@@ -121,7 +139,6 @@ add_caps (struct holo_capabilities *caps, char **names, holo_error_t *err)
         caps->ambient |= bit;
     }
   caps->present = true;
-  return 0;
 }
 
 /* The process from the config with the command line's overrides.  */
@@ -153,7 +170,8 @@ process_from_flags (const struct holo_spec *spec, const struct holo_exec_options
     e->proc.selinux_label = (char *) o->process_label;
   if (o->apparmor)
     e->proc.apparmor_profile = (char *) o->apparmor;
-  return add_caps (&e->proc.caps, o->caps, err);
+  add_caps (&e->proc.caps, o->caps);
+  return 0;
 }
 
 static int
