@@ -10,6 +10,28 @@ static int log_fd = -1;
 static enum holo_log_format log_format = HOLO_LOG_TEXT;
 static bool log_debug;
 
+/* strerror in Go's wording, which runc's errors carry and engines match
+   (Docker maps "no such file or directory" to 127 and "permission denied"
+   to 126, case-sensitively): the same text, first letter in lower case.  */
+const char *
+holo_strerror (int errnum, char *buf, size_t len)
+{
+  /* strerrordesc_np: no locale, no allocation, so a forked child may call
+     this before execve.  */
+  const char *desc = strerrordesc_np (errnum);
+  size_t i = 0;
+  if (len == 0)
+    return buf;
+  if (desc == NULL)
+    desc = "unknown error";
+  for (; desc[i] && i + 1 < len; i++)
+    buf[i] = desc[i];
+  buf[i] = '\0';
+  if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+    buf[0] = (char) (buf[0] - 'A' + 'a');
+  return buf;
+}
+
 int
 holo_make_error (holo_error_t *err, int status, const char *fmt, ...)
 {
@@ -26,7 +48,8 @@ holo_make_error (holo_error_t *err, int status, const char *fmt, ...)
 
   if (status != 0)
     {
-      char *full = holo_xasprintf ("%s: %s", msg, strerror (status));
+      char text[128];
+      char *full = holo_xasprintf ("%s: %s", msg, holo_strerror (status, text, sizeof text));
       free (msg);
       msg = full;
     }

@@ -17,8 +17,11 @@ struct holo_error_s
 };
 typedef struct holo_error_s *holo_error_t;
 
+/* strerror (ERRNUM) as runc (Go) words it: "no such file or directory".  */
+const char *holo_strerror (int errnum, char *buf, size_t len);
+
 /* Sets *err (if not already set) and returns -1.  When STATUS is non-zero,
-   ": strerror(STATUS)" is appended to the message.  */
+   ": " and holo_strerror (STATUS) are appended to the message.  */
 int holo_make_error (holo_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 /* Prefixes the message of an existing error with context; returns -1.  */

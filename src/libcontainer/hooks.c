@@ -116,11 +116,12 @@ exec_hook_child (const struct holo_hook *hook, char **argv, char **envp, int std
   execve (hook->path, argv, envp);
 
   static const char msg[] = "exec hook: ";
-  int saved = errno;
+  char text[128];
   (void) !write (STDERR_FILENO, msg, sizeof msg - 1);
   (void) !write (STDERR_FILENO, hook->path, strlen (hook->path));
   (void) !write (STDERR_FILENO, ": ", 2);
-  (void) !write (STDERR_FILENO, strerrordesc_np (saved), strlen (strerrordesc_np (saved)));
+  holo_strerror (errno, text, sizeof text);
+  (void) !write (STDERR_FILENO, text, strlen (text));
   (void) !write (STDERR_FILENO, "\n", 1);
   _exit (127);
 }

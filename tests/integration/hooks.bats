@@ -185,7 +185,7 @@ env_hook() {
 	check_nothing_left "$CID"
 	[ "$RUNTIME_KIND" = holo ] || return 0
 	run -0 grep -c "createRuntime hook #0" <<<"$stderr"
-	grep -qx "exec hook: /nonexistent/hook: No such file or directory" <<<"$stderr" || {
+	grep -qx "exec hook: /nonexistent/hook: no such file or directory" <<<"$stderr" || {
 		echo "stderr: $stderr"
 		false
 	}

@@ -11,6 +11,26 @@ in_container() {
 	rt run --bundle "$BUNDLE" "$CID"
 }
 
+# create_fails_with ARGS_JSON TEXT: create with process.args = ARGS_JSON
+# fails with TEXT in what it prints (the error engines see).
+create_fails_with() {
+	update_config '.process.args = $a' --argjson a "$1"
+	run -1 --separate-stderr rt_create "$CID"
+	# runc's log line escapes the quotes of its message.
+	local unquoted=${stderr//\\\"/\"}
+	check_contains "$2" unquoted
+	check_nothing_left "$CID"
+}
+
+@test "process: a missing or non-executable command fails create in runc's words (Docker: 127, 126)" {
+	# Docker's CLI exits 127 on "no such file or directory" or "executable
+	# file not found", 126 on "permission denied": lower case, as Go says.
+	create_fails_with '["/nonexistent"]' 'exec: "/nonexistent": stat /nonexistent: no such file or directory'
+	create_fails_with '["no-such-command"]' 'exec: "no-such-command": executable file not found in $PATH'
+	create_fails_with '["/etc/passwd"]' 'exec: "/etc/passwd": permission denied'
+	create_fails_with '["/etc"]' 'exec: "/etc": permission denied'
+}
+
 @test "process: args are passed verbatim and looked up in PATH" {
 	run -0 --separate-stderr in_container sh -c 'printf "[%s]" "$@"' argv0 "a b" "" '$HOME' "'q'"
 	check_output "[a b][][\$HOME]['q']"

@@ -646,7 +646,7 @@ test_load (void)
 
   UNIT_ASSERT_INT_EQ (holo_spec_load (missing, &spec, &err), -1);
   UNIT_ASSERT_STR_CONTAINS (err->msg, "missing.json");
-  UNIT_ASSERT_STR_CONTAINS (err->msg, "No such file or directory");
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "no such file or directory");
   holo_error_release (&err);
 
   unlink (good);
