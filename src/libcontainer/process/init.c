@@ -10,6 +10,7 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../userns.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -373,7 +374,7 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   const struct holo_process *p = cfg->process;
   struct holo_rootfs_options ro = {
     .rootfs = cfg->rootfs,
-    .in_new_userns = spec->linux_.namespaces[HOLO_NS_USER].present,
+    .in_userns = spec->linux_.namespaces[HOLO_NS_USER].present || holo_userns_running_in_userns (),
     .has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present,
     .idmap_fds = cfg->idmap_fds,
   };
@@ -382,7 +383,7 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     return -1;
   if (holo_sync_wait_go (sync_fd, err) < 0)
     return -1;
-  if (ro.in_new_userns && become_userns_root (cfg, err) < 0)
+  if (spec->linux_.namespaces[HOLO_NS_USER].present && become_userns_root (cfg, err) < 0)
     return -1;
   /* Host paths, for a cgroup that has to be bind-mounted (rootfs).  */
   cleanup_free char *cgroup_file = NULL;

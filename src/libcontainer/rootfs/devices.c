@@ -110,7 +110,7 @@ mknod_device (int root_fd, const struct holo_device *dev, holo_error_t *err)
 }
 
 static int
-create_device (int root_fd, const struct holo_device *dev, bool in_new_userns, holo_error_t *err)
+create_device (int root_fd, const struct holo_device *dev, bool in_userns, holo_error_t *err)
 {
   cleanup_free char *clean = NULL;
   int ret;
@@ -121,7 +121,7 @@ create_device (int root_fd, const struct holo_device *dev, bool in_new_userns, h
   if (strcmp (clean, "/") == 0)
     return holo_make_error (err, 0, "cannot create a device over the container root");
 
-  if (in_new_userns)
+  if (in_userns)
     return bind_host_device (root_fd, dev, err);
   ret = mknod_device (root_fd, dev, err);
   if (ret == 1)
@@ -180,12 +180,12 @@ holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *
     return -1;
 
   for (i = 0; i < spec->linux_.n_devices; i++)
-    if (create_device (root_fd, &spec->linux_.devices[i], opts->in_new_userns, err) < 0)
+    if (create_device (root_fd, &spec->linux_.devices[i], opts->in_userns, err) < 0)
       return holo_error_prefix (err, "linux.devices[%zu]", i);
 
   for (i = 0; i < sizeof (default_devices) / sizeof (default_devices[0]); i++)
     if (!spec_has_device (spec, default_devices[i].path)
-        && create_device (root_fd, &default_devices[i], opts->in_new_userns, err) < 0)
+        && create_device (root_fd, &default_devices[i], opts->in_userns, err) < 0)
       return -1;
 
   if (create_dev_symlinks (dev_fd, err) < 0)

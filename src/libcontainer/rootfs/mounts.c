@@ -227,7 +227,7 @@ check_ordinary_directory (int root_fd, const struct holo_mount *m, holo_error_t 
 static const char *
 userns_fallback_source (const struct holo_rootfs_options *opts, const char *type, int mount_errno)
 {
-  if (!opts->in_new_userns || mount_errno != EPERM)
+  if (!opts->in_userns || mount_errno != EPERM)
     return NULL;
   if (strcmp (type, "sysfs") == 0)
     return "/sys";
@@ -244,7 +244,7 @@ devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *typ
   cleanup_free char *copy = NULL;
   char *out, *save = NULL, *tok;
 
-  if (!opts->in_new_userns || mount_errno != EINVAL || strcmp (type, "devpts") != 0 || data == NULL
+  if (!opts->in_userns || mount_errno != EINVAL || strcmp (type, "devpts") != 0 || data == NULL
       || strstr (data, "gid=") == NULL)
     return NULL;
   copy = holo_xstrdup (data);

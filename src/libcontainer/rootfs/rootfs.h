@@ -13,8 +13,11 @@
 struct holo_rootfs_options
 {
   const char *rootfs; /* absolute, canonical host path of root.path */
-  bool in_new_userns; /* devices must be bind-mounted from the host */
-  bool has_mount_ns;  /* false: no mount namespace, nothing may be mounted */
+  /* In a user namespace, the container's own or one the runtime runs in
+     (rootless Podman): devices are bind-mounted from the host, and the
+     mounts only the initial namespace may make get their fallbacks.  */
+  bool in_userns;
+  bool has_mount_ns; /* false: no mount namespace, nothing may be mounted */
   /* Per mounts[] entry: a detached idmapped bind mount holo prepared
      (holo_idmap_prepare_mounts), or -1.  NULL when there is none.  */
   const int *idmap_fds;
