@@ -212,6 +212,7 @@ struct create_run
   bool in_runtime_mount_ns;
   struct holo_mount_snapshot host_mounts;
   int64_t oom_kills_before; /* of the container's cgroup, before GO */
+  bool launched;            /* the init was spawned: the container exists */
 };
 
 static int
@@ -346,6 +347,20 @@ explain_init_exit (struct create_run *r, holo_error_t *err)
   return holo_make_error (err, 0, "the container init exited with status %d during setup", WEXITSTATUS (status));
 }
 
+/* The runtime-spec's lifecycle: a create that fails once the container
+   exists (a failing prestart, createRuntime or createContainer hook, or any
+   later step) destroys it and runs the poststop hooks, as runc does.  */
+static void
+run_poststop_after_failure (struct create_run *r)
+{
+  cleanup_error holo_error_t err = NULL;
+  if (!r->launched || r->spec->hooks.poststop.n == 0)
+    return;
+  cleanup_free char *state = holo_state_to_json (r->state, HOLO_STATUS_STOPPED, false);
+  if (holo_hooks_run (&r->spec->hooks.poststop, "poststop", state, &err) < 0)
+    holo_log_warning ("%s", err->msg);
+}
+
 static void
 undo_create (struct create_run *r)
 {
@@ -357,6 +372,7 @@ undo_create (struct create_run *r)
   if (r->cgroup_entered)
     holo_cgroup_destroy (r->state->cgroup_path, &ignored);
   holo_error_release (&ignored);
+  run_poststop_after_failure (r);
   holo_store_remove (r->root_fd, r->o->id, &ignored);
 }
 
@@ -427,6 +443,7 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
     }
   if (start_init (r, fifo_fd, console_sock, err) < 0)
     return -1;
+  r->launched = true;
   /* The init holds its own copies now.  */
   close (steal_fd (&fifo_fd));
   close (steal_fd (&console_sock));
