@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "error.h"
-#include "utils.h"
+#include "alloc.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <string.h>
@@ -89,16 +90,6 @@ holo_error_release (holo_error_t *err)
 }
 
 void
-holo_strv_free (char **v)
-{
-  if (v == NULL)
-    return;
-  for (char **p = v; *p; p++)
-    free (*p);
-  free (v);
-}
-
-void
 holo_log_init (int fd, enum holo_log_format fmt, bool debug)
 {
   log_fd = fd;
@@ -154,12 +145,33 @@ holo_log_set_forwarder (void (*fn) (void *data, const char *level, const char *m
 
 static void emit_line (const char *level, const char *msg);
 
+/* For the text log's msg="...": quotes and backslashes too.  */
+static char *
+quote_text (const char *s)
+{
+  char *out = holo_xmalloc (strlen (s) * 2 + 1);
+  size_t o = 0;
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        out[o++] = '\\';
+      out[o++] = *s;
+    }
+  out[o] = '\0';
+  return out;
+}
+
 static void
 log_line (const char *level, const char *fmt, va_list ap)
 {
-  cleanup_free char *msg = NULL;
-  if (vasprintf (&msg, fmt, ap) < 0)
+  cleanup_free char *raw = NULL;
+  if (vasprintf (&raw, fmt, ap) < 0)
     return;
+  /* Values in messages come from config.json and the command line: no
+     control character reaches a terminal or a log raw, and the JSON log
+     only gets UTF-8.  */
+  cleanup_free char *msg = holo_escape_control (raw);
+
   if (strcmp (level, "debug") == 0 && !log_debug)
     return;
   if (log_forwarder)
@@ -178,7 +190,8 @@ holo_log_line (const char *level, const char *msg)
     level = "warning";
   if (strcmp (level, "debug") == 0 && !log_debug)
     return;
-  emit_line (level, msg);
+  cleanup_free char *escaped = holo_escape_control (msg);
+  emit_line (level, escaped);
 }
 
 static void
@@ -209,7 +222,10 @@ emit_line (const char *level, const char *msg)
                ts.tv_nsec);
     }
   else
-    dprintf (log_fd, "time=\"%s.%09ldZ\" level=%s msg=\"%s\"\n", timebuf, ts.tv_nsec, level, msg);
+    {
+      cleanup_free char *quoted = quote_text (msg);
+      dprintf (log_fd, "time=\"%s.%09ldZ\" level=%s msg=\"%s\"\n", timebuf, ts.tv_nsec, level, quoted);
+    }
 }
 
 void

@@ -3,12 +3,16 @@
 #ifndef HOLO_ERROR_H
 #define HOLO_ERROR_H
 
+#include "alloc.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <dirent.h>
+
+#pragma GCC visibility push(default)
 
 struct holo_error_s
 {
@@ -79,7 +83,6 @@ holo_cleanup_errorp (holo_error_t *err)
 {
   holo_error_release (err);
 }
-void holo_strv_free (char **v);
 static inline void
 holo_cleanup_strvp (char ***v)
 {
@@ -106,5 +109,7 @@ holo_cleanup_strvp (char ***v)
     *(fdp) = -1;                                                                                                       \
     _fd;                                                                                                               \
   })
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,8 +1,8 @@
 #define _GNU_SOURCE
 #include "store.h"
+#include "json.h"
 #include "utils.h"
 #include "cgroups/cgroups.h"
-#include "hologram/hologram.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,6 +31,7 @@ holo_state_free (struct holo_state *s)
   free (s->annotations);
   free (s->cgroup_path);
   free (s->extra_json);
+  free (s->extra_state);
   free (s);
 }
 
@@ -152,64 +153,40 @@ holo_store_remove (int root_fd, const char *id, holo_error_t *err)
 /* ---- state.json ---- */
 
 static void
-gen_string (yajl_gen g, const char *s)
-{
-  s = s ? s : "";
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  gen_string (g, k);
-  gen_string (g, v);
-}
-
-static void
 gen_annotations (yajl_gen g, const struct holo_state *s)
 {
-  gen_string (g, "annotations");
+  holo_json_str (g, "annotations");
   yajl_gen_map_open (g);
   for (size_t i = 0; i < s->n_annotations; i++)
-    gen_kv (g, s->annotations[i].key, s->annotations[i].value);
+    holo_json_key_str (g, s->annotations[i].key, s->annotations[i].value);
   yajl_gen_map_close (g);
-}
-
-static char *
-gen_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xmalloc (len + 1);
-  memcpy (r, buf, len);
-  yajl_gen_free (g);
-  return r;
 }
 
 int
 holo_state_write (int dir_fd, const struct holo_state *s, holo_error_t *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  gen_kv (g, "id", s->id);
-  gen_string (g, "pid");
+  holo_json_key_str (g, "id", s->id);
+  holo_json_str (g, "pid");
   yajl_gen_integer (g, s->pid);
-  gen_string (g, "pid_starttime");
+  holo_json_str (g, "pid_starttime");
   yajl_gen_integer (g, (long long) s->pid_starttime);
-  gen_kv (g, "bundle", s->bundle);
-  gen_kv (g, "rootfs", s->rootfs);
-  gen_kv (g, "created", s->created);
-  gen_kv (g, "owner", s->owner);
+  holo_json_key_str (g, "bundle", s->bundle);
+  holo_json_key_str (g, "rootfs", s->rootfs);
+  holo_json_key_str (g, "created", s->created);
+  holo_json_key_str (g, "owner", s->owner);
   gen_annotations (g, s);
-  gen_string (g, "creating");
+  holo_json_str (g, "creating");
   yajl_gen_bool (g, s->creating);
   if (s->cgroup_path)
-    gen_kv (g, "cgroup_path", s->cgroup_path);
+    holo_json_key_str (g, "cgroup_path", s->cgroup_path);
   if (s->extra_json)
-    gen_kv (g, "extra", s->extra_json);
+    holo_json_key_str (g, "extra", s->extra_json);
+  if (s->extra_state)
+    holo_json_key_str (g, "extra_state", s->extra_state);
   yajl_gen_map_close (g);
-  cleanup_free char *json = gen_finish (g);
+  cleanup_free char *json = holo_json_finish (g, NULL);
   return holo_write_file_atomic_at (dir_fd, HOLO_STATE_FILE, json, strlen (json), err);
 }
 
@@ -252,6 +229,7 @@ holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err)
   s->owner = tree_string (root, "owner");
   s->cgroup_path = tree_string (root, "cgroup_path");
   s->extra_json = tree_string (root, "extra");
+  s->extra_state = tree_string (root, "extra_state");
   const char *cpath[] = { "creating", NULL };
   yajl_val c = yajl_tree_get (root, cpath, yajl_t_any);
   s->creating = c && YAJL_IS_TRUE (c);
@@ -332,27 +310,71 @@ holo_status_name (enum holo_status st)
     }
 }
 
+static void
+gen_tree (yajl_gen g, yajl_val v)
+{
+  if (YAJL_IS_STRING (v))
+    holo_json_str (g, YAJL_GET_STRING (v));
+  else if (YAJL_IS_INTEGER (v))
+    yajl_gen_integer (g, YAJL_GET_INTEGER (v));
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, YAJL_GET_NUMBER (v), strlen (YAJL_GET_NUMBER (v)));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < YAJL_GET_OBJECT (v)->len; i++)
+        {
+          holo_json_str (g, YAJL_GET_OBJECT (v)->keys[i]);
+          gen_tree (g, YAJL_GET_OBJECT (v)->values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < YAJL_GET_ARRAY (v)->len; i++)
+        gen_tree (g, YAJL_GET_ARRAY (v)->values[i]);
+      yajl_gen_array_close (g);
+    }
+  else
+    yajl_gen_null (g);
+}
+
+/* The extension's state fields (extension.h): the members of the object.  */
+static void
+gen_extra_state (yajl_gen g, const char *extra)
+{
+  if (extra == NULL)
+    return;
+  char errbuf[64];
+  yajl_val root = yajl_tree_parse (extra, errbuf, sizeof errbuf);
+  if (root && YAJL_IS_OBJECT (root))
+    for (size_t i = 0; i < YAJL_GET_OBJECT (root)->len; i++)
+      {
+        holo_json_str (g, YAJL_GET_OBJECT (root)->keys[i]);
+        gen_tree (g, YAJL_GET_OBJECT (root)->values[i]);
+      }
+  yajl_tree_free (root);
+}
+
 char *
 holo_state_to_json (const struct holo_state *s, enum holo_status st, bool pretty)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  if (pretty)
-    {
-      yajl_gen_config (g, yajl_gen_beautify, 1);
-      yajl_gen_config (g, yajl_gen_indent_string, "  ");
-    }
+  yajl_gen g = holo_json_new (pretty ? "  " : NULL);
   yajl_gen_map_open (g);
-  gen_kv (g, "ociVersion", OCI_SPEC_VERSION);
-  gen_kv (g, "id", s->id);
-  gen_string (g, "pid");
+  holo_json_key_str (g, "ociVersion", OCI_SPEC_VERSION);
+  holo_json_key_str (g, "id", s->id);
+  holo_json_str (g, "pid");
   yajl_gen_integer (g, st == HOLO_STATUS_STOPPED ? 0 : s->pid);
-  gen_kv (g, "status", holo_status_name (st));
-  gen_kv (g, "bundle", s->bundle);
-  gen_kv (g, "rootfs", s->rootfs);
-  gen_kv (g, "created", s->created);
-  gen_kv (g, "owner", s->owner);
+  holo_json_key_str (g, "status", holo_status_name (st));
+  holo_json_key_str (g, "bundle", s->bundle);
+  holo_json_key_str (g, "rootfs", s->rootfs);
+  holo_json_key_str (g, "created", s->created);
+  holo_json_key_str (g, "owner", s->owner);
   gen_annotations (g, s);
-  holo_hologram_state_fields (s->extra_json, g); /* verbose only */
+  gen_extra_state (g, s->extra_state);
   yajl_gen_map_close (g);
-  return gen_finish (g);
+  return holo_json_finish (g, NULL);
 }

@@ -6,19 +6,10 @@
 #ifndef HOLO_STORE_H
 #define HOLO_STORE_H
 
-#include "error.h"
+#include "libcontainer.h"
 #include "spec/spec.h"
 #include <stdbool.h>
 #include <sys/types.h>
-
-enum holo_status
-{
-  HOLO_STATUS_CREATING,
-  HOLO_STATUS_CREATED,
-  HOLO_STATUS_RUNNING,
-  HOLO_STATUS_PAUSED,
-  HOLO_STATUS_STOPPED
-};
 
 struct holo_state
 {
@@ -33,7 +24,8 @@ struct holo_state
   size_t n_annotations;
   bool creating;     /* persisted: create has not finished */
   char *cgroup_path; /* NULL when cgroups are disabled */
-  char *extra_json;  /* opaque JSON object other subsystems persist (may be NULL) */
+  char *extra_json;  /* the extension's opaque record (extension.h), may be NULL */
+  char *extra_state; /* a JSON object whose members the state JSON gets, may be NULL */
 };
 
 void holo_state_free (struct holo_state *s);
@@ -64,7 +56,6 @@ int holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err);
 /* Live status: looks at the process (same start time, not a zombie), the exec
    fifo and the creating flag.  DIR_FD is used to probe the fifo and the lock. */
 enum holo_status holo_state_status (int dir_fd, const struct holo_state *s);
-const char *holo_status_name (enum holo_status st);
 /* True when PID still names the process recorded in S.  */
 bool holo_state_process_alive (const struct holo_state *s);
 

@@ -2,8 +2,6 @@
    signals to it, proxies its terminal, and exits with its status.  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/terminal.h"
-#include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -137,6 +135,7 @@ holo_foreground_wait (pid_t pid, int master)
   if (sfd < 0)
     return 255;
   int status = wait_foreground (pid, master, sfd);
+  holo_trace ("foreground: process exited");
   close (sfd);
   return status;
 }

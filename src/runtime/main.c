@@ -1,9 +1,6 @@
 /* holo: a runc-compatible OCI runtime.  Global options, then one command. */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/userns.h"
-#include "libcontainer/utils.h"
-#include "libcontainer/security/exe_protect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +93,7 @@ honor_xdg_runtime_dir (void)
     return false;
   if (geteuid () != 0)
     return true;
-  if (!holo_userns_running_in_userns ())
+  if (!holo_running_in_userns ())
     return false;
   const char *user = getenv ("USER");
   return user == NULL || strcmp (user, "root") != 0;
@@ -136,7 +133,7 @@ static int
 parse_rootless (const char *value, bool *out)
 {
   if (value == NULL || strcmp (value, "auto") == 0)
-    *out = geteuid () != 0 || holo_userns_running_in_userns ();
+    *out = geteuid () != 0 || holo_running_in_userns ();
   else if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
     *out = strcmp (value, "true") == 0;
   else
@@ -236,6 +233,9 @@ main (int argc, char **argv)
   struct global_raw raw = { 0 };
   int c;
 
+  holo_trace_init ();
+  holo_trace ("main");
+
   /* '+': stop at the command name; its options are parsed by the command. */
   while ((c = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
     {
@@ -293,17 +293,21 @@ main (int argc, char **argv)
   if (cmd == NULL)
     return holo_cmd_usage_error (NULL, "No help topic for '%s'", name);
 
-  /* Commands that start a container process run from a sealed copy of the
-     binary (see exe_protect.h).  */
+  /* Commands that start a container process run from a protected view or
+     copy of the binary (holo_protect_runtime_binary).  */
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
-      if (holo_exe_ensure_sealed_copy (argv, &err) < 0)
+      holo_trace ("exe-protect");
+      if (holo_protect_runtime_binary (&g.ctx, argv, &err) < 0)
         return holo_cmd_fail (&err);
     }
 
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
   optind = 0; /* glibc: reinitialise getopt for the command's options */
-  return cmd->run (&g, sub_argc, sub_argv);
+  holo_trace ("command");
+  ret = cmd->run (&g, sub_argc, sub_argv);
+  holo_trace ("exit");
+  return ret;
 }

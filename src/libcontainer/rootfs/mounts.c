@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
+#include "../security/lsm.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -57,8 +58,45 @@ make_rootfs_parent_private (const char *rootfs, holo_error_t *err)
   return ret;
 }
 
+/* The container's root is the tree the runtime opened at create, never
+   whatever the path names now (tree.c): the clone the runtime made, or
+   when it could not make one (rootless), our own clone of the directory
+   at the path once it is proven to be the one the runtime opened.  The
+   attached mount then takes the place of opts->root_fd, for the pivot.  */
 static int
-prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error_t *err)
+attach_root (const struct holo_rootfs_options *opts, unsigned long propagation, holo_error_t *err)
+{
+  cleanup_close int dest = open (opts->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int own = -1;
+  int tree = opts->root_fd;
+  struct stat here, opened;
+
+  if (dest < 0)
+    return holo_make_error (err, errno, "open the rootfs `%s`", opts->rootfs);
+  if (!opts->root_is_tree)
+    {
+      if (fstat (dest, &here) < 0 || fstat (opts->root_fd, &opened) < 0)
+        return holo_make_error (err, errno, "stat the rootfs `%s`", opts->rootfs);
+      if (here.st_dev != opened.st_dev || here.st_ino != opened.st_ino)
+        return holo_make_error (err, 0, "the rootfs `%s` was replaced after the runtime opened it", opts->rootfs);
+      own = holo_rootfs_clone (dest, true);
+      if (own < 0)
+        return holo_make_error (err, errno, "clone the mount of the rootfs `%s`", opts->rootfs);
+      tree = own;
+    }
+  /* pivot_root needs the new root to be a mount point: the tree, on top
+     of the directory at the path.  */
+  if (holo_sys_move_mount (tree, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return holo_make_error (err, errno, "mount the rootfs on `%s`", opts->rootfs);
+  if (holo_apply_propagation (tree, propagation, err) < 0)
+    return holo_error_prefix (err, "rootfs");
+  if (own >= 0 && dup3 (own, opts->root_fd, O_CLOEXEC) < 0)
+    return holo_make_error (err, errno, "keep the rootfs mount");
+  return 0;
+}
+
+static int
+prepare_root_mount (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err)
 {
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
@@ -71,12 +109,9 @@ prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error
 
   if (mount (NULL, "/", NULL, propagation, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
-  if (make_rootfs_parent_private (rootfs, err) < 0)
+  if (make_rootfs_parent_private (opts->rootfs, err) < 0)
     return -1;
-  /* pivot_root needs the new root to be a mount point.  */
-  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return holo_make_error (err, errno, "bind mount `%s` on itself", rootfs);
-  return 0;
+  return attach_root (opts, propagation, err);
 }
 
 /* ---- one mounts[] entry ---- */
@@ -86,7 +121,8 @@ struct mount_ctx
   const struct holo_spec *spec;
   const struct holo_rootfs_options *opts;
   int root_fd;
-  int idmap_fd; /* the current entry's idmapped tree (idmap.c), or -1 */
+  int idmap_fd;     /* the current entry's prepared tree (idmap.c), or -1 */
+  int over_root_fd; /* a bind just mounted on "/", or -1 */
 };
 
 /* Files of /proc that may be mounted over (lxcfs-style emulation).  */
@@ -144,18 +180,18 @@ selinux_enabled (void)
 }
 
 /* Filesystem data plus the SELinux mount label for filesystems that take a
-   context= option.  */
+   context= option (the option itself is the LSM code's).  */
 static char *
 mount_data (const struct holo_spec *spec, const char *type, const char *data)
 {
-  const char *label = spec->linux_.mount_label;
   bool labelled = strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0;
+  cleanup_free char *label = labelled && selinux_enabled () ? holo_lsm_mount_label_option (spec) : NULL;
 
-  if (label == NULL || !labelled || !selinux_enabled ())
+  if (label == NULL)
     return holo_xstrdup (data);
   if (data == NULL || data[0] == '\0')
-    return holo_xasprintf ("context=\"%s\"", label);
-  return holo_xasprintf ("%s,context=\"%s\"", data, label);
+    return steal_pointer (&label);
+  return holo_xasprintf ("%s,%s", data, label);
 }
 
 static int
@@ -164,6 +200,13 @@ mount_fs_at (int dest_fd, const char *source, const char *type, unsigned long fl
   char target[32];
 
   return mount (source, holo_fd_proc_path (dest_fd, target), type, flags, data);
+}
+
+static bool
+over_root (const struct holo_mount *m)
+{
+  cleanup_free char *clean = holo_clean_path (m->destination);
+  return strcmp (clean, "/") == 0;
 }
 
 static int
@@ -196,12 +239,17 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
       /* Prepared by holo; it stays open (close-on-exec) in the options.  */
       if (holo_attach_tree (ctx->idmap_fd, dest_fd, &attr, &rattr) < 0)
         return holo_make_error (err, errno, "attach the mount of `%s` on `%s`", m->source, m->destination);
-      return holo_apply_propagation (ctx->idmap_fd, mf->propagation, err);
+      tree_fd = fcntl (ctx->idmap_fd, F_DUPFD_CLOEXEC, 3);
     }
-  tree_fd = holo_bind_mount_fd (AT_FDCWD, m->source, 0, recursive, dest_fd, &attr, &rattr);
+  else
+    tree_fd = holo_bind_mount_fd (AT_FDCWD, m->source, 0, recursive, dest_fd, &attr, &rattr);
   if (tree_fd < 0)
     return holo_make_error (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
-  return holo_apply_propagation (tree_fd, mf->propagation, err);
+  if (holo_apply_propagation (tree_fd, mf->propagation, err) < 0)
+    return -1;
+  if (over_root (m))
+    ctx->over_root_fd = steal_fd (&tree_fd);
+  return 0;
 }
 
 /* proc and sysfs over a symlink have been used to escape containers:
@@ -439,22 +487,20 @@ needs_dev_setup (const struct holo_spec *spec)
   return true;
 }
 
-static bool
-mounted_over_root (const struct holo_mount *m)
-{
-  cleanup_free char *clean = m->destination ? holo_clean_path (m->destination) : NULL;
-  return clean && strcmp (clean, "/") == 0;
-}
-
-/* After a bind on "/": the mounts that follow go on top of it.  */
+/* After a bind on "/": the new mount is the root from now on, for the
+   mounts that follow and for the pivot (under opts->root_fd's number, as
+   attach_root does).  */
 static int
-reopen_root (const char *rootfs, int *root_fd, holo_error_t *err)
+take_new_root (const struct holo_rootfs_options *opts, struct mount_ctx *ctx, int *root_fd, holo_error_t *err)
 {
-  int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int tree = steal_fd (&ctx->over_root_fd);
+  if (dup3 (tree, opts->root_fd, O_CLOEXEC) < 0)
+    return holo_make_error (err, errno, "keep the mount on `/`");
+  int fd = fcntl (opts->root_fd, F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
-    return holo_make_error (err, errno, "open the rootfs `%s`", rootfs);
+    return holo_make_error (err, errno, "dup the rootfs fd");
   close (*root_fd);
-  *root_fd = fd;
+  *root_fd = ctx->root_fd = fd;
   return 0;
 }
 
@@ -466,26 +512,27 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
   size_t i;
 
   /* Without a mount namespace the mounts go into the runtime's own one, as
-     with runc and crun: the propagation of its "/" is left alone.  */
-  if (opts->has_mount_ns && prepare_root_mount (spec, opts->rootfs, err) < 0)
+     with runc and crun, on the directory create opened: the propagation
+     of its "/" is left alone.  */
+  if (opts->has_mount_ns && prepare_root_mount (spec, opts, err) < 0)
     return holo_error_prefix (err, "rootfs");
 
-  /* Opened after the self bind mount, so it is the root of that mount.  */
-  root_fd = open (opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* The attached root mount, never the path.  */
+  root_fd = fcntl (opts->root_fd, F_DUPFD_CLOEXEC, 3);
   if (root_fd < 0)
-    return holo_make_error (err, errno, "open the rootfs `%s`", opts->rootfs);
+    return holo_make_error (err, errno, "dup the rootfs fd");
 
   ctx.spec = spec;
   ctx.opts = opts;
   ctx.root_fd = root_fd;
+  ctx.over_root_fd = -1;
   for (i = 0; i < spec->n_mounts; i++)
     {
       ctx.idmap_fd = opts->idmap_fds ? opts->idmap_fds[i] : -1;
       if (mount_one (&ctx, &spec->mounts[i], err) < 0)
         return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
-      if (mounted_over_root (&spec->mounts[i]) && reopen_root (opts->rootfs, &root_fd, err) < 0)
+      if (ctx.over_root_fd >= 0 && take_new_root (opts, &ctx, &root_fd, err) < 0)
         return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
-      ctx.root_fd = root_fd;
     }
 
   if (needs_dev_setup (spec) && holo_setup_dev (spec, opts, root_fd, err) < 0)

@@ -13,11 +13,19 @@
 struct holo_rootfs_options
 {
   const char *rootfs; /* absolute, canonical host path of root.path */
+  /* The root the container gets: a detached clone of root.path that the
+     runtime made (ROOT_IS_TREE), or, when it could not (no privilege over
+     the host's mounts), the O_PATH descriptor it opened on root.path.
+     holo_rootfs_prepare attaches it and puts the attached mount under this
+     same number; the pivot and everything after use it, never the path.
+     Without a mount namespace it is the directory, chrooted into.  */
+  int root_fd;
+  bool root_is_tree;
   /* In a user namespace, the container's own or one the runtime runs in
      (rootless Podman): devices are bind-mounted from the host, and the
      mounts only the initial namespace may make get their fallbacks.  */
   bool in_userns;
-  bool has_mount_ns; /* false: no mount namespace, nothing may be mounted */
+  bool has_mount_ns; /* false: no mount namespace, mounts go into the runtime's */
   /* Per mounts[] entry: a detached idmapped bind mount holo prepared
      (holo_idmap_prepare_mounts), or -1.  NULL when there is none.  */
   const int *idmap_fds;
@@ -38,6 +46,21 @@ int holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err);
    clear error up front when the kernel (or a seccomp filter around holo)
    lacks it.  */
 int holo_rootfs_check_openat2 (holo_error_t *err);
+
+/* tree.c: the rootfs as a descriptor (see there).  */
+/* O_PATH|O_DIRECTORY on the canonical ROOTFS, no symlink followed.  */
+int holo_rootfs_open_dir (const char *rootfs, holo_error_t *err);
+/* A detached clone of the mount at ROOTFS_FD (open_tree), or -1 with errno
+   (EPERM without privilege over the host's mounts).  */
+int holo_rootfs_clone (int rootfs_fd, bool recursive);
+/* A detached, non-recursive clone of the root mount of the process PID
+   (the container's root as it is mounted, without its submounts).  */
+int holo_rootfs_container_root (pid_t pid, holo_error_t *err);
+/* The entries create would add to the rootfs's own filesystem before the
+   container runs (missing mount points, default devices when /dev is not
+   mounted, the cwd): the shallowest missing path of each, as absolute
+   paths inside the container, in *OUT (a NULL-terminated strv).  */
+int holo_rootfs_new_entries (const struct holo_spec *spec, int root_fd, char ***out, size_t *n);
 
 int holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
 int holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_options *opts, bool no_pivot,
