@@ -183,7 +183,7 @@ skip_unless_holo() {
 	echo not-a-device >"$BUNDLE/rootfs/dev/holo-dev"
 	update_config '.linux.devices = [{path: "/dev/holo-dev", type: "c", major: 1, minor: 3}]'
 	run -1 --separate-stderr rt_create "$CID"
-	check_contains "linux.devices[0]: \`/dev/holo-dev\` already exists in the rootfs and is not the requested device" stderr
+	check_contains "linux.devices[0] (/dev/holo-dev): \`/dev/holo-dev\` already exists in the rootfs and is not the requested device" stderr
 	check_nothing_left "$CID"
 	[ "$(cat "$BUNDLE/rootfs/dev/holo-dev")" = not-a-device ]
 	rm "$BUNDLE/rootfs/dev/holo-dev"

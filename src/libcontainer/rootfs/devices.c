@@ -119,8 +119,10 @@ check_existing_device (int root_fd, const struct holo_device *dev, bool in_usern
   struct stat st;
   mode_t type;
 
+  /* Nothing there, or a parent that is no directory (create_device says
+     which, as its own error).  */
   if (fd < 0)
-    return errno == ENOENT ? 0 : holo_make_error (err, errno, "open `%s`", dev->path);
+    return errno == ENOENT || errno == ENOTDIR ? 0 : holo_make_error (err, errno, "open `%s`", dev->path);
   if (fstat (fd, &st) < 0)
     return holo_make_error (err, errno, "stat `%s`", dev->path);
   if (device_type_bits (dev->type, &type) < 0)

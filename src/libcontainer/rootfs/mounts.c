@@ -100,18 +100,19 @@ prepare_root_mount (const struct holo_spec *spec, const struct holo_rootfs_optio
 {
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
-     otherwise.  An unbindable "/" would refuse the bind mount of the
-     rootfs below: that one is applied in holo_rootfs_finalize, on the
-     container's "/" (as crun does).  */
-  unsigned long propagation = spec->linux_.rootfs_propagation;
-  if (propagation == 0 || (propagation & MS_UNBINDABLE))
-    propagation = MS_SLAVE | MS_REC;
+     otherwise.  An unbindable "/" would refuse the clone of the rootfs
+     below it, and pivot_root refuses a shared new root: those two are
+     applied by holo_rootfs_finalize, on the container's "/" after the
+     pivot (as crun does), and the root tree is a slave until then.  */
+  unsigned long configured = spec->linux_.rootfs_propagation;
+  unsigned long ns_root = configured && !(configured & MS_UNBINDABLE) ? configured : MS_SLAVE | MS_REC;
+  unsigned long tree = configured & (MS_SHARED | MS_UNBINDABLE) ? MS_SLAVE | MS_REC : ns_root;
 
-  if (mount (NULL, "/", NULL, propagation, NULL) < 0)
+  if (mount (NULL, "/", NULL, ns_root, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
   if (make_rootfs_parent_private (opts->rootfs, err) < 0)
     return -1;
-  return attach_root (opts, propagation, err);
+  return attach_root (opts, tree, err);
 }
 
 /* ---- one mounts[] entry ---- */
