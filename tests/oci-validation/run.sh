@@ -55,6 +55,16 @@ printf '#!/bin/sh\nexec %q --root %q "$@"\n' "$runtime" "$run_dir/root" >"$run_d
 chmod +x "$run_dir/runtime"
 
 listed() { grep -v '^#' "$here/$1" | awk '{print $1}' | grep -qx "$2"; }
+
+# run_program PROG TAP: one program of the suite, in a mount namespace of
+# its own, output in TAP.
+run_program() {
+	(cd "$suite" && TMPDIR=$run_dir/tmp RUNTIME=$run_dir/runtime \
+		timeout --kill-after=10 "$per_program_timeout" unshare --mount --propagation private "$1") >"$2" 2>&1
+}
+
+# passed RC TAP: exit 0, a TAP plan and no "not ok".
+passed() { [ "$1" -eq 0 ] && grep -q '^1\.\.[0-9]' "$2" && ! grep -q '^not ok' "$2"; }
 reason() { grep -v '^#' "$here/known-failures" | awk -v n="$2" '$1 == n { $1 = ""; sub(/^ /, ""); print }'; }
 
 table=$logs/oci-validation.md
@@ -69,18 +79,30 @@ for prog in "$suite"/validation/*/*.t; do
 	[ -z "$only" ] || [[ " $only " == *" $name "* ]] || continue
 	n=$((n + 1))
 	tap=$logs/oci-validation/$name.tap
+	rm -f "$tap" "$tap".*
 	t0=$SECONDS
-	(cd "$suite" && TMPDIR=$run_dir/tmp RUNTIME=$run_dir/runtime \
-		timeout --kill-after=10 "$per_program_timeout" unshare --mount --propagation private "$prog") >"$tap" 2>&1
+	run_program "$prog" "$tap"
 	rc=$?
+	retried=""
+	# Some programs race the container's process (killsig: a signal sent
+	# before the shell has set its trap is lost on a pid 1, more often on a
+	# loaded machine): an expected pass gets up to two more runs, and says
+	# so.
+	for attempt in 2 3; do
+		passed "$rc" "$tap" || ! listed expected-pass "$name" && break
+		mv "$tap" "$tap.$((attempt - 1))"
+		run_program "$prog" "$tap"
+		rc=$?
+		retried=" (passed on run $attempt; the earlier ones are in $tap.N)"
+	done
 	oks=$(grep -c '^ok' "$tap")
 	not_oks=$(grep -c '^not ok' "$tap")
-	if [ $rc -eq 0 ] && grep -q '^1\.\.[0-9]' "$tap" && [ "$not_oks" -eq 0 ]; then
-		result=pass
+	if passed "$rc" "$tap"; then
+		result="pass${retried:+ (retried)}"
 		passed=$((passed + 1))
 		extra=""
 		listed expected-pass "$name" || extra=" # passes, but is not in tests/oci-validation/expected-pass"
-		echo "ok $n oci-validation: $name$extra"
+		echo "ok $n oci-validation: $name$retried$extra"
 	elif listed expected-pass "$name"; then
 		result="FAIL (exit $rc)"
 		regressions=$((regressions + 1))
