@@ -71,6 +71,23 @@ create_fails_with() {
 	check_output /work/dir
 }
 
+@test "process: a cwd whose real path is longer than 4096 bytes (through symlinks) is entered" {
+	# Nine 250-byte directories twice: each symlink's target fits in PATH_MAX,
+	# the path the cwd really is does not (getcwd then needs more than a page).
+	local name chain="" i
+	name=$(printf 'd%.0s' $(seq 250))
+	for ((i = 0; i < 9; i++)); do chain+="$name/"; done
+	mkdir -p "$BUNDLE/rootfs/long/$chain$chain"
+	ln -s "long/$chain" "$BUNDLE/rootfs/deep1"
+	ln -s "${chain%/}" "$BUNDLE/rootfs/long/$chain/next"
+	update_config '.process.cwd = "/deep1/next"'
+	[ "$RUNTIME_KIND" = holo ] || skip "runc 1.1.5: failed to verify if current working directory is safe: file name too long"
+	# holo checks the cwd is inside the container's root with getcwd: it
+	# used a 4096-byte buffer and took ERANGE for "inside".
+	run -0 --separate-stderr in_container sh -c 'pwd -P | wc -c'
+	[ "$output" -gt 4096 ]
+}
+
 @test "process: uid, gid and additionalGids" {
 	update_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [5, 1001]}'
 	run -0 --separate-stderr in_container holo-check ids
