@@ -232,7 +232,7 @@ rt_in_private_mntns() {
 	done
 	grep -qxF "mnt $(ns_of "$pid" mnt)" <<<"$output" && false
 	# Not the first process of the pid namespace it joined.
-	! grep -qx "pid 1" <<<"$output"
+	! grep -qx "pid 1" <<<"$output" || false
 }
 
 @test "namespaces: user namespace with uid and gid mappings" {
