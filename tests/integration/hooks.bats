@@ -174,9 +174,9 @@ env_hook() {
 			echo "$k: not the process's environment"
 			false
 		}
-		! grep -q "HOLO_RUNTIME_VAR" "$HOOKS/$k.env"
+		! grep -q "HOLO_RUNTIME_VAR" "$HOOKS/$k.env" || false
 	done
-	! grep -q "HOLO_RUNTIME_VAR\|HOLO_PROCESS_VAR" "$HOOKS/empty.env"
+	! grep -q "HOLO_RUNTIME_VAR\|HOLO_PROCESS_VAR" "$HOOKS/empty.env" || false
 }
 
 @test "hooks: a hook that cannot be executed: its error and holo's are separate lines" {
