@@ -11,6 +11,28 @@ static int log_fd = -1;
 static enum holo_log_format log_format = HOLO_LOG_TEXT;
 static bool log_debug;
 
+/* strerror in Go's wording, which runc's errors carry and engines match
+   (Docker maps "no such file or directory" to 127 and "permission denied"
+   to 126, case-sensitively): the same text, first letter in lower case.  */
+const char *
+holo_strerror (int errnum, char *buf, size_t len)
+{
+  /* strerrordesc_np: no locale, no allocation, so a forked child may call
+     this before execve.  */
+  const char *desc = strerrordesc_np (errnum);
+  size_t i = 0;
+  if (len == 0)
+    return buf;
+  if (desc == NULL)
+    desc = "unknown error";
+  for (; desc[i] && i + 1 < len; i++)
+    buf[i] = desc[i];
+  buf[i] = '\0';
+  if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+    buf[0] = (char) (buf[0] - 'A' + 'a');
+  return buf;
+}
+
 int
 holo_make_error (holo_error_t *err, int status, const char *fmt, ...)
 {
@@ -27,7 +49,8 @@ holo_make_error (holo_error_t *err, int status, const char *fmt, ...)
 
   if (status != 0)
     {
-      char *full = holo_xasprintf ("%s: %s", msg, strerror (status));
+      char text[128];
+      char *full = holo_xasprintf ("%s: %s", msg, holo_strerror (status, text, sizeof text));
       free (msg);
       msg = full;
     }
@@ -110,6 +133,18 @@ append_json_string (char **buf, size_t *len, size_t *cap, const char *s)
     }
 }
 
+static void (*log_forwarder) (void *data, const char *level, const char *msg);
+static void *log_forwarder_data;
+
+void
+holo_log_set_forwarder (void (*fn) (void *data, const char *level, const char *msg), void *data)
+{
+  log_forwarder = fn;
+  log_forwarder_data = data;
+}
+
+static void emit_line (const char *level, const char *msg);
+
 /* For the text log's msg="...": quotes and backslashes too.  */
 static char *
 quote_text (const char *s)
@@ -137,9 +172,31 @@ log_line (const char *level, const char *fmt, va_list ap)
      only gets UTF-8.  */
   cleanup_free char *msg = holo_escape_control (raw);
 
-  bool is_debug = strcmp (level, "debug") == 0;
-  if (is_debug && !log_debug)
+  if (strcmp (level, "debug") == 0 && !log_debug)
     return;
+  if (log_forwarder)
+    {
+      log_forwarder (log_forwarder_data, level, msg);
+      return;
+    }
+  emit_line (level, msg);
+}
+
+void
+holo_log_line (const char *level, const char *msg)
+{
+  /* Only the levels holo itself writes; anything else is a warning.  */
+  if (strcmp (level, "debug") != 0 && strcmp (level, "error") != 0)
+    level = "warning";
+  if (strcmp (level, "debug") == 0 && !log_debug)
+    return;
+  cleanup_free char *escaped = holo_escape_control (msg);
+  emit_line (level, escaped);
+}
+
+static void
+emit_line (const char *level, const char *msg)
+{
   /* Errors always reach stderr (human-readable: conmon and users show it
      as is).  With --log, warnings and debug lines go to the log only, as
      with runc: under a shim, holo's stderr is the container's stderr.  */

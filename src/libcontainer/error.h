@@ -21,8 +21,11 @@ struct holo_error_s
 };
 typedef struct holo_error_s *holo_error_t;
 
+/* strerror (ERRNUM) as runc (Go) words it: "no such file or directory".  */
+const char *holo_strerror (int errnum, char *buf, size_t len);
+
 /* Sets *err (if not already set) and returns -1.  When STATUS is non-zero,
-   ": strerror(STATUS)" is appended to the message.  */
+   ": " and holo_strerror (STATUS) are appended to the message.  */
 int holo_make_error (holo_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 /* Prefixes the message of an existing error with context; returns -1.  */
@@ -42,6 +45,12 @@ void holo_log_detach_file (void);
 void holo_log_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void holo_log_warning (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void holo_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* A line another process logged (the container's init, over the sync
+   channel): written as ours.  LEVEL: "error", "warning" or "debug".  */
+void holo_log_line (const char *level, const char *msg);
+/* While FN is set, log lines go to FN instead of stderr and the log file
+   (the init sends them to holo); NULL restores that.  */
+void holo_log_set_forwarder (void (*fn) (void *data, const char *level, const char *msg), void *data);
 /* Writes the error (if any) as an error log line and releases it.  */
 void holo_log_release_error (holo_error_t *err);
 

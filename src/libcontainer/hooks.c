@@ -116,11 +116,13 @@ exec_hook_child (const struct holo_hook *hook, char **argv, char **envp, int std
   execve (hook->path, argv, envp);
 
   static const char msg[] = "exec hook: ";
-  int saved = errno;
+  char text[128];
   (void) !write (STDERR_FILENO, msg, sizeof msg - 1);
   (void) !write (STDERR_FILENO, hook->path, strlen (hook->path));
   (void) !write (STDERR_FILENO, ": ", 2);
-  (void) !write (STDERR_FILENO, strerrordesc_np (saved), strlen (strerrordesc_np (saved)));
+  holo_strerror (errno, text, sizeof text);
+  (void) !write (STDERR_FILENO, text, strlen (text));
+  (void) !write (STDERR_FILENO, "\n", 1);
   _exit (127);
 }
 
@@ -134,6 +136,7 @@ struct hook_run
   size_t state_len;
   size_t state_off;
   struct stderr_tail tail;
+  bool stderr_mid_line; /* what we forwarded does not end with a newline */
   bool exited;
   int status;
   int wait_errno; /* set when the status could not be collected */
@@ -173,6 +176,7 @@ drain_stderr (struct hook_run *r)
           return;
         }
       (void) holo_write_all (STDERR_FILENO, buf, (size_t) n);
+      r->stderr_mid_line = buf[n - 1] != '\n';
       stderr_tail_append (&r->tail, buf, (size_t) n);
     }
 }
@@ -250,6 +254,9 @@ supervise_hook (struct hook_run *r, int64_t deadline_ms)
       fcntl (r->stderr_r, F_SETFL, O_NONBLOCK);
       drain_stderr (r);
     }
+  /* What we print next (the error naming the hook) starts a line.  */
+  if (r->stderr_mid_line)
+    (void) holo_write_all (STDERR_FILENO, "\n", 1);
   return true;
 }
 
@@ -324,7 +331,8 @@ hook_run_cleanup (struct hook_run *r)
 }
 
 static int
-run_hook (const struct holo_hook *hook, const char *kind, size_t index, const char *state_json, holo_error_t *err)
+run_hook (const struct holo_hook *hook, const char *kind, size_t index, const char *state_json, char **default_env,
+          holo_error_t *err)
 {
   __attribute__ ((cleanup (hook_run_cleanup))) struct hook_run r = {
     .pid = -1,
@@ -337,7 +345,9 @@ run_hook (const struct holo_hook *hook, const char *kind, size_t index, const ch
   char *default_argv[] = { hook->path, NULL };
   char *empty_env[] = { NULL };
   char **argv = hook->args && hook->args[0] ? hook->args : default_argv;
-  char **envp = hook->env ? hook->env : empty_env;
+  /* Without "env" a hook gets DEFAULT_ENV, as with runc; "env": [] is an
+     empty environment.  */
+  char **envp = hook->env ? hook->env : default_env ? default_env : empty_env;
   int in[2], errp[2];
 
   if (pipe_above_stdio (in, err) < 0)
@@ -384,7 +394,8 @@ run_hook (const struct holo_hook *hook, const char *kind, size_t index, const ch
 }
 
 int
-holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json, holo_error_t *err)
+holo_hooks_run_env (const struct holo_hook_list *list, const char *kind, const char *state_json, char **default_env,
+                    holo_error_t *err)
 {
   struct sigpipe_guard guard;
   int ret = 0;
@@ -395,7 +406,13 @@ holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char 
   sigpipe_block (&guard);
   /* Numbered from 0, as runc does ("prestart hook #0").  */
   for (size_t i = 0; i < list->n && ret == 0; i++)
-    ret = run_hook (&list->hooks[i], kind, i, state_json, err);
+    ret = run_hook (&list->hooks[i], kind, i, state_json, default_env, err);
   sigpipe_restore (&guard);
   return ret;
+}
+
+int
+holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json, holo_error_t *err)
+{
+  return holo_hooks_run_env (list, kind, state_json, environ, err);
 }

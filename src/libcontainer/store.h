@@ -65,5 +65,8 @@ char *holo_state_to_json (const struct holo_state *s, enum holo_status st, bool 
 #define HOLO_EXEC_FIFO "exec.fifo"
 #define HOLO_STATE_FILE "state.json"
 #define HOLO_CONFIG_COPY "config.json"
+/* Mount ids made in the runtime's mount namespace (no mount namespace of
+   the container's own), undone at delete.  */
+#define HOLO_HOST_MOUNTS "host-mounts"
 
 #endif

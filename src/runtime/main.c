@@ -62,7 +62,8 @@ print_usage (FILE *out)
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nGlobal options:\n"
-                "  --root PATH             state directory (default /run/holo; not root: $XDG_RUNTIME_DIR/holo)\n"
+                "  --root PATH             state directory (default /run/holo; not root, or root of a user\n"
+                "                          namespace: $XDG_RUNTIME_DIR/holo, as runc)\n"
                 "  --log PATH              also write log lines to PATH\n"
                 "  --log-format FORMAT     text or json\n"
                 "  --debug                 debug logging\n"
@@ -80,16 +81,33 @@ is_own_directory (const char *path)
   return lstat (path, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid ();
 }
 
-/* Not root: $XDG_RUNTIME_DIR/holo as runc; without it the login's runtime
-   directory /run/user/UID, else /tmp/holo-UID.  */
+/* runc's rule (shouldHonorXDGRuntimeDir): $XDG_RUNTIME_DIR counts unless we
+   are the real root.  uid 0 of a user namespace is not (rootless Podman
+   runs the runtime so, with XDG_RUNTIME_DIR set), except when $USER says
+   "root".  */
+static bool
+honor_xdg_runtime_dir (void)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (xdg == NULL || *xdg == '\0')
+    return false;
+  if (geteuid () != 0)
+    return true;
+  if (!holo_running_in_userns ())
+    return false;
+  const char *user = getenv ("USER");
+  return user == NULL || strcmp (user, "root") != 0;
+}
+
+/* $XDG_RUNTIME_DIR/holo as runc (see above); else root: /run/holo; else the
+   login's runtime directory /run/user/UID, or /tmp/holo-UID.  */
 static char *
 default_root (void)
 {
+  if (honor_xdg_runtime_dir ())
+    return holo_xasprintf ("%s/holo", getenv ("XDG_RUNTIME_DIR"));
   if (geteuid () == 0)
     return holo_xstrdup ("/run/holo");
-  const char *xdg = getenv ("XDG_RUNTIME_DIR");
-  if (xdg && *xdg)
-    return holo_xasprintf ("%s/holo", xdg);
   cleanup_free char *run_user = holo_xasprintf ("/run/user/%d", (int) geteuid ());
   if (is_own_directory (run_user))
     return holo_xasprintf ("%s/holo", run_user);

@@ -214,6 +214,31 @@ load helpers
 	check_matches "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
 }
 
+# runc spec's capabilities: ambient ones that are not inheritable, which
+# the kernel refuses to raise (routine: runc ignores them silently).
+ambient_not_inheritable() {
+	update_config '.process.capabilities.ambient = ["CAP_KILL"] | del(.process.capabilities.inheritable)'
+}
+
+@test "cli: what the init logs during setup goes to --log (json), not to the container's stderr" {
+	ambient_not_inheritable
+	local log=$TESTDIR/log.json
+	run -0 rt --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$CID"
+	check_not_contains "ambient"
+	run -0 jq -r 'select(.level == "debug") | .msg' "$log"
+	check_contains "ambient capability CAP_KILL is not both permitted and inheritable"
+}
+
+@test "cli: a routine condition is no warning: nothing on stderr without --debug" {
+	ambient_not_inheritable
+	set_args true
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	[ "$RUNTIME_KIND" != holo ] || [ -z "$(grep -v 'hologram: permissive' <<<"$stderr")" ] || {
+		echo "stderr: $stderr"
+		false
+	}
+}
+
 @test "cli: --root is created when missing" {
 	local root=$TESTDIR/new/state/root
 	run -0 timeout 30 "$RUNTIME" --root "$root" list -q

@@ -132,7 +132,7 @@ config_error() {
 	# A namespace of the right type that setns still refuses: the runtime's
 	# own user namespace (EINVAL).
 	config_error '.linux.namespaces |= map(select(.type != "network")) | .linux.namespaces += [{type: "user", path: "/proc/self/ns/user"}]' \
-		"join user namespace \`/proc/self/ns/user\`: Invalid argument"
+		"join user namespace \`/proc/self/ns/user\`: invalid argument"
 }
 
 @test "config: control characters of a value are escaped in the message, and the JSON log stays JSON" {

@@ -104,7 +104,7 @@ load helpers
 	# /dev/null turned into a directory.
 	update_config '.linux.devices = [{path: "/dev/null/x", type: "c", major: 1, minor: 3}]'
 	run -1 --separate-stderr rt_create "$CID"
-	check_holo_text "linux.devices[0] (/dev/null/x): open directory \`/dev/null\` in the container root: Not a directory" stderr
+	check_holo_text "linux.devices[0] (/dev/null/x): open directory \`/dev/null\` in the container root: not a directory" stderr
 	check_not_contains "maskedPaths" stderr
 	check_nothing_left "$CID"
 }

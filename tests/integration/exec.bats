@@ -49,6 +49,15 @@ start_looping() {
 	check_not_contains fromconfig
 }
 
+@test "exec: an unknown --cap is skipped with a warning, the others apply (runc)" {
+	start_looping
+	run -0 --separate-stderr rt exec --cap CAP_NO_SUCH_THING --cap CAP_SYS_ADMIN "$CID" holo-check caps
+	check_contains "ignoring unknown or unavailable capabilities: [CAP_NO_SUCH_THING]" stderr
+	local eff
+	eff=$(grep CapEff <<<"$output" | awk '{print $2}')
+	(( (16#$eff & 16#200000) != 0 ))
+}
+
 @test "exec: --additional-gids and --cap" {
 	start_looping
 	run -0 rt exec --user 1000:1000 --additional-gids 5 --additional-gids 1 "$CID" holo-check ids

@@ -61,17 +61,48 @@ add_all_hooks() {
 		[ -n "$(jq -r .ociVersion "$f")" ]
 		[ "$(jq -r '.annotations["org.holo.hook"]' "$f")" = yes ]
 	done
-	# The container's process exists from createRuntime on.
-	for k in prestart createRuntime createContainer startContainer poststart; do
-		[ "$(jq -r .pid "$HOOKS/$k.json")" -gt 0 ]
+	# The pid as seen where the hook runs: the host's for the runtime
+	# namespace, the container's (1, a new pid namespace) for the others.
+	for k in prestart createRuntime poststart; do
+		[ "$(jq -r .pid "$HOOKS/$k.json")" -gt 1 ]
 	done
-	[ "$(jq -r .status "$HOOKS/createRuntime.json")" = creating ]
-	[ "$(jq -r .status "$HOOKS/createContainer.json")" = creating ]
-	[ "$(jq -r .status "$HOOKS/startContainer.json")" = created ]
+	for k in createContainer startContainer; do
+		[ "$(jq -r .pid "$HOOKS/$k.json")" = 1 ] || {
+			echo "$k: pid $(jq -r .pid "$HOOKS/$k.json"), expected 1"
+			false
+		}
+	done
+	# The runtime-spec's lifecycle runs prestart, createRuntime and
+	# createContainer (steps 3-5) after the runtime environment is created
+	# (step 2): "created".  runc 1.1 gives them "creating".
+	for k in prestart createRuntime createContainer startContainer; do
+		[ "$RUNTIME_KIND" = runc ] && [ $k != startContainer ] && continue
+		[ "$(jq -r .status "$HOOKS/$k.json")" = created ] || {
+			echo "$k: status $(jq -r .status "$HOOKS/$k.json"), expected created"
+			false
+		}
+	done
 	if supports poststart; then
 		[ "$(jq -r .status "$HOOKS/poststart.json")" = running ]
 	fi
 	[ "$(jq -r .status "$HOOKS/poststop.json")" = stopped ]
+}
+
+@test "hooks: a state with 200 KB of annotations reaches every hook whole" {
+	# Kubernetes' last-applied-configuration alone can be that big; the
+	# state the init gets for createContainer/startContainer does not fit in
+	# one message of the sync channel.
+	local big
+	big=$(head -c 200000 /dev/zero | tr '\0' x)
+	update_config '.annotations = {"big": $b, "org.holo.after": "end"}' --rawfile b <(printf %s "$big")
+	add_all_hooks
+	set_args sh -c 'holo-check wait-file /shared/poststart.done 20'
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	local k
+	for k in prestart createRuntime createContainer startContainer poststart poststop; do
+		run -0 jq -r '"\(.annotations.big | length) \(.annotations["org.holo.after"]) \(.id)"' "$HOOKS/$k.json"
+		check_output "200000 end $CID"
+	done
 }
 
 @test "hooks: create runs the creation hooks, start the start hooks, delete poststop" {
@@ -113,6 +144,51 @@ add_all_hooks() {
 	# A hook's env is exactly its own list: nothing of the runtime's.
 	grep -qx "HOLO_HOOK_VAR=hook value" "$HOOKS/env"
 	! grep -q "HOLO_TEST_MARKER" "$HOOKS/env" || false
+}
+
+# env_hook NAME DIR: saves its environment to DIR/NAME.env.
+env_hook() {
+	jq -nc --arg n "$1" --arg d "$2" '{path: "/bin/sh", args: ["sh", "-c", "env > \($d)/\($n).env"]}'
+}
+
+@test "hooks: without env, runtime hooks get the runtime's environment, container hooks the process's (runc)" {
+	update_config '.process.env += ["HOLO_PROCESS_VAR=in-process"]'
+	local k
+	for k in prestart createRuntime createContainer poststart poststop; do
+		add_hook "$k" "$(env_hook "$k" "$HOOKS")"
+	done
+	add_hook startContainer "$(env_hook startContainer /shared)"
+	# "env": [] is an empty environment.
+	add_hook prestart "$(jq -nc --arg d "$HOOKS" '{path: "/bin/sh", args: ["sh", "-c", "env > \($d)/empty.env"], env: []}')"
+	set_args true
+	HOLO_RUNTIME_VAR=in-runtime run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	for k in prestart createRuntime poststart poststop; do
+		[ "$k" = poststart ] && ! supports poststart && continue
+		grep -qx "HOLO_RUNTIME_VAR=in-runtime" "$HOOKS/$k.env" || {
+			echo "$k: not the runtime's environment"
+			false
+		}
+	done
+	for k in createContainer startContainer; do
+		grep -qx "HOLO_PROCESS_VAR=in-process" "$HOOKS/$k.env" || {
+			echo "$k: not the process's environment"
+			false
+		}
+		! grep -q "HOLO_RUNTIME_VAR" "$HOOKS/$k.env" || false
+	done
+	! grep -q "HOLO_RUNTIME_VAR\|HOLO_PROCESS_VAR" "$HOOKS/empty.env" || false
+}
+
+@test "hooks: a hook that cannot be executed: its error and holo's are separate lines" {
+	add_hook createRuntime '{"path": "/nonexistent/hook"}'
+	run -1 --separate-stderr rt_create "$CID"
+	check_nothing_left "$CID"
+	[ "$RUNTIME_KIND" = holo ] || return 0
+	run -0 grep -c "createRuntime hook #0" <<<"$stderr"
+	grep -qx "exec hook: /nonexistent/hook: no such file or directory" <<<"$stderr" || {
+		echo "stderr: $stderr"
+		false
+	}
 }
 
 # hook_fails KIND: a failing hook of KIND makes create fail and leaves nothing.

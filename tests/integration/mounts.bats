@@ -224,3 +224,57 @@ in_container() {
 	run -0 --separate-stderr in_container cat /proc/cpuinfo
 	check_output "fake cpuinfo"
 }
+
+# root_propagation VALUE: the optional fields of the container's "/" in its
+# mountinfo, with linux.rootfsPropagation = VALUE.
+root_propagation() {
+	update_config '.linux.rootfsPropagation = $p' --arg p "$1"
+	set_args sh -c 'awk '\''$5 == "/" { f = ""; for (i = 7; $i != "-"; i++) f = f " " $i; print "[" f "]" }'\'' /proc/self/mountinfo'
+	rt run --bundle "$BUNDLE" "$CID"
+}
+
+@test "mounts: rootfsPropagation is the propagation of the container's / (unbindable too, as crun)" {
+	run -0 --separate-stderr root_propagation unbindable
+	check_output "[ unbindable]"
+	run -0 --separate-stderr root_propagation private
+	check_output "[]"
+	# A slave of the host's "/": no master when that one is private.
+	run -0 --separate-stderr root_propagation slave
+	check_matches '^\[( master:[0-9]+)?\]$'
+	run -0 --separate-stderr root_propagation shared
+	check_matches '^\[ shared:[0-9]+'
+}
+
+@test "mounts: a bind mount on / replaces the rootfs with its source, later mounts go on top (runc)" {
+	local other=$TESTDIR/other-root
+	cp -a "$BUNDLE/rootfs" "$other"
+	echo other >"$other/marker"
+	update_config '.mounts = [{destination: "/", type: "bind", source: $s, options: ["rbind"]}] + .mounts' \
+		--arg s "$other"
+	set_args sh -c 'cat /marker; holo-check mountinfo /proc'
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	check_matches $'^other\nfstype=proc '
+}
+
+@test "mounts: only a bind mount may go on /" {
+	update_config '.mounts += [{destination: "/", type: "tmpfs", source: "tmpfs"}]'
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "only a bind mount can go over the container root" stderr
+	check_nothing_left "$CID"
+}
+
+@test "mounts: a tmpfs without mode= takes the mode of the directory it covers (runc)" {
+	mkdir -p "$BUNDLE/rootfs/m700" "$BUNDLE/rootfs/m1777"
+	chmod 700 "$BUNDLE/rootfs/m700"
+	chmod 1777 "$BUNDLE/rootfs/m1777"
+	add_mount /m700 tmpfs tmpfs
+	add_mount /m1777 tmpfs tmpfs size=1m
+	add_mount /fresh tmpfs tmpfs
+	add_mount /fresh750 tmpfs tmpfs mode=750
+	set_args sh -c 'stat -c "%n %a" /m700 /m1777 /fresh /fresh750'
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	check_output "/m700 700
+/m1777 1777
+/fresh 1777
+/fresh750 750"
+}

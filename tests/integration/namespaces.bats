@@ -29,6 +29,18 @@ ns_of() {
 	readlink "/proc/$1/ns/$2"
 }
 
+# wait_for_ns_change PID TYPE: until PID (an "unshare ... sleep") is in a
+# TYPE namespace other than ours.
+wait_for_ns_change() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(ns_of "$1" "$2" 2>/dev/null)" != "$(ns_of $$ "$2")" ] && [ -n "$(ns_of "$1" "$2" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	echo "process $1 never got a $2 namespace of its own" >&2
+	return 1
+}
+
 @test "namespaces: the process is pid 1 of a new pid namespace" {
 	set_args holo-check pid
 	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
@@ -86,6 +98,96 @@ ns_of() {
 	check_holo_text "hostname" stderr
 	check_nothing_left "$CID"
 	[ "$(hostname)" != holo-host ]
+}
+
+@test "namespaces: a hostname in a uts namespace joined by path is set there (runc)" {
+	unshare --uts sleep 600 &
+	local holder=$!
+	BACKGROUND_PIDS+=("$holder")
+	wait_for_ns_change "$holder" uts
+	update_config '.hostname = "holo-joined"
+		| .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' \
+		--arg p "/proc/$holder/ns/uts"
+	set_args sh -c 'holo-check ns uts; holo-check hostname'
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	check_output "$(ns_of "$holder" uts)
+holo-joined"
+	run -0 nsenter --uts --target "$holder" hostname
+	check_output holo-joined
+	[ "$(hostname)" != holo-joined ]
+}
+
+# Runs "rt ARGS" in a private mount namespace of its own (so that what a
+# container without a mount namespace mounts stays out of the host's) and
+# prints that namespace first.
+rt_in_private_mntns() {
+	HOLO_TEST_MARKER=$TEST_MARKER timeout --kill-after=5 "$RT_TIMEOUT" unshare --mount --propagation private \
+		sh -c 'readlink /proc/self/ns/mnt; exec "$@"' sh "$RUNTIME" --root "$ROOT" "$@"
+}
+
+@test "namespaces: without a mount namespace the container uses the runtime's, with its mounts (runc, crun)" {
+	remove_namespace mount
+	update_config 'del(.linux.maskedPaths) | del(.linux.readonlyPaths) | .root.readonly = false'
+	set_args sh -c 'holo-check ns mnt; holo-check mountinfo /proc; ls /dev/null; cat /etc/passwd | head -1'
+	run -0 --separate-stderr rt_in_private_mntns run --bundle "$BUNDLE" "$CID"
+	local runtime_ns
+	runtime_ns=$(head -1 <<<"$output")
+	[ "$(sed -n 2p <<<"$output")" = "$runtime_ns" ] || {
+		show_run
+		false
+	}
+	check_matches $'\nfstype=proc '
+	check_contains "/dev/null"
+	# chrooted into the rootfs: the bundle's passwd, not the host's
+	check_contains "root:x:0:0"
+	[ "$(ns_of $$ mnt)" != "$runtime_ns" ]
+}
+
+@test "namespaces: without a mount namespace, delete unmounts what create mounted (runtime-spec)" {
+	remove_namespace mount
+	update_config 'del(.linux.maskedPaths) | del(.linux.readonlyPaths) | .root.readonly = false'
+	set_args true
+	local rootfs
+	rootfs=$(realpath "$BUNDLE/rootfs")
+	run -0 --separate-stderr timeout 60 unshare --mount --propagation private sh -c '
+		"$1" --root "$2" create --bundle "$3" "$4" </dev/null >/dev/null 2>&1 || echo "create failed"
+		echo "created: $(grep -cF " $5/" /proc/self/mountinfo)"
+		"$1" --root "$2" delete --force "$4"
+		echo "deleted: $(grep -cF " $5" /proc/self/mountinfo)"' sh "$RUNTIME" "$ROOT" "$BUNDLE" "$CID" "$rootfs"
+	check_matches $'^created: [1-9][0-9]*\n'
+	[ "$RUNTIME_KIND" = holo ] || skip "runc and crun leave the mounts behind ($output)"
+	check_matches $'\ndeleted: 0$'
+	check_nothing_left "$CID"
+}
+
+@test "namespaces: without a mount namespace, what needs one is refused" {
+	remove_namespace mount
+	update_config 'del(.linux.readonlyPaths) | .root.readonly = false'
+	# In a mount namespace of its own all the same: a runtime that accepted
+	# the config would mount into the runtime's namespace.
+	run -1 --separate-stderr rt_in_private_mntns create --bundle "$BUNDLE" "$CID"
+	check_holo_text "linux.maskedPaths" stderr
+	check_nothing_left "$CID"
+	[ "$RUNTIME_KIND" = holo ] || skip "runc 1.1.5 accepts root.readonly without a mount namespace"
+	update_config 'del(.linux.maskedPaths) | .root.readonly = true'
+	run -1 --separate-stderr rt_in_private_mntns create --bundle "$BUNDLE" "$CID"
+	check_holo_text "root.readonly" stderr
+	check_nothing_left "$CID"
+}
+
+@test "namespaces: without a mount namespace, a failed create unmounts what it mounted" {
+	remove_namespace mount
+	update_config 'del(.linux.maskedPaths) | del(.linux.readonlyPaths) | .root.readonly = false'
+	# /proc, /dev, ... get mounted first, then this one fails.
+	add_bind /mnt "$TESTDIR/no-such-dir"
+	local rootfs
+	rootfs=$(realpath "$BUNDLE/rootfs")
+	run --separate-stderr timeout 60 unshare --mount --propagation private sh -c '
+		"$1" --root "$2" create --bundle "$3" "$4" </dev/null >/dev/null 2>&1 && echo "create succeeded"
+		grep -F " $5" /proc/self/mountinfo; echo done' sh "$RUNTIME" "$ROOT" "$BUNDLE" "$CID" "$rootfs"
+	[ "$RUNTIME_KIND" = holo ] || skip "runc and crun leave the mounts (measured: $(grep -c "$rootfs" <<<"$output"))"
+	check_output done
+	check_nothing_left "$CID"
 }
 
 @test "namespaces: joining a network namespace by path" {

@@ -11,6 +11,26 @@ in_container() {
 	rt run --bundle "$BUNDLE" "$CID"
 }
 
+# create_fails_with ARGS_JSON TEXT: create with process.args = ARGS_JSON
+# fails with TEXT in what it prints (the error engines see).
+create_fails_with() {
+	update_config '.process.args = $a' --argjson a "$1"
+	run -1 --separate-stderr rt_create "$CID"
+	# runc's log line escapes the quotes of its message.
+	local unquoted=${stderr//\\\"/\"}
+	check_contains "$2" unquoted
+	check_nothing_left "$CID"
+}
+
+@test "process: a missing or non-executable command fails create in runc's words (Docker: 127, 126)" {
+	# Docker's CLI exits 127 on "no such file or directory" or "executable
+	# file not found", 126 on "permission denied": lower case, as Go says.
+	create_fails_with '["/nonexistent"]' 'exec: "/nonexistent": stat /nonexistent: no such file or directory'
+	create_fails_with '["no-such-command"]' 'exec: "no-such-command": executable file not found in $PATH'
+	create_fails_with '["/etc/passwd"]' 'exec: "/etc/passwd": permission denied'
+	create_fails_with '["/etc"]' 'exec: "/etc": permission denied'
+}
+
 @test "process: args are passed verbatim and looked up in PATH" {
 	run -0 --separate-stderr in_container sh -c 'printf "[%s]" "$@"' argv0 "a b" "" '$HOME' "'q'"
 	check_output "[a b][][\$HOME]['q']"
@@ -49,6 +69,23 @@ in_container() {
 	update_config '.process.cwd = "/work/dir"'
 	run -0 --separate-stderr in_container holo-check cwd
 	check_output /work/dir
+}
+
+@test "process: a cwd whose real path is longer than 4096 bytes (through symlinks) is entered" {
+	# Nine 250-byte directories twice: each symlink's target fits in PATH_MAX,
+	# the path the cwd really is does not (getcwd then needs more than a page).
+	local name chain="" i
+	name=$(printf 'd%.0s' $(seq 250))
+	for ((i = 0; i < 9; i++)); do chain+="$name/"; done
+	mkdir -p "$BUNDLE/rootfs/long/$chain$chain"
+	ln -s "long/$chain" "$BUNDLE/rootfs/deep1"
+	ln -s "${chain%/}" "$BUNDLE/rootfs/long/$chain/next"
+	update_config '.process.cwd = "/deep1/next"'
+	[ "$RUNTIME_KIND" = holo ] || skip "runc 1.1.5: failed to verify if current working directory is safe: file name too long"
+	# holo checks the cwd is inside the container's root with getcwd: it
+	# used a 4096-byte buffer and took ERANGE for "inside".
+	run -0 --separate-stderr in_container sh -c 'pwd -P | wc -c'
+	[ "$output" -gt 4096 ]
 }
 
 @test "process: uid, gid and additionalGids" {
@@ -119,7 +156,7 @@ in_container() {
 	update_config '.process.capabilities.effective -= ["CAP_SYS_ADMIN"]
 		| .process.capabilities.bounding = ["CAP_KILL"] | .process.capabilities.inheritable = ["CAP_KILL", "CAP_CHOWN"]'
 	run -1 --separate-stderr rt_create "$CID"
-	check_holo_text "process.capabilities.inheritable: CAP_CHOWN is not in the bounding set: Operation not permitted" stderr
+	check_holo_text "process.capabilities.inheritable: CAP_CHOWN is not in the bounding set: operation not permitted" stderr
 	check_nothing_left "$CID"
 	# A capability the runtime itself does not hold.
 	update_config '.process.capabilities = {bounding: ["CAP_KILL", "CAP_SYS_TIME"],
@@ -161,7 +198,7 @@ in_container() {
 		{type: "RLIMIT_NOFILE", soft: 1024, hard: ($h + 1000)}]' --argjson h "$hard"
 	run -1 --separate-stderr setpriv --bounding-set -sys_resource -- env HOLO_TEST_MARKER="$TEST_MARKER" \
 		timeout "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null
-	check_holo_text "process.rlimits[1]: setrlimit RLIMIT_NOFILE soft 1024 hard $((hard + 1000)): Operation not permitted (a hard limit above the runtime's, $hard, needs CAP_SYS_RESOURCE)" stderr
+	check_holo_text "process.rlimits[1]: setrlimit RLIMIT_NOFILE soft 1024 hard $((hard + 1000)): operation not permitted (a hard limit above the runtime's, $hard, needs CAP_SYS_RESOURCE)" stderr
 	check_nothing_left "$CID"
 }
 

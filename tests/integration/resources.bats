@@ -136,6 +136,20 @@ in_container_cg() {
 	fi
 }
 
+@test "resources: an init OOM-killed during its setup is reported as such" {
+	# tmpcopyup copies /data (32 MiB) into a new tmpfs: the init's pages,
+	# charged to the container's cgroup, whose limit is 8 MiB.
+	mkdir -p "$BUNDLE/rootfs/data"
+	head -c 33554432 /dev/zero >"$BUNDLE/rootfs/data/big"
+	set_resources '{"memory": {"limit": 8388608, "swap": 8388608}}'
+	update_config '.mounts += [{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"]}]'
+	run -1 --separate-stderr rt_create "$CID"
+	check_nothing_left "$CID"
+	# runc 1.1 sets the limit after the copy and fails on the usage.
+	[ "$RUNTIME_KIND" = holo ] || return 0
+	check_contains "the container init was killed by the OOM killer during setup" stderr
+}
+
 @test "resources: cpu shares, quota, period, cpus, mems" {
 	set_resources '{"cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"}}'
 	run_sleeper

@@ -176,6 +176,42 @@ wait_for_status_rl() {
 	return 1
 }
 
+# rl_in_userns ARGS...: the runtime as rootless Podman runs it: uid 0 of a
+# user namespace (of its own mount namespace too) that maps the user's id,
+# with XDG_RUNTIME_DIR set, no --root.
+rl_in_userns() {
+	(cd / && runuser -u "$RL_USER" -- /usr/bin/env HOLO_TEST_MARKER="$TEST_MARKER" XDG_RUNTIME_DIR="$RLDIR/xdg" \
+		USER="${RL_USER_ENV:-$RL_USER}" /usr/bin/timeout --kill-after=5 "$RT_TIMEOUT" unshare --user --map-root-user --mount \
+		"$RUNTIME" "$@")
+}
+
+@test "rootless: as root of a user namespace with XDG_RUNTIME_DIR (rootless Podman), no --root needed (runc's rule)" {
+	# Already in a user namespace: the config has none of its own.
+	rm -f "$RLBUNDLE/config.json"
+	runuser -u "$RL_USER" -- "$RUNTIME" spec --bundle "$RLBUNDLE"
+	# (gid=5 of devpts is not mapped: runc 1.1 would fail on it; holo drops it)
+	rl_config '.process.terminal = false | del(.linux.resources) | .process.args = ["sh", "-c",
+		"holo-check ids; ls /dev/null"] | .process.env += ["HOLO_TEST_MARKER=" + $m]
+		| .mounts |= map(if .type == "devpts" then .options -= ["gid=5"] else . end)' --arg m "$TEST_MARKER"
+	run -0 --separate-stderr rl_in_userns run --bundle "$RLBUNDLE" "$CID"
+	check_contains "uid=0 gid=0"
+	check_contains "/dev/null"
+	[ -d "$RLDIR/xdg/$RUNTIME_KIND" ] || {
+		ls -laR "$RLDIR/xdg"
+		false
+	}
+	# holo also drops an unmapped devpts gid (and binds devices) in a user
+	# namespace it runs in, not only in one of the container's own.
+	if [ "$RUNTIME_KIND" = holo ]; then
+		rl_config '.mounts |= map(if .type == "devpts" then .options += ["gid=5"] else . end)'
+		run -0 --separate-stderr rl_in_userns run --bundle "$RLBUNDLE" "$(new_id)"
+		check_contains "/dev/null"
+	fi
+	# USER=root keeps the real root's default, as with runc.
+	RL_USER_ENV=root run -1 --separate-stderr rl_in_userns create --bundle "$RLBUNDLE" "$(new_id)" </dev/null
+	check_contains "/run/$RUNTIME_KIND" stderr
+}
+
 @test "rootless: without XDG_RUNTIME_DIR the state goes to a directory of the user's" {
 	[ "$RUNTIME_KIND" = holo ] || skip "runc falls back to /run/runc, which a user can not create"
 	rl_spec

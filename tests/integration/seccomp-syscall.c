@@ -4,7 +4,7 @@
    subcommand is the raw syscall of that name.
 
    Usage: seccomp-syscall NAME [ARGS...]
-     mkdir PATH | chmod PATH MODE | getcwd | getpid | uname
+     mkdir PATH | chmod PATH MODE | getcwd | getpid | uname | pause
      personality VALUE | unshare FLAGS | socket DOMAIN TYPE
    VALUE/FLAGS/DOMAIN/TYPE/MODE accept C notation (0x..., 0...).
    Prints "NAME: ok" (exit 0) or "NAME: ERRNO_NAME (N)" (exit 1).  */
@@ -60,6 +60,8 @@ call (int argc, char **argv)
     return syscall (SYS_getpid);
   if (strcmp (name, "uname") == 0)
     return syscall (SYS_uname, &u);
+  if (strcmp (name, "pause") == 0)
+    return syscall (SYS_pause); /* until a signal ends the process */
   if (strcmp (name, "personality") == 0)
     {
       NEED (1);

@@ -13,12 +13,14 @@ load helpers
 
 SYSCALL_TOOL=$HOLO_TEST_WORK/bin/seccomp-syscall
 LISTENER_TOOL=$HOLO_TEST_WORK/bin/seccomp-listener
+ENOSYS_TOOL=$HOLO_TEST_WORK/bin/seccomp-enosys
 
 build_seccomp_tools() {
 	(
 		flock 9
 		build_tool "$BATS_TEST_DIRNAME/seccomp-syscall.c" "$SYSCALL_TOOL" -static &&
-			build_tool "$BATS_TEST_DIRNAME/seccomp-listener.c" "$LISTENER_TOOL"
+			build_tool "$BATS_TEST_DIRNAME/seccomp-listener.c" "$LISTENER_TOOL" &&
+			build_tool "$BATS_TEST_DIRNAME/seccomp-enosys.c" "$ENOSYS_TOOL" -Wl,--no-as-needed -lseccomp
 	) 9>"$HOLO_TEST_WORK/.lock"
 }
 
@@ -343,6 +345,114 @@ getpid: ok"
 		update_config '.linux.seccomp = ($p + {flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]})' --argjson p "$1"
 	}
 	notify_test true
+}
+
+# ------------------------------------------- nothing after the filter
+
+# A deny-by-default profile that allows only what the static seccomp-syscall
+# needs to start, make its one syscall and exit (strace of it on glibc 2.36),
+# plus pause for a long-running init.  Whatever the runtime itself did
+# between loading the filter and execve (looking up the executable with
+# faccessat2, writing to its sync channel...) would be denied: the OCI
+# runtime-tools suite's profile is such an allow-list.
+static_binary_profile() {
+	jq -nc '{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{action: "SCMP_ACT_ALLOW", names: [
+		"execve", "arch_prctl", "brk", "set_tid_address", "set_robust_list", "rseq", "prlimit64",
+		"readlink", "readlinkat", "getrandom", "mprotect", "newfstatat", "write", "exit_group",
+		"getpid", "pause"]}]}'
+}
+
+# minimal_profile_test NNP: run and exec under static_binary_profile.
+minimal_profile_test() {
+	skip_on_runc "runc 1.1.5 makes syscalls (close, openat, write) after loading the filter"
+	update_config ".process.noNewPrivileges = $1"
+	set_seccomp "$(static_binary_profile)"
+	run_container seccomp-syscall getpid
+	check_status 0
+	check_output "getpid: ok"
+
+	CID=$(new_id)
+	set_args seccomp-syscall pause
+	run -0 rt_run_d "$CID"
+	wait_for_status "$CID" running
+	run -0 --separate-stderr rt exec "$CID" seccomp-syscall getpid
+	check_output "getpid: ok"
+	run -0 --separate-stderr rt exec --user 1000:1000 "$CID" seccomp-syscall getpid
+	check_output "getpid: ok"
+}
+
+@test "seccomp: a profile with only a static binary's syscalls runs it (noNewPrivileges false)" {
+	minimal_profile_test false
+}
+
+@test "seccomp: a profile with only a static binary's syscalls runs it (noNewPrivileges true)" {
+	minimal_profile_test true
+}
+
+# caps_with_and_without_filter USER: holo-check caps as USER, with
+# noNewPrivileges false, without a profile and then with one.
+caps_with_and_without_filter() {
+	update_config '.process.noNewPrivileges = false | .process.user = $u
+		| .process.capabilities.ambient = ["CAP_NET_BIND_SERVICE"]
+		| .process.capabilities.inheritable = ["CAP_NET_BIND_SERVICE"]' --argjson u "$1"
+	run_container holo-check caps
+	check_status 0
+	local without=$output
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}'
+	CID=$(new_id)
+	run_container holo-check caps
+	check_status 0
+	[ "$output" = "$without" ] || {
+		echo "without a profile: $without"
+		echo "with one: $output"
+		return 1
+	}
+}
+
+@test "seccomp: loading the filter without noNewPrivileges leaves no capability behind (uid 0)" {
+	caps_with_and_without_filter '{"uid": 0, "gid": 0}'
+	check_contains "CapAmb: 0000000000000400"
+}
+
+@test "seccomp: loading the filter without noNewPrivileges leaves no capability behind (uid 1000)" {
+	caps_with_and_without_filter '{"uid": 1000, "gid": 1000}'
+	check_contains "CapEff: 0000000000000400"
+}
+
+# ----------------------------------------- the runtime under a profile
+
+# rt_enosys SYSCALLS ARGS...: "rt ARGS" with SYSCALLS (comma-separated)
+# failing with ENOSYS, as inside a container whose profile says so (Docker's
+# and holo's own default ones do for clone3) or on an older kernel.
+rt_enosys() {
+	local calls=$1
+	shift
+	HOLO_TEST_MARKER=$TEST_MARKER timeout --kill-after=5 "$RT_TIMEOUT" "$ENOSYS_TOOL" "$calls" "$RUNTIME" --root "$ROOT" "$@"
+}
+
+@test "seccomp: where clone3 is ENOSYS the runtime falls back to clone (run, and exec through stage1)" {
+	set_args seccomp-syscall getpid
+	run -0 --separate-stderr rt_enosys clone3 run --bundle "$BUNDLE" "$CID"
+	check_output "getpid: ok"
+	CID=$(new_id)
+	set_args seccomp-syscall pause
+	run -0 rt_run_d "$CID"
+	wait_for_status "$CID" running
+	run -0 --separate-stderr rt_enosys clone3 exec "$CID" seccomp-syscall getpid
+	check_output "getpid: ok"
+}
+
+@test "seccomp: without openat2 (Linux < 5.6) create says so once, up front, and leaves nothing" {
+	skip_on_runc "runc does not need openat2"
+	run -1 --separate-stderr rt_enosys openat2 create --bundle "$BUNDLE" "$CID" </dev/null 3>&-
+	check_output ""
+	[ "$(grep -c openat2 <<<"$stderr")" = 1 ] || {
+		echo "stderr: $stderr"
+		false
+	}
+	check_contains "Linux >= 5.6" stderr
+	check_nothing_left "$CID"
 }
 
 # ---------------------------------------------------- the default profile

@@ -508,7 +508,7 @@ expected_address() {
 	for k in 1 2 3; do
 		run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=0
 		echo "$output"
-		[[ "$output" == *"fork: Resource temporarily unavailable"* ]] || break
+		[[ "$output" == *"fork: resource temporarily unavailable"* ]] || break
 	done
 	after=$(ls "/proc/$pid/fd" | wc -l)
 	echo max >"$cg/pids.max"
@@ -517,7 +517,7 @@ expected_address() {
 	echo "fds before $before, after $after"
 	[ "$after" -eq "$before" ]
 	[[ "$output" == *code=2* ]]
-	[[ "$output" == *"kill: fork: Resource temporarily unavailable"* ]]
+	[[ "$output" == *"kill: fork: resource temporarily unavailable"* ]]
 	# The shim serves on, and the same command works again.
 	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
 	[[ "$output" == *code=0* ]]

@@ -144,6 +144,21 @@ add_idmapped() {
 	[ "$(stat -c %u:%g "$SHARED/by-user")" = 101000:201000 ]
 }
 
+@test "userns: a bind source under a root-only directory is looked up as the runtime (runc)" {
+	set_userns "$MAP_0_100000" "$MAP_0_100000"
+	local locked=$TESTDIR/locked
+	mkdir -p "$locked/inner"
+	echo reachable >"$locked/inner/file"
+	chmod 755 "$locked/inner"
+	chmod 000 "$locked"
+	mkdir -p "$BUNDLE/rootfs/data"
+	add_bind /data "$locked/inner" ro
+	set_args cat /data/file
+	run -0 --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+	check_output reachable
+	chmod 755 "$locked"
+}
+
 @test "userns: host files of unmapped ids show as the overflow id" {
 	set_userns "$MAP_0_100000" "$MAP_0_100000"
 	make_owned_dir

@@ -54,7 +54,7 @@ test_kill_all_error_names_the_pid (void)
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
   holo_cgroup_destroy (path, NULL);
-  cleanup_free char *want = holo_xasprintf ("kill %d: Invalid argument", (int) pid);
+  cleanup_free char *want = holo_xasprintf ("kill %d: invalid argument", (int) pid);
   UNIT_ASSERT_INT_EQ (ret, -1);
   UNIT_ASSERT_STR_CONTAINS (msg, want);
 }

@@ -8,6 +8,7 @@
 
 #include "libcontainer/hooks.h"
 #include "libcontainer/process/setup.h"
+#include "libcontainer/process/sync.h"
 #include "libcontainer/security/capabilities.h"
 #include "libcontainer/utils.h"
 
@@ -20,7 +21,9 @@
 #include <sys/capability.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -138,13 +141,33 @@ test_hook_without_args_or_env (void)
   write_script ("noargs.sh", body);
   struct holo_hook hook = { .path = path };
 
+  /* Without env a hook gets the runtime's environment (runc, crun).  */
   setenv ("HOLO_TEST_LEAK", "1", 1);
   cleanup_free char *msg = run_one_hook ("poststart", &hook, "{}");
   unsetenv ("HOLO_TEST_LEAK");
   UNIT_ASSERT (msg == NULL);
   cleanup_free char *got = read_tmp ("noargs.out");
-  cleanup_free char *expected = holo_xasprintf ("%s 0 unset\n", path);
+  cleanup_free char *expected = holo_xasprintf ("%s 0 1\n", path);
   UNIT_ASSERT_STR_EQ (got, expected);
+}
+
+static void
+test_hook_with_empty_env (void)
+{
+  cleanup_free char *out = tmp_path ("emptyenv.out");
+  cleanup_free char *body = holo_xasprintf ("#!/bin/sh\necho \"${HOLO_TEST_LEAK-unset}\" > %s\n", out);
+  cleanup_free char *path = tmp_path ("emptyenv.sh");
+  write_script ("emptyenv.sh", body);
+  char *no_env[] = { NULL };
+  struct holo_hook hook = { .path = path, .env = no_env };
+
+  /* "env": [] is an empty environment.  */
+  setenv ("HOLO_TEST_LEAK", "1", 1);
+  cleanup_free char *msg = run_one_hook ("poststart", &hook, "{}");
+  unsetenv ("HOLO_TEST_LEAK");
+  UNIT_ASSERT (msg == NULL);
+  cleanup_free char *got = read_tmp ("emptyenv.out");
+  UNIT_ASSERT_STR_EQ (got, "unset\n");
 }
 
 static void
@@ -232,7 +255,7 @@ test_hook_exec_failure (void)
   cleanup_free char *msg = run_one_hook ("createRuntime", &hook, "{}");
   stderr_restore (saved);
   UNIT_ASSERT_STR_CONTAINS (msg, "createRuntime hook #0 (/nonexistent/hook) exited with status 127");
-  UNIT_ASSERT_STR_CONTAINS (msg, "No such file or directory");
+  UNIT_ASSERT_STR_CONTAINS (msg, "no such file or directory");
 }
 
 static void
@@ -332,7 +355,7 @@ test_hook_reaped_by_someone_else (void)
 {
   /* Must not spin forever waiting for a status that no longer exists.  */
   cleanup_free char *r = run_in_child (child_hook_with_sigchld_ignored);
-  UNIT_ASSERT_STR_EQ (r, "prestart hook #0 (/bin/true): waitpid: No child processes");
+  UNIT_ASSERT_STR_EQ (r, "prestart hook #0 (/bin/true): waitpid: no child processes");
 }
 
 /* ---- PATH lookup ---- */
@@ -400,13 +423,13 @@ test_find_executable_with_slash (void)
   cleanup_free char *msg2 = NULL;
   cleanup_free char *missing = find_exe (NULL, "/no/such/prog", &msg2);
   UNIT_ASSERT (missing == NULL);
-  UNIT_ASSERT_STR_EQ (msg2, "exec: \"/no/such/prog\": stat /no/such/prog: No such file or directory");
+  UNIT_ASSERT_STR_EQ (msg2, "exec: \"/no/such/prog\": stat /no/such/prog: no such file or directory");
 
   cleanup_free char *noexec = tmp_path ("bin1/tool");
   cleanup_free char *msg3 = NULL;
   cleanup_free char *denied = find_exe (NULL, noexec, &msg3);
   UNIT_ASSERT (denied == NULL);
-  UNIT_ASSERT_STR_CONTAINS (msg3, "Permission denied");
+  UNIT_ASSERT_STR_CONTAINS (msg3, "permission denied");
 }
 
 /* ---- process attributes, each in a child ---- */
@@ -493,7 +516,7 @@ test_rlimit_error_names_the_limit (void)
 {
   cleanup_free char *r = run_in_child (child_rlimit_denied);
   UNIT_ASSERT_STR_EQ (r,
-                      "error: process.rlimits[0]: setrlimit RLIMIT_NOFILE soft 100 hard 100: Operation not permitted "
+                      "error: process.rlimits[0]: setrlimit RLIMIT_NOFILE soft 100 hard 100: operation not permitted "
                       "(a hard limit above the runtime's, 50, needs CAP_SYS_RESOURCE)");
 }
 
@@ -674,6 +697,165 @@ test_cap_names (void)
   UNIT_ASSERT_INT_EQ (holo_cap_from_name (NULL), -1);
 }
 
+/* ---- the parent-init sync channel (process/sync.c) ---- */
+
+static void
+sync_pair (int sv[2])
+{
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    abort ();
+}
+
+static char *
+big_string (size_t n, char c)
+{
+  char *s = holo_xmalloc (n + 1);
+  memset (s, c, n);
+  return s;
+}
+
+static void
+test_sync_states_bigger_than_a_datagram (void)
+{
+  int sv[2];
+  sync_pair (sv);
+  cleanup_close int parent = sv[0], init = sv[1];
+  /* 200 KB: far over one datagram; travels in a sealed memfd.  */
+  cleanup_free char *container = big_string (200000, 'c');
+  cleanup_free char *listener = big_string (300, 'l');
+  holo_error_t err = NULL;
+  struct holo_sync_states st = { 0 };
+
+  /* One direction at a time is FIFO: holo's answer can be queued first.  */
+  UNIT_ASSERT_INT_EQ (holo_sync_send_states (parent, container, listener, &err), 0);
+  UNIT_ASSERT_INT_EQ (holo_sync_request_hooks (init, true, &st, &err), 0);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_hooks_request (parent, &err), 0);
+  UNIT_ASSERT (st.container != NULL && st.listener != NULL);
+  UNIT_ASSERT_INT_EQ ((long) strlen (st.container), 200000);
+  UNIT_ASSERT (strcmp (st.container, container) == 0);
+  UNIT_ASSERT (strcmp (st.listener, listener) == 0);
+  holo_sync_states_release (&st);
+
+  /* Without a listener the init asks for the container's state only.  */
+  UNIT_ASSERT_INT_EQ (holo_sync_send_states (parent, "{}", NULL, &err), 0);
+  UNIT_ASSERT_INT_EQ (holo_sync_request_hooks (init, false, &st, &err), 0);
+  UNIT_ASSERT_STR_EQ (st.container, "{}");
+  UNIT_ASSERT (st.listener == NULL);
+  holo_sync_states_release (&st);
+}
+
+static void
+test_sync_log_error_and_close (void)
+{
+  int sv[2];
+  sync_pair (sv);
+  int parent = sv[0], init = sv[1];
+  holo_error_t err = NULL;
+
+  /* LOG lines met while waiting go to holo's log; the wait goes on.  */
+  holo_sync_send_log (init, "warning", "from the init");
+  UNIT_ASSERT_INT_EQ (holo_sync_send_ready (init, &err), 0);
+  int saved = stderr_redirect ("sync-log.out");
+  int ret = holo_sync_wait_ready (parent, &err);
+  stderr_restore (saved);
+  UNIT_ASSERT_INT_EQ (ret, 0);
+  cleanup_free char *logged = read_tmp ("sync-log.out");
+  UNIT_ASSERT_STR_EQ (logged, "holo: from the init\n");
+
+  /* ERROR instead of the expected message: its text and errno.  */
+  holo_error_t sent = NULL;
+  holo_make_error (&sent, EACCES, "open `x`");
+  holo_sync_send_error (init, &sent);
+  holo_error_release (&sent);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT_STR_EQ (err->msg, "open `x`: permission denied");
+  UNIT_ASSERT_INT_EQ (err->status, EACCES);
+  UNIT_ASSERT (!holo_sync_is_closed (&err));
+  holo_error_release (&err);
+
+  /* Another type than the one expected is a protocol error.  */
+  UNIT_ASSERT_INT_EQ (holo_sync_send_go (init, &err), 0);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "got GO, expected READY");
+  holo_error_release (&err);
+
+  /* The init gone without a word.  */
+  close (init);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT (holo_sync_is_closed (&err));
+  holo_error_release (&err);
+  close (parent);
+}
+
+/* A datagram as a peer that does not follow the protocol would send.  */
+static void
+send_raw (int fd, uint32_t type, uint32_t flags, uint64_t len, const void *data, size_t n, int pass_fd)
+{
+  struct
+  {
+    uint32_t type, flags;
+    uint64_t len;
+  } h = { type, flags, len };
+  struct iovec iov[2] = { { &h, sizeof h }, { (void *) data, n } };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n ? 2 : 1 };
+  if (pass_fd >= 0)
+    {
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof control.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &pass_fd, sizeof (int));
+    }
+  if (sendmsg (fd, &msg, 0) < 0)
+    abort ();
+}
+
+static void
+test_sync_refuses_what_it_cannot_trust (void)
+{
+  int sv[2];
+  sync_pair (sv);
+  cleanup_close int parent = sv[0], init = sv[1];
+  holo_error_t err = NULL;
+
+  /* Over the inline size: never cut, an error.  */
+  cleanup_free char *huge = big_string (HOLO_SYNC_INLINE_MAX + 100, 'x');
+  send_raw (init, HOLO_SYNC_READY, 0, HOLO_SYNC_INLINE_MAX + 100, huge, HOLO_SYNC_INLINE_MAX + 100, -1);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "oversized");
+  holo_error_release (&err);
+
+  /* A length that is not the datagram's.  */
+  send_raw (init, HOLO_SYNC_READY, 0, 10, "abc", 3, -1);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "malformed");
+  holo_error_release (&err);
+
+  /* A memfd that could still change under us.  */
+  int mfd = memfd_create ("unsealed", MFD_CLOEXEC);
+  UNIT_ASSERT (mfd >= 0);
+  UNIT_ASSERT_INT_EQ ((int) write (mfd, "{}", 2), 2);
+  send_raw (init, HOLO_SYNC_READY, 1, 2, NULL, 0, mfd);
+  close (mfd);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "not sealed");
+  holo_error_release (&err);
+
+  /* A payload said to be in a memfd that did not come.  */
+  send_raw (init, HOLO_SYNC_READY, 1, 2, NULL, 0, -1);
+  UNIT_ASSERT_INT_EQ (holo_sync_wait_ready (parent, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "without its memfd");
+  holo_error_release (&err);
+}
+
 int
 main (void)
 {
@@ -683,9 +865,13 @@ main (void)
       return 1;
     }
 
+  UNIT_RUN (test_sync_states_bigger_than_a_datagram);
+  UNIT_RUN (test_sync_log_error_and_close);
+  UNIT_RUN (test_sync_refuses_what_it_cannot_trust);
   UNIT_RUN (test_hook_gets_state_on_stdin);
   UNIT_RUN (test_hook_args_and_env);
   UNIT_RUN (test_hook_without_args_or_env);
+  UNIT_RUN (test_hook_with_empty_env);
   UNIT_RUN (test_hook_failure_names_hook_and_stderr);
   UNIT_RUN (test_hook_failure_without_stderr);
   UNIT_RUN (test_hook_stderr_tail_is_bounded);

@@ -148,7 +148,7 @@ static const char full_config[]
       " 'mountLabel':'mlabel','sysctl':{'net.ipv4.ip_forward':'1','kernel.shmmax':'100'},"
       " 'personality':{'domain':'LINUX32','flags':[]},"
       " 'resources':{'pids':{'limit':10}},'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'},"
-      " 'intelRdt':{'closID':'x'}},"
+      " 'intelRdt':null},"
       "'someFutureField':{'anything':[1,2,3]}}";
 
 static void
@@ -504,8 +504,14 @@ static void
 test_mounts (void)
 {
 #define M(m) "{" BASE ",'mounts':[{'destination':'/proc','type':'proc','source':'proc'}," m "]}"
-  EXPECT_ERROR (M ("{'destination':'data','type':'tmpfs'}"),
-                "config.json: mounts[1].destination: must be an absolute path");
+  /* runtime-spec: a relative destination is relative to "/".  */
+  {
+    cleanup_free char *msg = NULL;
+    cleanup_spec struct holo_spec *spec = parse (M ("{'destination':'data/x','type':'tmpfs'}"), &msg);
+    UNIT_ASSERT (spec != NULL);
+    UNIT_ASSERT_STR_EQ (spec->mounts[1].destination, "/data/x");
+  }
+  EXPECT_ERROR (M ("{'destination':'','type':'tmpfs'}"), "config.json: mounts[1].destination: must not be empty");
   EXPECT_ERROR (M ("{'type':'tmpfs'}"), "config.json: mounts[1].destination: must be specified");
   EXPECT_ERROR (M ("{'destination':'/d','type':'bind'}"),
                 "config.json: mounts[1].source: must be specified for bind mounts");
@@ -545,6 +551,9 @@ test_annotations_and_names (void)
                 "config.json: annotations[\"io.example.x\"]: must be a string");
   EXPECT_ERROR ("{" BASE ",'annotations':{'plain':true}}", "config.json: annotations.plain: must be a string");
   EXPECT_ERROR ("{" BASE ",'annotations':[]}", "config.json: annotations: must be an object");
+  EXPECT_ERROR ("{" BASE ",'annotations':{'':'v'}}", "config.json: annotations: a key must not be empty");
+  EXPECT_ERROR ("{" BASE ",'linux':{'intelRdt':{'closID':'x'}}}",
+                "config.json: linux.intelRdt: Intel RDT (resctrl) is not supported by holo");
   EXPECT_ERROR ("{" BASE ",'hostname':'h'}",
                 "config.json: hostname: cannot be set without a UTS namespace in linux.namespaces");
   EXPECT_ERROR ("{" BASE ",'hostname':5}", "config.json: hostname: must be a string");
@@ -690,7 +699,7 @@ test_load (void)
 
   UNIT_ASSERT_INT_EQ (holo_spec_load (missing, &spec, &err), -1);
   UNIT_ASSERT_STR_CONTAINS (err->msg, "missing.json");
-  UNIT_ASSERT_STR_CONTAINS (err->msg, "No such file or directory");
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "no such file or directory");
   holo_error_release (&err);
 
   unlink (good);

@@ -231,7 +231,7 @@ test_read_missing (void)
 
   UNIT_ASSERT_INT_EQ (holo_read_file ("/nonexistent/holo/file", &data, NULL, &err), -1);
   UNIT_ASSERT (data == NULL);
-  UNIT_ASSERT_STR_EQ (err->msg, "open `/nonexistent/holo/file`: No such file or directory");
+  UNIT_ASSERT_STR_EQ (err->msg, "open `/nonexistent/holo/file`: no such file or directory");
   UNIT_ASSERT_INT_EQ (err->status, ENOENT);
   holo_error_release (&err);
   UNIT_ASSERT (err == NULL);
@@ -266,7 +266,7 @@ test_mkdir_p (void)
   UNIT_ASSERT_INT_EQ (holo_mkdir_p (under_file, 0755, &err), -1);
   UNIT_ASSERT_INT_EQ (err->status, ENOTDIR);
   UNIT_ASSERT_STR_CONTAINS (err->msg, "mkdir `");
-  UNIT_ASSERT_STR_CONTAINS (err->msg, "Not a directory");
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "not a directory");
   holo_error_release (&err);
   tmpdir_remove (&t);
 }
@@ -287,8 +287,16 @@ test_errors (void)
   holo_error_release (&err);
 
   UNIT_ASSERT_INT_EQ (holo_make_error (&err, ENOENT, "open `%s`", "x"), -1);
-  UNIT_ASSERT_STR_EQ (err->msg, "open `x`: No such file or directory");
+  UNIT_ASSERT_STR_EQ (err->msg, "open `x`: no such file or directory");
   holo_error_release (&err);
+
+  /* Go's (runc's) wording, which Docker matches case-sensitively.  */
+  char text[128];
+  UNIT_ASSERT_STR_EQ (holo_strerror (EACCES, text, sizeof text), "permission denied");
+  UNIT_ASSERT_STR_EQ (holo_strerror (EPERM, text, sizeof text), "operation not permitted");
+  UNIT_ASSERT_STR_EQ (holo_strerror (ENOEXEC, text, sizeof text), "exec format error");
+  char tiny[4];
+  UNIT_ASSERT_STR_EQ (holo_strerror (ENOENT, tiny, sizeof tiny), "no ");
   UNIT_ASSERT_INT_EQ (holo_make_error (NULL, 0, "ignored"), -1);
   UNIT_ASSERT_INT_EQ (holo_error_prefix (&err, "nothing to prefix"), -1);
   UNIT_ASSERT (err == NULL);

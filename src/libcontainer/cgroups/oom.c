@@ -107,3 +107,14 @@ holo_cgroup_oom_read (struct holo_oom_watch *w)
   w->count = now;
   return (int) delta;
 }
+
+int64_t
+holo_cgroup_oom_kills (const char *path)
+{
+  bool v2 = holo_cgroup_mode () == HOLO_CGROUP_UNIFIED;
+  cleanup_free char *dir = path ? holo_cgroup_controller_dir (path, v2 ? "" : "memory") : NULL;
+  uint64_t n;
+  if (dir == NULL || holo_cg_read_keyed (dir, v2 ? "memory.events" : "memory.oom_control", "oom_kill", &n) < 0)
+    return -1;
+  return (int64_t) n;
+}

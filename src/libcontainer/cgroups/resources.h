@@ -204,5 +204,9 @@ int holo_cgroup_oom_watch (const char *path, struct holo_oom_watch **out, holo_e
 int holo_cgroup_oom_fd (const struct holo_oom_watch *w);
 int holo_cgroup_oom_read (struct holo_oom_watch *w);
 void holo_cgroup_oom_free (struct holo_oom_watch *w);
+/* How many processes of the cgroup the OOM killer has killed so far
+   ("oom_kill" of memory.oom_control on v1, of memory.events on v2); -1
+   when unknown (no memory controller, kernel before 4.13).  */
+int64_t holo_cgroup_oom_kills (const char *path);
 
 #endif

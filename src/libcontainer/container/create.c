@@ -22,7 +22,29 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+/* Without a mount namespace (runc and crun allow it) the mounts are made
+   in the runtime's own mount namespace, under the rootfs, and the process
+   is chrooted there; what would need a namespace of its own to be safe is
+   refused, as runc does.  */
+static int
+validate_without_mount_ns (const struct holo_spec *spec, holo_error_t *err)
+{
+  const struct holo_linux *l = &spec->linux_;
+  if (l->namespaces[HOLO_NS_MOUNT].present)
+    return 0;
+  if ((l->masked_paths && l->masked_paths[0]) || (l->readonly_paths && l->readonly_paths[0]))
+    return holo_make_error (err, 0, "config.json: linux.%s: masking or making paths read-only needs a mount namespace",
+                            l->masked_paths && l->masked_paths[0] ? "maskedPaths" : "readonlyPaths");
+  if (spec->root_readonly)
+    return holo_make_error (err, 0, "config.json: root.readonly: a read-only rootfs needs a mount namespace");
+  if (l->rootfs_propagation)
+    return holo_make_error (err, 0, "config.json: linux.rootfsPropagation: needs a mount namespace");
+  return 0;
+}
 
 /* Checks that need the whole config and the command line, before anything
    is created.  */
@@ -36,11 +58,13 @@ validate_for_create (const struct holo_spec *spec, const struct holo_create_opti
     return holo_make_error (err, 0, "cannot allocate tty if holo will detach without setting console socket");
   if (!spec->process.terminal && o->console_socket != NULL)
     return holo_make_error (err, 0, "cannot use console socket if holo will not detach or allocate tty");
-  if (!l->namespaces[HOLO_NS_MOUNT].present)
-    return holo_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
-  if ((spec->hostname || spec->domainname) && !holo_ns_is_new (spec, HOLO_NS_UTS))
-    return holo_make_error (err, 0, "config.json: %s: setting it requires a new uts namespace",
+  /* A joined uts namespace is the container's too (runc): the name is set
+     there.  */
+  if ((spec->hostname || spec->domainname) && !l->namespaces[HOLO_NS_UTS].present)
+    return holo_make_error (err, 0, "config.json: %s: setting it requires a uts namespace",
                             spec->hostname ? "hostname" : "domainname");
+  if (validate_without_mount_ns (spec, err) < 0)
+    return -1;
   if (holo_ns_is_new (spec, HOLO_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
     return holo_make_error (err, 0, "config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
   /* With a joined user namespace they must be its own (checked later).  */
@@ -117,26 +141,51 @@ listen_fds (char ***extra_env)
   return n;
 }
 
-/* Runs prestart + createRuntime in the runtime namespace while the init
-   waits, then hands it the state JSON for the hooks it runs itself.  */
-static int
-run_runtime_hooks (const struct holo_spec *spec, struct holo_state *s, struct holo_launch *l, holo_error_t *err)
+/* The container's init as its own pid namespace sees it (NSpid's last
+   field): what the hooks of the container namespace get as "pid".  */
+static pid_t
+pid_in_container (pid_t pid)
 {
-  if (holo_sync_expect (l->sync_fd, HOLO_SYNC_HOOKS, NULL, err) < 0)
+  cleanup_free char *path = holo_xasprintf ("/proc/%d/status", (int) pid);
+  cleanup_free char *status = NULL;
+  if (holo_read_file (path, &status, NULL, NULL) < 0)
+    return pid;
+  const char *line = strstr (status, "\nNSpid:");
+  if (line == NULL)
+    return pid;
+  line += strlen ("\nNSpid:");
+  pid_t inner = pid;
+  for (char *end; *line && *line != '\n'; line = end)
+    {
+      long v = strtol (line, &end, 10);
+      if (end == line)
+        break;
+      inner = (pid_t) v;
+    }
+  return inner;
+}
+
+/* Runs prestart + createRuntime in the runtime namespace while the init
+   waits, then hands it the state for the hooks of the container namespace
+   (and for a seccomp listener).  The runtime-spec's lifecycle runs all of
+   them after the runtime environment is created (its step 2): the state
+   they get is "created", with the pid as seen where the hook runs.  */
+static int
+run_runtime_hooks (const struct holo_spec *spec, struct holo_state *s, int sync_fd, bool wants_listener_state,
+                   holo_error_t *err)
+{
+  if (holo_sync_wait_hooks_request (sync_fd, err) < 0)
     return -1;
-  cleanup_free char *creating = holo_state_to_json (s, HOLO_STATUS_CREATING, false);
-  if (holo_hooks_run (&spec->hooks.prestart, "prestart", creating, err) < 0)
+  cleanup_free char *state = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
+  if (holo_hooks_run (&spec->hooks.prestart, "prestart", state, err) < 0)
     return -1;
-  if (holo_hooks_run (&spec->hooks.create_runtime, "createRuntime", creating, err) < 0)
+  if (holo_hooks_run (&spec->hooks.create_runtime, "createRuntime", state, err) < 0)
     return -1;
-  /* Two states for the init: "creating" for createContainer, "created"
-     for startContainer and a seccomp listener.  */
-  cleanup_free char *created = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
-  size_t n1 = strlen (creating) + 1, n2 = strlen (created) + 1;
-  cleanup_free char *both = holo_xmalloc (n1 + n2);
-  memcpy (both, creating, n1);
-  memcpy (both + n1, created, n2);
-  return holo_sync_send (l->sync_fd, HOLO_SYNC_HOOKS_DONE, both, n1 + n2, err);
+  pid_t host_pid = s->pid;
+  s->pid = pid_in_container (host_pid);
+  cleanup_free char *container_state = holo_state_to_json (s, HOLO_STATUS_CREATED, false);
+  s->pid = host_pid;
+  return holo_sync_send_states (sync_fd, container_state, wants_listener_state ? state : NULL, err);
 }
 
 struct create_run
@@ -151,6 +200,12 @@ struct create_run
   struct holo_launch launch;
   bool cgroup_entered;
   struct holo_seccomp *seccomp;
+  /* No mount namespace: what was mounted under the rootfs before the init
+     started (the init mounts into our namespace).  */
+  bool in_runtime_mount_ns;
+  struct holo_mount_snapshot host_mounts;
+  int64_t oom_kills_before; /* of the container's cgroup, before GO */
+  bool launched;            /* the init was spawned: the container exists */
 };
 
 /* The container's root is mounted from the descriptor create opened: a
@@ -235,6 +290,7 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
   r->cgroup_entered = true;
   if (holo_cgroup_enter (s->cgroup_path, s->pid, err) == 0)
     {
+      r->oom_kills_before = holo_cgroup_oom_kills (s->cgroup_path);
       /* Limits and device rules hold before the init runs anything.  */
       if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) == 0)
         return 0;
@@ -279,11 +335,47 @@ drive_init (struct create_run *r, holo_error_t *err)
     return -1;
   if (holo_launch_go (&r->launch, err) < 0)
     return -1;
-  if (holo_init_wants_hooks (r->spec) && run_runtime_hooks (r->spec, s, &r->launch, err) < 0)
+  if (holo_init_wants_hooks (r->spec)
+      && run_runtime_hooks (r->spec, s, r->launch.sync_fd, holo_seccomp_listener_fd (r->seccomp) >= 0, err) < 0)
     return -1;
-  int ret = holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+  int ret = holo_sync_wait_ready (r->launch.sync_fd, err);
   holo_trace ("create: init ready");
   return ret;
+}
+
+/* The init closed the channel without a word: it died.  Say how, and
+   whether it was the OOM killer (linux.resources.memory too small for the
+   setup itself, e.g. with a large state to read).  */
+static int
+explain_init_exit (struct create_run *r, holo_error_t *err)
+{
+  int status;
+  if (!holo_launch_wait_exit (&r->launch, &status))
+    return holo_error_prefix (err, "the container init exited during setup");
+  holo_error_release (err);
+  int64_t oom_kills = r->cgroup_entered ? holo_cgroup_oom_kills (r->state->cgroup_path) : -1;
+  if (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL && oom_kills > r->oom_kills_before)
+    return holo_make_error (err, 0,
+                            "the container init was killed by the OOM killer during setup "
+                            "(linux.resources.memory.limit is too low)");
+  if (WIFSIGNALED (status))
+    return holo_make_error (err, 0, "the container init was killed by signal %d (%s) during setup", WTERMSIG (status),
+                            strsignal (WTERMSIG (status)));
+  return holo_make_error (err, 0, "the container init exited with status %d during setup", WEXITSTATUS (status));
+}
+
+/* The runtime-spec's lifecycle: a create that fails once the container
+   exists (a failing prestart, createRuntime or createContainer hook, or any
+   later step) destroys it and runs the poststop hooks, as runc does.  */
+static void
+run_poststop_after_failure (struct create_run *r)
+{
+  cleanup_error holo_error_t err = NULL;
+  if (!r->launched || r->spec->hooks.poststop.n == 0)
+    return;
+  cleanup_free char *state = holo_state_to_json (r->state, HOLO_STATUS_STOPPED, false);
+  if (holo_hooks_run (&r->spec->hooks.poststop, "poststop", state, &err) < 0)
+    holo_log_warning ("%s", err->msg);
 }
 
 static void
@@ -291,10 +383,13 @@ undo_create (struct create_run *r)
 {
   cleanup_error holo_error_t ignored = NULL;
   holo_launch_abort (&r->launch);
+  if (r->in_runtime_mount_ns)
+    holo_rootfs_detach_new_mounts (r->state->rootfs, &r->host_mounts);
   holo_extension_delete (r->ctx, r->state);
   if (r->cgroup_entered)
     holo_cgroup_destroy (r->state->cgroup_path, &ignored);
   holo_error_release (&ignored);
+  run_poststop_after_failure (r);
   holo_store_remove (r->root_fd, r->o->id, &ignored);
 }
 
@@ -360,14 +455,27 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
   if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
     return -1;
   holo_trace ("create: store written");
+  if (!r->spec->linux_.namespaces[HOLO_NS_MOUNT].present)
+    {
+      if (holo_rootfs_snapshot_mounts (r->state->rootfs, &r->host_mounts, err) < 0)
+        return -1;
+      r->in_runtime_mount_ns = true;
+    }
   if (start_init (r, fifo_fd, console_sock, err) < 0)
     return -1;
+  r->launched = true;
   holo_trace ("create: init cloned");
   /* The init holds its own copies now.  */
   close (steal_fd (&fifo_fd));
   close (steal_fd (&console_sock));
   if (drive_init (r, err) < 0)
-    return -1;
+    return holo_sync_is_closed (err) ? explain_init_exit (r, err) : -1;
+  if (r->in_runtime_mount_ns)
+    {
+      cleanup_free char *record = holo_rootfs_record_new_mounts (r->state->rootfs, &r->host_mounts);
+      if (holo_write_file_at (r->dir_fd, HOLO_HOST_MOUNTS, record, strlen (record), err) < 0)
+        return -1;
+    }
   if (master_end >= 0)
     {
       out->console_master = holo_recv_fd (master_end, err);
@@ -395,6 +503,8 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
   out->console_master = -1;
 
   if (holo_validate_id (o->id, err) < 0)
+    return -1;
+  if (holo_rootfs_check_openat2 (err) < 0)
     return -1;
   cleanup_free char *bundle = absolute_bundle (o->bundle, err);
   if (bundle == NULL)
@@ -453,11 +563,12 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     .launch = { .pid = -1, .sync_fd = -1 },
     .seccomp = seccomp,
   };
-  if (create_in_store (&r, config_raw, config_len, out, err) < 0)
-    {
-      undo_create (&r);
-      return -1;
-    }
+  int ret = create_in_store (&r, config_raw, config_len, out, err);
+  if (ret < 0)
+    undo_create (&r);
+  holo_mount_snapshot_release (&r.host_mounts);
+  if (ret < 0)
+    return -1;
   close (r.launch.sync_fd);
   return 0;
 }

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "../hooks.h"
+#include "../rootfs/rootfs.h"
 #include "../trace.h"
 #include "../utils.h"
 
@@ -26,11 +27,21 @@ run_poststop (int dir_fd, const struct holo_state *s)
     holo_log_warning ("%s", err->msg);
 }
 
+/* A container without a mount namespace mounted into ours (create.c).  */
+static void
+unmount_host_mounts (int dir_fd, const struct holo_state *s)
+{
+  cleanup_free char *record = NULL;
+  if (s->rootfs && holo_read_file_at (dir_fd, HOLO_HOST_MOUNTS, &record, NULL, NULL) == 0)
+    holo_rootfs_detach_recorded_mounts (s->rootfs, record);
+}
+
 int
 holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const struct holo_state *s,
                         bool run_poststop_hooks, holo_error_t *err)
 {
   holo_trace ("delete: begin");
+  unmount_host_mounts (dir_fd, s);
   if (s->cgroup_path && holo_cgroup_destroy (s->cgroup_path, err) < 0)
     return -1;
   holo_trace ("delete: cgroup removed");

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 /* Owned pieces of the exec'd process; the rest is borrowed from the config. */
 struct exec_process
@@ -103,14 +105,32 @@ parse_user (const char *user, uid_t *uid, gid_t *gid, holo_error_t *err)
   return 0;
 }
 
-static int
-add_caps (struct holo_capabilities *caps, char **names, holo_error_t *err)
+/* --cap names this kernel does not know are skipped with one warning, as
+   runc does (engines pass lists made for newer kernels).  */
+static void
+warn_unknown_caps (char **names)
 {
+  cleanup_free char *unknown = NULL;
+  for (char **n = names; n && *n; n++)
+    if (holo_cap_from_name (*n) < 0)
+      {
+        char *longer = unknown ? holo_xasprintf ("%s %s", unknown, *n) : holo_xstrdup (*n);
+        free (unknown);
+        unknown = longer;
+      }
+  if (unknown)
+    holo_log_warning ("ignoring unknown or unavailable capabilities: [%s]", unknown);
+}
+
+static void
+add_caps (struct holo_capabilities *caps, char **names)
+{
+  warn_unknown_caps (names);
   for (char **n = names; n && *n; n++)
     {
       int c = holo_cap_from_name (*n);
       if (c < 0)
-        return holo_make_error (err, 0, "invalid --cap `%s`: unknown capability", *n);
+        continue;
       uint64_t bit = 1ULL << c;
       caps->bounding |= bit;
       caps->effective |= bit;
@@ -120,7 +140,6 @@ add_caps (struct holo_capabilities *caps, char **names, holo_error_t *err)
         caps->ambient |= bit;
     }
   caps->present = true;
-  return 0;
 }
 
 /* The process from the config with the command line's overrides.  */
@@ -152,7 +171,8 @@ process_from_flags (const struct holo_spec *spec, const struct holo_exec_options
     e->proc.selinux_label = (char *) o->process_label;
   if (o->apparmor)
     e->proc.apparmor_profile = (char *) o->apparmor;
-  return add_caps (&e->proc.caps, o->caps, err);
+  add_caps (&e->proc.caps, o->caps);
+  return 0;
 }
 
 static int
@@ -269,7 +289,18 @@ spawn_exec (struct holo_init_config *cfg, const char *cgroup, bool rootless, str
     return -1;
   if (holo_launch_go (l, err) < 0)
     return -1;
-  return holo_sync_expect (l->sync_fd, HOLO_SYNC_READY, NULL, err);
+  if (holo_sync_wait_ready (l->sync_fd, err) == 0)
+    return 0;
+  int status;
+  if (holo_sync_is_closed (err) && holo_launch_wait_exit (l, &status))
+    {
+      holo_error_release (err);
+      if (WIFSIGNALED (status))
+        return holo_make_error (err, 0, "the process was killed by signal %d (%s) during its setup", WTERMSIG (status),
+                                strsignal (WTERMSIG (status)));
+      return holo_make_error (err, 0, "the process exited with status %d during its setup", WEXITSTATUS (status));
+    }
+  return holo_sync_is_closed (err) ? holo_error_prefix (err, "the process exited during its setup") : -1;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,7 +26,11 @@ struct holo_clone_args
   uint64_t tls;
 };
 
-/* fork()-like clone3: the child continues on a copy of our stack.  */
+/* fork()-like: the child continues on a copy of our stack.  clone3 first;
+   where it fails with ENOSYS (kernels before 5.3, or a seccomp profile
+   that answers it so, as Docker's and holo's own default ones do, for
+   glibc to fall back) the same with clone.  The flags never include
+   CLONE_NEWTIME, which only clone3 can pass (stage1 unshares it).  */
 static pid_t
 clone_with_flags (unsigned long flags)
 {
@@ -34,14 +39,18 @@ clone_with_flags (unsigned long flags)
   args.flags = flags;
   args.exit_signal = SIGCHLD;
   fflush (NULL);
-  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid >= 0 || errno != ENOSYS)
+    return pid;
+  /* x86_64, arm64, ...: clone (flags, stack, parent_tid, child_tid, tls);
+     a NULL stack means the caller's, copied.  */
+  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
 static _Noreturn void
 child_fail (int sync_fd, holo_error_t *err)
 {
-  const char *msg = (err && *err) ? (*err)->msg : "unknown error";
-  holo_sync_send (sync_fd, HOLO_SYNC_ERROR, msg, strlen (msg), NULL);
+  holo_sync_send_error (sync_fd, err);
   _exit (1);
 }
 
@@ -50,6 +59,7 @@ static _Noreturn void
 stage1_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int sync_fd)
 {
   holo_error_t err = NULL;
+  holo_sync_forward_logs (sync_fd);
   if (holo_ns_enter_joins (joins, &err) < 0)
     child_fail (sync_fd, &err);
   if (holo_ns_is_new (cfg->spec, HOLO_NS_TIME) && holo_ns_setup_time (cfg->spec, &err) < 0)
@@ -63,8 +73,7 @@ stage1_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int
     }
   if (pid == 0)
     holo_init_main (cfg, sync_fd);
-  int32_t p = pid;
-  holo_sync_send (sync_fd, HOLO_SYNC_PID, &p, sizeof p, NULL);
+  holo_sync_send_pid (sync_fd, pid);
   _exit (0);
 }
 
@@ -78,6 +87,9 @@ static int
 spawn_via_stage1 (const struct holo_init_config *cfg, struct holo_ns_join *joins, int child_end,
                   struct holo_launch *out, holo_error_t *err)
 {
+  /* Once stage1 exits, the init is reparented to us rather than to some
+     other ancestor: holo_launch_wait_exit can then tell how it ended.  */
+  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   pid_t stage1 = clone_with_flags (0);
   if (stage1 < 0)
     return holo_make_error (err, errno, "fork");
@@ -88,16 +100,14 @@ spawn_via_stage1 (const struct holo_init_config *cfg, struct holo_ns_join *joins
     }
   close (child_end);
 
-  cleanup_free char *payload = NULL;
-  int ret = holo_sync_expect (out->sync_fd, HOLO_SYNC_PID, &payload, err);
+  pid_t pid = -1;
+  int ret = holo_sync_recv_pid (out->sync_fd, &pid, err);
   int status;
   while (waitpid (stage1, &status, 0) < 0 && errno == EINTR)
     ;
   if (ret < 0)
     return -1;
-  int32_t p;
-  memcpy (&p, payload, sizeof p);
-  out->pid = p;
+  out->pid = pid;
   return 0;
 }
 
@@ -135,7 +145,7 @@ holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *join
 int
 holo_launch_go (struct holo_launch *l, holo_error_t *err)
 {
-  return holo_sync_send (l->sync_fd, HOLO_SYNC_GO, NULL, 0, err);
+  return holo_sync_send_go (l->sync_fd, err);
 }
 
 void
@@ -154,4 +164,24 @@ holo_launch_abort (struct holo_launch *l)
       close (l->sync_fd);
       l->sync_fd = -1;
     }
+}
+
+bool
+holo_launch_wait_exit (struct holo_launch *l, int *status)
+{
+  /* The channel closes as the init's files go, a moment before it becomes
+     a zombie: give it a second.  */
+  for (int i = 0; i < 100 && l->pid > 0; i++)
+    {
+      pid_t w = waitpid (l->pid, status, WNOHANG);
+      if (w == l->pid)
+        {
+          l->pid = -1;
+          return true;
+        }
+      if (w < 0 && errno != EINTR)
+        return false;
+      usleep (10000);
+    }
+  return false;
 }

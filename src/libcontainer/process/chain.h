@@ -51,6 +51,9 @@ struct holo_launch
 int holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *joins, struct holo_launch *out,
                        holo_error_t *err);
 int holo_launch_go (struct holo_launch *l, holo_error_t *err);
+/* After the init closed the channel during setup: waits (briefly) for it
+   to end and collects its wait status; false when that cannot be known.  */
+bool holo_launch_wait_exit (struct holo_launch *l, int *status);
 /* Kills and reaps a half-created init.  */
 void holo_launch_abort (struct holo_launch *l);
 

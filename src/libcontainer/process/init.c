@@ -11,6 +11,7 @@
 #include "../security/seccomp.h"
 #include "../terminal.h"
 #include "../trace.h"
+#include "../userns.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -84,18 +86,13 @@ set_hostname (const struct holo_spec *spec, holo_error_t *err)
   return 0;
 }
 
-/* Asks holo to run the hooks that run in the runtime namespace and gets
-   back two state JSONs ("creating", then "created") in one buffer for the
-   hooks we run ourselves: *CREATING owns it, *CREATED points into it.  */
+/* Asks holo to run the hooks of the runtime namespace; gets back the
+   state for the hooks of the container namespace (and for a seccomp
+   listener).  */
 static int
-sync_runtime_hooks (int sync_fd, char **creating, const char **created, holo_error_t *err)
+sync_runtime_hooks (const struct holo_init_config *cfg, int sync_fd, struct holo_sync_states *states, holo_error_t *err)
 {
-  if (holo_sync_send (sync_fd, HOLO_SYNC_HOOKS, NULL, 0, err) < 0)
-    return -1;
-  if (holo_sync_expect (sync_fd, HOLO_SYNC_HOOKS_DONE, creating, err) < 0)
-    return -1;
-  *created = *creating + strlen (*creating) + 1;
-  return 0;
+  return holo_sync_request_hooks (sync_fd, holo_seccomp_listener_fd (cfg->seccomp) >= 0, states, err);
 }
 
 static int
@@ -113,10 +110,13 @@ join_session_keyring (const char *id)
 static int
 check_cwd_inside (const char *cwd, holo_error_t *err)
 {
-  char buf[4096];
-  if (getcwd (buf, sizeof buf) == NULL && errno == ENOENT)
-    return holo_make_error (err, 0, "cwd `%s` is outside the container's root", cwd);
-  if (getcwd (buf, sizeof buf) != NULL && buf[0] != '/')
+  /* getcwd(3) with a NULL buffer allocates what the path needs: no ERANGE
+     for a deep cwd.  ENOENT, or a path not starting with "/" ("(unreachable)"),
+     means unreachable from our root.  */
+  cleanup_free char *buf = getcwd (NULL, 0);
+  if (buf == NULL && errno != ENOENT)
+    return holo_make_error (err, errno, "getcwd in cwd `%s`", cwd);
+  if (buf == NULL || buf[0] != '/')
     return holo_make_error (err, 0, "cwd `%s` is outside the container's root", cwd);
   return 0;
 }
@@ -177,22 +177,33 @@ env_has (char **env, const char *name)
   return false;
 }
 
+/* process.env and what holo adds (LISTEN_FDS...).  */
 static char **
-build_environment (const struct holo_init_config *cfg)
+process_env (const struct holo_init_config *cfg)
 {
   const struct holo_process *p = cfg->process;
   size_t n = holo_strv_len (p->env), extra = holo_strv_len (cfg->extra_env);
-  char **env = holo_xmalloc ((n + extra + 2) * sizeof (char *));
+  char **env = holo_xmalloc ((n + extra + 1) * sizeof (char *));
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     env[k++] = holo_xstrdup (p->env[i]);
   for (size_t i = 0; i < extra; i++)
     env[k++] = holo_xstrdup (cfg->extra_env[i]);
-  if (!env_has (env, "HOME"))
-    {
-      cleanup_free char *home = home_for_uid (p->uid);
-      env[k++] = holo_xasprintf ("HOME=%s", home);
-    }
+  env[k] = NULL;
+  return env;
+}
+
+static char **
+build_environment (const struct holo_init_config *cfg)
+{
+  char **env = process_env (cfg);
+  if (env_has (env, "HOME"))
+    return env;
+  size_t n = holo_strv_len (env);
+  cleanup_free char *home = home_for_uid (cfg->process->uid);
+  env = holo_xrealloc (env, (n + 2) * sizeof (char *));
+  env[n] = holo_xasprintf ("HOME=%s", home);
+  env[n + 1] = NULL;
   return env;
 }
 
@@ -212,9 +223,34 @@ apply_process_attributes (const struct holo_process *p, const struct holo_spec *
   return 0;
 }
 
+/* The capability sets to apply.  Without no_new_privs, loading the seccomp
+   filter needs CAP_SYS_ADMIN, and the filter goes in right before execve:
+   the init keeps CAP_SYS_ADMIN effective and permitted until then.  That
+   does not reach the container: it is out of the bounding set (unless the
+   config keeps it) and not inheritable or ambient, and execve computes the
+   new permitted set from those alone (root: inheritable | bounding; any
+   other uid: ambient and file capabilities), never from the old one.  So no
+   capset is needed after the filter.  */
+static struct holo_capabilities
+caps_until_exec (const struct holo_process *p, bool keep_sys_admin)
+{
+  struct holo_capabilities c = p->caps;
+  uint64_t sys_admin = UINT64_C (1) << CAP_SYS_ADMIN;
+  if (!keep_sys_admin)
+    return c;
+  if (!c.present)
+    c = (struct holo_capabilities){ .present = true };
+  c.effective |= sys_admin;
+  c.permitted |= sys_admin;
+  /* Only what the config itself allows may become ambient.  */
+  if (!(p->caps.present && (p->caps.permitted & sys_admin)))
+    c.ambient &= ~sys_admin;
+  return c;
+}
+
 /* Last privileged steps: bounding set, user, capabilities, umask, NNP.  */
 static int
-drop_privileges (const struct holo_process *p, holo_error_t *err)
+drop_privileges (const struct holo_process *p, bool keep_sys_admin, holo_error_t *err)
 {
   bool groups_allowed = setgroups_allowed ();
   if (holo_caps_drop_bounding (&p->caps, err) < 0)
@@ -225,7 +261,8 @@ drop_privileges (const struct holo_process *p, holo_error_t *err)
                             "(rootless with only your own gid mapped)");
   if (holo_process_apply_user (p, groups_allowed, err) < 0)
     return -1;
-  if (holo_caps_apply (&p->caps, err) < 0)
+  struct holo_capabilities caps = caps_until_exec (p, keep_sys_admin);
+  if (holo_caps_apply (&caps, err) < 0)
     return -1;
   umask (p->has_umask ? p->umask : 0022);
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -277,8 +314,7 @@ struct init_result
   char *executable;
   char **env;
   int fifo_fd;
-  char *creating_json;    /* owns both strings */
-  const char *state_json; /* "created": startContainer, seccomp listener */
+  struct holo_sync_states states; /* createContainer/startContainer, seccomp listener */
 };
 
 /* A missing process.cwd is created (as runc does) before the root can
@@ -311,10 +347,14 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
     return -1;
   if (holo_ns_is_new (spec, HOLO_NS_NETWORK) && bring_up_loopback (err) < 0)
     return -1;
-  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (sync_fd, &res->creating_json, &res->state_json, err) < 0)
+  if (holo_init_wants_hooks (spec) && sync_runtime_hooks (cfg, sync_fd, &res->states, err) < 0)
     return -1;
-  if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->creating_json, err) < 0)
-    return -1;
+  if (spec->hooks.create_container.n)
+    {
+      cleanup_strv char **env = process_env (cfg);
+      if (holo_hooks_run_env (&spec->hooks.create_container, "createContainer", res->states.container, env, err) < 0)
+        return -1;
+    }
   if (create_cwd (cfg, ro->root_fd, err) < 0)
     return -1;
   holo_trace ("init: before pivot_root");
@@ -338,17 +378,17 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
     .rootfs = cfg->rootfs,
     .root_fd = cfg->rootfs_fd,
     .root_is_tree = cfg->rootfs_is_tree,
-    .in_new_userns = spec->linux_.namespaces[HOLO_NS_USER].present,
+    .in_userns = spec->linux_.namespaces[HOLO_NS_USER].present || holo_running_in_userns (),
     .has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present,
     .idmap_fds = cfg->idmap_fds,
   };
 
   if (holo_cloexec_fds_from (3 + cfg->preserve_fds, err) < 0)
     return -1;
-  if (holo_sync_expect (sync_fd, HOLO_SYNC_GO, NULL, err) < 0)
+  if (holo_sync_wait_go (sync_fd, err) < 0)
     return -1;
   holo_trace ("init: go");
-  if (ro.in_new_userns && become_userns_root (cfg, err) < 0)
+  if (spec->linux_.namespaces[HOLO_NS_USER].present && become_userns_root (cfg, err) < 0)
     return -1;
   /* Host paths, for a cgroup that has to be bind-mounted (rootfs).  */
   cleanup_free char *cgroup_file = NULL;
@@ -378,19 +418,13 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   res->env = build_environment (cfg);
   if (holo_lsm_apply_exec_labels (p, err) < 0)
     return -1;
-  /* The seccomp filter goes in as late as possible, so that the runtime's
-     own syscalls need not be in the profile: right before execve.  Without
-     no_new_privs, though, installing a filter needs CAP_SYS_ADMIN, which
-     drop_privileges takes away: then it goes in here, the last moment the
-     init still has it (runc does the same).  What the init does after
-     this (setuid, capset, sending READY, reading the fifo, startContainer
-     hooks, execve) must then be allowed by the profile.  */
-  if (cfg->seccomp && !p->no_new_privileges && holo_seccomp_load (cfg->seccomp, res->state_json, err) < 0)
-    return -1;
-  if (drop_privileges (p, err) < 0)
+  /* The seccomp filter goes in right before execve (holo_init_main), so
+     that none of the runtime's own syscalls need be in the profile.  */
+  if (drop_privileges (p, cfg->seccomp && !p->no_new_privileges, err) < 0)
     return -1;
   /* Resolve args[0] with the final credentials and the container's PATH, so
-     a missing executable fails `create` as with runc.  */
+     a missing executable fails `create` as with runc, and before the
+     filter: faccessat2 is missing from many allow-lists.  */
   res->executable = holo_process_find_executable (p, err);
   if (res->executable == NULL)
     return -1;
@@ -444,6 +478,8 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
   holo_trace ("init: cloned");
   if (cfg->close_in_child >= 0)
     close (cfg->close_in_child);
+  /* Our stderr is the container's: what we log goes to holo's log.  */
+  holo_sync_forward_logs (sync_fd);
   close_unneeded_fds (cfg, sync_fd);
   /* Dispositions and mask are inherited across execve: start clean.  */
   sigset_t all;
@@ -459,22 +495,25 @@ holo_init_main (const struct holo_init_config *cfg, int sync_fd)
 
   if (setup_container (cfg, sync_fd, &res, &err) < 0)
     {
-      holo_sync_send (sync_fd, HOLO_SYNC_ERROR, err->msg, strlen (err->msg), NULL);
+      holo_sync_send_error (sync_fd, &err);
       _exit (1);
     }
-  if (holo_sync_send (sync_fd, HOLO_SYNC_READY, NULL, 0, &err) < 0)
+  if (holo_sync_send_ready (sync_fd, &err) < 0)
     _exit (1);
+  holo_sync_forward_logs (-1);
   close (sync_fd);
 
   /* From here on errors go to the container's stderr: holo has returned. */
   if (res.fifo_fd >= 0 && wait_for_start (res.fifo_fd, &err) < 0)
     goto fail;
-  if (holo_hooks_run (&cfg->spec->hooks.start_container, "startContainer", res.state_json, &err) < 0)
+  if (holo_hooks_run_env (&cfg->spec->hooks.start_container, "startContainer", res.states.container, res.env, &err) < 0)
     goto fail;
   if (pass_preserved_fds (cfg->preserve_fds, &err) < 0)
     goto fail;
   ack_start (res.fifo_fd);
-  if (cfg->seccomp && cfg->process->no_new_privileges && holo_seccomp_load (cfg->seccomp, res.state_json, &err) < 0)
+  /* Nothing but execve after this (and, with a listener, handing it the
+     notify fd): the profile need not allow anything the runtime does.  */
+  if (cfg->seccomp && holo_seccomp_load (cfg->seccomp, res.states.listener, &err) < 0)
     goto fail;
   execve (res.executable, cfg->process->args, res.env);
   holo_make_error (&err, errno, "exec `%s`", res.executable);

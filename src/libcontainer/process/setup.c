@@ -47,12 +47,14 @@ rlimit_error (size_t i, const struct holo_rlimit *rl, int saved, holo_error_t *e
 {
   const char *name = rl->name ? rl->name : "(unnamed)";
   struct rlimit now;
+  char text[128];
   if (saved == EPERM && getrlimit (rl->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY
       && rl->hard > (uint64_t) now.rlim_max)
     return holo_make_error (err, 0,
                             "process.rlimits[%zu]: setrlimit %s soft %" PRIu64 " hard %" PRIu64
                             ": %s (a hard limit above the runtime's, %" PRIu64 ", needs CAP_SYS_RESOURCE)",
-                            i, name, rl->soft, rl->hard, strerror (saved), (uint64_t) now.rlim_max);
+                            i, name, rl->soft, rl->hard, holo_strerror (saved, text, sizeof text),
+                            (uint64_t) now.rlim_max);
   return holo_make_error (err, saved, "process.rlimits[%zu]: setrlimit %s soft %" PRIu64 " hard %" PRIu64, i, name,
                           rl->soft, rl->hard);
 }

@@ -109,8 +109,36 @@ mknod_device (int root_fd, const struct holo_device *dev, holo_error_t *err)
   return 0;
 }
 
+/* runtime-spec: a file already at the path of a linux.devices entry that is
+   not the requested device MUST be an error (the same node is kept, as
+   runc does).  */
 static int
-create_device (int root_fd, const struct holo_device *dev, bool in_new_userns, holo_error_t *err)
+check_existing_device (int root_fd, const struct holo_device *dev, bool in_userns, holo_error_t *err)
+{
+  cleanup_close int fd = holo_openat_in_root (root_fd, dev->path, O_PATH | O_NOFOLLOW, 0);
+  struct stat st;
+  mode_t type;
+
+  /* Nothing there, or a parent that is no directory (create_device says
+     which, as its own error).  */
+  if (fd < 0)
+    return errno == ENOENT || errno == ENOTDIR ? 0 : holo_make_error (err, errno, "open `%s`", dev->path);
+  if (fstat (fd, &st) < 0)
+    return holo_make_error (err, errno, "stat `%s`", dev->path);
+  if (device_type_bits (dev->type, &type) < 0)
+    return holo_make_error (err, 0, "unknown device type `%c`", dev->type);
+  if ((st.st_mode & S_IFMT) == type
+      && (type == S_IFIFO || (major (st.st_rdev) == dev->major && minor (st.st_rdev) == dev->minor)))
+    return 0;
+  /* In a user namespace the host's node is bound over an empty file: one
+     left by an earlier container on the same rootfs is that.  */
+  if (in_userns && S_ISREG (st.st_mode) && st.st_size == 0)
+    return 0;
+  return holo_make_error (err, 0, "`%s` already exists in the rootfs and is not the requested device", dev->path);
+}
+
+static int
+create_device (int root_fd, const struct holo_device *dev, bool in_userns, holo_error_t *err)
 {
   cleanup_free char *clean = NULL;
   int ret;
@@ -121,7 +149,7 @@ create_device (int root_fd, const struct holo_device *dev, bool in_new_userns, h
   if (strcmp (clean, "/") == 0)
     return holo_make_error (err, 0, "cannot create a device over the container root");
 
-  if (in_new_userns)
+  if (in_userns)
     return bind_host_device (root_fd, dev, err);
   ret = mknod_device (root_fd, dev, err);
   if (ret == 1)
@@ -184,11 +212,12 @@ holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *
      error, instead of turning /dev/null into a directory.  */
   for (i = 0; i < sizeof (default_devices) / sizeof (default_devices[0]); i++)
     if (!spec_has_device (spec, default_devices[i].path)
-        && create_device (root_fd, &default_devices[i], opts->in_new_userns, err) < 0)
+        && create_device (root_fd, &default_devices[i], opts->in_userns, err) < 0)
       return -1;
 
   for (i = 0; i < spec->linux_.n_devices; i++)
-    if (create_device (root_fd, &spec->linux_.devices[i], opts->in_new_userns, err) < 0)
+    if (check_existing_device (root_fd, &spec->linux_.devices[i], opts->in_userns, err) < 0
+        || create_device (root_fd, &spec->linux_.devices[i], opts->in_userns, err) < 0)
       return holo_error_prefix (err, "linux.devices[%zu] (%s)", i, spec->linux_.devices[i].path);
 
   if (create_dev_symlinks (dev_fd, err) < 0)

@@ -182,10 +182,40 @@ holo_idmap_close_mounts (int *fds, size_t n)
   free (fds);
 }
 
+/* A plain bind mount of a container with a user namespace of its own: the
+   init, inside that namespace, would look the source up as an unprivileged
+   host uid (a source under a root-only directory is out of its reach), so
+   holo clones it as the runtime, as runc does.  -1 and no error where holo
+   itself may not (rootless without a mount namespace of its own): the init
+   tries then.  */
+static int
+prepare_bind (const struct holo_mount *m, const struct holo_mount_flags *mf, const char *bundle, holo_error_t *err)
+{
+  bool recursive = mf->bind ? mf->recursive_bind : true;
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  if (m->source == NULL)
+    return holo_make_error (err, 0, "a bind mount needs a source");
+  cleanup_free char *source
+      = m->source[0] == '/' ? holo_xstrdup (m->source) : holo_xasprintf ("%s/%s", bundle, m->source);
+  int tree = holo_sys_open_tree (AT_FDCWD, source, flags);
+  if (tree >= 0)
+    return tree;
+  if (errno == EPERM && geteuid () != 0)
+    return -1;
+  return holo_make_error (err, errno, "bind mount source `%s`", m->source);
+}
+
+static bool
+is_bind (const struct holo_mount *m, const struct holo_mount_flags *mf)
+{
+  return mf->bind || (m->type && strcmp (m->type, "bind") == 0);
+}
+
 int
 holo_idmap_prepare_mounts (const struct holo_spec *spec, const char *bundle, int **out, holo_error_t *err)
 {
   struct userns_cache cache = { NULL, NULL, 0 };
+  bool new_userns = spec->linux_.namespaces[HOLO_NS_USER].present && spec->linux_.namespaces[HOLO_NS_USER].path == NULL;
   int *fds = NULL;
   int ret = 0;
 
@@ -194,22 +224,26 @@ holo_idmap_prepare_mounts (const struct holo_spec *spec, const char *bundle, int
     {
       const struct holo_mount *m = &spec->mounts[i];
       struct holo_mount_flags mf;
-      bool idmapped;
+      bool idmapped, bind;
 
       if (holo_parse_mount_options (m->options, &mf, NULL) < 0)
         continue; /* the init reports it */
       idmapped = holo_mount_is_idmapped (m, &mf);
-      holo_mount_flags_release (&mf);
-      if (!idmapped)
-        continue;
+      bind = is_bind (m, &mf);
+      if (!idmapped && !(bind && new_userns))
+        {
+          holo_mount_flags_release (&mf);
+          continue;
+        }
       if (fds == NULL)
         {
           fds = holo_xmalloc (spec->n_mounts * sizeof *fds);
           for (size_t j = 0; j < spec->n_mounts; j++)
             fds[j] = -1;
         }
-      fds[i] = prepare_one (spec, m, bundle, &cache, err);
-      if (fds[i] < 0)
+      fds[i] = idmapped ? prepare_one (spec, m, bundle, &cache, err) : prepare_bind (m, &mf, bundle, err);
+      holo_mount_flags_release (&mf);
+      if (fds[i] < 0 && err && *err)
         ret = holo_error_prefix (err, "mounts[%zu] (%s)", i, m->destination);
     }
   userns_cache_release (&cache);

@@ -100,14 +100,19 @@ prepare_root_mount (const struct holo_spec *spec, const struct holo_rootfs_optio
 {
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
-     otherwise.  */
-  unsigned long propagation = spec->linux_.rootfs_propagation ? spec->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
+     otherwise.  An unbindable "/" would refuse the clone of the rootfs
+     below it, and pivot_root refuses a shared new root: those two are
+     applied by holo_rootfs_finalize, on the container's "/" after the
+     pivot (as crun does), and the root tree is a slave until then.  */
+  unsigned long configured = spec->linux_.rootfs_propagation;
+  unsigned long ns_root = configured && !(configured & MS_UNBINDABLE) ? configured : MS_SLAVE | MS_REC;
+  unsigned long tree = configured & (MS_SHARED | MS_UNBINDABLE) ? MS_SLAVE | MS_REC : ns_root;
 
-  if (mount (NULL, "/", NULL, propagation, NULL) < 0)
+  if (mount (NULL, "/", NULL, ns_root, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
   if (make_rootfs_parent_private (opts->rootfs, err) < 0)
     return -1;
-  return attach_root (opts, propagation, err);
+  return attach_root (opts, tree, err);
 }
 
 /* ---- one mounts[] entry ---- */
@@ -117,7 +122,8 @@ struct mount_ctx
   const struct holo_spec *spec;
   const struct holo_rootfs_options *opts;
   int root_fd;
-  int idmap_fd; /* the current entry's idmapped tree (idmap.c), or -1 */
+  int idmap_fd;     /* the current entry's prepared tree (idmap.c), or -1 */
+  int over_root_fd; /* a bind just mounted on "/", or -1 */
 };
 
 /* Files of /proc that may be mounted over (lxcfs-style emulation).  */
@@ -238,6 +244,13 @@ mount_fs_at (int dest_fd, const char *source, const char *type, unsigned long fl
   return mount (source, holo_fd_proc_path (dest_fd, target), type, flags, data);
 }
 
+static bool
+over_root (const struct holo_mount *m)
+{
+  cleanup_free char *clean = holo_clean_path (m->destination);
+  return strcmp (clean, "/") == 0;
+}
+
 static int
 mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo_mount_flags *mf, bool recursive,
             holo_error_t *err)
@@ -250,7 +263,9 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
   if (m->source == NULL)
     return holo_make_error (err, 0, "a bind mount needs a source");
   /* The source lives on the host; relative paths are relative to the
-     bundle, the process's cwd.  An idmapped tree is the source itself.  */
+     bundle, the process's cwd.  A tree holo prepared (idmapped, or any
+     bind of a container with a user namespace, see idmap.c) is the source
+     itself.  */
   if (ctx->idmap_fd >= 0 ? fstat (ctx->idmap_fd, &st) < 0 : stat (m->source, &st) < 0)
     return holo_make_error (err, errno, "stat the source `%s`", m->source);
 
@@ -265,13 +280,18 @@ mount_bind (struct mount_ctx *ctx, const struct holo_mount *m, const struct holo
     {
       /* Prepared by holo; it stays open (close-on-exec) in the options.  */
       if (holo_attach_tree (ctx->idmap_fd, dest_fd, &attr, &rattr) < 0)
-        return holo_make_error (err, errno, "attach the idmapped mount of `%s` on `%s`", m->source, m->destination);
-      return holo_apply_propagation (ctx->idmap_fd, mf->propagation, err);
+        return holo_make_error (err, errno, "attach the mount of `%s` on `%s`", m->source, m->destination);
+      tree_fd = fcntl (ctx->idmap_fd, F_DUPFD_CLOEXEC, 3);
     }
-  tree_fd = holo_bind_mount_fd (AT_FDCWD, m->source, 0, recursive, dest_fd, &attr, &rattr);
+  else
+    tree_fd = holo_bind_mount_fd (AT_FDCWD, m->source, 0, recursive, dest_fd, &attr, &rattr);
   if (tree_fd < 0)
     return holo_make_error (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
-  return holo_apply_propagation (tree_fd, mf->propagation, err);
+  if (holo_apply_propagation (tree_fd, mf->propagation, err) < 0)
+    return -1;
+  if (over_root (m))
+    ctx->over_root_fd = steal_fd (&tree_fd);
+  return 0;
 }
 
 /* proc and sysfs over a symlink have been used to escape containers:
@@ -297,7 +317,7 @@ check_ordinary_directory (int root_fd, const struct holo_mount *m, holo_error_t 
 static const char *
 userns_fallback_source (const struct holo_rootfs_options *opts, const char *type, int mount_errno)
 {
-  if (!opts->in_new_userns || mount_errno != EPERM)
+  if (!opts->in_userns || mount_errno != EPERM)
     return NULL;
   if (strcmp (type, "sysfs") == 0)
     return "/sys";
@@ -314,7 +334,7 @@ devpts_data_without_gid (const struct holo_rootfs_options *opts, const char *typ
   cleanup_free char *copy = NULL;
   char *out, *save = NULL, *tok;
 
-  if (!opts->in_new_userns || mount_errno != EINVAL || strcmp (type, "devpts") != 0 || data == NULL
+  if (!opts->in_userns || mount_errno != EINVAL || strcmp (type, "devpts") != 0 || data == NULL
       || strstr (data, "gid=") == NULL)
     return NULL;
   copy = holo_xstrdup (data);
@@ -454,11 +474,16 @@ mount_one (struct mount_ctx *ctx, const struct holo_mount *m, holo_error_t *err)
   if (m->destination == NULL || m->destination[0] == '\0')
     return holo_make_error (err, 0, "a destination is required");
   clean = holo_clean_path (m->destination);
-  if (strcmp (clean, "/") == 0)
-    return holo_make_error (err, 0, "cannot mount over the container root `/`");
 
   if (holo_parse_mount_options (m->options, &mf, err) < 0)
     return -1;
+  /* A bind on "/" replaces the rootfs with its source (runc allows it);
+     anything else there would leave no root to run in.  */
+  if (strcmp (clean, "/") == 0 && !is_bind_mount (m, &mf))
+    {
+      holo_mount_flags_release (&mf);
+      return holo_make_error (err, 0, "only a bind mount can go over the container root `/`");
+    }
   if (holo_mount_is_idmapped (m, &mf) && ctx->idmap_fd < 0)
     {
       holo_mount_flags_release (&mf);
@@ -504,6 +529,23 @@ needs_dev_setup (const struct holo_spec *spec)
   return true;
 }
 
+/* After a bind on "/": the new mount is the root from now on, for the
+   mounts that follow and for the pivot (under opts->root_fd's number, as
+   attach_root does).  */
+static int
+take_new_root (const struct holo_rootfs_options *opts, struct mount_ctx *ctx, int *root_fd, holo_error_t *err)
+{
+  cleanup_close int tree = steal_fd (&ctx->over_root_fd);
+  if (dup3 (tree, opts->root_fd, O_CLOEXEC) < 0)
+    return holo_make_error (err, errno, "keep the mount on `/`");
+  int fd = fcntl (opts->root_fd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0)
+    return holo_make_error (err, errno, "dup the rootfs fd");
+  close (*root_fd);
+  *root_fd = ctx->root_fd = fd;
+  return 0;
+}
+
 int
 holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err)
 {
@@ -511,14 +553,10 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
   struct mount_ctx ctx;
   size_t i;
 
-  if (!opts->has_mount_ns)
-    {
-      if (spec->n_mounts > 0)
-        return holo_make_error (err, 0, "mounts: a mount namespace is required to perform mounts");
-      return 0;
-    }
-
-  if (prepare_root_mount (spec, opts, err) < 0)
+  /* Without a mount namespace the mounts go into the runtime's own one, as
+     with runc and crun, on the directory create opened: the propagation
+     of its "/" is left alone.  */
+  if (opts->has_mount_ns && prepare_root_mount (spec, opts, err) < 0)
     return holo_error_prefix (err, "rootfs");
 
   /* The attached root mount, never the path.  */
@@ -529,10 +567,13 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
   ctx.spec = spec;
   ctx.opts = opts;
   ctx.root_fd = root_fd;
+  ctx.over_root_fd = -1;
   for (i = 0; i < spec->n_mounts; i++)
     {
       ctx.idmap_fd = opts->idmap_fds ? opts->idmap_fds[i] : -1;
       if (mount_one (&ctx, &spec->mounts[i], err) < 0)
+        return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
+      if (ctx.over_root_fd >= 0 && take_new_root (opts, &ctx, &root_fd, err) < 0)
         return holo_error_prefix (err, "mounts[%zu] (%s)", i, spec->mounts[i].destination);
     }
 

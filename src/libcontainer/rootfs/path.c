@@ -48,6 +48,22 @@ holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode)
   return -1;
 }
 
+int
+holo_rootfs_check_openat2 (holo_error_t *err)
+{
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return holo_make_error (err, errno, "open `/`");
+  cleanup_close int fd = holo_openat_in_root (root, ".", O_PATH | O_DIRECTORY, 0);
+  if (fd >= 0)
+    return 0;
+  if (errno == ENOSYS)
+    return holo_make_error (err, 0,
+                            "this kernel has no openat2(2): holo needs Linux >= 5.6, it resolves every path "
+                            "inside the container's root with it");
+  return holo_make_error (err, errno, "openat2(2), which holo needs to resolve paths inside the container's root");
+}
+
 static int
 make_openat2_error (holo_error_t *err, int saved_errno, const char *what, const char *path)
 {
@@ -464,6 +480,7 @@ parse_mountinfo_line (char *line, struct holo_mountinfo *mi)
   strtok_r (NULL, " \n", &save); /* source */
   tok = strtok_r (NULL, " \n", &save);
   mi->super_options = holo_xstrdup (tok ? tok : "");
+  mi->mount_id = atoi (field[0]);
   mi->root = unescape_mountinfo (field[3]);
   mi->mount_point = unescape_mountinfo (field[4]);
   return true;

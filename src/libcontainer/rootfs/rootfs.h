@@ -17,11 +17,15 @@ struct holo_rootfs_options
      runtime made (ROOT_IS_TREE), or, when it could not (no privilege over
      the host's mounts), the O_PATH descriptor it opened on root.path.
      holo_rootfs_prepare attaches it and puts the attached mount under this
-     same number; the pivot and everything after use it, never the path.  */
+     same number; the pivot and everything after use it, never the path.
+     Without a mount namespace it is the directory, chrooted into.  */
   int root_fd;
   bool root_is_tree;
-  bool in_new_userns; /* devices must be bind-mounted from the host */
-  bool has_mount_ns;  /* false: no mount namespace, nothing may be mounted */
+  /* In a user namespace, the container's own or one the runtime runs in
+     (rootless Podman): devices are bind-mounted from the host, and the
+     mounts only the initial namespace may make get their fallbacks.  */
+  bool in_userns;
+  bool has_mount_ns; /* false: no mount namespace, mounts go into the runtime's */
   /* Per mounts[] entry: a detached idmapped bind mount holo prepared
      (holo_idmap_prepare_mounts), or -1.  NULL when there is none.  */
   const int *idmap_fds;
@@ -37,6 +41,11 @@ int holo_open_in_root (int root_fd, const char *path, int flags, mode_t mode, ho
 /* Creates every missing directory of PATH inside ROOT_FD (mode 0755) and
    returns an O_PATH|O_DIRECTORY fd on the last one.  */
 int holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err);
+
+/* openat2(2) (Linux 5.6) is what every lookup in the rootfs rests on: a
+   clear error up front when the kernel (or a seccomp filter around holo)
+   lacks it.  */
+int holo_rootfs_check_openat2 (holo_error_t *err);
 
 /* tree.c: the rootfs as a descriptor (see there).  */
 /* O_PATH|O_DIRECTORY on the canonical ROOTFS, no symlink followed.  */
@@ -89,15 +98,36 @@ void holo_mount_flags_release (struct holo_mount_flags *mf); /* frees data */
    the `features` document.  */
 extern const char *const holo_mount_option_names[];
 
-/* Idmapped bind mounts (idmap.c), prepared by holo (the parent) before
-   the init exists: the init can not create them from inside its user
-   namespace.  *FDS gets one fd per mounts[] entry (a detached tree, or
-   -1), or NULL when no mount is idmapped.  */
+/* Bind mounts prepared by holo (the parent) before the init exists, as
+   detached trees the init attaches (idmap.c): idmapped ones, which the init
+   can not create from inside its user namespace, and, for a container with
+   a user namespace of its own, every other bind, whose source holo looks
+   up as the runtime (runc does too).  *FDS gets one fd per mounts[] entry
+   (a detached tree, or -1), or NULL when there is none.  */
 int holo_idmap_prepare_mounts (const struct holo_spec *spec, const char *bundle, int **fds, holo_error_t *err);
 void holo_idmap_close_mounts (int *fds, size_t n); /* closes and frees */
 bool holo_mount_is_idmapped (const struct holo_mount *m, const struct holo_mount_flags *mf);
 /* Whether the kernel can make idmapped mounts (mount_setattr, 5.12).  */
 bool holo_idmap_supported (void);
+
+/* Without a mount namespace the init mounts into the runtime's own one
+   (see holo_rootfs_prepare): a failed create must take those mounts away
+   again.  A snapshot of the mounts at or under ROOTFS before the init
+   starts, and the undo of whatever was mounted there since.  */
+struct holo_mount_snapshot
+{
+  int *ids; /* mount ids, as /proc/self/mountinfo lists them */
+  size_t n;
+};
+int holo_rootfs_snapshot_mounts (const char *rootfs, struct holo_mount_snapshot *snap, holo_error_t *err);
+/* Detaches every mount at or under ROOTFS that is not in SNAP, deepest
+   first; returns how many.  */
+int holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap);
+/* The ids of the mounts made under ROOTFS since SNAP, as text for the state
+   directory (malloc'ed), and the detach of those at delete.  */
+char *holo_rootfs_record_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap);
+int holo_rootfs_detach_recorded_mounts (const char *rootfs, const char *record);
+void holo_mount_snapshot_release (struct holo_mount_snapshot *snap);
 
 /* Checks linux.sysctl against the namespaces of SPEC the way runc does (IPC
    keys need an IPC namespace, net.* a network namespace that is not the

@@ -93,6 +93,7 @@ const char *holo_fd_proc_path (int fd, char *buf);
 /* One line of /proc/self/mountinfo.  */
 struct holo_mountinfo
 {
+  int mount_id;      /* unique while the mount exists */
   char *root;        /* root of the mount inside its filesystem */
   char *mount_point; /* unescaped */
   char *fs_type;

@@ -256,11 +256,13 @@ apply_ambient_set (const struct holo_capabilities *caps, int last, holo_error_t 
     {
       if (!cap_in_mask (caps->ambient, cap))
         continue;
+      /* Routine, not a warning: `runc spec` writes ambient capabilities
+         without inheritable ones, and runc ignores them just as silently. */
       if (!cap_in_mask (raisable, cap))
         {
           char name[64];
-          holo_log_warning ("ambient capability %s is not both permitted and inheritable, ignoring it",
-                            cap_display_name (cap, name, sizeof name));
+          holo_log_debug ("ambient capability %s is not both permitted and inheritable, ignoring it",
+                          cap_display_name (cap, name, sizeof name));
           continue;
         }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)

@@ -351,8 +351,16 @@ parse_mount (const struct holo_jloc *loc, yajl_val v, struct holo_mount *m, holo
     return holo_j_fail (err, loc, NULL, "must be an object");
   if (holo_j_string (loc, v, "destination", true, &m->destination, err) < 0)
     return -1;
+  /* runtime-spec: a relative destination (deprecated) MUST be taken as
+     relative to "/"; runc does so too.  */
+  if (m->destination[0] == '\0')
+    return holo_j_fail (err, loc, "destination", "must not be empty");
   if (!holo_j_is_abs (m->destination))
-    return holo_j_fail (err, loc, "destination", "must be an absolute path");
+    {
+      char *abs = holo_xasprintf ("/%s", m->destination);
+      free (m->destination);
+      m->destination = abs;
+    }
   if (holo_j_string (loc, v, "type", false, &m->type, err) < 0
       || holo_j_string (loc, v, "source", false, &m->source, err) < 0
       || holo_j_strv (loc, v, "options", &m->options, err) < 0
@@ -472,6 +480,9 @@ parse_annotations (const struct holo_jloc *top, yajl_val tree, struct holo_spec 
       yajl_val v = obj->u.object.values[i];
       if (!YAJL_IS_STRING (v))
         return holo_j_fail (err, &loc, key, "must be a string");
+      /* runtime-spec: keys MUST NOT be an empty string.  */
+      if (key[0] == '\0')
+        return holo_j_fail (err, &loc, NULL, "a key must not be empty");
       spec->annotations[i].key = holo_xstrdup (key);
       spec->annotations[i].value = holo_xstrdup (YAJL_GET_STRING (v));
       spec->n_annotations++;

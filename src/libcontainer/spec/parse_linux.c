@@ -306,11 +306,24 @@ parse_personality (const struct holo_jloc *loc, yajl_val obj, struct holo_linux 
   return 0;
 }
 
+/* holo does not implement Intel RDT (resctrl).  The runtime-spec: a
+   runtime that cannot apply a property MUST fail, and MUST fail when
+   intelRdt is set and no resctrl is mounted.  */
+static int
+refuse_intel_rdt (const struct holo_jloc *loc, yajl_val obj, holo_error_t *err)
+{
+  yajl_val v = holo_j_member (obj, "intelRdt");
+  if (v == NULL || YAJL_IS_NULL (v))
+    return 0;
+  return holo_j_fail (err, loc, "intelRdt", "Intel RDT (resctrl) is not supported by holo");
+}
+
 int
 holo_parse_linux_object (const struct holo_jloc *loc, yajl_val obj, struct holo_linux *l, holo_error_t *err)
 {
-  if (parse_namespaces (loc, obj, l, err) < 0 || parse_id_mappings (loc, obj, l, err) < 0
-      || parse_time_offsets (loc, obj, l, err) < 0 || parse_devices (loc, obj, l, err) < 0
+  if (refuse_intel_rdt (loc, obj, err) < 0 || parse_namespaces (loc, obj, l, err) < 0
+      || parse_id_mappings (loc, obj, l, err) < 0 || parse_time_offsets (loc, obj, l, err) < 0
+      || parse_devices (loc, obj, l, err) < 0
       || holo_j_string (loc, obj, "cgroupsPath", false, &l->cgroups_path, err) < 0
       || parse_rootfs_propagation (loc, obj, l, err) < 0
       || parse_path_list (loc, obj, "maskedPaths", &l->masked_paths, err) < 0
