@@ -416,3 +416,11 @@ holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char 
 {
   return holo_hooks_run_env (list, kind, state_json, environ, err);
 }
+
+void
+holo_hooks_run_warn (const struct holo_hook_list *list, const char *kind, const char *state_json)
+{
+  cleanup_error holo_error_t err = NULL;
+  if (holo_hooks_run (list, kind, state_json, &err) < 0)
+    holo_log_warning ("%s", err->msg);
+}

@@ -8,6 +8,9 @@
    returns an error naming the hook kind (KIND, e.g. "createRuntime"), its index
    and path, and its exit status and stderr tail.  */
 int holo_hooks_run (const struct holo_hook_list *list, const char *kind, const char *state_json, holo_error_t *err);
+/* poststart and poststop: the spec makes a failing hook a warning, and the
+   lifecycle goes on.  */
+void holo_hooks_run_warn (const struct holo_hook_list *list, const char *kind, const char *state_json);
 /* The same; a hook without "env" gets DEFAULT_ENV instead of the runtime's
    own environment (the hooks of the container namespace get the
    container process's, as with runc).  */

@@ -7,6 +7,7 @@
 
 #include "libcontainer/rootfs/rootfs.h"
 #include "libcontainer/rootfs/rootfs_internal.h"
+#include "libcontainer/sysctl.h"
 #include "libcontainer/utils.h"
 
 #include <stdlib.h>

@@ -13,16 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 
-static int
-load_config_copy (int dir_fd, struct holo_spec **spec, holo_error_t *err)
-{
-  cleanup_free char *raw = NULL;
-  size_t len;
-  if (holo_read_file_at (dir_fd, HOLO_CONFIG_COPY, &raw, &len, err) < 0)
-    return -1;
-  return holo_spec_parse (raw, len, spec, err);
-}
-
 /* CRIU freezes through the freezer of the container's cgroup.  */
 static char *
 freezer_dir (const struct holo_state *s)
@@ -121,19 +111,17 @@ dump (struct dump_run *r, holo_error_t *err)
 int
 holo_container_checkpoint (struct holo_context *ctx, const struct holo_checkpoint_options *o, holo_error_t *err)
 {
-  cleanup_state struct holo_state *s = NULL;
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
   cleanup_spec struct holo_spec *spec = NULL;
-  cleanup_close int dir_fd = -1;
-  enum holo_status st;
 
-  if (holo_container_load_locked (ctx, o->id, &dir_fd, &s, &st, err) < 0)
+  if (holo_container_open (ctx, o->id, LOCK_EX, &c, err) < 0)
     return -1;
-  if (st != HOLO_STATUS_RUNNING && st != HOLO_STATUS_PAUSED)
+  if (c.status != HOLO_STATUS_RUNNING && c.status != HOLO_STATUS_PAUSED)
     return holo_make_error (err, 0, "container not running");
-  if (load_config_copy (dir_fd, &spec, err) < 0)
+  if (holo_container_read_config (&c, &spec, err) < 0)
     return -1;
 
-  struct dump_run r = { .o = o, .state = s, .spec = spec, .images_fd = -1, .work_fd = -1 };
+  struct dump_run r = { .o = o, .state = c.state, .spec = spec, .images_fd = -1, .work_fd = -1 };
   holo_criu_opts_init (&r.opts);
   int ret = dump (&r, err);
   holo_criu_opts_release (&r.opts);
@@ -148,8 +136,5 @@ holo_container_checkpoint (struct holo_context *ctx, const struct holo_checkpoin
 
   /* CRIU killed the processes: the container is gone, as with runc, and
      its id free for `restore`.  */
-  cleanup_close int root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0)
-    return holo_make_error (err, errno, "open state root `%s`", ctx->root);
-  return holo_container_destroy (ctx, root_fd, dir_fd, s, true, err);
+  return holo_container_destroy (ctx, &c, true, err);
 }

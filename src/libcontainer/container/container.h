@@ -9,12 +9,30 @@
 #include "../spec/spec.h"
 #include "../store.h"
 
-/* Loads the container's record and live status (no lock taken).  */
-int holo_container_load (struct holo_context *ctx, const char *id, struct holo_state **state, enum holo_status *status,
+/* A container of the state root, opened.  */
+struct holo_container
+{
+  int root_fd; /* the state root */
+  int dir_fd;  /* the container's directory, locked as asked */
+  struct holo_state *state;
+  enum holo_status status; /* live: the process, the exec fifo, the freezer */
+};
+#define HOLO_CONTAINER_INIT                                                                                            \
+  {                                                                                                                    \
+    .root_fd = -1, .dir_fd = -1                                                                                        \
+  }
+void holo_container_close (struct holo_container *c);
+#define cleanup_container __attribute__ ((cleanup (holo_container_close)))
+
+/* Opens container ID of the state root (LOCK: LOCK_EX, LOCK_SH or 0; no
+   lock for readers: state.json is replaced atomically, and `state` must
+   answer while a create holds the lock) and reads its record.  When the
+   record cannot be read the directory stays open in *C (delete --force
+   removes such a leftover of a killed create).  */
+int holo_container_open (struct holo_context *ctx, const char *id, int lock, struct holo_container *c,
                          holo_error_t *err);
-/* Like holo_container_load, holding the container's lock (on *DIR_FD).  */
-int holo_container_load_locked (struct holo_context *ctx, const char *id, int *dir_fd, struct holo_state **state,
-                                enum holo_status *status, holo_error_t *err);
+/* The config.json the container was created with (kept in its directory).  */
+int holo_container_read_config (const struct holo_container *c, struct holo_spec **spec, holo_error_t *err);
 
 /* Internal (extension.c): the context's extension at create (and
    restore), start and delete.  */
@@ -28,8 +46,8 @@ void holo_extension_delete (struct holo_context *ctx, const struct holo_state *s
 int holo_container_kill_and_wait (const struct holo_state *s, holo_error_t *err);
 
 /* Removes everything a container left (cgroup, state dir) and runs
-   poststop hooks; used by delete and by a failed create.  */
-int holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const struct holo_state *s,
-                            bool run_poststop, holo_error_t *err);
+   poststop hooks; used by delete and checkpoint.  */
+int holo_container_destroy (struct holo_context *ctx, const struct holo_container *c, bool run_poststop,
+                            holo_error_t *err);
 
 #endif

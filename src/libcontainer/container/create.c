@@ -10,6 +10,7 @@
 #include "../process/init.h"
 #include "../process/sync.h"
 #include "../rootfs/rootfs.h"
+#include "../sysctl.h"
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
@@ -370,12 +371,10 @@ explain_init_exit (struct create_run *r, holo_error_t *err)
 static void
 run_poststop_after_failure (struct create_run *r)
 {
-  cleanup_error holo_error_t err = NULL;
   if (!r->launched || r->spec->hooks.poststop.n == 0)
     return;
   cleanup_free char *state = holo_state_to_json (r->state, HOLO_STATUS_STOPPED, false);
-  if (holo_hooks_run (&r->spec->hooks.poststop, "poststop", state, &err) < 0)
-    holo_log_warning ("%s", err->msg);
+  holo_hooks_run_warn (&r->spec->hooks.poststop, "poststop", state);
 }
 
 static void

@@ -13,18 +13,14 @@
 #include <time.h>
 
 static void
-run_poststop (int dir_fd, const struct holo_state *s)
+run_poststop (const struct holo_container *c)
 {
   cleanup_spec struct holo_spec *spec = NULL;
-  cleanup_free char *raw = NULL;
   cleanup_error holo_error_t err = NULL;
-  size_t len;
-  if (holo_read_file_at (dir_fd, HOLO_CONFIG_COPY, &raw, &len, &err) < 0 || holo_spec_parse (raw, len, &spec, &err) < 0)
+  if (holo_container_read_config (c, &spec, &err) < 0)
     return; /* a create that died before saving the config had no hooks to run */
-  cleanup_free char *json = holo_state_to_json (s, HOLO_STATUS_STOPPED, false);
-  /* The spec: a failing poststop hook is a warning; delete goes on.  */
-  if (holo_hooks_run (&spec->hooks.poststop, "poststop", json, &err) < 0)
-    holo_log_warning ("%s", err->msg);
+  cleanup_free char *json = holo_state_to_json (c->state, HOLO_STATUS_STOPPED, false);
+  holo_hooks_run_warn (&spec->hooks.poststop, "poststop", json);
 }
 
 /* A container without a mount namespace mounted into ours (create.c).  */
@@ -37,19 +33,20 @@ unmount_host_mounts (int dir_fd, const struct holo_state *s)
 }
 
 int
-holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const struct holo_state *s,
-                        bool run_poststop_hooks, holo_error_t *err)
+holo_container_destroy (struct holo_context *ctx, const struct holo_container *c, bool run_poststop_hooks,
+                        holo_error_t *err)
 {
+  const struct holo_state *s = c->state;
   holo_trace ("delete: begin");
-  unmount_host_mounts (dir_fd, s);
+  unmount_host_mounts (c->dir_fd, s);
   if (s->cgroup_path && holo_cgroup_destroy (s->cgroup_path, err) < 0)
     return -1;
   holo_trace ("delete: cgroup removed");
   if (run_poststop_hooks)
-    run_poststop (dir_fd, s);
+    run_poststop (c);
   holo_extension_delete (ctx, s);
   holo_trace ("delete: hooks, extension");
-  int ret = holo_store_remove (root_fd, s->id, err);
+  int ret = holo_store_remove (c->root_fd, s->id, err);
   holo_trace ("delete: store removed");
   return ret;
 }
@@ -80,24 +77,17 @@ holo_container_kill_and_wait (const struct holo_state *s, holo_error_t *err)
 int
 holo_container_delete (struct holo_context *ctx, const char *id, bool force, holo_error_t *err)
 {
-  if (holo_validate_id (id, err) < 0)
-    return -1;
-  cleanup_close int root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0)
-    return holo_make_error (err, 0, "container does not exist");
-  cleanup_close int dir_fd = holo_store_open (root_fd, id, LOCK_EX, err);
-  if (dir_fd < 0)
-    return -1;
-  cleanup_state struct holo_state *s = NULL;
-  if (holo_state_read (dir_fd, &s, err) < 0)
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
+  if (holo_container_open (ctx, id, LOCK_EX, &c, err) < 0)
     {
       /* A create killed before its first state write: nothing else exists. */
-      if (!force)
+      if (c.dir_fd < 0 || !force)
         return -1;
       holo_error_release (err);
-      return holo_store_remove (root_fd, id, err);
+      return holo_store_remove (c.root_fd, id, err);
     }
-  enum holo_status st = holo_state_status (dir_fd, s);
+  const struct holo_state *s = c.state;
+  enum holo_status st = c.status;
   if ((st == HOLO_STATUS_RUNNING || st == HOLO_STATUS_PAUSED) && !force)
     return holo_make_error (err, 0, "cannot delete container %s that is not stopped: %s", id, holo_status_name (st));
   if (st != HOLO_STATUS_STOPPED || s->creating)
@@ -111,5 +101,5 @@ holo_container_delete (struct holo_context *ctx, const char *id, bool force, hol
       cleanup_error holo_error_t ignored = NULL;
       holo_cgroup_kill_all (s->cgroup_path, SIGKILL, &ignored);
     }
-  return holo_container_destroy (ctx, root_fd, dir_fd, s, true, err);
+  return holo_container_destroy (ctx, &c, true, err);
 }

@@ -47,20 +47,20 @@ now_ms (void)
 static bool
 still_running (struct holo_context *ctx, const char *id)
 {
-  cleanup_state struct holo_state *s = NULL;
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
   cleanup_error holo_error_t ignored = NULL;
-  enum holo_status st;
-  return holo_container_load (ctx, id, &s, &st, &ignored) == 0 && st != HOLO_STATUS_STOPPED;
+  return holo_container_open (ctx, id, 0, &c, &ignored) == 0 && c.status != HOLO_STATUS_STOPPED;
 }
 
 int
 holo_container_events (struct holo_context *ctx, const char *id, unsigned interval_ms, bool stats_once, FILE *out,
                        holo_error_t *err)
 {
-  cleanup_state struct holo_state *s = NULL;
-  enum holo_status st;
-  if (holo_container_load (ctx, id, &s, &st, err) < 0)
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
+  if (holo_container_open (ctx, id, 0, &c, err) < 0)
     return -1;
+  const struct holo_state *s = c.state;
+  enum holo_status st = c.status;
   if (st == HOLO_STATUS_STOPPED)
     return holo_make_error (err, 0, "container with id %s is not running", id);
   if (s->cgroup_path == NULL)

@@ -204,22 +204,6 @@ join_init_namespaces (struct holo_spec *copy, pid_t pid, char paths[HOLO_NS_COUN
 }
 
 static int
-load_config (struct holo_context *ctx, const char *id, struct holo_spec **spec, holo_error_t *err)
-{
-  cleanup_close int root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0)
-    return holo_make_error (err, 0, "container does not exist");
-  cleanup_close int dir_fd = holo_store_open (root_fd, id, 0, err);
-  if (dir_fd < 0)
-    return -1;
-  cleanup_free char *raw = NULL;
-  size_t len;
-  if (holo_read_file_at (dir_fd, HOLO_CONFIG_COPY, &raw, &len, err) < 0)
-    return -1;
-  return holo_spec_parse (raw, len, spec, err);
-}
-
-static int
 open_exec_console (const struct holo_exec_options *o, bool terminal, int *sock, int *master_end, holo_error_t *err)
 {
   *sock = *master_end = -1;
@@ -307,16 +291,16 @@ int
 holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o, struct holo_created *out,
                      holo_error_t *err)
 {
-  cleanup_state struct holo_state *s = NULL;
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
   cleanup_spec struct holo_spec *spec = NULL;
-  enum holo_status st;
   out->pid = -1;
   out->console_master = -1;
-  if (holo_container_load (ctx, o->id, &s, &st, err) < 0)
+  if (holo_container_open (ctx, o->id, 0, &c, err) < 0)
     return -1;
-  if (check_status (st, o->ignore_paused, err) < 0)
+  const struct holo_state *s = c.state;
+  if (check_status (c.status, o->ignore_paused, err) < 0)
     return -1;
-  if (load_config (ctx, o->id, &spec, err) < 0)
+  if (holo_container_read_config (&c, &spec, err) < 0)
     return -1;
 
   struct exec_process e = { 0 };
@@ -344,7 +328,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     goto out;
   if (seccomp && holo_seccomp_uses_listener (seccomp))
     {
-      cleanup_free char *json = holo_state_to_json (s, st, false);
+      cleanup_free char *json = holo_state_to_json (s, c.status, false);
       holo_seccomp_set_state_json (seccomp, json);
       if (holo_seccomp_connect_listener (seccomp, err) < 0)
         goto out;

@@ -28,10 +28,11 @@ signal_init (const struct holo_state *s, int sig, holo_error_t *err)
 int
 holo_container_kill (struct holo_context *ctx, const char *id, int sig, bool all, holo_error_t *err)
 {
-  cleanup_state struct holo_state *s = NULL;
-  enum holo_status st;
-  if (holo_container_load (ctx, id, &s, &st, err) < 0)
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
+  if (holo_container_open (ctx, id, 0, &c, err) < 0)
     return -1;
+  const struct holo_state *s = c.state;
+  enum holo_status st = c.status;
   if (st == HOLO_STATUS_STOPPED || st == HOLO_STATUS_CREATING)
     return holo_make_error (err, 0, "container not running");
   if (all && s->cgroup_path)

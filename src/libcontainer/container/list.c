@@ -43,11 +43,10 @@ container_ids (const char *root, char ***out, size_t *n, holo_error_t *err)
    create (whose state has "", as runc's): an NSS lookup there cost every
    container start.  */
 static char *
-state_dir_owner (const char *root, const char *id)
+state_dir_owner (int dir_fd)
 {
   struct stat st;
-  cleanup_free char *dir = holo_xasprintf ("%s/%s", root, id);
-  if (stat (dir, &st) < 0)
+  if (fstat (dir_fd, &st) < 0)
     return holo_xstrdup ("");
   struct passwd *pw = getpwuid (st.st_uid);
   return pw ? holo_xstrdup (pw->pw_name) : holo_xasprintf ("#%u", (unsigned) st.st_uid);
@@ -76,15 +75,14 @@ holo_container_list (struct holo_context *ctx, struct holo_container_summary **o
   size_t k = 0;
   for (size_t i = 0; i < n_ids; i++)
     {
-      cleanup_state struct holo_state *s = NULL;
+      cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
       cleanup_error holo_error_t ignored = NULL;
-      enum holo_status st;
       /* Being created or deleted right now: not listed.  */
-      if (holo_container_load (ctx, ids[i], &s, &st, &ignored) == 0)
+      if (holo_container_open (ctx, ids[i], 0, &c, &ignored) == 0)
         {
-          free (s->owner);
-          s->owner = state_dir_owner (ctx->root, ids[i]);
-          summarize (s, st, &v[k++]);
+          free (c.state->owner);
+          c.state->owner = state_dir_owner (c.dir_fd);
+          summarize (c.state, c.status, &v[k++]);
         }
       free (ids[i]);
     }

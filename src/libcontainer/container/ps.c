@@ -9,12 +9,13 @@
 int
 holo_container_pids (struct holo_context *ctx, const char *id, pid_t **pids, size_t *n, holo_error_t *err)
 {
-  cleanup_state struct holo_state *s = NULL;
-  enum holo_status st;
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
   *pids = NULL;
   *n = 0;
-  if (holo_container_load (ctx, id, &s, &st, err) < 0)
+  if (holo_container_open (ctx, id, 0, &c, err) < 0)
     return -1;
+  const struct holo_state *s = c.state;
+  enum holo_status st = c.status;
   if (st == HOLO_STATUS_STOPPED)
     return 0;
   if (s->cgroup_path == NULL)

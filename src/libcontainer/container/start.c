@@ -47,40 +47,29 @@ release_init (int dir_fd, holo_error_t *err)
 }
 
 static int
-run_poststart (int dir_fd, const struct holo_state *s)
+run_poststart (const struct holo_container *c)
 {
   cleanup_spec struct holo_spec *spec = NULL;
-  cleanup_free char *raw = NULL;
   cleanup_error holo_error_t err = NULL;
-  size_t len;
-  if (holo_read_file_at (dir_fd, HOLO_CONFIG_COPY, &raw, &len, &err) < 0 || holo_spec_parse (raw, len, &spec, &err) < 0)
+  if (holo_container_read_config (c, &spec, &err) < 0)
     {
       holo_log_warning ("poststart hooks not run: %s", err->msg);
       return 0;
     }
-  cleanup_free char *json = holo_state_to_json (s, HOLO_STATUS_RUNNING, false);
-  /* The spec: a failing poststart hook is a warning, the lifecycle goes on. */
-  if (holo_hooks_run (&spec->hooks.poststart, "poststart", json, &err) < 0)
-    holo_log_warning ("%s", err->msg);
+  cleanup_free char *json = holo_state_to_json (c->state, HOLO_STATUS_RUNNING, false);
+  holo_hooks_run_warn (&spec->hooks.poststart, "poststart", json);
   return 0;
 }
 
 int
 holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *err)
 {
-  if (holo_validate_id (id, err) < 0)
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
+  if (holo_container_open (ctx, id, LOCK_EX, &c, err) < 0)
     return -1;
-  cleanup_close int root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0)
-    return holo_make_error (err, 0, "container does not exist");
-  cleanup_close int dir_fd = holo_store_open (root_fd, id, LOCK_EX, err);
-  if (dir_fd < 0)
-    return -1;
-  cleanup_state struct holo_state *s = NULL;
-  if (holo_state_read (dir_fd, &s, err) < 0)
-    return -1;
+  const struct holo_state *s = c.state;
   holo_trace ("start: state read");
-  switch (holo_state_status (dir_fd, s))
+  switch (c.status)
     {
     case HOLO_STATUS_CREATED:
       break;
@@ -103,7 +92,7 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
       holo_container_kill_and_wait (s, &ignored);
       return -1;
     }
-  if (release_init (dir_fd, err) < 0)
+  if (release_init (c.dir_fd, err) < 0)
     return -1;
-  return run_poststart (dir_fd, s);
+  return run_poststart (&c);
 }

@@ -6,14 +6,16 @@
 #include "../cgroups/resources.h"
 #include "../utils.h"
 
+#include <sys/file.h>
+
 int
 holo_container_update (struct holo_context *ctx, const char *id, const struct holo_resources *r, holo_error_t *err)
 {
-  cleanup_state struct holo_state *s = NULL;
-  cleanup_close int dir_fd = -1;
-  enum holo_status st;
-  if (holo_container_load_locked (ctx, id, &dir_fd, &s, &st, err) < 0)
+  cleanup_container struct holo_container c = HOLO_CONTAINER_INIT;
+  if (holo_container_open (ctx, id, LOCK_EX, &c, err) < 0)
     return -1;
+  const struct holo_state *s = c.state;
+  enum holo_status st = c.status;
   if (st == HOLO_STATUS_STOPPED || st == HOLO_STATUS_CREATING)
     return holo_make_error (err, 0, "container not running");
   if (s->cgroup_path == NULL)

@@ -6,6 +6,7 @@
 #include "../hooks.h"
 #include "../namespaces.h"
 #include "../rootfs/rootfs.h"
+#include "../sysctl.h"
 #include "../security/capabilities.h"
 #include "../security/lsm.h"
 #include "../security/seccomp.h"

@@ -1,7 +1,7 @@
 /* holo_rootfs_prepare: make the rootfs a mount point of its own, then
    perform the spec's mounts[] in order, then populate /dev.
 
-   Destinations are opened with openat2(RESOLVE_IN_ROOT) (path.c) and the
+   Destinations are opened with openat2(RESOLVE_IN_ROOT) (safe_path.c) and the
    mount lands on that very fd: bind mounts are cloned with open_tree(2) and
    attached with move_mount(2) after their attributes are set, so a mount
    never becomes visible with weaker flags than asked for; other filesystems

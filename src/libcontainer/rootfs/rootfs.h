@@ -3,7 +3,7 @@
      holo_rootfs_prepare  -> mounts, /dev, devices (paths resolved in the rootfs)
      [createRuntime/createContainer hooks]
      holo_rootfs_pivot    -> pivot_root (or MS_MOVE + chroot with --no-pivot)
-     holo_apply_sysctl    -> linux.sysctl (before /proc/sys turns read-only)
+     holo_apply_sysctl    -> linux.sysctl (../sysctl.c; before /proc/sys turns read-only)
      holo_rootfs_finalize -> maskedPaths, readonlyPaths, root.readonly, rootfsPropagation  */
 #ifndef HOLO_ROOTFS_H
 #define HOLO_ROOTFS_H
@@ -67,11 +67,6 @@ int holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_op
                        holo_error_t *err);
 int holo_rootfs_finalize (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
 
-/* Writes linux.sysctl under /proc/sys.  Call it after holo_rootfs_pivot (so
-   /proc is the container's) and BEFORE holo_rootfs_finalize: readonlyPaths
-   normally makes /proc/sys read-only (runc's order too).  */
-int holo_apply_sysctl (const struct holo_spec *spec, holo_error_t *err);
-
 /* Mount option parsing, shared with the spec validator:
    returns 0 and fills flags/propagation/data, or -1 for an empty option
    word.  As with runc, a word that is not a known option is filesystem data
@@ -128,11 +123,5 @@ int holo_rootfs_detach_new_mounts (const char *rootfs, const struct holo_mount_s
 char *holo_rootfs_record_new_mounts (const char *rootfs, const struct holo_mount_snapshot *snap);
 int holo_rootfs_detach_recorded_mounts (const char *rootfs, const char *record);
 void holo_mount_snapshot_release (struct holo_mount_snapshot *snap);
-
-/* Checks linux.sysctl against the namespaces of SPEC the way runc does (IPC
-   keys need an IPC namespace, net.* a network namespace that is not the
-   host's, kernel.domainname a UTS namespace; everything else is refused).
-   Callable at create time, before anything is started.  */
-int holo_sysctl_validate (const struct holo_spec *spec, holo_error_t *err);
 
 #endif

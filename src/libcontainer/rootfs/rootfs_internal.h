@@ -75,7 +75,7 @@ holo_sys_mount_setattr (int dirfd, const char *path, unsigned int flags, struct 
   return (int) syscall (SYS_mount_setattr, dirfd, path, flags, attr, sizeof (*attr));
 }
 
-/* ---- path.c ---- */
+/* ---- safe_path.c ---- */
 
 /* openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) on ROOT_FD; returns the
    fd, or -1 with errno set (ENOSYS when the kernel lacks openat2).  */
@@ -84,11 +84,16 @@ int holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode);
    directories) first when missing: a directory when DIRECTORY is true,
    otherwise an empty regular file.  */
 int holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t *err);
+/* "/proc/self/fd/N" for mount(2) targets; BUF must hold 32 bytes.  */
+const char *holo_fd_proc_path (int fd, char *buf);
+
+/* ---- copy_tree.c ---- */
+
 /* Copies the content of directory SRC_FD into directory DST_FD (both may be
    O_PATH): files, directories, symlinks, owners, modes, times.  */
 int holo_copy_tree (int src_fd, int dst_fd, holo_error_t *err);
-/* "/proc/self/fd/N" for mount(2) targets; BUF must hold 32 bytes.  */
-const char *holo_fd_proc_path (int fd, char *buf);
+
+/* ---- mountinfo.c ---- */
 
 /* One line of /proc/self/mountinfo.  */
 struct holo_mountinfo
