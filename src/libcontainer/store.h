@@ -31,9 +31,11 @@ struct holo_state
   char *owner;
   struct holo_kv *annotations;
   size_t n_annotations;
-  bool creating;     /* persisted: create has not finished */
-  char *cgroup_path; /* NULL when cgroups are disabled */
-  char *extra_json;  /* opaque JSON object other subsystems persist (may be NULL) */
+  bool creating;      /* persisted: create has not finished */
+  char *cgroup_path;  /* NULL when cgroups are disabled */
+  char *systemd_unit; /* the scope of the systemd driver, or NULL */
+  bool systemd_user;  /* ... in the user's own systemd instance */
+  char *extra_json;   /* opaque JSON object other subsystems persist (may be NULL) */
 };
 
 void holo_state_free (struct holo_state *s);

@@ -44,6 +44,11 @@ static const struct holo_command commands[] = {
 #else
 #define HOLO_HAS_APPARMOR 0
 #endif
+#ifdef HAVE_SYSTEMD
+#define HOLO_HAS_SYSTEMD 1
+#else
+#define HOLO_HAS_SYSTEMD 0
+#endif
 
 static void
 print_version (void)
@@ -53,8 +58,8 @@ print_version (void)
   printf ("spec: %s\n", OCI_SPEC_VERSION);
   printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
   /* Features as crun prints them: only what is implemented gets a '+'.  */
-  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD +CRIU +HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
-          HOLO_HAS_APPARMOR ? '+' : '-');
+  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR %cSYSTEMD +CRIU +HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
+          HOLO_HAS_APPARMOR ? '+' : '-', HOLO_HAS_SYSTEMD ? '+' : '-');
 }
 
 static void

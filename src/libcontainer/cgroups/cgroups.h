@@ -26,7 +26,8 @@ enum holo_cgroup_mode holo_cgroup_mode (void);
 /* The cgroup path (relative to each hierarchy's root, starting with '/')
    for linux.cgroupsPath: absolute as is; relative under "/"; empty:
    "/<id>".  With the systemd manager, "slice:prefix:name" maps to the path
-   systemd would use ("/system.slice/prefix-name.scope").  */
+   systemd's system instance would use ("/system.slice/prefix-name.scope");
+   the systemd driver itself (cgroups/systemd.h) asks systemd.  */
 int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager, char **out,
                               holo_error_t *err);
 

@@ -220,8 +220,11 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
 {
   struct holo_state *s = r->state;
   r->cgroup_entered = true;
-  if (holo_cgroup_enter (s->cgroup_path, s->pid, err) == 0)
+  if (holo_container_cgroup_enter (s, r->spec, s->pid, err) == 0)
     {
+      /* systemd's cgroup for the unit, for a delete after a crash.  */
+      if (s->systemd_unit && holo_state_write (r->dir_fd, s, err) < 0)
+        return -1;
       /* Limits and device rules hold before the init runs anything.  */
       if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) == 0)
         return 0;
@@ -231,7 +234,8 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
       holo_error_release (err);
       return 0;
     }
-  if (!r->ctx->rootless || !is_permission_error (err))
+  /* The systemd driver has no fallback: systemd said no.  */
+  if (!r->ctx->rootless || s->systemd_unit || !is_permission_error (err))
     return -1;
   if (r->spec->linux_.resources)
     holo_log_warning ("rootless: %s; running without a cgroup, linux.resources not applied", (*err)->msg);
@@ -256,7 +260,7 @@ drive_init (struct create_run *r, holo_error_t *err)
     return holo_make_error (err, 0, "the container init exited during setup");
   if (holo_state_write (r->dir_fd, s, err) < 0)
     return -1;
-  if (s->cgroup_path && enter_cgroup (r, err) < 0)
+  if (holo_container_has_cgroup (s) && enter_cgroup (r, err) < 0)
     return -1;
   if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)
     return -1;
@@ -276,7 +280,7 @@ undo_create (struct create_run *r)
   holo_launch_abort (&r->launch);
   holo_hologram_on_delete (r->state->extra_json);
   if (r->cgroup_entered)
-    holo_cgroup_destroy (r->state->cgroup_path, &ignored);
+    holo_container_cgroup_remove (r->state, &ignored);
   holo_error_release (&ignored);
   holo_store_remove (r->root_fd, r->o->id, &ignored);
 }
@@ -293,8 +297,7 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
   s->owner = owner_name ();
   s->creating = true;
   copy_annotations (s, spec);
-  if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
-      && holo_cgroup_resolve_path (spec->linux_.cgroups_path, o->id, ctx->cgroup_manager, &s->cgroup_path, err) < 0)
+  if (holo_container_cgroup_plan (ctx, spec, o->id, s, err) < 0)
     {
       holo_state_free (s);
       return NULL;

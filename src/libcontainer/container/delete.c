@@ -30,7 +30,7 @@ int
 holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const struct holo_state *s,
                         bool run_poststop_hooks, holo_error_t *err)
 {
-  if (s->cgroup_path && holo_cgroup_destroy (s->cgroup_path, err) < 0)
+  if (holo_container_cgroup_remove (s, err) < 0)
     return -1;
   if (run_poststop_hooks)
     run_poststop (dir_fd, s);

@@ -5,6 +5,7 @@
 #endif
 #include "features.h"
 #include "parse_internal.h"
+#include "../cgroups/systemd.h"
 #include "../rootfs/rootfs.h"
 #include "../security/seccomp.h"
 
@@ -140,8 +141,9 @@ gen_cgroup (yajl_gen g)
   yajl_gen_map_open (g);
   gen_key_bool (g, "v1", true);
   gen_key_bool (g, "v2", true);
-  gen_key_bool (g, "systemd", false);
-  gen_key_bool (g, "systemdUser", false);
+  /* The systemd driver, for the system and the user's instance.  */
+  gen_key_bool (g, "systemd", holo_systemd_supported ());
+  gen_key_bool (g, "systemdUser", holo_systemd_supported ());
   yajl_gen_map_close (g);
 }
 
