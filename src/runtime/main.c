@@ -202,6 +202,9 @@ apply_globals (struct holo_global *g, const struct global_raw *raw, char **root_
     }
   if (parse_rootless (raw->rootless, &g->ctx.rootless) != 0)
     return 1;
+  /* sd_notify from the container (create, start, run), as runc.  */
+  const char *notify = getenv ("NOTIFY_SOCKET");
+  g->ctx.notify_socket = notify && *notify ? notify : NULL;
   *root_storage = raw->root ? holo_xstrdup (raw->root) : default_root ();
   g->ctx.root = *root_storage;
   return raw->root ? 0 : check_tmp_root (*root_storage);

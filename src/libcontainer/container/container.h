@@ -11,6 +11,12 @@ struct holo_context
   const char *root; /* state root (--root) */
   enum holo_cgroup_manager cgroup_manager;
   bool rootless;
+  /* The caller's NOTIFY_SOCKET (notify.h), or NULL.  The relay says
+     MAINPID=notify_main_pid (0: the container's init), and runs in a child
+     process when notify_in_background.  */
+  const char *notify_socket;
+  pid_t notify_main_pid;
+  bool notify_in_background;
 };
 
 struct holo_create_options

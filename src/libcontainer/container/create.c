@@ -6,6 +6,7 @@
 #include "../cgroups/resources.h"
 #include "../hooks.h"
 #include "../namespaces.h"
+#include "../notify.h"
 #include "../process/chain.h"
 #include "../process/init.h"
 #include "../process/sync.h"
@@ -342,6 +343,8 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
   if (fifo_fd < 0)
     return holo_make_error (err, errno, "open exec fifo");
   if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
+    return -1;
+  if (r->ctx->notify_socket && holo_notify_prepare (r->dir_fd, r->spec, err) < 0)
     return -1;
   if (start_init (r, fifo_fd, console_sock, err) < 0)
     return -1;
