@@ -161,11 +161,31 @@ holo_systemd_device_props (const struct holo_device_rule *rules, size_t n, struc
   holo_sd_props_add (out, "DeviceAllow", "a(ss)");
   struct holo_sd_prop *allow = holo_sd_props_add (out, "DeviceAllow", "a(ss)");
   qsort (e.v, e.n, sizeof *e.v, compare_exceptions);
+  /* One entry a path: "*:N" exceptions share "char-*" with "*:*".  */
+  char **paths = holo_xmalloc ((e.n + 1) * sizeof (char *));
+  unsigned *access = holo_xmalloc ((e.n + 1) * sizeof (unsigned));
+  size_t k = 0;
   for (size_t i = 0; i < e.n; i++)
     {
       char *path = device_path (&e.v[i]);
-      holo_sd_prop_push (allow, (struct holo_sd_val){ .type = 's', .s = path });
-      holo_sd_prop_push (allow, (struct holo_sd_val){ .type = 's', .s = access_string (e.v[i].access) });
+      size_t j = 0;
+      while (j < k && strcmp (paths[j], path) != 0)
+        j++;
+      if (j < k)
+        free (path);
+      else
+        {
+          paths[k] = path;
+          access[k++] = 0;
+        }
+      access[j] |= e.v[i].access;
     }
+  for (size_t j = 0; j < k; j++)
+    {
+      holo_sd_prop_push (allow, (struct holo_sd_val){ .type = 's', .s = paths[j] });
+      holo_sd_prop_push (allow, (struct holo_sd_val){ .type = 's', .s = access_string (access[j]) });
+    }
+  free (paths);
+  free (access);
   free (e.v);
 }
