@@ -30,10 +30,11 @@ int
 holo_systemd_validate (const struct holo_systemd_unit *u, const char *id, const struct holo_spec *spec,
                        holo_error_t *err)
 {
-  if (holo_systemd_check_host (err) < 0)
-    return -1;
+  /* The config's errors first: they do not depend on the host.  */
   cleanup_sd_props struct holo_sd_props props = { 0 };
-  return start_props (u, id, 1, spec, &props, err);
+  if (start_props (u, id, 1, spec, &props, err) < 0)
+    return -1;
+  return holo_systemd_check_host (err);
 }
 
 int
