@@ -220,9 +220,13 @@ static int
 enter_cgroup (struct create_run *r, holo_error_t *err)
 {
   struct holo_state *s = r->state;
-  r->cgroup_entered = true;
+  /* A failed cgroupfs enter may leave directories; a failed systemd start
+     leaves nothing of ours (the unit may be someone else's: "already
+     exists"), so there is nothing to undo.  */
+  r->cgroup_entered = s->systemd_unit == NULL;
   if (holo_container_cgroup_enter (s, r->spec, s->pid, err) == 0)
     {
+      r->cgroup_entered = true;
       /* systemd's cgroup for the unit, for a delete after a crash.  */
       if (s->systemd_unit && holo_state_write (r->dir_fd, s, err) < 0)
         return -1;

@@ -210,10 +210,14 @@ criu_spawned (pid_t criu_pid, void *data, holo_error_t *err)
   struct restore_run *r = data;
   if (!holo_container_has_cgroup (r->state))
     return 0;
-  r->cgroup_entered = true;
+  /* As in create: a failed systemd start leaves nothing to undo.  */
+  r->cgroup_entered = r->state->systemd_unit == NULL;
   /* With systemd, the scope starts with CRIU in it; the restored tree
      stays in it when CRIU leaves.  */
-  return holo_container_cgroup_enter (r->state, r->spec, criu_pid, err);
+  if (holo_container_cgroup_enter (r->state, r->spec, criu_pid, err) < 0)
+    return -1;
+  r->cgroup_entered = true;
+  return 0;
 }
 
 /* prestart and createRuntime, once the namespaces exist, as runc runs them
