@@ -5,6 +5,7 @@
    org.systemd.property.* annotations.  What systemd does with them is
    tested against a real systemd in the VM (tests/vm/systemd.bats).  */
 #define _GNU_SOURCE
+#include "libcontainer/libcontainer.h"
 #include "libcontainer/cgroups/resources.h"
 #include "libcontainer/cgroups/systemd.h"
 #include "libcontainer/utils.h"
