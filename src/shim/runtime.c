@@ -117,6 +117,10 @@ static void __attribute__ ((noreturn)) child (char **argv, int fds[3], int repor
     if (dup2 (fds[i], i) < 0)
       _exit (127);
   holo_cloexec_fds_from (3, NULL);
+  /* containerd run by systemd (Type=notify) hands its NOTIFY_SOCKET down:
+     to holo it would mean "relay the container's READY=" and `start` would
+     wait for it.  Filtered as go-runc filters it for runc.  */
+  unsetenv ("NOTIFY_SOCKET");
   execvp (argv[0], argv);
   e = errno;
   if (write (report_fd, &e, sizeof (e)) < 0)

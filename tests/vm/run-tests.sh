@@ -171,6 +171,14 @@ pass=$(grep -cE '^ok [0-9]+ ' "$tap")
 skip=$(grep -cE '^ok [0-9]+ .*# skip' "$tap")
 fail=$(grep -cE '^not ok [0-9]+ ' "$tap")
 pass=$((pass - skip))
+# Tests the plan announced but that never reported (bats killed in a
+# teardown, say) are failures too.
+plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -n1)
+got=$(grep -cE '^(ok|not ok) [0-9]+ ' "$tap")
+if [ -n "$plan" ] && [ "$plan" -gt "$got" ] && [ "$st" -lt 124 ]; then
+	echo "not ok $((got + 1)) ${PREFIX}VM run: $((plan - got)) of $plan tests never reported"
+	fail=$((fail + 1))
+fi
 if [ "$st" -ge 124 ]; then
 	n=$(grep -cE '^(ok|not ok) [0-9]+ ' "$tap")
 	why="the VM failed (status $st)"

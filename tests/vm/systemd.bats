@@ -20,7 +20,15 @@ setup() {
 
 teardown() {
 	if [ -n "${SHIM_ENV:-}" ]; then
+		# containerd's unit first: stopping it kills its shims (and what
+		# they run) with it, so nothing below waits on a stuck shim.
+		[ -n "${CTRD_UNIT:-}" ] && timeout 60 systemctl stop "$CTRD_UNIT"
 		shim_env_cleanup
+		# The shim ran under runc's shim name (its -address is this test's).
+		local p
+		for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $SHIM_ENV/containerd.sock"); do
+			kill -9 "$p" 2>/dev/null
+		done
 		rm -rf "$SHIM_ENV"
 	fi
 	teardown_common
@@ -326,7 +334,11 @@ unit_gone() {
 	# holo's shim (CRI: runtime_path = the shim).
 	ln -sf "$HOLO_SRC/containerd-shim-holo-v2" "$SHIM_ENV/bin/containerd-shim-runc-v2"
 	ln -sf "$RUNTIME" "$SHIM_ENV/bin/holo"
-	shim_env_containerd_up
+	# As Debian's containerd.service runs it: a Type=notify unit, whose
+	# NOTIFY_SOCKET containerd passes on to its shims.
+	CTRD_UNIT=holo-containerd-$CID.service
+	systemd-run --quiet --unit "$CTRD_UNIT" -p Type=notify --setenv "PATH=$SHIM_ENV/bin:$PATH" -- \
+		containerd --config "$SHIM_ENV/config.toml"
 	# Made on the host by run-tests.sh --systemd (slow in the VM).
 	local image=$HOLO_TEST_WORK/shim-image.tar
 	if [ ! -f "$image" ]; then
@@ -336,7 +348,8 @@ unit_gone() {
 	ctrd image import "$image" >/dev/null
 	local unit=holoctr-$CID.scope
 	UNITS+=("$unit")
-	run -0 ctrd run -d --runtime io.containerd.runc.v2 --runc-systemd-cgroup --cgroup "system.slice:holoctr:$CID" \
+	run -0 timeout 120 ctr --address "$SHIM_ENV/containerd.sock" --namespace "$SHIM_NS" run -d \
+		--runtime io.containerd.runc.v2 --runc-systemd-cgroup --cgroup "system.slice:holoctr:$CID" \
 		"$SHIM_IMAGE" "$CID" sleep 1000
 	local pid
 	pid=$(ctrd task ls | awk -v id="$CID" '$1 == id {print $2}')
