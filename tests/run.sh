@@ -148,7 +148,7 @@ vm_tests() {
 	# NOTIFY_SOCKET against a real systemd (tests/vm/systemd.bats).
 	step "systemd suite in the VM"
 	local t0=$SECONDS
-	RUNTIME=${RUNTIME:-$SRC/holo} bash tests/vm/run-tests.sh --systemd >"$LOG_DIR/vm-systemd.tap" 2>"$LOG_DIR/vm-systemd.err"
+	RUNTIME=${RUNTIME:-$SRC/holo} bash tests/vm/run-tests.sh --systemd --criu >"$LOG_DIR/vm-systemd.tap" 2>"$LOG_DIR/vm-systemd.err"
 	record <"$LOG_DIR/vm-systemd.tap"
 	grep -A15 '^not ok' "$LOG_DIR/vm-systemd.tap" | head -60
 	printf '%-20s %s\n' "vm-systemd" "$(grep -c '^ok' "$LOG_DIR/vm-systemd.tap") ok, $(grep -c '^not ok' "$LOG_DIR/vm-systemd.tap") not ok ($((SECONDS - t0)) s)"

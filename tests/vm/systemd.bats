@@ -321,6 +321,41 @@ unit_gone() {
 	[ "$(sdprop "$svc" StatusText)" = serving ]
 }
 
+@test "systemd: checkpoint and restore: the restored container is in a scope of its own again" {
+	command -v criu >/dev/null && criu check >/dev/null 2>&1 ||
+		skip "criu check fails here (run-tests.sh --systemd --criu loads CRIU's modules)"
+	add_shared_dir
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/shared/count; sleep 0.1; done'
+	# stdio on a pipe (as a shim's): CRIU restores pipes onto the restoring
+	# runtime's stdio (see checkpoint.bats).
+	piped() {
+		rt "$@" </dev/null 3>&- > >(exec cat >>"$TESTDIR/log" 2>/dev/null 3>&-) 2>&1
+	}
+	run -0 piped --systemd-cgroup run -d --bundle "$BUNDLE" "$CID"
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "$SHARED/count" 2>/dev/null || echo 0)" -gt 3 ] && break
+		sleep 0.1
+	done
+	run -0 rt checkpoint --image-path "$TESTDIR/image" "$CID"
+	# The scope went with its processes.
+	unit_gone "$UNIT"
+	local c
+	c=$(cat "$SHARED/count")
+	run -0 piped --systemd-cgroup restore -d --image-path "$TESTDIR/image" --bundle "$BUNDLE" \
+		--pid-file "$TESTDIR/pid" "$CID"
+	[ "$(sdprop "$UNIT" ActiveState)" = active ]
+	run -0 cat "/proc/$(cat "$TESTDIR/pid")/cgroup"
+	check_output "0::/system.slice/$UNIT"
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "$SHARED/count")" -gt $((c + 3)) ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$SHARED/count")" -gt $((c + 3)) ]
+	run -0 rt delete --force "$CID"
+	unit_gone "$UNIT"
+}
+
 @test "systemd: containerd with SystemdCgroup = true through containerd-shim-holo-v2" {
 	command -v containerd >/dev/null || skip "containerd is not installed"
 	. "$HOLO_SRC/tests/shim/env.sh"

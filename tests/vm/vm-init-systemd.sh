@@ -37,6 +37,13 @@ if [ -n "$MODULES" ] && [ -d "$MODULES" ]; then
 	mkdir -p /lib/modules
 	mount --bind "$MODULES" /lib/modules || log "cannot bind $MODULES on /lib/modules"
 fi
+# run.sh --criu: CRIU's modules, as vm-init.sh loads them.
+if [ "$CRIU" = 1 ]; then
+	for m in nf_tables nft_ct nf_conntrack nft_compat tun veth ip_tables \
+		iptable_filter nf_nat nft_chain_nat unix_diag inet_diag tcp_diag netlink_diag; do
+		modprobe "$m" || log "modprobe $m failed"
+	done
+fi
 
 # The overlay root is the host's: nothing in its fstab is in the VM, and
 # the host's enabled services (containerd, databases, timers) are not
