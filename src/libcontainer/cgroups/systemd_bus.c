@@ -26,8 +26,8 @@ static int
 unsupported (holo_error_t *err)
 {
   return holo_make_error (err, 0,
-                          "--systemd-cgroup: this holo was built without systemd support (configure found no "
-                          "libsystemd); use the cgroupfs driver or rebuild with libsystemd-dev");
+                          "--systemd-cgroup: this holo was built without systemd support (no "
+                          "libsystemd); use the cgroupfs driver, or build it with libsystemd-dev installed");
 }
 
 int
