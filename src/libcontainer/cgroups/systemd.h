@@ -158,6 +158,8 @@ int holo_gvariant_parse (const char *text, struct holo_sd_prop *p, holo_error_t 
 
 /* Whether holo was built with sd-bus.  */
 bool holo_systemd_supported (void);
+/* Loads libsystemd (sd_bus_dl.c), once; an error says why it cannot.  */
+int holo_sd_bus_load (holo_error_t *err);
 /* Checked before anything exists: holo has sd-bus and the host runs
    systemd (/run/systemd/system, as sd_booted(3) and runc check).  */
 int holo_systemd_check_host (holo_error_t *err);

@@ -118,6 +118,8 @@ bus_address (bool user)
 static int
 open_bus (bool user, sd_bus **out, holo_error_t *err)
 {
+  if (holo_sd_bus_load (err) < 0)
+    return -1;
   int r = user ? sd_bus_open_user (out) : sd_bus_open_system (out);
   if (r < 0)
     {

@@ -4,6 +4,7 @@
    the org.systemd.property.* annotations.  */
 #define _GNU_SOURCE
 #include "systemd.h"
+#include "convert.h"
 #include "../utils.h"
 
 #include <ctype.h>
