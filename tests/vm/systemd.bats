@@ -252,6 +252,20 @@ unit_gone() {
 	unit_gone "$UNIT"
 }
 
+@test "systemd: no libsystemd to load: a clear error, nothing left" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo loads libsystemd on first use"
+	local lib
+	lib=$(ldconfig -p | awk '/libsystemd\.so\.0 / {print $NF; exit}')
+	[ -n "$lib" ]
+	# In a mount namespace of its own, the library is not an ELF file.
+	run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$lib" \
+		env HOLO_TEST_MARKER="$TEST_MARKER" "$RUNTIME" --root "$ROOT" --systemd-cgroup run --bundle "$BUNDLE" "$CID"
+	check_status 1
+	check_contains "--systemd-cgroup: cannot load libsystemd.so.0"
+	check_nothing_left "$CID"
+	unit_gone "$UNIT"
+}
+
 @test "systemd: org.systemd.property annotations are unit properties (Sec in microseconds)" {
 	update_config '.annotations = {"org.systemd.property.TimeoutStopSec": "uint64 7",
 		"org.systemd.property.CollectMode": "'"'"'inactive-or-failed'"'"'",
