@@ -248,9 +248,18 @@ append_props (sd_bus_message *m, const struct holo_sd_props *props, holo_error_t
 
 struct job_wait
 {
-  const char *job; /* object path, set once the call returned */
-  char *result;    /* "done", "failed", "canceled", "timeout", ... */
+  char *job;    /* object path, set once the call returned */
+  char *result; /* "done", "failed", "canceled", "timeout", ... */
 };
+
+static void
+job_wait_clear (struct job_wait *w)
+{
+  free (w->job);
+  free (w->result);
+  w->job = w->result = NULL;
+}
+#define cleanup_job_wait __attribute__ ((cleanup (job_wait_clear)))
 
 static int
 on_job_removed (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -325,10 +334,11 @@ reset_failed (sd_bus *bus, const char *name)
 static int
 stop_on (sd_bus *bus, const char *name, holo_error_t *err)
 {
-  struct job_wait w = { 0 };
+  cleanup_job_wait struct job_wait w = { 0 };
   cleanup_slot sd_bus_slot *slot = NULL;
   cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_msg sd_bus_message *reply = NULL;
+  const char *job;
   if (match_jobs (bus, &slot, &w, name, err) < 0)
     return -1;
   int r = sd_bus_call_method (bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, &reply, "ss", name, "replace");
@@ -338,12 +348,12 @@ stop_on (sd_bus *bus, const char *name, holo_error_t *err)
         return 0;
       return call_error (&e, r, "stop", name, err);
     }
-  if ((r = sd_bus_message_read (reply, "o", &w.job)) < 0)
+  if ((r = sd_bus_message_read (reply, "o", &job)) < 0)
     return holo_make_error (err, -r, "systemd: stop unit `%s`: bad reply", name);
+  w.job = holo_xstrdup (job);
   r = wait_job (bus, &w, "stop", name, err);
   if (r == 0 && strcmp (w.result, "done") != 0)
     holo_log_warning ("systemd: the job to stop unit `%s` ended with result `%s`", name, w.result);
-  free (w.result);
   /* A failed unit stays loaded until reset.  */
   reset_failed (bus, name);
   return r;
@@ -407,7 +417,7 @@ holo_systemd_start_unit (const struct holo_systemd_unit *u, const struct holo_sd
 {
   cleanup_bus sd_bus *bus = NULL;
   cleanup_slot sd_bus_slot *slot = NULL;
-  struct job_wait w = { 0 };
+  cleanup_job_wait struct job_wait w = { 0 };
   bool exists = false;
   if (open_bus (u->user, &bus, err) < 0 || match_jobs (bus, &slot, &w, u->name, err) < 0)
     return -1;
@@ -430,11 +440,9 @@ holo_systemd_start_unit (const struct holo_systemd_unit *u, const struct holo_sd
     }
   if (r < 0)
     return -1;
-  cleanup_free char *job = (char *) w.job;
   r = wait_job (bus, &w, "start", u->name, err);
   if (r == 0 && strcmp (w.result, "done") != 0)
     r = holo_make_error (err, 0, "systemd: the job to start unit `%s` ended with result `%s`", u->name, w.result);
-  free (w.result);
   if (r == 0)
     r = unit_cgroup (bus, u->name, cgroup_path, err);
   if (r < 0)
