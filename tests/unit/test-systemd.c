@@ -424,6 +424,19 @@ test_annotation_props (void)
   UNIT_ASSERT_STR_CONTAINS (e, "`org.systemd.property.TimeoutStopSec='soon'`: value parse error: not a number");
   free (e);
   holo_sd_props_free (&p);
+  /* Seconds that microseconds cannot hold (found by fuzz-systemd).  */
+  struct holo_kv huge[]
+      = { { (char *) "org.systemd.property.TimeoutStopSec", (char *) "7.7e27" },
+          { (char *) "org.systemd.property.TimeoutStopSec", (char *) "-5" },
+          { (char *) "org.systemd.property.TimeoutStopSec", (char *) "uint64 18446744073709551615" } };
+  for (size_t i = 0; i < 3; i++)
+    {
+      UNIT_ASSERT (holo_systemd_annotation_props (&huge[i], 1, &p, &err) < 0);
+      e = take_error (&err);
+      UNIT_ASSERT_STR_CONTAINS (e, "value parse error: out of range");
+      free (e);
+      holo_sd_props_free (&p);
+    }
   struct holo_kv unparsable[] = { { (char *) "org.systemd.property.Description", (char *) "no quotes" } };
   UNIT_ASSERT (holo_systemd_annotation_props (unparsable, 1, &p, &err) < 0);
   e = take_error (&err);

@@ -425,6 +425,14 @@ sec_to_usec (const char *key, const char *value, struct holo_sd_prop *p, holo_er
   if (strlen (p->sig) != 1 || p->n_vals != 1 || !strchr ("ynqiuxtd", p->sig[0]))
     return holo_make_error (err, 0, "config.json: annotations: `%s=%s`: value parse error: not a number", key, value);
   struct holo_sd_val *v = &p->vals[0];
+  /* Seconds, at most what microseconds in a uint64 can say.  */
+  const uint64_t max_sec = UINT64_MAX / 1000000;
+  bool negative = v->type == 'd' ? v->d < 0 : strchr ("nix", v->type) ? v->i < 0 : false;
+  bool too_big = v->type == 'd'            ? v->d >= (double) max_sec
+                 : strchr ("nix", v->type) ? (uint64_t) v->i > max_sec
+                                           : v->u > max_sec;
+  if (negative || too_big)
+    return holo_make_error (err, 0, "config.json: annotations: `%s=%s`: value parse error: out of range", key, value);
   uint64_t usec;
   if (v->type == 'd')
     usec = (uint64_t) (v->d * 1000000);
