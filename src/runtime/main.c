@@ -71,7 +71,7 @@ print_usage (FILE *out)
                 "  --log PATH              also write log lines to PATH\n"
                 "  --log-format FORMAT     text or json\n"
                 "  --debug                 debug logging\n"
-                "  --systemd-cgroup        use systemd cgroup paths (slice:prefix:name)\n"
+                "  --systemd-cgroup        a systemd scope per container (cgroupsPath slice:prefix:name)\n"
                 "  --cgroup-manager NAME   cgroupfs, systemd or disabled\n"
                 "  --rootless VALUE        true, false or auto (default: auto, rootless when not root)\n"
                 "  -v, --version           print the version\n"
