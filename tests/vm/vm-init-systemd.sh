@@ -53,10 +53,15 @@ fi
 echo holo-vm >/etc/hostname
 U=/etc/systemd/system
 mkdir -p $U
-for u in systemd-timesyncd.service systemd-pstore.service getty@tty1.service \
-	serial-getty@ttyS0.service e2scrub_reap.service apt-daily.timer \
-	apt-daily-upgrade.timer man-db.timer dpkg-db-backup.timer fstrim.timer \
-	e2scrub_all.timer systemd-networkd.service systemd-resolved.service; do
+# Whatever the host enabled locally (its /etc/systemd/system/*.wants:
+# databases, containerd, timers, gettys) is masked, and a few units that
+# would wait for hardware or the network the VM does not have.
+for w in $U/*.wants/*; do
+	[ -e "$w" ] || [ -L "$w" ] || continue
+	ln -sfn /dev/null "$U/${w##*/}"
+done
+for u in serial-getty@ttyS0.service systemd-networkd.service systemd-resolved.service \
+	systemd-networkd-wait-online.service; do
 	ln -sfn /dev/null "$U/$u"
 done
 
