@@ -4,7 +4,8 @@
 # It installs what it needs from Debian's archive, builds holo with
 # -Werror, runs the unit tests (plain, then under AddressSanitizer and
 # UBSan), the integration tests against real containers on this host
-# (cgroup v1/hybrid here), and the cgroup v2 / CRIU suite inside a VM.
+# (cgroup v1/hybrid here), and the cgroup v2 / CRIU suite inside a VM, then
+# the systemd suite in the VM booted with systemd as PID 1.
 # The last line is "N passed, N failed, N skipped", counting every test.
 #
 #   tests/run.sh --integration-only   skip install, build and unit tests
@@ -28,7 +29,8 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libselinux1-dev libapparmor-dev protobuf-c-compiler libprotobuf-c-dev
 	busybox-static bats jq runc crun criu containerd uidmap iproute2
 	iptables python3 openssl curl procps psmisc util-linux libcap2-bin e2fsprogs
-	qemu-system-x86 cpio kmod clang-format clang libclang-rt-14-dev golang-go)
+	qemu-system-x86 cpio kmod clang-format clang libclang-rt-14-dev golang-go
+	libsystemd-dev systemd dbus dbus-user-session)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -176,6 +178,14 @@ vm_tests() {
 	record <"$LOG_DIR/vm.tap"
 	grep -A15 '^not ok' "$LOG_DIR/vm.tap" | head -60
 	printf '%-20s %s\n' "vm" "$(grep -c '^ok' "$LOG_DIR/vm.tap") ok, $(grep -c '^not ok' "$LOG_DIR/vm.tap") not ok"
+	# A second boot with systemd as PID 1: the systemd cgroup driver and
+	# NOTIFY_SOCKET against a real systemd (tests/vm/systemd.bats).
+	step "systemd suite in the VM"
+	local t0=$SECONDS
+	RUNTIME=${RUNTIME:-$SRC/holo} bash tests/vm/run-tests.sh --systemd --criu >"$LOG_DIR/vm-systemd.tap" 2>"$LOG_DIR/vm-systemd.err"
+	record <"$LOG_DIR/vm-systemd.tap"
+	grep -A15 '^not ok' "$LOG_DIR/vm-systemd.tap" | head -60
+	printf '%-20s %s\n' "vm-systemd" "$(grep -c '^ok' "$LOG_DIR/vm-systemd.tap") ok, $(grep -c '^not ok' "$LOG_DIR/vm-systemd.tap") not ok ($((SECONDS - t0)) s)"
 }
 
 summary() {

@@ -43,6 +43,13 @@ struct holo_context
   /* Checks the caller adds to create, start and delete (Hologram, for the
      holo command); NULL: none.  See extension.h.  */
   const struct holo_extension *extension;
+  /* The caller's NOTIFY_SOCKET (sd_notify), or NULL: create gives the
+     container a socket of its own, start relays its READY= to it, then
+     says MAINPID=notify_main_pid (0: the container's init); the relay runs
+     in a child process when notify_in_background (a foreground `run`).  */
+  const char *notify_socket;
+  pid_t notify_main_pid;
+  bool notify_in_background;
 };
 
 /* True when we run inside a user namespace other than the initial one

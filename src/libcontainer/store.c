@@ -30,6 +30,7 @@ holo_state_free (struct holo_state *s)
     }
   free (s->annotations);
   free (s->cgroup_path);
+  free (s->systemd_unit);
   free (s->extra_json);
   free (s->extra_state);
   free (s);
@@ -181,6 +182,12 @@ holo_state_write (int dir_fd, const struct holo_state *s, holo_error_t *err)
   yajl_gen_bool (g, s->creating);
   if (s->cgroup_path)
     holo_json_key_str (g, "cgroup_path", s->cgroup_path);
+  if (s->systemd_unit)
+    {
+      holo_json_key_str (g, "systemd_unit", s->systemd_unit);
+      holo_json_str (g, "systemd_user");
+      yajl_gen_bool (g, s->systemd_user);
+    }
   if (s->extra_json)
     holo_json_key_str (g, "extra", s->extra_json);
   if (s->extra_state)
@@ -228,6 +235,10 @@ holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err)
   s->created = tree_string (root, "created");
   s->owner = tree_string (root, "owner");
   s->cgroup_path = tree_string (root, "cgroup_path");
+  s->systemd_unit = tree_string (root, "systemd_unit");
+  const char *upath[] = { "systemd_user", NULL };
+  yajl_val su = yajl_tree_get (root, upath, yajl_t_any);
+  s->systemd_user = su && YAJL_IS_TRUE (su);
   s->extra_json = tree_string (root, "extra");
   s->extra_state = tree_string (root, "extra_state");
   const char *cpath[] = { "creating", NULL };

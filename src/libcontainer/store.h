@@ -22,10 +22,12 @@ struct holo_state
   char *owner;
   struct holo_kv *annotations;
   size_t n_annotations;
-  bool creating;     /* persisted: create has not finished */
-  char *cgroup_path; /* NULL when cgroups are disabled */
-  char *extra_json;  /* the extension's opaque record (extension.h), may be NULL */
-  char *extra_state; /* a JSON object whose members the state JSON gets, may be NULL */
+  bool creating;      /* persisted: create has not finished */
+  char *cgroup_path;  /* NULL when cgroups are disabled */
+  char *systemd_unit; /* the scope of the systemd driver, or NULL */
+  bool systemd_user;  /* ... in the user's own systemd instance */
+  char *extra_json;   /* the extension's opaque record (extension.h), may be NULL */
+  char *extra_state;  /* a JSON object whose members the state JSON gets, may be NULL */
 };
 
 void holo_state_free (struct holo_state *s);

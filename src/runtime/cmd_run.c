@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 int
 holo_cmd_run (struct holo_global *g, int argc, char **argv)
@@ -20,6 +21,9 @@ holo_cmd_run (struct holo_global *g, int argc, char **argv)
     {
       holo_foreground_prepare ();
       f.opts.want_console_master = f.opts.console_socket == NULL;
+      /* In the foreground, holo is the process the caller watches.  */
+      g->ctx.notify_main_pid = getpid ();
+      g->ctx.notify_in_background = true;
     }
   if (holo_container_create (&g->ctx, &f.opts, &created, &err) < 0)
     return holo_cmd_fail (&err);

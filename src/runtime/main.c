@@ -41,6 +41,11 @@ static const struct holo_command commands[] = {
 #else
 #define HOLO_HAS_APPARMOR 0
 #endif
+#ifdef HAVE_SYSTEMD
+#define HOLO_HAS_SYSTEMD 1
+#else
+#define HOLO_HAS_SYSTEMD 0
+#endif
 
 static void
 print_version (void)
@@ -50,8 +55,8 @@ print_version (void)
   printf ("spec: %s\n", OCI_SPEC_VERSION);
   printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
   /* Features as crun prints them: only what is implemented gets a '+'.  */
-  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR -SYSTEMD +CRIU +HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
-          HOLO_HAS_APPARMOR ? '+' : '-');
+  printf ("+CAP +YAJL +SECCOMP %cSELINUX %cAPPARMOR %cSYSTEMD +CRIU +HOLOGRAM\n", HOLO_HAS_SELINUX ? '+' : '-',
+          HOLO_HAS_APPARMOR ? '+' : '-', HOLO_HAS_SYSTEMD ? '+' : '-');
 }
 
 static void
@@ -67,7 +72,7 @@ print_usage (FILE *out)
                 "  --log PATH              also write log lines to PATH\n"
                 "  --log-format FORMAT     text or json\n"
                 "  --debug                 debug logging\n"
-                "  --systemd-cgroup        use systemd cgroup paths (slice:prefix:name)\n"
+                "  --systemd-cgroup        a systemd scope per container (cgroupsPath slice:prefix:name)\n"
                 "  --cgroup-manager NAME   cgroupfs, systemd or disabled\n"
                 "  --rootless VALUE        true, false or auto (default: auto, rootless when not root)\n"
                 "  -v, --version           print the version\n"
@@ -212,6 +217,9 @@ apply_globals (struct holo_global *g, const struct global_raw *raw, char **root_
     }
   if (parse_rootless (raw->rootless, &g->ctx.rootless) != 0)
     return 1;
+  /* sd_notify from the container (create, start, run), as runc.  */
+  const char *notify = getenv ("NOTIFY_SOCKET");
+  g->ctx.notify_socket = notify && *notify ? notify : NULL;
   *root_storage = raw->root ? holo_xstrdup (raw->root) : default_root ();
   g->ctx.root = *root_storage;
   return raw->root ? 0 : check_tmp_root (*root_storage);

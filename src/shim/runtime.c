@@ -124,6 +124,10 @@ static void __attribute__ ((noreturn)) child (char **argv, int fds[3], int repor
       report_and_exit (report_fd, errno);
   if (holo_cloexec_fds_from (3, NULL) < 0)
     report_and_exit (report_fd, errno);
+  /* containerd run by systemd (Type=notify) hands its NOTIFY_SOCKET down:
+     to holo it would mean "relay the container's READY=" and `start` would
+     wait for it.  Filtered as go-runc filters it for runc.  */
+  unsetenv ("NOTIFY_SOCKET");
   execvp (argv[0], argv);
   report_and_exit (report_fd, errno);
 }

@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,12 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -712,6 +715,41 @@ cmd_all (void)
   return r ? 1 : 0;
 }
 
+/* sd_notify(3) by hand: MESSAGE as one datagram to $NOTIFY_SOCKET (a path,
+   or "@name" in the abstract namespace).  */
+static int
+cmd_notify (const char *message)
+{
+  const char *path = getenv ("NOTIFY_SOCKET");
+  if (path == NULL || *path == '\0')
+    {
+      fprintf (stderr, "holo-check: NOTIFY_SOCKET is not set\n");
+      return 1;
+    }
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  size_t len = strlen (path);
+  if (len >= sizeof sa.sun_path)
+    {
+      fprintf (stderr, "holo-check: NOTIFY_SOCKET is too long\n");
+      return 1;
+    }
+  memcpy (sa.sun_path, path, len);
+  if (path[0] == '@')
+    sa.sun_path[0] = '\0';
+  int fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0
+      || sendto (fd, message, strlen (message), 0, (struct sockaddr *) &sa,
+                 (socklen_t) (offsetof (struct sockaddr_un, sun_path) + len))
+             < 0)
+    {
+      fprintf (stderr, "holo-check: notify %s: %s\n", path, strerror (errno));
+      return 1;
+    }
+  close (fd);
+  printf ("sent\n");
+  return 0;
+}
+
 static void
 usage (FILE *out)
 {
@@ -720,7 +758,8 @@ usage (FILE *out)
                 "  umask | nnp | oom | status FIELD | mountinfo [DEST] | stat PATH | readlink PATH\n"
                 "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
                 "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | reopen-exe PID | all\n"
-                "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS] | help\n");
+                "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS]\n"
+                "  notify MESSAGE | help\n");
 }
 
 #define NEED(n)                                                                                                        \
@@ -859,6 +898,11 @@ dispatch (int argc, char **argv)
     {
       NEED (1);
       return cmd_wait_file (a1, a2);
+    }
+  if (!strcmp (c, "notify"))
+    {
+      NEED (1);
+      return cmd_notify (a1);
     }
   if (!strcmp (c, "help"))
     {

@@ -61,12 +61,14 @@ test_cgroup_paths_systemd (void)
                "/machine.slice/machine-x.slice/machine-x-y.slice/libpod-abc.scope");
   RESOLVES_TO (":holo:abc", "c1", HOLO_CGROUP_MANAGER_SYSTEMD, "/system.slice/holo-abc.scope");
   RESOLVES_TO (NULL, "c1", HOLO_CGROUP_MANAGER_SYSTEMD, "/system.slice/holo-c1.scope");
-  RESOLVES_TO ("user.slice::abc", "c1", HOLO_CGROUP_MANAGER_SYSTEMD, "/user.slice/abc.scope");
+  /* runc's naming: an empty prefix still gets its dash (seen with runc
+     1.1.5 under systemd 252 in the VM).  */
+  RESOLVES_TO ("user.slice::abc", "c1", HOLO_CGROUP_MANAGER_SYSTEMD, "/user.slice/-abc.scope");
   char *bad = resolve ("/not/systemd", "c1", HOLO_CGROUP_MANAGER_SYSTEMD);
   UNIT_ASSERT (strncmp (bad, "ERROR:", 6) == 0);
   free (bad);
   bad = resolve ("notaslice:p:n", "c1", HOLO_CGROUP_MANAGER_SYSTEMD);
-  UNIT_ASSERT (strncmp (bad, "ERROR: invalid systemd slice", 28) == 0);
+  UNIT_ASSERT (strstr (bad, "linux.cgroupsPath `notaslice:p:n`: invalid systemd slice name `notaslice`") != NULL);
   free (bad);
 }
 
@@ -103,7 +105,9 @@ test_state_round_trip (void)
                           .rootfs = "/b/rootfs",
                           .created = "2026-01-01T00:00:00Z",
                           .owner = "root",
-                          .cgroup_path = "/c1" };
+                          .cgroup_path = "/c1",
+                          .systemd_unit = "holo-c1.scope",
+                          .systemd_user = true };
   struct holo_kv ann = { "k", "v \"q\"" };
   s.annotations = &ann;
   s.n_annotations = 1;
@@ -114,6 +118,8 @@ test_state_round_trip (void)
   UNIT_ASSERT_STR_EQ (r->id, "c1");
   UNIT_ASSERT_INT_EQ (r->pid, s.pid);
   UNIT_ASSERT_STR_EQ (r->annotations[0].value, "v \"q\"");
+  UNIT_ASSERT_STR_EQ (r->systemd_unit, "holo-c1.scope");
+  UNIT_ASSERT (r->systemd_user);
   UNIT_ASSERT (holo_state_process_alive (r));
   /* Alive, no fifo, not creating: running.  */
   UNIT_ASSERT_INT_EQ (holo_state_status (cdir, r), HOLO_STATUS_RUNNING);

@@ -7,12 +7,16 @@
 #   not ok 2 [v2] cgroups: pids limit
 #
 # Usage: tests/vm/run-tests.sh [OPTIONS] [BATS_FILE...]
-#   With no file: $HOLO_VM_TESTS (space-separated) if set, else
+#   With no file: $HOLO_VM_TESTS (space-separated; $HOLO_VM_SYSTEMD_TESTS
+#   with --systemd) if set, else
 #   tests/vm/smoke.bats and every tests/integration/*.bats that opts in with
 #   a line "# holo-vm" (alone, or followed by a space and a comment).
 # Options:
 #   --filter REGEX    only tests whose name matches (bats --filter)
 #   --criu            load CRIU's kernel modules in the VM first
+#   --systemd         boot real systemd as PID 1 (run.sh --systemd); with no
+#                     file: the files that opt in with "# holo-vm-systemd";
+#                     names are prefixed "[systemd] "
 #   --timeout SECS    limit for the whole VM (default $HOLO_VM_TIMEOUT, or
 #                     120 s + 45 s a test as bats --count counts them, at
 #                     least 900 s)
@@ -39,12 +43,18 @@ SRC=$(cd "$HERE/../.." && pwd)
 # The VM suite: what only a cgroup v2 host (or the VM's 6.1 kernel) can
 # test.  Keep it short: everything is 5-10 times slower in the VM.
 default_tests() {
+	if [ "$SYSTEMD" = 1 ]; then
+		grep -lE '^# holo-vm-systemd( |$)' tests/vm/*.bats tests/integration/*.bats 2>/dev/null
+		return 0
+	fi
 	echo tests/vm/smoke.bats
 	grep -lE '^# holo-vm( |$)' tests/integration/*.bats 2>/dev/null
 }
 
 FILTER=
 CRIU=()
+SYSTEMD=0
+PREFIX_SET=0
 TIMEOUT=${HOLO_VM_TIMEOUT:-}
 PREFIX="[v2] "
 TIMING=0
@@ -54,10 +64,11 @@ while [ $# -gt 0 ]; do
 	--filter) FILTER=$2; shift ;;
 	--filter=*) FILTER=${1#*=} ;;
 	--criu) CRIU=(--criu) ;;
+	--systemd) SYSTEMD=1 ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--timeout=*) TIMEOUT=${1#*=} ;;
-	--prefix) PREFIX=$2; shift ;;
-	--prefix=*) PREFIX=${1#*=} ;;
+	--prefix) PREFIX=$2; PREFIX_SET=1; shift ;;
+	--prefix=*) PREFIX=${1#*=}; PREFIX_SET=1 ;;
 	--timing) TIMING=1 ;;
 	--test-timeout) TEST_TIMEOUT=$2; shift ;;
 	--test-timeout=*) TEST_TIMEOUT=${1#*=} ;;
@@ -73,10 +84,17 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$SRC" || exit 125
+VM_MODE=()
+if [ "$SYSTEMD" = 1 ]; then
+	VM_MODE=(--systemd)
+	[ "$PREFIX_SET" = 1 ] || PREFIX="[systemd] "
+fi
 files=()
 if [ $# -gt 0 ]; then
 	files=("$@")
-elif [ -n "${HOLO_VM_TESTS:-}" ]; then
+elif [ "$SYSTEMD" = 1 ] && [ -n "${HOLO_VM_SYSTEMD_TESTS:-}" ]; then
+	read -r -a files <<<"$HOLO_VM_SYSTEMD_TESTS"
+elif [ "$SYSTEMD" = 0 ] && [ -n "${HOLO_VM_TESTS:-}" ]; then
 	read -r -a files <<<"$HOLO_VM_TESTS"
 else
 	mapfile -t files < <(default_tests)
@@ -117,6 +135,13 @@ bash -c '
 	. "$1/helpers.bash" && ensure_tools
 ' _ "$SRC/tests/integration" >/dev/null 2>&1 || true
 
+# The systemd suite's containerd test imports a busybox image: made here
+# (hundreds of symlinks are slow to make in the VM).
+if [ "$SYSTEMD" = 1 ] && [ ! -f tests/work/shim-image.tar ]; then
+	bash tests/shim/make-image.sh tests/work/shim-image.tar.tmp >/dev/null 2>&1 &&
+		mv tests/work/shim-image.tar.tmp tests/work/shim-image.tar
+fi
+
 if [ -z "$TIMEOUT" ]; then
 	count=$(bats --count ${FILTER:+--filter "$FILTER"} "${abs[@]}" 2>/dev/null) || count=
 	[[ "$count" =~ ^[0-9]+$ ]] || count=30
@@ -136,7 +161,7 @@ trap 'rm -f "$tap"' EXIT
 # Prefix test names; keep everything else (plan, comments) as it is.
 vm_env=()
 [ "$TEST_TIMEOUT" != 0 ] && vm_env=(--env "BATS_TEST_TIMEOUT=$TEST_TIMEOUT")
-"$HERE/run.sh" "${CRIU[@]}" "${vm_env[@]}" --timeout "$TIMEOUT" -- "$cmd" |
+"$HERE/run.sh" "${CRIU[@]}" "${VM_MODE[@]}" "${vm_env[@]}" --timeout "$TIMEOUT" -- "$cmd" |
 	sed -u -E "s/^(ok|not ok) ([0-9]+) /\\1 \\2 $(printf '%s' "$PREFIX" | sed 's/[\/&]/\\&/g')/" |
 	tee "$tap"
 st=${PIPESTATUS[0]}
@@ -146,6 +171,14 @@ pass=$(grep -cE '^ok [0-9]+ ' "$tap")
 skip=$(grep -cE '^ok [0-9]+ .*# skip' "$tap")
 fail=$(grep -cE '^not ok [0-9]+ ' "$tap")
 pass=$((pass - skip))
+# Tests the plan announced but that never reported (bats killed in a
+# teardown, say) are failures too.
+plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -n1)
+got=$(grep -cE '^(ok|not ok) [0-9]+ ' "$tap")
+if [ -n "$plan" ] && [ "$plan" -gt "$got" ] && [ "$st" -lt 124 ]; then
+	echo "not ok $((got + 1)) ${PREFIX}VM run: $((plan - got)) of $plan tests never reported"
+	fail=$((fail + 1))
+fi
 if [ "$st" -ge 124 ]; then
 	n=$(grep -cE '^(ok|not ok) [0-9]+ ' "$tap")
 	why="the VM failed (status $st)"

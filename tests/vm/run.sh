@@ -23,6 +23,8 @@
 #   --console         copy the VM's console (kernel messages) to stderr
 #   --shell           an interactive bash on the serial console instead
 #                     (needs a terminal; ends when the shell exits)
+#   --systemd         boot real systemd as PID 1 (cgroup v2, D-Bus system
+#                     bus) and run COMMAND as the unit holo-vm-test.service
 # Exit status: COMMAND's; 124 when the VM ran out of time; 125 when the VM
 # failed (setup missing, boot failure, crash) -- with the reason on stderr.
 #
@@ -43,6 +45,7 @@ CGROUP=test.scope
 KEEP_OUT=
 CONSOLE=0
 SHELL_MODE=0
+SYSTEMD=0
 ENV_NAMES=()
 ENV_SETS=()
 
@@ -66,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--out=*) KEEP_OUT=${1#*=} ;;
 	--console) CONSOLE=1 ;;
 	--shell) SHELL_MODE=1 ;;
+	--systemd) SYSTEMD=1 ;;
 	-h | --help)
 		sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
 		exit 0
@@ -129,7 +133,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cp "$HERE/vm-init.sh" "$OUT/stage2.sh"
+if [ "$SYSTEMD" = 1 ]; then
+	[ "$SHELL_MODE" = 0 ] || die "--systemd and --shell do not go together"
+	cp "$HERE/vm-init-systemd.sh" "$OUT/stage2.sh"
+else
+	cp "$HERE/vm-init.sh" "$OUT/stage2.sh"
+fi
 : >"$OUT/stdout"
 : >"$OUT/stderr"
 : >"$OUT/console.log"

@@ -50,7 +50,10 @@ export DEBIAN_FRONTEND=noninteractive
 # ------------------------------------------------------------ packages
 # The host packages (qemu, cpio, busybox, kmod) and the tools the tests use
 # inside the VM through the read-only 9p view of the host's root.
-PACKAGES=(qemu-system-x86 cpio busybox-static kmod xz-utils bats jq runc crun criu iptables iproute2 gcc libc6-dev)
+# systemd, dbus and dbus-user-session: run-tests.sh --systemd boots the
+# host's systemd as the VM's PID 1, with the system and the user's bus.
+PACKAGES=(qemu-system-x86 cpio busybox-static kmod xz-utils bats jq runc crun criu iptables iproute2 gcc libc6-dev
+	systemd dbus dbus-user-session)
 
 APT_UPDATED=0
 apt_update() {

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cgroups.h"
+#include "systemd.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -106,62 +107,21 @@ holo_cgroup_mode (void)
   return HOLO_CGROUP_LEGACY;
 }
 
-/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests slices. */
-static char *
-expand_slice (const char *slice, holo_error_t *err)
-{
-  size_t len = strlen (slice);
-  if (len < 6 || strcmp (slice + len - 6, ".slice") != 0 || strchr (slice, '/'))
-    {
-      holo_make_error (err, 0, "invalid systemd slice name `%s`", slice);
-      return NULL;
-    }
-  if (strcmp (slice, "-.slice") == 0)
-    return holo_xstrdup ("");
-  cleanup_free char *base = holo_xstrndup (slice, len - 6);
-  char *result = holo_xstrdup ("");
-  for (char *dash = base;; dash++)
-    {
-      dash = strchr (dash, '-');
-      cleanup_free char *prefix = dash ? holo_xstrndup (base, (size_t) (dash - base)) : holo_xstrdup (base);
-      char *next = holo_xasprintf ("%s/%s.slice", result, prefix);
-      free (result);
-      result = next;
-      if (dash == NULL)
-        break;
-    }
-  return result;
-}
-
+/* Where the system instance of systemd puts the scope for
+   "slice:prefix:name" (the systemd driver asks systemd for the real one). */
 static int
 resolve_systemd_path (const char *cgroups_path, const char *id, char **out, holo_error_t *err)
 {
-  cleanup_free char *copy = holo_xstrdup (cgroups_path && *cgroups_path ? cgroups_path : "");
-  const char *slice = "system.slice", *prefix = "holo", *name = id;
-  if (*copy)
-    {
-      char *c1 = strchr (copy, ':');
-      char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-      if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
-        return holo_make_error (
-            err, 0, "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got `%s`", cgroups_path);
-      *c1 = *c2 = '\0';
-      if (*copy)
-        slice = copy;
-      prefix = c1 + 1;
-      name = c2 + 1;
-    }
-  cleanup_free char *slice_path = expand_slice (slice, err);
-  if (slice_path == NULL)
+  struct holo_systemd_unit u = { 0 };
+  *out = NULL;
+  if (holo_systemd_parse_path (cgroups_path, id, false, &u, err) < 0)
     return -1;
-  size_t nlen = strlen (name);
-  if (nlen > 6 && strcmp (name + nlen - 6, ".slice") == 0)
-    *out = holo_xasprintf ("%s/%s", slice_path, name);
-  else if (*prefix)
-    *out = holo_xasprintf ("%s/%s-%s.scope", slice_path, prefix, name);
-  else
-    *out = holo_xasprintf ("%s/%s.scope", slice_path, name);
-  return 0;
+  char *slice = holo_systemd_expand_slice (u.slice, err);
+  if (slice)
+    *out = holo_xasprintf ("%s/%s", slice, u.name);
+  free (slice);
+  holo_systemd_unit_clear (&u);
+  return *out ? 0 : -1;
 }
 
 int

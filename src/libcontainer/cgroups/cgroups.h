@@ -21,8 +21,9 @@ enum holo_cgroup_mode holo_cgroup_mode (void);
 /* The cgroup path (relative to each hierarchy's root, starting with '/')
    for linux.cgroupsPath: absolute as is; relative under "/"; empty:
    "/<id>"; cleaned lexically, as runc does ("/a/./b/.." is "/a").  With
-   the systemd manager, "slice:prefix:name" maps to the path systemd would
-   use ("/system.slice/prefix-name.scope").  */
+   the systemd manager, "slice:prefix:name" maps to the path systemd's
+   system instance would use ("/system.slice/prefix-name.scope"); the
+   systemd driver itself (cgroups/systemd.h) asks systemd.  */
 int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager, char **out,
                               holo_error_t *err);
 

@@ -45,6 +45,17 @@ void holo_extension_delete (struct holo_context *ctx, const struct holo_state *s
    it is gone.  */
 int holo_container_kill_and_wait (const struct holo_state *s, holo_error_t *err);
 
+/* The container's cgroup with either driver (cgroup.c).  plan fills S's
+   cgroup fields before anything exists (with systemd: the unit, checked
+   against the host and the config); enter puts PID in it (with systemd:
+   starts the scope, and records its cgroup in S); remove stops the unit
+   and removes what is left of the cgroup.  */
+int holo_container_cgroup_plan (struct holo_context *ctx, const struct holo_spec *spec, const char *id,
+                                struct holo_state *s, holo_error_t *err);
+int holo_container_cgroup_enter (struct holo_state *s, const struct holo_spec *spec, pid_t pid, holo_error_t *err);
+int holo_container_cgroup_remove (const struct holo_state *s, holo_error_t *err);
+bool holo_container_has_cgroup (const struct holo_state *s);
+
 /* Removes everything a container left (cgroup, state dir) and runs
    poststop hooks; used by delete and checkpoint.  */
 int holo_container_destroy (struct holo_context *ctx, const struct holo_container *c, bool run_poststop,

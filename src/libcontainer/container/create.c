@@ -6,6 +6,7 @@
 #include "../cgroups/resources.h"
 #include "../hooks.h"
 #include "../namespaces.h"
+#include "../notify.h"
 #include "../process/chain.h"
 #include "../process/init.h"
 #include "../process/sync.h"
@@ -288,10 +289,17 @@ static int
 enter_cgroup (struct create_run *r, holo_error_t *err)
 {
   struct holo_state *s = r->state;
-  r->cgroup_entered = true;
-  if (holo_cgroup_enter (s->cgroup_path, s->pid, err) == 0)
+  /* A failed cgroupfs enter may leave directories; a failed systemd start
+     leaves nothing of ours (the unit may be someone else's: "already
+     exists"), so there is nothing to undo.  */
+  r->cgroup_entered = s->systemd_unit == NULL;
+  if (holo_container_cgroup_enter (s, r->spec, s->pid, err) == 0)
     {
+      r->cgroup_entered = true;
       r->oom_kills_before = holo_cgroup_oom_kills (s->cgroup_path);
+      /* systemd's cgroup for the unit, for a delete after a crash.  */
+      if (s->systemd_unit && holo_state_write (r->dir_fd, s, err) < 0)
+        return -1;
       /* Limits and device rules hold before the init runs anything.  */
       if (holo_cgroup_apply_spec (s->cgroup_path, r->spec, err) == 0)
         return 0;
@@ -301,7 +309,8 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
       holo_error_release (err);
       return 0;
     }
-  if (!r->ctx->rootless || !is_permission_error (err))
+  /* The systemd driver has no fallback: systemd said no.  */
+  if (!r->ctx->rootless || s->systemd_unit || !is_permission_error (err))
     return -1;
   if (r->spec->linux_.resources)
     holo_log_warning ("rootless: %s; running without a cgroup, linux.resources not applied", (*err)->msg);
@@ -327,7 +336,7 @@ drive_init (struct create_run *r, holo_error_t *err)
   if (holo_state_write (r->dir_fd, s, err) < 0)
     return -1;
   holo_trace ("create: state with pid written");
-  if (s->cgroup_path && enter_cgroup (r, err) < 0)
+  if (holo_container_has_cgroup (s) && enter_cgroup (r, err) < 0)
     return -1;
   holo_trace ("create: cgroup entered");
   if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)
@@ -386,7 +395,7 @@ undo_create (struct create_run *r)
     holo_rootfs_detach_new_mounts (r->state->rootfs, &r->host_mounts);
   holo_extension_delete (r->ctx, r->state);
   if (r->cgroup_entered)
-    holo_cgroup_destroy (r->state->cgroup_path, &ignored);
+    holo_container_cgroup_remove (r->state, &ignored);
   holo_error_release (&ignored);
   run_poststop_after_failure (r);
   holo_store_remove (r->root_fd, r->o->id, &ignored);
@@ -406,8 +415,7 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
   s->owner = holo_xstrdup ("");
   s->creating = true;
   copy_annotations (s, spec);
-  if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
-      && holo_cgroup_resolve_path (spec->linux_.cgroups_path, o->id, ctx->cgroup_manager, &s->cgroup_path, err) < 0)
+  if (holo_container_cgroup_plan (ctx, spec, o->id, s, err) < 0)
     {
       holo_state_free (s);
       return NULL;
@@ -452,6 +460,8 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
   if (fifo_fd < 0)
     return holo_make_error (err, errno, "open exec fifo");
   if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
+    return -1;
+  if (r->ctx->notify_socket && holo_notify_prepare (r->dir_fd, r->spec, err) < 0)
     return -1;
   holo_trace ("create: store written");
   if (!r->spec->linux_.namespaces[HOLO_NS_MOUNT].present)

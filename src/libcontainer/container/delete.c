@@ -39,7 +39,7 @@ holo_container_destroy (struct holo_context *ctx, const struct holo_container *c
   const struct holo_state *s = c->state;
   holo_trace ("delete: begin");
   unmount_host_mounts (c->dir_fd, s);
-  if (s->cgroup_path && holo_cgroup_destroy (s->cgroup_path, err) < 0)
+  if (holo_container_cgroup_remove (s, err) < 0)
     return -1;
   holo_trace ("delete: cgroup removed");
   if (run_poststop_hooks)

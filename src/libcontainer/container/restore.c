@@ -94,8 +94,7 @@ new_state (struct holo_context *ctx, const struct holo_spec *spec, const char *i
       s->annotations[i].value = holo_xstrdup (spec->annotations[i].value);
     }
   s->n_annotations = spec->n_annotations;
-  if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
-      && holo_cgroup_resolve_path (spec->linux_.cgroups_path, id, ctx->cgroup_manager, &s->cgroup_path, err) < 0)
+  if (holo_container_cgroup_plan (ctx, spec, id, s, err) < 0)
     return NULL;
   return steal_pointer (&s);
 }
@@ -208,10 +207,16 @@ static int
 criu_spawned (pid_t criu_pid, void *data, holo_error_t *err)
 {
   struct restore_run *r = data;
-  if (r->state->cgroup_path == NULL)
+  if (!holo_container_has_cgroup (r->state))
     return 0;
+  /* As in create: a failed systemd start leaves nothing to undo.  */
+  r->cgroup_entered = r->state->systemd_unit == NULL;
+  /* With systemd, the scope starts with CRIU in it; the restored tree
+     stays in it when CRIU leaves.  */
+  if (holo_container_cgroup_enter (r->state, r->spec, criu_pid, err) < 0)
+    return -1;
   r->cgroup_entered = true;
-  return holo_cgroup_enter (r->state->cgroup_path, criu_pid, err);
+  return 0;
 }
 
 /* prestart and createRuntime, once the namespaces exist, as runc runs them
@@ -322,7 +327,7 @@ undo_restore (struct restore_run *r)
     {
       holo_cgroup_kill_all (s->cgroup_path, SIGKILL, &ignored);
       holo_error_release (&ignored);
-      holo_cgroup_destroy (s->cgroup_path, &ignored);
+      holo_container_cgroup_remove (s, &ignored);
       holo_error_release (&ignored);
     }
   else if (s->pid > 0 && holo_state_process_alive (s))

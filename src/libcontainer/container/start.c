@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "../hooks.h"
+#include "../notify.h"
 #include "../trace.h"
 #include "../utils.h"
 
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 /* Releases the init blocked in its read of the exec fifo, and waits until
    it has run the startContainer hooks and exec'd the process (so poststart
@@ -61,6 +63,37 @@ run_poststart (const struct holo_container *c)
   return 0;
 }
 
+static int
+open_notify (int dir_fd, const char *host, struct holo_notify *n, holo_error_t *err)
+{
+  struct stat st;
+  if (fstatat (dir_fd, HOLO_NOTIFY_DIR, &st, 0) < 0)
+    return holo_make_error (err, 0,
+                            "NOTIFY_SOCKET is set, but the container was created without it: it has no notify socket");
+  return holo_notify_open (dir_fd, host, n, err);
+}
+
+/* In the foreground (`run` without -d) holo itself is the main process and
+   has the container's terminal and signals to look after: the relay runs
+   in a child of its own, which the foreground loop reaps.  */
+static int
+relay_notify (struct holo_context *ctx, struct holo_notify *n, pid_t init, holo_error_t *err)
+{
+  pid_t main_pid = ctx->notify_main_pid > 0 ? ctx->notify_main_pid : init;
+  if (!ctx->notify_in_background)
+    return holo_notify_relay (n, init, main_pid, err);
+  pid_t child = fork ();
+  if (child < 0)
+    return holo_make_error (err, errno, "fork the NOTIFY_SOCKET relay");
+  if (child > 0)
+    return 0;
+  holo_error_t cerr = NULL;
+  int ret = holo_notify_relay (n, init, main_pid, &cerr);
+  if (ret < 0)
+    holo_log_release_error (&cerr);
+  _exit (ret < 0 ? 1 : 0);
+}
+
 int
 holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *err)
 {
@@ -92,7 +125,20 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
       holo_container_kill_and_wait (s, &ignored);
       return -1;
     }
-  if (release_init (c.dir_fd, err) < 0)
+  struct holo_notify notify = { -1, -1 };
+  if (ctx->notify_socket && open_notify (c.dir_fd, ctx->notify_socket, &notify, err) < 0)
     return -1;
-  return run_poststart (&c);
+  if (release_init (c.dir_fd, err) < 0 || run_poststart (&c) < 0)
+    {
+      holo_notify_close (&notify);
+      return -1;
+    }
+  if (notify.listen_fd < 0)
+    return 0;
+  /* Other holo commands (state, kill) must work while the container gets
+     ready: the relay runs without the container's lock.  */
+  close (steal_fd (&c.dir_fd));
+  int ret = relay_notify (ctx, &notify, s->pid, err);
+  holo_notify_close (&notify);
+  return ret;
 }

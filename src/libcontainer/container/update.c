@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "../cgroups/resources.h"
+#include "../cgroups/systemd.h"
 #include "../utils.h"
 
 #include <sys/file.h>
@@ -20,5 +21,9 @@ holo_container_update (struct holo_context *ctx, const char *id, const struct ho
     return holo_make_error (err, 0, "container not running");
   if (s->cgroup_path == NULL)
     return holo_make_error (err, 0, "cannot update a container without a cgroup (--cgroup-manager disabled)");
+  /* With systemd, the unit's properties first (as runc), so that systemd
+     does not put back the old values when it reloads.  */
+  if (s->systemd_unit && holo_systemd_update (s->systemd_unit, s->systemd_user, s->cgroup_path, r, err) < 0)
+    return -1;
   return holo_cgroup_update (s->cgroup_path, r, err);
 }

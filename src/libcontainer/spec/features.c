@@ -6,6 +6,7 @@
 #include "../libcontainer.h"
 #include "../json.h"
 #include "parse_internal.h"
+#include "../cgroups/systemd.h"
 #include "../rootfs/rootfs.h"
 #include "../security/seccomp.h"
 
@@ -121,8 +122,9 @@ gen_cgroup (yajl_gen g)
   yajl_gen_map_open (g);
   holo_json_key_bool (g, "v1", true);
   holo_json_key_bool (g, "v2", true);
-  holo_json_key_bool (g, "systemd", false);
-  holo_json_key_bool (g, "systemdUser", false);
+  /* The systemd driver, for the system and the user's instance.  */
+  holo_json_key_bool (g, "systemd", holo_systemd_supported ());
+  holo_json_key_bool (g, "systemdUser", holo_systemd_supported ());
   yajl_gen_map_close (g);
 }
 
