@@ -316,6 +316,8 @@ main (int argc, char **argv)
   optind = 0; /* glibc: reinitialise getopt for the command's options */
   holo_trace ("command");
   ret = cmd->run (&g, sub_argc, sub_argv);
+  if (g.ctx.extension)
+    holo_hologram_options_clear (&g.hologram);
   holo_trace ("exit");
   return ret;
 }
