@@ -5,20 +5,10 @@
 set -euo pipefail
 out=$1
 name=${2:-docker.io/library/busybox:holo-test}
-busybox=${BUSYBOX:-/usr/bin/busybox}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/rootfs"/{bin,dev,proc,sys,tmp,etc,root,run,var}
-chmod 1777 "$work/rootfs/tmp"
-cp "$busybox" "$work/rootfs/bin/busybox"
-for a in $("$work/rootfs/bin/busybox" --list); do
-	[ "$a" = busybox ] || ln -sf busybox "$work/rootfs/bin/$a"
-done
-ln -s bin "$work/rootfs/sbin"
-mkdir -p "$work/rootfs/usr" && ln -s ../bin "$work/rootfs/usr/bin"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$work/rootfs/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$work/rootfs/etc/group"
+bash "$(dirname "$0")/../engines/busybox-rootfs.sh" "$work/rootfs"
 
 blobs=$work/layout/blobs/sha256
 mkdir -p "$blobs"
