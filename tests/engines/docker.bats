@@ -10,7 +10,7 @@ load lib
 IMG=holo-bb:test
 
 dk() {
-	timeout "$ENGINE_TIMEOUT" docker "$@"
+	timeout -k 5 "$ENGINE_TIMEOUT" docker "$@"
 }
 
 dockerd_start() {
@@ -37,6 +37,7 @@ setup_file() {
 		{
 		  "runtimes": { "holo": { "path": "$HOLO" } },
 		  "live-restore": true,
+		  "cgroup-parent": "holo-eng-docker",
 		  "deprecated-key-path": "$DK/key.json"
 		}
 	JSON
@@ -51,6 +52,7 @@ teardown_file() {
 	stop_daemon "$DK/dockerd.pid"
 	unmount_under "$DK"
 	rm -rf "$DK"
+	rmdir /sys/fs/cgroup/*/holo-eng-docker 2>/dev/null || true
 }
 
 teardown() {
@@ -442,12 +444,12 @@ c_compose() {
 		volumes:
 		  data: {}
 	YAML
-	(cd "$d" && timeout "$ENGINE_TIMEOUT" docker-compose -p "eng$R" up --no-color 2>/dev/null |
+	(cd "$d" && timeout -k 5 "$ENGINE_TIMEOUT" docker-compose -p "eng$R" up --no-color 2>/dev/null |
 		grep -oE '(writer done|reader read shared)' | sort)
 	dk ps -a --filter "label=com.docker.compose.project=eng$R" --format '{{.Names}} {{.Status}}' |
 		sed "s/ (\([0-9]*\)).*/ \1/; s/^eng$R/PROJECT/" | sort
 	[ "$(dk inspect -f '{{.HostConfig.Runtime}}' "eng${R}_reader_1")" = "$R" ] && echo "ran under the runtime named"
-	(cd "$d" && timeout "$ENGINE_TIMEOUT" docker-compose -p "eng$R" down -v >/dev/null 2>&1)
+	(cd "$d" && timeout -k 5 "$ENGINE_TIMEOUT" docker-compose -p "eng$R" down -v >/dev/null 2>&1)
 	echo "left: $(dk ps -aq --filter "label=com.docker.compose.project=eng$R" | wc -l)"
 	rm -rf "$d"
 }

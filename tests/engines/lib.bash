@@ -42,23 +42,28 @@ busybox_rootfs_tar() {
 	rm -rf "$work"
 }
 
-# both FN ARGS…: FN with R=runc, then with R=holo. Each run's output and
-# final status land in $ref (runc) and $got (holo); they must be equal.
+# both FN ARGS…: FN with R=runc, then with R=holo (and any other name in
+# ENGINE_RUNTIMES after runc: ways of running holo under the same engine).
+# Each run's output and final status are kept; the reference (runc's) is
+# in $ref, and every other run must have printed exactly the same.
 both() {
-	local r rc
-	for r in runc holo; do
+	local r rc differ=0
+	for r in ${ENGINE_RUNTIMES:-runc holo}; do
 		rc=0
 		R=$r "$@" >"$BATS_TEST_TMPDIR/out.$r" 2>&1 || rc=$?
 		echo "status $rc" >>"$BATS_TEST_TMPDIR/out.$r"
 	done
 	ref=$(cat "$BATS_TEST_TMPDIR/out.runc")
-	got=$(cat "$BATS_TEST_TMPDIR/out.holo")
-	if [ "$ref" != "$got" ]; then
-		echo "holo differs from runc (- runc, + holo):"
-		diff -u "$BATS_TEST_TMPDIR/out.runc" "$BATS_TEST_TMPDIR/out.holo" | tail -n +3
-		return 1
-	fi
-	echo "both runtimes:"
+	for r in ${ENGINE_RUNTIMES:-runc holo}; do
+		[ "$r" = runc ] && continue
+		if [ "$ref" != "$(cat "$BATS_TEST_TMPDIR/out.$r")" ]; then
+			echo "$r differs from runc (- runc, + $r):"
+			diff -u "$BATS_TEST_TMPDIR/out.runc" "$BATS_TEST_TMPDIR/out.$r" | tail -n +3
+			differ=1
+		fi
+	done
+	[ "$differ" = 0 ] || return 1
+	echo "every runtime (${ENGINE_RUNTIMES:-runc holo}):"
 	echo "$ref"
 }
 
@@ -98,7 +103,7 @@ wait_for() {
 # ptyrun CMD…: CMD on a new pseudo-terminal (as a user's shell gives it),
 # stdin fed from ours; prints what the terminal showed, CRs removed.
 ptyrun() {
-	timeout "$ENGINE_TIMEOUT" python3 "$ENGINES_SRC/tests/engines/ptyrun.py" "$@" | tr -d '\r'
+	timeout -k 5 "$ENGINE_TIMEOUT" python3 "$ENGINES_SRC/tests/engines/ptyrun.py" "$@" | tr -d '\r'
 	return "${PIPESTATUS[0]}"
 }
 
@@ -114,6 +119,45 @@ stop_daemon() {
 	done
 	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
 	rm -f "$1"
+}
+
+# ns_start DIR [SCRIPT]: a private mount namespace for an engine, kept by
+# a holder process (pid in DIR/holder.pid), with a fresh tmpfs on /run:
+# the engine's sockets and the runtimes' default state roots
+# (/run/containerd, /run/runc, /run/holo) are then its own and vanish with
+# it. SCRIPT (sh, $0 = DIR) mounts more before the namespace is used.
+ns_start() {
+	local dir=$1 more=${2:-true}
+	unshare -m --propagation private -- sh -c "
+		mount -t tmpfs -o mode=755 tmpfs /run && $more &&
+		touch \"\$0/ns-ready\" && exec sleep infinity" "$dir" </dev/null >"$dir/holder.log" 2>&1 3>&- &
+	echo $! >"$dir/holder.pid"
+	wait_for 10 test -f "$dir/ns-ready" || {
+		cat "$dir/holder.log"
+		return 1
+	}
+}
+
+# ns DIR CMD…: CMD in the namespace of DIR's holder.
+ns() {
+	local dir=$1
+	shift
+	nsenter -t "$(cat "$dir/holder.pid")" -m -- "$@"
+}
+
+# ns_stop DIR: kills every process left in the namespace (only what the
+# tests started lives there: daemons, shims, conmon, containers' init
+# processes are in their own), then the holder.
+ns_stop() {
+	local holder mnt p
+	holder=$(cat "$1/holder.pid" 2>/dev/null) || return 0
+	mnt=$(readlink "/proc/$holder/ns/mnt") || return 0
+	for p in $(ls /proc | grep -E '^[0-9]+$'); do
+		[ "$p" = "$holder" ] && continue
+		[ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$mnt" ] && kill -9 "$p" 2>/dev/null
+	done
+	kill "$holder" 2>/dev/null
+	rm -f "$1/holder.pid"
 }
 
 # Unmounts whatever is left mounted under DIR, deepest first.

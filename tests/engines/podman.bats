@@ -62,19 +62,10 @@ setup_file() {
 	busybox_rootfs_tar "$PM/rootfs.tar"
 	chmod 644 "$PM"/*.conf "$PM/rootfs.tar"
 
-	# The rootful namespace: a holder process keeps it; podman and conmon
-	# enter it with nsenter.
+	# The rootful namespace (see ns_start), and /var/lib/containers private.
 	mkdir -p "$PM/varlib/upper" "$PM/varlib/work"
-	unshare -m --propagation private -- sh -c '
-		mount -t tmpfs -o mode=755 tmpfs /run &&
-		mount -t overlay -o "lowerdir=/var/lib,upperdir=$0/varlib/upper,workdir=$0/varlib/work" overlay /var/lib &&
-		mkdir -p /var/lib/containers && mount -t tmpfs -o mode=700 tmpfs /var/lib/containers &&
-		touch "$0/ns-ready" && exec sleep infinity' "$PM" </dev/null >"$PM/holder.log" 2>&1 3>&- &
-	echo $! >"$PM/holder.pid"
-	wait_for 10 test -f "$PM/ns-ready" || {
-		cat "$PM/holder.log"
-		return 1
-	}
+	ns_start "$PM" 'mount -t overlay -o "lowerdir=/var/lib,upperdir=$0/varlib/upper,workdir=$0/varlib/work" overlay /var/lib &&
+		mkdir -p /var/lib/containers && mount -t tmpfs -o mode=700 tmpfs /var/lib/containers'
 
 	# The rootless user's home, runtime dir, and a holo it can reach (a
 	# checkout under a 0700 directory gets a copy).
@@ -97,15 +88,7 @@ teardown_file() {
 	MODE=rootful pm pod rm -af >/dev/null 2>&1
 	MODE=rootless pm rm -af -t 0 >/dev/null 2>&1
 	MODE=rootless pm pod rm -af >/dev/null 2>&1
-	# conmon processes left in the rootful namespace, then the namespace.
-	local holder p
-	holder=$(cat "$PM/holder.pid" 2>/dev/null)
-	if [ -n "$holder" ]; then
-		for p in $(pgrep -x conmon); do
-			[ "$(readlink "/proc/$p/ns/mnt")" = "$(readlink "/proc/$holder/ns/mnt")" ] && kill -9 "$p"
-		done
-		kill "$holder"
-	fi
+	ns_stop "$PM"
 	# Files of the rootless storage belong to subordinate ids.
 	MODE=rootless pm unshare rm -rf "$PM/rl/home" >/dev/null 2>&1
 	# Rootless podman's pause process (it keeps the user namespace): ours
@@ -127,11 +110,10 @@ pm() {
 	local rt=$RUNC
 	if [ "${MODE:-rootful}" = rootful ]; then
 		[ "${R:-runc}" = holo ] && rt=$HOLO
-		timeout "$ENGINE_TIMEOUT" nsenter -t "$(cat "$PM/holder.pid")" -m -- \
-			env CONTAINERS_CONF="$PM/${CONF:-json}.conf" podman --runtime "$rt" "$@"
+		timeout -k 5 "$ENGINE_TIMEOUT" ns "$PM" env CONTAINERS_CONF="$PM/${CONF:-json}.conf" podman --runtime "$rt" "$@"
 	else
 		[ "${R:-runc}" = holo ] && rt=$RL_HOLO
-		(cd "$PM/rl" && timeout "$ENGINE_TIMEOUT" runuser -u "$RL_USER" -- env HOME="$PM/rl/home" \
+		(cd "$PM/rl" && timeout -k 5 "$ENGINE_TIMEOUT" runuser -u "$RL_USER" -- env HOME="$PM/rl/home" \
 			XDG_RUNTIME_DIR="$PM/rl/xdg" CONTAINERS_CONF="$PM/${CONF:-json}.conf" \
 			podman --runtime "$rt" "$@")
 	fi
@@ -142,8 +124,7 @@ pmpty() {
 	local size=$1
 	shift
 	if [ "$MODE" = rootful ]; then
-		ptyrun --size "$size" -- nsenter -t "$(cat "$PM/holder.pid")" -m -- \
-			env CONTAINERS_CONF="$PM/json.conf" podman --runtime "$([ "$R" = holo ] && echo "$HOLO" || echo "$RUNC")" "$@"
+		ptyrun --size "$size" -- nsenter -t "$(cat "$PM/holder.pid")" -m -- env CONTAINERS_CONF="$PM/json.conf" podman --runtime "$([ "$R" = holo ] && echo "$HOLO" || echo "$RUNC")" "$@"
 	else
 		(cd "$PM/rl" && ptyrun --size "$size" -- runuser -u "$RL_USER" -- env HOME="$PM/rl/home" \
 			XDG_RUNTIME_DIR="$PM/rl/xdg" CONTAINERS_CONF="$PM/json.conf" \
@@ -157,7 +138,7 @@ runtime_status() {
 	local bin=$RUNC
 	if [ "$MODE" = rootful ]; then
 		[ "$R" = holo ] && bin=$HOLO
-		nsenter -t "$(cat "$PM/holder.pid")" -m -- "$bin" state "$1" | jq -r .status
+		ns "$PM" "$bin" state "$1" | jq -r .status
 	else
 		[ "$R" = holo ] && bin=$RL_HOLO
 		pm unshare "$bin" state "$1" | jq -r .status
