@@ -16,6 +16,8 @@ HOLO_SHIM=${SHIM_BINARY:-$ENGINES_SRC/containerd-shim-holo-v2}
 RUNC=${RUNC_BINARY:-/usr/sbin/runc}
 # Seconds any one engine command may take.
 ENGINE_TIMEOUT=${ENGINE_TIMEOUT:-90}
+# Debian's python3 (python3-grpcio, python3-protobuf), whatever else is on PATH.
+PY=${PY:-/usr/bin/python3}
 
 engines_require() {
 	local c
@@ -88,6 +90,19 @@ ref_matches() {
 	}
 }
 
+# doc_snippet FILE NAME: the fenced block after "<!-- test: NAME -->" in
+# FILE (the README, doc/): tests run what the documentation shows.
+doc_snippet() {
+	awk -v want="<!-- test: $2 -->" '
+		$0 == want { found = 1; next }
+		found && /^```/ { if (inside) exit; inside = 1; next }
+		inside { print }
+	' "$ENGINES_SRC/$1" | grep . || {
+		echo "no snippet '$2' in $1" >&2
+		return 1
+	}
+}
+
 # wait_for SECONDS CMD…: until CMD succeeds, at most SECONDS.
 wait_for() {
 	local n=$(($1 * 10))
@@ -103,7 +118,7 @@ wait_for() {
 # ptyrun CMD…: CMD on a new pseudo-terminal (as a user's shell gives it),
 # stdin fed from ours; prints what the terminal showed, CRs removed.
 ptyrun() {
-	timeout -k 5 "$ENGINE_TIMEOUT" python3 "$ENGINES_SRC/tests/engines/ptyrun.py" "$@" | tr -d '\r'
+	timeout -k 5 "$ENGINE_TIMEOUT" "$PY" "$ENGINES_SRC/tests/engines/ptyrun.py" "$@" | tr -d '\r'
 	return "${PIPESTATUS[0]}"
 }
 

@@ -1,10 +1,12 @@
 #!/bin/bash
 # Builds an OCI image layout tarball of a busybox rootfs, offline, for
-# `ctr image import`: make-image.sh OUT.tar [IMAGE-NAME]
-# The image is named by the io.containerd.image.name annotation.
+# `ctr image import`: make-image.sh OUT.tar [IMAGE-NAME] [CMD-JSON]
+# The image is named by the io.containerd.image.name annotation; its
+# command is CMD-JSON (default ["sh"]; the CRI tests' sandbox image sleeps).
 set -euo pipefail
 out=$1
 name=${2:-docker.io/library/busybox:holo-test}
+cmd=${3:-'["sh"]'}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -21,7 +23,7 @@ layer_size=$(stat -c %s "$work/layer.tar.gz")
 mv "$work/layer.tar.gz" "$blobs/$layer"
 
 cat >"$work/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]}}
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":$cmd},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]}}
 JSON
 config=$(sha256sum "$work/config.json" | cut -d' ' -f1)
 config_size=$(stat -c %s "$work/config.json")
