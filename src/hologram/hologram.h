@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <yajl/yajl_gen.h>
 
+#pragma GCC visibility push(default)
+
 enum holo_hologram_mode
 {
   HOLO_HOLOGRAM_OFF,
@@ -69,5 +71,7 @@ void holo_hologram_state_fields (const char *persist_json, yajl_gen g);
    PATH/config.json when PATH is a bundle (malloc'ed, absolute).  *SPEC gets
    the parsed config when there is one.  */
 int holo_hologram_resolve_rootfs (const char *path, char **rootfs, struct holo_spec **spec, holo_error_t *err);
+
+#pragma GCC visibility pop
 
 #endif

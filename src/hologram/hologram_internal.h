@@ -9,6 +9,10 @@
 #ifndef HOLO_HOLOGRAM_INTERNAL_H
 #define HOLO_HOLOGRAM_INTERNAL_H
 
+/* Until `holo hologram` goes through the public Hologram API only, these
+   stay visible outside the library.  */
+#pragma GCC visibility push(default)
+
 #include "libcontainer/error.h"
 #include "libcontainer/spec/spec.h"
 
@@ -195,5 +199,7 @@ void holo_ctp96_session_clear (struct holo_ctp96_session *s);
 
 /* The string at PATH (NULL-terminated keys) of a yajl tree, or NULL.  */
 const char *holo_json_string (yajl_val root, const char *const *path);
+
+#pragma GCC visibility pop
 
 #endif

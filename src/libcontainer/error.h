@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#pragma GCC visibility push(default)
+
 struct holo_error_s
 {
   int status; /* errno value, 0 when not from a syscall */
@@ -97,5 +99,7 @@ holo_cleanup_strvp (char ***v)
     *(fdp) = -1;                                                                                                       \
     _fd;                                                                                                               \
   })
+
+#pragma GCC visibility pop
 
 #endif

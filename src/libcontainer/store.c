@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "store.h"
+#include "json.h"
 #include "utils.h"
 #include "cgroups/cgroups.h"
 #include "hologram/hologram.h"
@@ -152,64 +153,38 @@ holo_store_remove (int root_fd, const char *id, holo_error_t *err)
 /* ---- state.json ---- */
 
 static void
-gen_string (yajl_gen g, const char *s)
-{
-  s = s ? s : "";
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  gen_string (g, k);
-  gen_string (g, v);
-}
-
-static void
 gen_annotations (yajl_gen g, const struct holo_state *s)
 {
-  gen_string (g, "annotations");
+  holo_json_str (g, "annotations");
   yajl_gen_map_open (g);
   for (size_t i = 0; i < s->n_annotations; i++)
-    gen_kv (g, s->annotations[i].key, s->annotations[i].value);
+    holo_json_key_str (g, s->annotations[i].key, s->annotations[i].value);
   yajl_gen_map_close (g);
-}
-
-static char *
-gen_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xmalloc (len + 1);
-  memcpy (r, buf, len);
-  yajl_gen_free (g);
-  return r;
 }
 
 int
 holo_state_write (int dir_fd, const struct holo_state *s, holo_error_t *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  gen_kv (g, "id", s->id);
-  gen_string (g, "pid");
+  holo_json_key_str (g, "id", s->id);
+  holo_json_str (g, "pid");
   yajl_gen_integer (g, s->pid);
-  gen_string (g, "pid_starttime");
+  holo_json_str (g, "pid_starttime");
   yajl_gen_integer (g, (long long) s->pid_starttime);
-  gen_kv (g, "bundle", s->bundle);
-  gen_kv (g, "rootfs", s->rootfs);
-  gen_kv (g, "created", s->created);
-  gen_kv (g, "owner", s->owner);
+  holo_json_key_str (g, "bundle", s->bundle);
+  holo_json_key_str (g, "rootfs", s->rootfs);
+  holo_json_key_str (g, "created", s->created);
+  holo_json_key_str (g, "owner", s->owner);
   gen_annotations (g, s);
-  gen_string (g, "creating");
+  holo_json_str (g, "creating");
   yajl_gen_bool (g, s->creating);
   if (s->cgroup_path)
-    gen_kv (g, "cgroup_path", s->cgroup_path);
+    holo_json_key_str (g, "cgroup_path", s->cgroup_path);
   if (s->extra_json)
-    gen_kv (g, "extra", s->extra_json);
+    holo_json_key_str (g, "extra", s->extra_json);
   yajl_gen_map_close (g);
-  cleanup_free char *json = gen_finish (g);
+  cleanup_free char *json = holo_json_finish (g, NULL);
   return holo_write_file_atomic_at (dir_fd, HOLO_STATE_FILE, json, strlen (json), err);
 }
 
@@ -335,24 +310,19 @@ holo_status_name (enum holo_status st)
 char *
 holo_state_to_json (const struct holo_state *s, enum holo_status st, bool pretty)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  if (pretty)
-    {
-      yajl_gen_config (g, yajl_gen_beautify, 1);
-      yajl_gen_config (g, yajl_gen_indent_string, "  ");
-    }
+  yajl_gen g = holo_json_new (pretty ? "  " : NULL);
   yajl_gen_map_open (g);
-  gen_kv (g, "ociVersion", OCI_SPEC_VERSION);
-  gen_kv (g, "id", s->id);
-  gen_string (g, "pid");
+  holo_json_key_str (g, "ociVersion", OCI_SPEC_VERSION);
+  holo_json_key_str (g, "id", s->id);
+  holo_json_str (g, "pid");
   yajl_gen_integer (g, st == HOLO_STATUS_STOPPED ? 0 : s->pid);
-  gen_kv (g, "status", holo_status_name (st));
-  gen_kv (g, "bundle", s->bundle);
-  gen_kv (g, "rootfs", s->rootfs);
-  gen_kv (g, "created", s->created);
-  gen_kv (g, "owner", s->owner);
+  holo_json_key_str (g, "status", holo_status_name (st));
+  holo_json_key_str (g, "bundle", s->bundle);
+  holo_json_key_str (g, "rootfs", s->rootfs);
+  holo_json_key_str (g, "created", s->created);
+  holo_json_key_str (g, "owner", s->owner);
   gen_annotations (g, s);
   holo_hologram_state_fields (s->extra_json, g); /* verbose only */
   yajl_gen_map_close (g);
-  return gen_finish (g);
+  return holo_json_finish (g, NULL);
 }

@@ -6,19 +6,10 @@
 #ifndef HOLO_STORE_H
 #define HOLO_STORE_H
 
-#include "error.h"
+#include "libcontainer.h"
 #include "spec/spec.h"
 #include <stdbool.h>
 #include <sys/types.h>
-
-enum holo_status
-{
-  HOLO_STATUS_CREATING,
-  HOLO_STATUS_CREATED,
-  HOLO_STATUS_RUNNING,
-  HOLO_STATUS_PAUSED,
-  HOLO_STATUS_STOPPED
-};
 
 struct holo_state
 {
@@ -64,7 +55,6 @@ int holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err);
 /* Live status: looks at the process (same start time, not a zombie), the exec
    fifo and the creating flag.  DIR_FD is used to probe the fifo and the lock. */
 enum holo_status holo_state_status (int dir_fd, const struct holo_state *s);
-const char *holo_status_name (enum holo_status st);
 /* True when PID still names the process recorded in S.  */
 bool holo_state_process_alive (const struct holo_state *s);
 

@@ -1,7 +1,7 @@
 #ifndef HOLO_TERMINAL_H
 #define HOLO_TERMINAL_H
 
-#include "error.h"
+#include "libcontainer.h"
 #include <stdbool.h>
 
 /* Inside the container (after pivot_root, /dev/pts mounted): opens a new pty
@@ -16,16 +16,7 @@ int holo_terminal_setup_in_container (int console_sock, bool has_size, unsigned 
 /* Connects to the --console-socket path; returns the connected fd.  */
 int holo_terminal_connect_socket (const char *path, holo_error_t *err);
 
-/* Foreground `run`/`exec` with a terminal and no console socket: copies
-   between our stdin/stdout and the pty MASTER until the master hangs up,
-   with our tty in raw mode and SIGWINCH forwarded as resizes.  Returns when
-   the container side closes.  */
-int holo_terminal_proxy (int master, holo_error_t *err);
-
-/* Copies the window size of our terminal (stdin, else stdout) to MASTER;
-   a no-op when neither is a terminal.  `run` calls it before starting the
-   container so the first thing the process reads is the right size, not
-   0x0 (holo_terminal_proxy copies it again, and on every SIGWINCH).  */
-void holo_terminal_copy_window_size (int master);
+/* holo_terminal_proxy and holo_terminal_copy_window_size (foreground
+   run/exec) are public: libcontainer.h.  */
 
 #endif

@@ -449,7 +449,7 @@ holo_userns_open_mapped (const struct holo_idmap *uids, size_t n_uids, const str
 }
 
 bool
-holo_userns_running_in_userns (void)
+holo_running_in_userns (void)
 {
   cleanup_free char *map = NULL;
   unsigned long c, h, s;

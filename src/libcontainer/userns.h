@@ -15,6 +15,7 @@
 #ifndef HOLO_USERNS_H
 #define HOLO_USERNS_H
 
+#include "libcontainer.h"
 #include "spec/spec.h"
 #include <stdbool.h>
 #include <sys/types.h>
@@ -42,8 +43,7 @@ int holo_userns_check_joined (const struct holo_spec *spec, pid_t pid, holo_erro
 int holo_userns_open_mapped (const struct holo_idmap *uids, size_t n_uids, const struct holo_idmap *gids, size_t n_gids,
                              holo_error_t *err);
 
-/* True when we run inside a user namespace other than the initial one.  */
-bool holo_userns_running_in_userns (void);
+/* holo_running_in_userns: public, libcontainer.h.  */
 
 /* NAME looked up in $PATH (the usual system directories when unset);
    malloc'ed absolute path, or NULL.  */

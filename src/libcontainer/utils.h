@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#pragma GCC visibility push(default)
+
 void *holo_xmalloc (size_t size); /* zeroed; aborts on OOM */
 void *holo_xrealloc (void *p, size_t size);
 char *holo_xstrdup (const char *s); /* NULL stays NULL */
@@ -50,5 +52,7 @@ int holo_cloexec_fds_from (int first, holo_error_t *err);
 
 /* Writes PID (no newline, as runc) to PATH atomically.  */
 int holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err);
+
+#pragma GCC visibility pop
 
 #endif

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "criu_flags.h"
-#include "libcontainer/container/checkpoint.h"
 
 #include <stdio.h>
 

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -2,7 +2,6 @@
    container's statistics (every interval) and OOM events, like runc's.  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -2,7 +2,6 @@
    itself fails (as runc: the process's own statuses stay unambiguous).  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -147,14 +146,9 @@ parse_exec_flags (int argc, char **argv, struct exec_flags *f)
           strv_push (&f->caps, optarg);
           break;
         case OPT_PRESERVE_FDS:
-          {
-            char *end;
-            long n = strtol (optarg, &end, 10);
-            if (*end || n < 0 || n > 65535)
-              return holo_cmd_usage_error ("exec", "invalid --preserve-fds `%s`", optarg);
-            f->o.preserve_fds = (int) n;
-            break;
-          }
+          if (holo_cmd_parse_preserve_fds ("exec", optarg, &f->o.preserve_fds) != 0)
+            return 1;
+          break;
         case OPT_CGROUP:
           f->o.cgroup = optarg;
           break;

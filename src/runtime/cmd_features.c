@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/spec/features.h"
 
 #include <stdio.h>
 

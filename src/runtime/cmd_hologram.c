@@ -3,7 +3,6 @@
 #include "commands.h"
 #include "hologram/hologram.h"
 #include "hologram/hologram_internal.h"
-#include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <signal.h>
 #include <stdio.h>

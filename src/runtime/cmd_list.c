@@ -1,8 +1,6 @@
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,32 +14,6 @@ enum list_format
   LIST_JSON,
   LIST_QUIET
 };
-
-static int
-compare_names (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* Container ids under the root, sorted.  */
-static char **
-container_ids (const char *root, size_t *n)
-{
-  cleanup_dir DIR *d = opendir (root);
-  char **ids = NULL;
-  *n = 0;
-  struct dirent *de;
-  while (d && (de = readdir (d)))
-    {
-      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-        continue;
-      ids = holo_xrealloc (ids, (*n + 1) * sizeof (char *));
-      ids[(*n)++] = holo_xstrdup (de->d_name);
-    }
-  if (*n)
-    qsort (ids, *n, sizeof (char *), compare_names);
-  return ids;
-}
 
 int
 holo_cmd_list (struct holo_global *g, int argc, char **argv)
@@ -73,37 +45,27 @@ holo_cmd_list (struct holo_global *g, int argc, char **argv)
         return holo_cmd_usage_error ("list", "invalid option");
     }
 
+  struct holo_container_summary *list = NULL;
   size_t n = 0;
-  char **ids = container_ids (g->ctx.root, &n);
+  holo_error_t err = NULL;
+  if (holo_container_list (&g->ctx, &list, &n, &err) < 0)
+    return holo_cmd_fail (&err);
   if (fmt == LIST_TABLE)
     printf ("%-12s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
   if (fmt == LIST_JSON)
     printf ("[");
-  bool first = true;
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_state struct holo_state *s = NULL;
-      cleanup_error holo_error_t err = NULL;
-      enum holo_status st;
-      if (holo_container_load (&g->ctx, ids[i], &s, &st, &err) < 0)
-        {
-          free (ids[i]);
-          continue; /* being created or deleted right now */
-        }
+      const struct holo_container_summary *c = &list[i];
       if (fmt == LIST_QUIET)
-        printf ("%s\n", s->id);
+        printf ("%s\n", c->id);
       else if (fmt == LIST_TABLE)
-        printf ("%-12s %-8d %-10s %-40s %-30s %s\n", s->id, st == HOLO_STATUS_STOPPED ? 0 : s->pid,
-                holo_status_name (st), s->bundle, s->created, s->owner);
+        printf ("%-12s %-8d %-10s %-40s %-30s %s\n", c->id, (int) c->pid, holo_status_name (c->status), c->bundle,
+                c->created, c->owner);
       else
-        {
-          cleanup_free char *json = holo_state_to_json (s, st, false);
-          printf ("%s%s", first ? "" : ",", json);
-        }
-      first = false;
-      free (ids[i]);
+        printf ("%s%s", i ? "," : "", c->state_json);
     }
-  free (ids);
+  holo_container_summaries_free (list, n);
   if (fmt == LIST_JSON)
     printf ("]\n");
   return 0;

@@ -4,7 +4,6 @@
    the lines whose PID column names a process of the container.  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

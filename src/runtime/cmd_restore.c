@@ -4,19 +4,8 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "criu_flags.h"
-#include "libcontainer/container/checkpoint.h"
-#include "libcontainer/utils.h"
 
 #include <stdio.h>
-
-enum
-{
-  OPT_CONSOLE_SOCKET = 256,
-  OPT_PID_FILE,
-  OPT_NO_PIVOT,
-  OPT_NO_SUBREAPER,
-  OPT_NO_NEW_KEYRING,
-};
 
 static void
 usage (void)
@@ -44,49 +33,34 @@ parse (int argc, char **argv, struct restore_flags *f)
 {
   static const struct option options[] = {
     HOLO_CRIU_LONG_OPTIONS,
-    { "bundle", required_argument, NULL, 'b' },
-    { "detach", no_argument, NULL, 'd' },
-    { "pid-file", required_argument, NULL, OPT_PID_FILE },
-    { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
-    { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
-    { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
-    { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
+    HOLO_CONTAINER_LONG_OPTIONS,
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
+  struct holo_container_flags cf = { 0 };
   int c;
 
   while ((c = getopt_long (argc, argv, "b:dh", options, NULL)) != -1)
     {
       if (holo_criu_flag_parse (c, optarg, &f->o.criu))
         continue;
-      switch (c)
+      int taken = holo_cmd_container_flag ("restore", c, optarg, &cf);
+      if (taken < 0)
+        return 1;
+      if (taken)
+        continue;
+      if (c == 'h')
         {
-        case 'b':
-          f->o.bundle = optarg;
-          break;
-        case 'd':
-          f->detach = true;
-          break;
-        case OPT_PID_FILE:
-          f->o.pid_file = optarg;
-          break;
-        case OPT_CONSOLE_SOCKET:
-          f->o.console_socket = optarg;
-          break;
-        case OPT_NO_PIVOT:
-          f->o.no_pivot = true;
-          break;
-        case OPT_NO_SUBREAPER:
-        case OPT_NO_NEW_KEYRING:
-          break;
-        case 'h':
           usage ();
           return -1;
-        default:
-          return holo_cmd_usage_error ("restore", "invalid option");
         }
+      return holo_cmd_usage_error ("restore", "invalid option");
     }
+  f->o.bundle = cf.bundle;
+  f->o.console_socket = cf.console_socket;
+  f->o.pid_file = cf.pid_file;
+  f->o.no_pivot = cf.no_pivot;
+  f->detach = cf.detach;
   return holo_cmd_require_id ("restore", argc, argv, optind, &f->o.id);
 }
 

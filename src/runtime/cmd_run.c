@@ -2,8 +2,6 @@
    signals to it, proxy its terminal, then delete the container.  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/terminal.h"
-#include "libcontainer/utils.h"
 
 #include <stdio.h>
 

@@ -3,8 +3,6 @@
    document (a runtime-spec LinuxResources object) is all that is applied. */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/cgroups/resources.h"
-#include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -93,61 +91,125 @@ parse_int (const char *flag, const char *s, int64_t min, int64_t *out)
   return 0;
 }
 
-static int
-parse_flag (struct holo_resources *r, int opt, const char *name, const char *v)
+/* Where each limit flag goes in the LinuxResources document: the flags are
+   another way of writing one, parsed and checked by the same code as
+   --resources.  */
+enum flag_kind
 {
-  int64_t n;
-  struct holo_res_memory *m = &r->memory;
-  struct holo_res_cpu *c = &r->cpu;
-  struct holo_opt_i64 *size_target = opt == OPT_MEMORY               ? &m->limit
-                                     : opt == OPT_MEMORY_RESERVATION ? &m->reservation
-                                     : opt == OPT_MEMORY_SWAP        ? &m->swap
-                                     : opt == OPT_KERNEL_MEMORY      ? &m->kernel
-                                     : opt == OPT_KERNEL_MEMORY_TCP  ? &m->kernel_tcp
-                                                                     : NULL;
-  if (size_target)
+  FLAG_SIZE,
+  FLAG_UNSIGNED,
+  FLAG_SIGNED,
+  FLAG_STRING
+};
+
+struct flag_target
+{
+  int opt;
+  const char *object;
+  const char *key;
+  enum flag_kind kind;
+};
+
+static const struct flag_target flag_targets[] = {
+  { OPT_MEMORY, "memory", "limit", FLAG_SIZE },
+  { OPT_MEMORY_RESERVATION, "memory", "reservation", FLAG_SIZE },
+  { OPT_MEMORY_SWAP, "memory", "swap", FLAG_SIZE },
+  { OPT_KERNEL_MEMORY, "memory", "kernel", FLAG_SIZE },
+  { OPT_KERNEL_MEMORY_TCP, "memory", "kernelTCP", FLAG_SIZE },
+  { OPT_CPU_SHARE, "cpu", "shares", FLAG_UNSIGNED },
+  { OPT_CPU_QUOTA, "cpu", "quota", FLAG_SIGNED },
+  { OPT_CPU_PERIOD, "cpu", "period", FLAG_UNSIGNED },
+  { OPT_CPU_RT_PERIOD, "cpu", "realtimePeriod", FLAG_UNSIGNED },
+  { OPT_CPU_RT_RUNTIME, "cpu", "realtimeRuntime", FLAG_SIGNED },
+  { OPT_CPUSET_CPUS, "cpu", "cpus", FLAG_STRING },
+  { OPT_CPUSET_MEMS, "cpu", "mems", FLAG_STRING },
+  { OPT_PIDS_LIMIT, "pids", "limit", FLAG_SIGNED },
+  { OPT_BLKIO_WEIGHT, "blockIO", "weight", FLAG_UNSIGNED },
+};
+#define N_FLAG_TARGETS (sizeof flag_targets / sizeof flag_targets[0])
+
+/* The last value given for each flag (NULL = not given).  */
+struct flag_values
+{
+  const char *value[N_FLAG_TARGETS];
+  const char *name[N_FLAG_TARGETS];
+};
+
+static int
+record_flag (struct flag_values *fv, int opt, const char *name, const char *v)
+{
+  for (size_t i = 0; i < N_FLAG_TARGETS; i++)
+    if (flag_targets[i].opt == opt)
+      {
+        fv->value[i] = v;
+        fv->name[i] = name;
+        return 0;
+      }
+  return holo_cmd_usage_error ("update", "invalid option");
+}
+
+static int
+check_flag (const struct flag_target *t, const char *name, const char *v, int64_t *n)
+{
+  switch (t->kind)
     {
-      if (holo_parse_size (v, &n) < 0)
+    case FLAG_STRING:
+      return 0;
+    case FLAG_SIZE:
+      if (holo_parse_size (v, n) < 0)
         return bad_value (name, v, "invalid size");
-      *size_target = (struct holo_opt_i64){ true, n };
       return 0;
-    }
-  if (opt == OPT_CPUSET_CPUS || opt == OPT_CPUSET_MEMS)
-    {
-      char **target = opt == OPT_CPUSET_CPUS ? &c->cpus : &c->mems;
-      free (*target);
-      *target = holo_xstrdup (v);
-      return 0;
-    }
-  bool is_signed = opt == OPT_CPU_QUOTA || opt == OPT_CPU_RT_RUNTIME || opt == OPT_PIDS_LIMIT;
-  if (parse_int (name, v, is_signed ? INT64_MIN : 0, &n) != 0)
-    return 1;
-  switch (opt)
-    {
-    case OPT_CPU_SHARE:
-      c->shares = (struct holo_opt_u64){ true, (uint64_t) n };
-      break;
-    case OPT_CPU_QUOTA:
-      c->quota = (struct holo_opt_i64){ true, n };
-      break;
-    case OPT_CPU_PERIOD:
-      c->period = (struct holo_opt_u64){ true, (uint64_t) n };
-      break;
-    case OPT_CPU_RT_PERIOD:
-      c->realtime_period = (struct holo_opt_u64){ true, (uint64_t) n };
-      break;
-    case OPT_CPU_RT_RUNTIME:
-      c->realtime_runtime = (struct holo_opt_i64){ true, n };
-      break;
-    case OPT_PIDS_LIMIT:
-      r->pids_limit = (struct holo_opt_i64){ true, n };
-      break;
-    case OPT_BLKIO_WEIGHT:
-      if (n > 1000)
+    case FLAG_SIGNED:
+      return parse_int (name, v, INT64_MIN, n);
+    case FLAG_UNSIGNED:
+      if (parse_int (name, v, 0, n) != 0)
+        return 1;
+      if (t->opt == OPT_BLKIO_WEIGHT && (*n < 10 || *n > 1000))
         return bad_value (name, v, "must be between 10 and 1000");
-      r->blkio.weight = (struct holo_opt_u64){ true, (uint64_t) n };
-      break;
+      return 0;
     }
+  return 0;
+}
+
+/* The flags given, as a LinuxResources JSON document.  */
+static int
+flags_to_json (const struct flag_values *fv, char **json, size_t *len)
+{
+  static const char *const objects[] = { "memory", "cpu", "pids", "blockIO" };
+  yajl_gen g = holo_json_new (NULL);
+  yajl_gen_map_open (g);
+  for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++)
+    {
+      bool open = false;
+      for (size_t i = 0; i < N_FLAG_TARGETS; i++)
+        {
+          const struct flag_target *t = &flag_targets[i];
+          int64_t n = 0;
+          if (fv->value[i] == NULL || strcmp (t->object, objects[o]) != 0)
+            continue;
+          if (check_flag (t, fv->name[i], fv->value[i], &n) != 0)
+            {
+              yajl_gen_free (g);
+              return 1;
+            }
+          if (!open)
+            {
+              holo_json_str (g, objects[o]);
+              yajl_gen_map_open (g);
+              open = true;
+            }
+          if (t->kind == FLAG_STRING)
+            holo_json_key_str (g, t->key, fv->value[i]);
+          else if (t->kind == FLAG_UNSIGNED)
+            holo_json_key_u64 (g, t->key, (uint64_t) n);
+          else
+            holo_json_key_int (g, t->key, n);
+        }
+      if (open)
+        yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+  *json = holo_json_finish (g, len);
   return 0;
 }
 
@@ -181,8 +243,8 @@ read_resources_file (const char *path, struct holo_resources **out, holo_error_t
 int
 holo_cmd_update (struct holo_global *g, int argc, char **argv)
 {
-  cleanup_resources struct holo_resources *flags = holo_resources_new ();
-  cleanup_resources struct holo_resources *doc = NULL;
+  struct flag_values fv = { 0 };
+  cleanup_resources struct holo_resources *res = NULL;
   const char *resources_path = NULL;
   int c, idx;
 
@@ -202,7 +264,7 @@ holo_cmd_update (struct holo_global *g, int argc, char **argv)
         case '?':
           return holo_cmd_usage_error ("update", "invalid option");
         default:
-          if (parse_flag (flags, c, options[idx].name, optarg) != 0)
+          if (record_flag (&fv, c, options[idx].name, optarg) != 0)
             return 1;
         }
     }
@@ -210,9 +272,21 @@ holo_cmd_update (struct holo_global *g, int argc, char **argv)
   if (holo_cmd_require_id ("update", argc, argv, optind, &id) != 0)
     return 1;
   holo_error_t err = NULL;
-  if (resources_path && read_resources_file (resources_path, &doc, &err) < 0)
-    return holo_cmd_fail (&err);
-  if (holo_container_update (&g->ctx, id, doc ? doc : flags, &err) < 0)
+  if (resources_path)
+    {
+      if (read_resources_file (resources_path, &res, &err) < 0)
+        return holo_cmd_fail (&err);
+    }
+  else
+    {
+      cleanup_free char *json = NULL;
+      size_t len = 0;
+      if (flags_to_json (&fv, &json, &len) != 0)
+        return 1;
+      if (holo_resources_parse_json (json, len, "update flags", &res, &err) < 0)
+        return holo_cmd_fail (&err);
+    }
+  if (holo_container_update (&g->ctx, id, res, &err) < 0)
     return holo_cmd_fail (&err);
   return 0;
 }

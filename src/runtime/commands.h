@@ -1,7 +1,7 @@
 #ifndef HOLO_COMMANDS_H
 #define HOLO_COMMANDS_H
 
-#include "libcontainer/container/container.h"
+#include "libcontainer/libcontainer.h"
 #include <getopt.h>
 
 struct holo_global
@@ -49,7 +49,46 @@ int holo_cmd_require_id (const char *cmd, int argc, char **argv, int optind_, co
 /* Commands taking only --help and an id: 0 ok, -1 help shown, 1 error.  */
 int holo_cmd_parse_id_only (const char *cmd, int argc, char **argv, const char **id);
 
-/* Parses --preserve-fds and friends shared by create and run.  */
+/* --preserve-fds N (0..65535): 0, or 1 after a usage error.  */
+int holo_cmd_parse_preserve_fds (const char *cmd, const char *arg, int *out);
+
+/* The flags create, run and restore share, with runc's names: each command
+   puts HOLO_CONTAINER_LONG_OPTIONS in its getopt table and passes every
+   option to holo_cmd_container_flag first (1 taken, 0 not one of them, -1
+   usage error printed).  */
+enum
+{
+  HOLO_OPT_CONSOLE_SOCKET = 256,
+  HOLO_OPT_PID_FILE,
+  HOLO_OPT_NO_PIVOT,
+  HOLO_OPT_NO_NEW_KEYRING,
+  HOLO_OPT_NO_SUBREAPER,
+  HOLO_OPT_PRESERVE_FDS,
+  HOLO_OPT_CONTAINER_LAST /* a command's own options start here */
+};
+// clang-format off
+#define HOLO_CONTAINER_LONG_OPTIONS \
+  { "bundle", required_argument, NULL, 'b' }, \
+  { "detach", no_argument, NULL, 'd' }, \
+  { "console-socket", required_argument, NULL, HOLO_OPT_CONSOLE_SOCKET }, \
+  { "pid-file", required_argument, NULL, HOLO_OPT_PID_FILE }, \
+  { "no-pivot", no_argument, NULL, HOLO_OPT_NO_PIVOT }, \
+  { "no-new-keyring", no_argument, NULL, HOLO_OPT_NO_NEW_KEYRING }, \
+  { "no-subreaper", no_argument, NULL, HOLO_OPT_NO_SUBREAPER }
+// clang-format on
+struct holo_container_flags
+{
+  const char *bundle;
+  const char *console_socket;
+  const char *pid_file;
+  bool detach;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+};
+int holo_cmd_container_flag (const char *cmd, int c, const char *arg, struct holo_container_flags *f);
+
+/* Parses the flags of create and run.  */
 struct holo_create_flags
 {
   struct holo_create_options opts;

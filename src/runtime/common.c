@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/utils.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -38,15 +37,52 @@ holo_cmd_require_id (const char *cmd, int argc, char **argv, int optind_, const 
   return 0;
 }
 
+int
+holo_cmd_parse_preserve_fds (const char *cmd, const char *arg, int *out)
+{
+  char *end;
+  long n = strtol (arg, &end, 10);
+  if (*arg == '\0' || *end || n < 0 || n > 65535)
+    return holo_cmd_usage_error (cmd, "invalid --preserve-fds `%s`", arg);
+  *out = (int) n;
+  return 0;
+}
+
+int
+holo_cmd_container_flag (const char *cmd, int c, const char *arg, struct holo_container_flags *f)
+{
+  switch (c)
+    {
+    case 'b':
+      f->bundle = arg;
+      return 1;
+    case 'd':
+      f->detach = true;
+      return 1;
+    case HOLO_OPT_CONSOLE_SOCKET:
+      f->console_socket = arg;
+      return 1;
+    case HOLO_OPT_PID_FILE:
+      f->pid_file = arg;
+      return 1;
+    case HOLO_OPT_NO_PIVOT:
+      f->no_pivot = true;
+      return 1;
+    case HOLO_OPT_NO_NEW_KEYRING:
+      f->no_new_keyring = true;
+      return 1;
+    case HOLO_OPT_NO_SUBREAPER:
+      return 1; /* accepted for runc compatibility; holo decides itself */
+    case HOLO_OPT_PRESERVE_FDS:
+      return holo_cmd_parse_preserve_fds (cmd, arg, &f->preserve_fds) == 0 ? 1 : -1;
+    default:
+      return 0;
+    }
+}
+
 enum
 {
-  OPT_CONSOLE_SOCKET = 256,
-  OPT_PID_FILE,
-  OPT_NO_PIVOT,
-  OPT_NO_NEW_KEYRING,
-  OPT_PRESERVE_FDS,
-  OPT_KEEP,
-  OPT_NO_SUBREAPER,
+  OPT_KEEP = HOLO_OPT_CONTAINER_LAST,
 };
 
 static void
@@ -70,60 +106,31 @@ int
 holo_cmd_parse_create_flags (const char *cmd, bool is_run, int argc, char **argv, struct holo_create_flags *f)
 {
   static const struct option options[] = {
-    { "bundle", required_argument, NULL, 'b' },
-    { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
-    { "pid-file", required_argument, NULL, OPT_PID_FILE },
-    { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
-    { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
-    { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
-    { "detach", no_argument, NULL, 'd' },
+    HOLO_CONTAINER_LONG_OPTIONS,
+    { "preserve-fds", required_argument, NULL, HOLO_OPT_PRESERVE_FDS },
     { "keep", no_argument, NULL, OPT_KEEP },
-    { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
+  struct holo_container_flags cf = { 0 };
   int c;
   memset (f, 0, sizeof *f);
   while ((c = getopt_long (argc, argv, is_run ? "b:dh" : "b:h", options, NULL)) != -1)
     {
+      if (c == 'd' && !is_run)
+        return holo_cmd_usage_error (cmd, "flag provided but not defined: -detach");
+      int taken = holo_cmd_container_flag (cmd, c, optarg, &cf);
+      if (taken < 0)
+        return 1;
+      if (taken)
+        continue;
       switch (c)
         {
-        case 'b':
-          f->opts.bundle = optarg;
-          break;
-        case OPT_CONSOLE_SOCKET:
-          f->opts.console_socket = optarg;
-          break;
-        case OPT_PID_FILE:
-          f->opts.pid_file = optarg;
-          break;
-        case OPT_NO_PIVOT:
-          f->opts.no_pivot = true;
-          break;
-        case OPT_NO_NEW_KEYRING:
-          f->opts.no_new_keyring = true;
-          break;
-        case OPT_PRESERVE_FDS:
-          {
-            char *end;
-            long n = strtol (optarg, &end, 10);
-            if (*end || n < 0 || n > 65535)
-              return holo_cmd_usage_error (cmd, "invalid --preserve-fds `%s`", optarg);
-            f->opts.preserve_fds = (int) n;
-            break;
-          }
-        case 'd':
-          if (!is_run)
-            return holo_cmd_usage_error (cmd, "flag provided but not defined: -detach");
-          f->detach = true;
-          break;
         case OPT_KEEP:
           if (!is_run)
             return holo_cmd_usage_error (cmd, "flag provided but not defined: -keep");
           f->keep = true;
           break;
-        case OPT_NO_SUBREAPER:
-          break; /* accepted for runc compatibility; holo decides itself */
         case 'h':
           create_usage (cmd, is_run);
           return -1;
@@ -134,7 +141,16 @@ holo_cmd_parse_create_flags (const char *cmd, bool is_run, int argc, char **argv
   const char *id = NULL;
   if (holo_cmd_require_id (cmd, argc, argv, optind, &id) != 0)
     return 1;
-  f->opts.id = id;
+  f->opts = (struct holo_create_options){
+    .id = id,
+    .bundle = cf.bundle,
+    .console_socket = cf.console_socket,
+    .pid_file = cf.pid_file,
+    .no_pivot = cf.no_pivot,
+    .no_new_keyring = cf.no_new_keyring,
+    .preserve_fds = cf.preserve_fds,
+  };
+  f->detach = cf.detach;
   return 0;
 }
 

@@ -4,7 +4,7 @@
 #ifndef HOLO_RUNTIME_CRIU_FLAGS_H
 #define HOLO_RUNTIME_CRIU_FLAGS_H
 
-#include "libcontainer/criu/criu.h"
+#include "libcontainer/libcontainer.h"
 #include <getopt.h>
 #include <string.h>
 

@@ -2,8 +2,6 @@
    signals to it, proxies its terminal, and exits with its status.  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/terminal.h"
-#include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <signal.h>

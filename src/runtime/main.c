@@ -1,9 +1,6 @@
 /* holo: a runc-compatible OCI runtime.  Global options, then one command. */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "libcontainer/userns.h"
-#include "libcontainer/utils.h"
-#include "libcontainer/security/exe_protect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,7 +115,7 @@ static int
 parse_rootless (const char *value, bool *out)
 {
   if (value == NULL || strcmp (value, "auto") == 0)
-    *out = geteuid () != 0 || holo_userns_running_in_userns ();
+    *out = geteuid () != 0 || holo_running_in_userns ();
   else if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
     *out = strcmp (value, "true") == 0;
   else
@@ -280,7 +277,7 @@ main (int argc, char **argv)
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
-      if (holo_exe_ensure_sealed_copy (argv, &err) < 0)
+      if (holo_protect_runtime_binary (argv, &err) < 0)
         return holo_cmd_fail (&err);
     }
 

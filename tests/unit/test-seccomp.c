@@ -6,7 +6,8 @@
 #endif
 #include "unit.h"
 
-#include "libcontainer/security/lsm.h"
+#include "libcontainer/libcontainer.h"
+#include "libcontainer//security/lsm.h"
 #include "libcontainer/security/seccomp.h"
 #include "libcontainer/security/seccomp_internal.h"
 #include "libcontainer/spec/spec.h"

@@ -7,7 +7,7 @@
 #include "unit.h"
 
 #include "libcontainer/spec/spec.h"
-#include "libcontainer/spec/features.h"
+#include "libcontainer/libcontainer.h"
 #include "libcontainer/rootfs/rootfs.h"
 #include "libcontainer/utils.h"
 

@@ -4,6 +4,7 @@
 #ifndef HOLO_CGROUPS_H
 #define HOLO_CGROUPS_H
 
+#include "../libcontainer.h"
 #include "../spec/spec.h"
 #include <sys/types.h>
 
@@ -12,13 +13,6 @@ enum holo_cgroup_mode
   HOLO_CGROUP_UNIFIED, /* cgroup2 at /sys/fs/cgroup */
   HOLO_CGROUP_HYBRID,  /* v1 controllers + cgroup2 at /sys/fs/cgroup/unified */
   HOLO_CGROUP_LEGACY   /* v1 only */
-};
-
-enum holo_cgroup_manager
-{
-  HOLO_CGROUP_MANAGER_CGROUPFS,
-  HOLO_CGROUP_MANAGER_SYSTEMD,
-  HOLO_CGROUP_MANAGER_DISABLED
 };
 
 enum holo_cgroup_mode holo_cgroup_mode (void);

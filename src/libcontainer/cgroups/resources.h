@@ -155,16 +155,6 @@ struct holo_resources
 int holo_resources_parse (yajl_val obj, const char *file, const char *path, struct holo_resources **out,
                           holo_error_t *err);
 /* The same from JSON text (the document `update --resources` reads).  */
-int holo_resources_parse_json (const char *text, size_t len, const char *file, struct holo_resources **out,
-                               holo_error_t *err);
-struct holo_resources *holo_resources_new (void);
-void holo_resources_free (struct holo_resources *r);
-static inline void
-holo_cleanup_resourcesp (struct holo_resources **r)
-{
-  holo_resources_free (*r);
-}
-#define cleanup_resources __attribute__ ((cleanup (holo_cleanup_resourcesp)))
 
 /* The device rules a container's cgroup gets: those of linux.resources.devices
    in order, then the devices every container may use (runc's list: mknod of
@@ -184,9 +174,7 @@ uint64_t holo_blkio_weight_to_io_weight (uint64_t weight);
    nothing to write (SET false) when the swap limit is unset.  */
 int holo_memory_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, bool *set, holo_error_t *err);
 
-/* "512m", "1G", "1.5g", "100kb", "42": bytes (powers of 1024, as runc's
-   flags); "-1" gives -1.  Returns -1 (no error set) on a malformed size.  */
-int holo_parse_size (const char *s, int64_t *out);
+/* holo_parse_size: public, libcontainer.h.  */
 
 /* Checks of the config that can be made before anything exists: the
    document itself, and what the host's cgroup layout cannot do ("unified"

@@ -4,6 +4,7 @@
    largest uint64 on v2 and what the kernel prints on v1.  */
 #define _GNU_SOURCE
 #include "resources.h"
+#include "../json.h"
 #include "cgroups.h"
 #include "internal.h"
 
@@ -14,27 +15,6 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_u64 (yajl_gen g, uint64_t v)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%" PRIu64, v);
-  yajl_gen_number (g, buf, (size_t) n);
-}
-
-static void
-gen_key_u64 (yajl_gen g, const char *key, uint64_t v)
-{
-  gen_str (g, key);
-  gen_u64 (g, v);
-}
-
 /* KEY: the first number in DIR/FILE (0 when missing).  */
 static void
 gen_file_u64 (yajl_gen g, const char *key, const char *dir, const char *file)
@@ -42,7 +22,7 @@ gen_file_u64 (yajl_gen g, const char *key, const char *dir, const char *file)
   uint64_t v = 0;
   if (dir)
     holo_cg_read_u64 (dir, file, &v);
-  gen_key_u64 (g, key, v);
+  holo_json_key_u64 (g, key, v);
 }
 
 static uint64_t
@@ -59,11 +39,11 @@ static void
 gen_number_list (yajl_gen g, const char *key, const char *dir, const char *file)
 {
   cleanup_free char *buf = NULL;
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_array_open (g);
   if (dir && holo_cg_read (dir, file, &buf, NULL) == 0)
     for (char *tok = strtok (buf, " \n"); tok; tok = strtok (NULL, " \n"))
-      gen_u64 (g, strtoull (tok, NULL, 10));
+      holo_json_u64 (g, strtoull (tok, NULL, 10));
   yajl_gen_array_close (g);
 }
 
@@ -72,7 +52,7 @@ static void
 gen_flat_keyed (yajl_gen g, const char *key, const char *dir, const char *file)
 {
   cleanup_free char *buf = NULL;
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_map_open (g);
   if (dir && holo_cg_read (dir, file, &buf, NULL) == 0)
     for (char *line = strtok (buf, "\n"); line; line = strtok (NULL, "\n"))
@@ -81,7 +61,7 @@ gen_flat_keyed (yajl_gen g, const char *key, const char *dir, const char *file)
         if (sp == NULL)
           continue;
         *sp = '\0';
-        gen_key_u64 (g, line, strtoull (sp + 1, NULL, 10));
+        holo_json_key_u64 (g, line, strtoull (sp + 1, NULL, 10));
       }
   yajl_gen_map_close (g);
 }
@@ -96,22 +76,22 @@ gen_cpu_v1 (yajl_gen g, const char *path)
   long hz = sysconf (_SC_CLK_TCK);
   uint64_t ns_per_tick = hz > 0 ? 1000000000ULL / (uint64_t) hz : 10000000ULL;
 
-  gen_str (g, "cpu");
+  holo_json_str (g, "cpu");
   yajl_gen_map_open (g);
-  gen_str (g, "usage");
+  holo_json_str (g, "usage");
   yajl_gen_map_open (g);
   gen_file_u64 (g, "total", acct, "cpuacct.usage");
   gen_number_list (g, "percpu", acct, "cpuacct.usage_percpu");
   gen_number_list (g, "percpu_kernel", acct, "cpuacct.usage_percpu_sys");
   gen_number_list (g, "percpu_user", acct, "cpuacct.usage_percpu_user");
-  gen_key_u64 (g, "kernel", keyed (acct, "cpuacct.stat", "system") * ns_per_tick);
-  gen_key_u64 (g, "user", keyed (acct, "cpuacct.stat", "user") * ns_per_tick);
+  holo_json_key_u64 (g, "kernel", keyed (acct, "cpuacct.stat", "system") * ns_per_tick);
+  holo_json_key_u64 (g, "user", keyed (acct, "cpuacct.stat", "user") * ns_per_tick);
   yajl_gen_map_close (g);
-  gen_str (g, "throttling");
+  holo_json_str (g, "throttling");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "periods", keyed (cpu, "cpu.stat", "nr_periods"));
-  gen_key_u64 (g, "throttled_periods", keyed (cpu, "cpu.stat", "nr_throttled"));
-  gen_key_u64 (g, "throttled_time", keyed (cpu, "cpu.stat", "throttled_time"));
+  holo_json_key_u64 (g, "periods", keyed (cpu, "cpu.stat", "nr_periods"));
+  holo_json_key_u64 (g, "throttled_periods", keyed (cpu, "cpu.stat", "nr_throttled"));
+  holo_json_key_u64 (g, "throttled_time", keyed (cpu, "cpu.stat", "throttled_time"));
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 }
@@ -119,19 +99,19 @@ gen_cpu_v1 (yajl_gen g, const char *path)
 static void
 gen_cpu_v2 (yajl_gen g, const char *dir)
 {
-  gen_str (g, "cpu");
+  holo_json_str (g, "cpu");
   yajl_gen_map_open (g);
-  gen_str (g, "usage");
+  holo_json_str (g, "usage");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "total", keyed (dir, "cpu.stat", "usage_usec") * 1000);
-  gen_key_u64 (g, "kernel", keyed (dir, "cpu.stat", "system_usec") * 1000);
-  gen_key_u64 (g, "user", keyed (dir, "cpu.stat", "user_usec") * 1000);
+  holo_json_key_u64 (g, "total", keyed (dir, "cpu.stat", "usage_usec") * 1000);
+  holo_json_key_u64 (g, "kernel", keyed (dir, "cpu.stat", "system_usec") * 1000);
+  holo_json_key_u64 (g, "user", keyed (dir, "cpu.stat", "user_usec") * 1000);
   yajl_gen_map_close (g);
-  gen_str (g, "throttling");
+  holo_json_str (g, "throttling");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "periods", keyed (dir, "cpu.stat", "nr_periods"));
-  gen_key_u64 (g, "throttled_periods", keyed (dir, "cpu.stat", "nr_throttled"));
-  gen_key_u64 (g, "throttled_time", keyed (dir, "cpu.stat", "throttled_usec") * 1000);
+  holo_json_key_u64 (g, "periods", keyed (dir, "cpu.stat", "nr_periods"));
+  holo_json_key_u64 (g, "throttled_periods", keyed (dir, "cpu.stat", "nr_throttled"));
+  holo_json_key_u64 (g, "throttled_time", keyed (dir, "cpu.stat", "throttled_usec") * 1000);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 }
@@ -146,7 +126,7 @@ gen_memory_data_v1 (yajl_gen g, const char *key, const char *dir, const char *pr
   cleanup_free char *max = holo_xasprintf ("memory.%smax_usage_in_bytes", prefix);
   cleanup_free char *failcnt = holo_xasprintf ("memory.%sfailcnt", prefix);
   cleanup_free char *limit = holo_xasprintf ("memory.%slimit_in_bytes", prefix);
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_map_open (g);
   gen_file_u64 (g, "usage", dir, usage);
   gen_file_u64 (g, "max", dir, max);
@@ -159,9 +139,9 @@ static void
 gen_memory_v1 (yajl_gen g, const char *path)
 {
   cleanup_free char *dir = holo_cgroup_controller_dir (path, "memory");
-  gen_str (g, "memory");
+  holo_json_str (g, "memory");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "cache", keyed (dir, "memory.stat", "cache"));
+  holo_json_key_u64 (g, "cache", keyed (dir, "memory.stat", "cache"));
   gen_memory_data_v1 (g, "usage", dir, "");
   gen_memory_data_v1 (g, "swap", dir, "memsw.");
   gen_memory_data_v1 (g, "kernel", dir, "kmem.");
@@ -179,21 +159,21 @@ gen_memory_v2 (yajl_gen g, const char *dir)
   holo_cg_read_u64 (dir, "memory.peak", &peak);
   holo_cg_read_u64 (dir, "memory.swap.current", &swap);
   holo_cg_read_u64 (dir, "memory.swap.max", &swap_limit);
-  gen_str (g, "memory");
+  holo_json_str (g, "memory");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "cache", keyed (dir, "memory.stat", "file"));
-  gen_str (g, "usage");
+  holo_json_key_u64 (g, "cache", keyed (dir, "memory.stat", "file"));
+  holo_json_str (g, "usage");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "usage", usage);
-  gen_key_u64 (g, "max", peak);
-  gen_key_u64 (g, "failcnt", keyed (dir, "memory.events", "max"));
-  gen_key_u64 (g, "limit", limit);
+  holo_json_key_u64 (g, "usage", usage);
+  holo_json_key_u64 (g, "max", peak);
+  holo_json_key_u64 (g, "failcnt", keyed (dir, "memory.events", "max"));
+  holo_json_key_u64 (g, "limit", limit);
   yajl_gen_map_close (g);
   /* Reported as memory + swap, as cgroup v1 counts it.  */
-  gen_str (g, "swap");
+  holo_json_str (g, "swap");
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "usage", swap + usage);
-  gen_key_u64 (g, "limit", swap_limit == UINT64_MAX || limit == UINT64_MAX ? UINT64_MAX : swap_limit + limit);
+  holo_json_key_u64 (g, "usage", swap + usage);
+  holo_json_key_u64 (g, "limit", swap_limit == UINT64_MAX || limit == UINT64_MAX ? UINT64_MAX : swap_limit + limit);
   yajl_gen_map_close (g);
   gen_flat_keyed (g, "raw", dir, "memory.stat");
   yajl_gen_map_close (g);
@@ -205,13 +185,13 @@ static void
 gen_pids (yajl_gen g, const char *dir)
 {
   uint64_t limit = 0;
-  gen_str (g, "pids");
+  holo_json_str (g, "pids");
   yajl_gen_map_open (g);
   gen_file_u64 (g, "current", dir, "pids.current");
   /* "max" is reported as 0, as runc does.  */
   if (dir && holo_cg_read_u64 (dir, "pids.max", &limit) == 0 && limit == UINT64_MAX)
     limit = 0;
-  gen_key_u64 (g, "limit", limit);
+  holo_json_key_u64 (g, "limit", limit);
   yajl_gen_map_close (g);
 }
 
@@ -221,11 +201,11 @@ static void
 gen_blkio_entry (yajl_gen g, unsigned major, unsigned minor, const char *op, uint64_t value)
 {
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "major", major);
-  gen_key_u64 (g, "minor", minor);
-  gen_str (g, "op");
-  gen_str (g, op);
-  gen_key_u64 (g, "value", value);
+  holo_json_key_u64 (g, "major", major);
+  holo_json_key_u64 (g, "minor", minor);
+  holo_json_str (g, "op");
+  holo_json_str (g, op);
+  holo_json_key_u64 (g, "value", value);
   yajl_gen_map_close (g);
 }
 
@@ -234,7 +214,7 @@ static void
 gen_blkio_v1_list (yajl_gen g, const char *key, const char *dir, const char *file)
 {
   cleanup_free char *buf = NULL;
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_array_open (g);
   if (dir && holo_cg_read (dir, file, &buf, NULL) == 0)
     for (char *line = strtok (buf, "\n"); line; line = strtok (NULL, "\n"))
@@ -252,7 +232,7 @@ static void
 gen_blkio_v1 (yajl_gen g, const char *path)
 {
   cleanup_free char *dir = holo_cgroup_controller_dir (path, "blkio");
-  gen_str (g, "blkio");
+  holo_json_str (g, "blkio");
   yajl_gen_map_open (g);
   gen_blkio_v1_list (g, "ioServiceBytesRecursive", dir, "blkio.throttle.io_service_bytes_recursive");
   gen_blkio_v1_list (g, "ioServicedRecursive", dir, "blkio.throttle.io_serviced_recursive");
@@ -263,7 +243,7 @@ gen_blkio_v1 (yajl_gen g, const char *path)
 static void
 gen_io_v2_list (yajl_gen g, const char *key, const char *stat, const char *read_key, const char *write_key)
 {
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_array_open (g);
   cleanup_free char *copy = holo_xstrdup (stat ? stat : "");
   char *save = NULL;
@@ -290,7 +270,7 @@ gen_io_v2 (yajl_gen g, const char *dir)
 {
   cleanup_free char *stat = NULL;
   holo_cg_read (dir, "io.stat", &stat, NULL);
-  gen_str (g, "blkio");
+  holo_json_str (g, "blkio");
   yajl_gen_map_open (g);
   gen_io_v2_list (g, "ioServiceBytesRecursive", stat, "rbytes", "wbytes");
   gen_io_v2_list (g, "ioServicedRecursive", stat, "rios", "wios");
@@ -319,7 +299,7 @@ page_size_name (const char *dirent_name)
 static void
 gen_hugetlb (yajl_gen g, const char *dir, bool v2)
 {
-  gen_str (g, "hugetlb");
+  holo_json_str (g, "hugetlb");
   yajl_gen_map_open (g);
   cleanup_dir DIR *d = dir ? opendir ("/sys/kernel/mm/hugepages") : NULL;
   struct dirent *de;
@@ -334,11 +314,11 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
       cleanup_free char *events = holo_xasprintf ("hugetlb.%s.events", size);
       if (!holo_cg_exists (dir, usage))
         continue;
-      gen_str (g, size);
+      holo_json_str (g, size);
       yajl_gen_map_open (g);
       gen_file_u64 (g, "usage", dir, usage);
       if (v2)
-        gen_key_u64 (g, "failcnt", keyed (dir, events, "max"));
+        holo_json_key_u64 (g, "failcnt", keyed (dir, events, "max"));
       else
         {
           gen_file_u64 (g, "max", dir, max);
@@ -349,23 +329,10 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
   yajl_gen_map_close (g);
 }
 
-static char *
-gen_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
-}
-
 int
 holo_cgroup_stats_json (const char *path, char **json, holo_error_t *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  if (g == NULL)
-    return holo_make_error (err, ENOMEM, "yajl_gen_alloc");
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
   if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
     {
@@ -386,12 +353,12 @@ holo_cgroup_stats_json (const char *path, char **json, holo_error_t *err)
       gen_blkio_v1 (g, path);
       gen_hugetlb (g, hugetlb, false);
     }
-  gen_str (g, "intel_rdt");
+  holo_json_str (g, "intel_rdt");
   yajl_gen_map_open (g);
   yajl_gen_map_close (g);
-  gen_str (g, "network_interfaces");
+  holo_json_str (g, "network_interfaces");
   yajl_gen_null (g);
   yajl_gen_map_close (g);
-  *json = gen_finish (g);
+  *json = holo_json_finish (g, NULL);
   return 0;
 }

@@ -4,7 +4,8 @@
    init's stdio is recorded for the restore, joined namespaces are external.
    The cgroup freezer stops the whole tree for the dump.  */
 #define _GNU_SOURCE
-#include "checkpoint.h"
+#include "container.h"
+#include "../criu/criu.h"
 #include "../utils.h"
 
 #include <errno.h>

@@ -6,6 +6,7 @@
    when the container stops.  */
 #define _GNU_SOURCE
 #include "container.h"
+#include "../json.h"
 #include "../cgroups/resources.h"
 #include "../utils.h"
 
@@ -19,14 +20,9 @@
 static char *
 json_string (const char *s)
 {
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen g = yajl_gen_alloc (NULL);
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
+  yajl_gen g = holo_json_new (NULL);
+  holo_json_str (g, s);
+  return holo_json_finish (g, NULL);
 }
 
 static int

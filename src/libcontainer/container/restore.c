@@ -15,7 +15,8 @@
        (runc's order), orphan-pts-master -> the pty to --console-socket
      the cgroup's limits, state "running" with CRIU's pid, the pid file  */
 #define _GNU_SOURCE
-#include "checkpoint.h"
+#include "container.h"
+#include "../criu/criu.h"
 #include "../cgroups/resources.h"
 #include "../hooks.h"
 #include "../terminal.h"

@@ -13,29 +13,13 @@
 #ifndef HOLO_CRIU_H
 #define HOLO_CRIU_H
 
+#include "../libcontainer.h"
 #include "../cgroups/cgroups.h"
 #include "../spec/spec.h"
 #include "criu-rpc.pb-c.h"
 
 #include <stdbool.h>
 #include <sys/types.h>
-
-/* The command-line flags checkpoint and restore share (runc's names).  */
-struct holo_criu_flags
-{
-  const char *image_path;  /* default: ./checkpoint */
-  const char *work_path;   /* default: the image path */
-  const char *parent_path; /* relative to the image path */
-  bool leave_running;
-  bool tcp_established;
-  bool ext_unix_sk;
-  bool shell_job;
-  bool file_locks;
-  bool pre_dump;
-  bool auto_dedup;
-  const char *manage_cgroups_mode; /* soft, full, strict, ignore; NULL = CRIU's default */
-  const char *empty_ns;            /* "network" or NULL */
-};
 
 /* Log files CRIU writes into the work directory.  */
 #define HOLO_CRIU_DUMP_LOG "dump.log"

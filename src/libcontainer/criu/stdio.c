@@ -12,6 +12,7 @@
    callers (containerd's shim) expect.  */
 #define _GNU_SOURCE
 #include "criu.h"
+#include "../json.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -82,34 +83,24 @@ classify_fd (CriuOpts *o, pid_t pid, int fd, const struct holo_criu_mount *mount
   return key;
 }
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
 static int
 write_record (int images_fd, char *const keys[3], holo_error_t *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
+  yajl_gen g = holo_json_new (NULL);
   size_t len;
-  int ret;
 
   yajl_gen_map_open (g);
-  gen_str (g, "stdio");
+  holo_json_str (g, "stdio");
   yajl_gen_array_open (g);
   for (int i = 0; i < 3; i++)
     if (keys[i])
-      gen_str (g, keys[i]);
+      holo_json_str (g, keys[i]);
     else
       yajl_gen_null (g);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  ret = holo_write_file_at (images_fd, HOLO_CRIU_STDIO_FILE, buf, len, err);
-  yajl_gen_free (g);
-  return ret;
+  cleanup_free char *doc = holo_json_finish (g, &len);
+  return holo_write_file_at (images_fd, HOLO_CRIU_STDIO_FILE, doc, len, err);
 }
 
 int

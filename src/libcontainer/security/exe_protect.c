@@ -55,7 +55,7 @@ copy_all (int from, int to, size_t size, holo_error_t *err)
 }
 
 int
-holo_exe_ensure_sealed_copy (char **argv, holo_error_t *err)
+holo_protect_runtime_binary (char **argv, holo_error_t *err)
 {
   cleanup_close int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0)

@@ -1,7 +1,7 @@
 #ifndef HOLO_EXE_PROTECT_H
 #define HOLO_EXE_PROTECT_H
 
-#include "../error.h"
+#include "../libcontainer.h"
 
 /* CVE-2019-5736: the container init is a clone of holo until it execs the
    user process, so /proc/<init>/exe names the host's holo binary; a
@@ -10,8 +10,8 @@
    holo re-executes itself from a sealed, read-only memfd copy of its binary:
    /proc/self/exe then names the memfd, never the file on the host.
 
-   Returns 0 when already running from a sealed copy; otherwise does not
-   return on success (fexecve).  */
-int holo_exe_ensure_sealed_copy (char **argv, holo_error_t *err);
+   holo_protect_runtime_binary (public, libcontainer.h) returns 0 when
+   already running from a sealed copy; otherwise it does not return on
+   success (fexecve).  */
 
 #endif

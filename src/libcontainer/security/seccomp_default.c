@@ -23,6 +23,7 @@
    container more capabilities should widen the profile accordingly.  */
 #define _GNU_SOURCE
 #include "seccomp.h"
+#include "../json.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -110,26 +111,6 @@ static const unsigned long long personalities[] = { 0x0, 0x8, 0x20000, 0x20008, 
 #define NAMESPACE_CLONE_FLAGS                                                                                          \
   (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_key_str (yajl_gen g, const char *key, const char *value)
-{
-  gen_str (g, key);
-  gen_str (g, value);
-}
-
-static void
-gen_key_int (yajl_gen g, const char *key, long long value)
-{
-  gen_str (g, key);
-  yajl_gen_integer (g, value);
-}
-
 /* {"index": I, "value": V, "op": OP} */
 static void
 gen_arg (yajl_gen g, int index, unsigned long long value, const char *op)
@@ -138,10 +119,10 @@ gen_arg (yajl_gen g, int index, unsigned long long value, const char *op)
   int len = snprintf (buf, sizeof buf, "%llu", value);
 
   yajl_gen_map_open (g);
-  gen_key_int (g, "index", index);
-  gen_str (g, "value");
+  holo_json_key_int (g, "index", index);
+  holo_json_str (g, "value");
   yajl_gen_number (g, buf, (size_t) len);
-  gen_key_str (g, "op", op);
+  holo_json_key_str (g, "op", op);
   yajl_gen_map_close (g);
 }
 
@@ -150,12 +131,12 @@ static void
 gen_allow_if (yajl_gen g, const char *name, int index, unsigned long long value, const char *op)
 {
   yajl_gen_map_open (g);
-  gen_str (g, "names");
+  holo_json_str (g, "names");
   yajl_gen_array_open (g);
-  gen_str (g, name);
+  holo_json_str (g, name);
   yajl_gen_array_close (g);
-  gen_key_str (g, "action", "SCMP_ACT_ALLOW");
-  gen_str (g, "args");
+  holo_json_key_str (g, "action", "SCMP_ACT_ALLOW");
+  holo_json_str (g, "args");
   yajl_gen_array_open (g);
   gen_arg (g, index, value, op);
   yajl_gen_array_close (g);
@@ -166,7 +147,7 @@ static void
 gen_names (yajl_gen g, const char *const *v)
 {
   for (; v && *v; v++)
-    gen_str (g, *v);
+    holo_json_str (g, *v);
 }
 
 static void
@@ -183,7 +164,7 @@ gen_architectures (yajl_gen g, uint32_t native)
   /* Elsewhere only the native architecture, which every filter has.  */
   if (v == NULL)
     return;
-  gen_str (g, "architectures");
+  holo_json_str (g, "architectures");
   yajl_gen_array_open (g);
   gen_names (g, v);
   yajl_gen_array_close (g);
@@ -193,7 +174,7 @@ static void
 gen_allow_list (yajl_gen g, uint32_t native)
 {
   yajl_gen_map_open (g);
-  gen_str (g, "names");
+  holo_json_str (g, "names");
   yajl_gen_array_open (g);
   gen_names (g, allowed_syscalls);
   if (native == SCMP_ARCH_X86_64 || native == SCMP_ARCH_X86 || native == SCMP_ARCH_X32)
@@ -201,7 +182,7 @@ gen_allow_list (yajl_gen g, uint32_t native)
   if (native == SCMP_ARCH_AARCH64 || native == SCMP_ARCH_ARM)
     gen_names (g, arm_syscalls);
   yajl_gen_array_close (g);
-  gen_key_str (g, "action", "SCMP_ACT_ALLOW");
+  holo_json_key_str (g, "action", "SCMP_ACT_ALLOW");
   yajl_gen_map_close (g);
 }
 
@@ -219,29 +200,29 @@ gen_conditional_rules (yajl_gen g, uint32_t native)
   gen_allow_if (g, "socket", 0, AF_VSOCK + 1, "SCMP_CMP_GE");
   /* clone without namespace flags: (flags & NAMESPACE_CLONE_FLAGS) == 0 */
   yajl_gen_map_open (g);
-  gen_str (g, "names");
+  holo_json_str (g, "names");
   yajl_gen_array_open (g);
-  gen_str (g, "clone");
+  holo_json_str (g, "clone");
   yajl_gen_array_close (g);
-  gen_key_str (g, "action", "SCMP_ACT_ALLOW");
-  gen_str (g, "args");
+  holo_json_key_str (g, "action", "SCMP_ACT_ALLOW");
+  holo_json_str (g, "args");
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
-  gen_key_int (g, "index", clone_flags_arg);
-  gen_key_int (g, "value", NAMESPACE_CLONE_FLAGS);
-  gen_key_int (g, "valueTwo", 0);
-  gen_key_str (g, "op", "SCMP_CMP_MASKED_EQ");
+  holo_json_key_int (g, "index", clone_flags_arg);
+  holo_json_key_int (g, "value", NAMESPACE_CLONE_FLAGS);
+  holo_json_key_int (g, "valueTwo", 0);
+  holo_json_key_str (g, "op", "SCMP_CMP_MASKED_EQ");
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
   /* clone3's flags are behind a pointer: make libc fall back to clone.  */
   yajl_gen_map_open (g);
-  gen_str (g, "names");
+  holo_json_str (g, "names");
   yajl_gen_array_open (g);
-  gen_str (g, "clone3");
+  holo_json_str (g, "clone3");
   yajl_gen_array_close (g);
-  gen_key_str (g, "action", "SCMP_ACT_ERRNO");
-  gen_key_int (g, "errnoRet", ENOSYS);
+  holo_json_key_str (g, "action", "SCMP_ACT_ERRNO");
+  holo_json_key_int (g, "errnoRet", ENOSYS);
   yajl_gen_map_close (g);
 }
 
@@ -251,10 +232,10 @@ holo_seccomp_gen_default_profile (yajl_gen g)
   uint32_t native = seccomp_arch_native ();
 
   yajl_gen_map_open (g);
-  gen_key_str (g, "defaultAction", "SCMP_ACT_ERRNO");
-  gen_key_int (g, "defaultErrnoRet", EPERM);
+  holo_json_key_str (g, "defaultAction", "SCMP_ACT_ERRNO");
+  holo_json_key_int (g, "defaultErrnoRet", EPERM);
   gen_architectures (g, native);
-  gen_str (g, "syscalls");
+  holo_json_str (g, "syscalls");
   yajl_gen_array_open (g);
   gen_allow_list (g, native);
   gen_conditional_rules (g, native);

@@ -11,6 +11,7 @@
    refuses SCMP_ACT_NOTIFY for write/sendmsg and as the default action.  */
 #define _GNU_SOURCE
 #include "seccomp_internal.h"
+#include "../json.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -49,12 +50,6 @@ holo_seccomp_connect_listener (struct holo_seccomp *s, holo_error_t *err)
   return 0;
 }
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
 /* Re-emits a parsed JSON value.  */
 static void
 gen_value (yajl_gen g, yajl_val v)
@@ -62,7 +57,7 @@ gen_value (yajl_gen g, yajl_val v)
   if (v == NULL || YAJL_IS_NULL (v))
     yajl_gen_null (g);
   else if (YAJL_IS_STRING (v))
-    gen_str (g, YAJL_GET_STRING (v));
+    holo_json_str (g, YAJL_GET_STRING (v));
   else if (YAJL_IS_NUMBER (v))
     yajl_gen_number (g, YAJL_GET_NUMBER (v), strlen (YAJL_GET_NUMBER (v)));
   else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
@@ -79,7 +74,7 @@ gen_value (yajl_gen g, yajl_val v)
       yajl_gen_map_open (g);
       for (size_t i = 0; i < v->u.object.len; i++)
         {
-          gen_str (g, v->u.object.keys[i]);
+          holo_json_str (g, v->u.object.keys[i]);
           gen_value (g, v->u.object.values[i]);
         }
       yajl_gen_map_close (g);
@@ -94,30 +89,25 @@ process_state_json (const struct holo_seccomp *s, const char *state_json)
   yajl_val state = state_json ? yajl_tree_parse (state_json, NULL, 0) : NULL;
   const char *pid_path[] = { "pid", NULL };
   yajl_val pid = state ? yajl_tree_get (state, pid_path, yajl_t_number) : NULL;
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-
-  if (g == NULL)
-    abort ();
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  gen_str (g, "ociVersion");
-  gen_str (g, OCI_SPEC_VERSION);
-  gen_str (g, "fds");
+  holo_json_str (g, "ociVersion");
+  holo_json_str (g, OCI_SPEC_VERSION);
+  holo_json_str (g, "fds");
   yajl_gen_array_open (g);
-  gen_str (g, "seccompFd");
+  holo_json_str (g, "seccompFd");
   yajl_gen_array_close (g);
-  gen_str (g, "pid");
+  holo_json_str (g, "pid");
   if (pid && YAJL_IS_INTEGER (pid))
     yajl_gen_integer (g, YAJL_GET_INTEGER (pid));
   else
     yajl_gen_integer (g, getpid ());
   if (s->listener_metadata)
     {
-      gen_str (g, "metadata");
-      gen_str (g, s->listener_metadata);
+      holo_json_str (g, "metadata");
+      holo_json_str (g, s->listener_metadata);
     }
-  gen_str (g, "state");
+  holo_json_str (g, "state");
   if (state)
     gen_value (g, state);
   else
@@ -126,9 +116,7 @@ process_state_json (const struct holo_seccomp *s, const char *state_json)
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
+  char *out = holo_json_finish (g, NULL);
   yajl_tree_free (state);
   return out;
 }

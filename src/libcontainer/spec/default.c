@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #endif
 #include "spec.h"
+#include "../libcontainer.h"
+#include "../json.h"
 #include "../security/seccomp.h"
 #include "../utils.h"
 
@@ -65,75 +67,38 @@ static const struct default_mount rootless_sys
     = { "/sys", "none", "/sys", { "rbind", "nosuid", "noexec", "nodev", "ro", NULL } };
 
 static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_key_str (yajl_gen g, const char *key, const char *value)
-{
-  gen_str (g, key);
-  gen_str (g, value);
-}
-
-static void
-gen_key_int (yajl_gen g, const char *key, long long value)
-{
-  gen_str (g, key);
-  yajl_gen_integer (g, value);
-}
-
-static void
-gen_key_bool (yajl_gen g, const char *key, bool value)
-{
-  gen_str (g, key);
-  yajl_gen_bool (g, value);
-}
-
-static void
-gen_key_strv (yajl_gen g, const char *key, const char *const *v)
-{
-  gen_str (g, key);
-  yajl_gen_array_open (g);
-  for (; *v; v++)
-    gen_str (g, *v);
-  yajl_gen_array_close (g);
-}
-
-static void
 gen_process (yajl_gen g)
 {
   static const char *const args[] = { "sh", NULL };
   static const char *const env[]
       = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
 
-  gen_str (g, "process");
+  holo_json_str (g, "process");
   yajl_gen_map_open (g);
-  gen_key_bool (g, "terminal", true);
-  gen_str (g, "user");
+  holo_json_key_bool (g, "terminal", true);
+  holo_json_str (g, "user");
   yajl_gen_map_open (g);
-  gen_key_int (g, "uid", 0);
-  gen_key_int (g, "gid", 0);
+  holo_json_key_int (g, "uid", 0);
+  holo_json_key_int (g, "gid", 0);
   yajl_gen_map_close (g);
-  gen_key_strv (g, "args", args);
-  gen_key_strv (g, "env", env);
-  gen_key_str (g, "cwd", "/");
-  gen_str (g, "capabilities");
+  holo_json_key_strv (g, "args", args);
+  holo_json_key_strv (g, "env", env);
+  holo_json_key_str (g, "cwd", "/");
+  holo_json_str (g, "capabilities");
   yajl_gen_map_open (g);
-  gen_key_strv (g, "bounding", default_caps);
-  gen_key_strv (g, "effective", default_caps);
-  gen_key_strv (g, "permitted", default_caps);
+  holo_json_key_strv (g, "bounding", default_caps);
+  holo_json_key_strv (g, "effective", default_caps);
+  holo_json_key_strv (g, "permitted", default_caps);
   yajl_gen_map_close (g);
-  gen_str (g, "rlimits");
+  holo_json_str (g, "rlimits");
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
-  gen_key_str (g, "type", "RLIMIT_NOFILE");
-  gen_key_int (g, "hard", 1024);
-  gen_key_int (g, "soft", 1024);
+  holo_json_key_str (g, "type", "RLIMIT_NOFILE");
+  holo_json_key_int (g, "hard", 1024);
+  holo_json_key_int (g, "soft", 1024);
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
-  gen_key_bool (g, "noNewPrivileges", true);
+  holo_json_key_bool (g, "noNewPrivileges", true);
   yajl_gen_map_close (g);
 }
 
@@ -141,17 +106,17 @@ static void
 gen_mount (yajl_gen g, const struct default_mount *m, bool rootless)
 {
   yajl_gen_map_open (g);
-  gen_key_str (g, "destination", m->destination);
-  gen_key_str (g, "type", m->type);
-  gen_key_str (g, "source", m->source);
+  holo_json_key_str (g, "destination", m->destination);
+  holo_json_key_str (g, "type", m->type);
+  holo_json_key_str (g, "source", m->source);
   if (m->options[0])
     {
-      gen_str (g, "options");
+      holo_json_str (g, "options");
       yajl_gen_array_open (g);
       for (const char *const *o = m->options; *o; o++)
         /* An unprivileged user cannot map ids it does not own.  */
         if (!rootless || (strncmp (*o, "uid=", 4) != 0 && strncmp (*o, "gid=", 4) != 0))
-          gen_str (g, *o);
+          holo_json_str (g, *o);
       yajl_gen_array_close (g);
     }
   yajl_gen_map_close (g);
@@ -160,7 +125,7 @@ gen_mount (yajl_gen g, const struct default_mount *m, bool rootless)
 static void
 gen_mounts (yajl_gen g, bool rootless)
 {
-  gen_str (g, "mounts");
+  holo_json_str (g, "mounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
     {
@@ -175,12 +140,12 @@ gen_mounts (yajl_gen g, bool rootless)
 static void
 gen_id_mapping (yajl_gen g, const char *key, unsigned int host_id)
 {
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
-  gen_key_int (g, "containerID", 0);
-  gen_key_int (g, "hostID", host_id);
-  gen_key_int (g, "size", 1);
+  holo_json_key_int (g, "containerID", 0);
+  holo_json_key_int (g, "hostID", host_id);
+  holo_json_key_int (g, "size", 1);
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
 }
@@ -189,7 +154,7 @@ static void
 gen_namespace (yajl_gen g, const char *type)
 {
   yajl_gen_map_open (g);
-  gen_key_str (g, "type", type);
+  holo_json_key_str (g, "type", type);
   yajl_gen_map_close (g);
 }
 
@@ -204,7 +169,7 @@ host_is_cgroup2 (void)
 static void
 gen_namespaces (yajl_gen g, bool rootless)
 {
-  gen_str (g, "namespaces");
+  holo_json_str (g, "namespaces");
   yajl_gen_array_open (g);
   gen_namespace (g, "pid");
   if (!rootless)
@@ -222,7 +187,7 @@ gen_namespaces (yajl_gen g, bool rootless)
 static void
 gen_linux (yajl_gen g, bool rootless)
 {
-  gen_str (g, "linux");
+  holo_json_str (g, "linux");
   yajl_gen_map_open (g);
   if (rootless)
     {
@@ -232,22 +197,22 @@ gen_linux (yajl_gen g, bool rootless)
   else
     {
       /* Deny every device; runc's template does the same.  */
-      gen_str (g, "resources");
+      holo_json_str (g, "resources");
       yajl_gen_map_open (g);
-      gen_str (g, "devices");
+      holo_json_str (g, "devices");
       yajl_gen_array_open (g);
       yajl_gen_map_open (g);
-      gen_key_bool (g, "allow", false);
-      gen_key_str (g, "access", "rwm");
+      holo_json_key_bool (g, "allow", false);
+      holo_json_key_str (g, "access", "rwm");
       yajl_gen_map_close (g);
       yajl_gen_array_close (g);
       yajl_gen_map_close (g);
     }
   gen_namespaces (g, rootless);
-  gen_key_strv (g, "maskedPaths", masked_paths);
-  gen_key_strv (g, "readonlyPaths", readonly_paths);
+  holo_json_key_strv (g, "maskedPaths", masked_paths);
+  holo_json_key_strv (g, "readonlyPaths", readonly_paths);
   /* runc's template has none; holo's carries an allow-list profile.  */
-  gen_str (g, "seccomp");
+  holo_json_str (g, "seccomp");
   holo_seccomp_gen_default_profile (g);
   yajl_gen_map_close (g);
 }
@@ -255,35 +220,21 @@ gen_linux (yajl_gen g, bool rootless)
 char *
 holo_spec_default_json (bool rootless)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *out;
-
-  if (g == NULL)
-    abort ();
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "\t");
+  yajl_gen g = holo_json_new ("\t");
 
   yajl_gen_map_open (g);
-  gen_key_str (g, "ociVersion", OCI_SPEC_VERSION);
+  holo_json_key_str (g, "ociVersion", OCI_SPEC_VERSION);
   gen_process (g);
-  gen_str (g, "root");
+  holo_json_str (g, "root");
   yajl_gen_map_open (g);
-  gen_key_str (g, "path", "rootfs");
-  gen_key_bool (g, "readonly", true);
+  holo_json_key_str (g, "path", "rootfs");
+  holo_json_key_bool (g, "readonly", true);
   yajl_gen_map_close (g);
-  gen_key_str (g, "hostname", "holo");
+  holo_json_key_str (g, "hostname", "holo");
   gen_mounts (g, rootless);
   gen_linux (g, rootless);
   yajl_gen_map_close (g);
 
-  yajl_gen_get_buf (g, &buf, &len);
   /* runc writes the document without a final newline.  */
-  while (len > 0 && buf[len - 1] == '\n')
-    len--;
-  out = holo_xmalloc (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return holo_json_finish (g, NULL);
 }

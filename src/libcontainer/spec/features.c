@@ -3,7 +3,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "features.h"
+#include "../libcontainer.h"
+#include "../json.h"
 #include "parse_internal.h"
 #include "../rootfs/rootfs.h"
 #include "../security/seccomp.h"
@@ -23,33 +24,13 @@
 
 #define OCI_VERSION_MIN "1.0.0"
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_key_bool (yajl_gen g, const char *key, bool value)
-{
-  gen_str (g, key);
-  yajl_gen_bool (g, value);
-}
-
-static void
-gen_key_str (yajl_gen g, const char *key, const char *value)
-{
-  gen_str (g, key);
-  gen_str (g, value);
-}
-
 /* {"KEY": {"enabled": VALUE}} */
 static void
 gen_enabled (yajl_gen g, const char *key, bool value)
 {
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_map_open (g);
-  gen_key_bool (g, "enabled", value);
+  holo_json_key_bool (g, "enabled", value);
   yajl_gen_map_close (g);
 }
 
@@ -64,11 +45,11 @@ static void
 gen_sorted_and_free (yajl_gen g, const char *key, char **v, size_t n)
 {
   qsort (v, n, sizeof (char *), compare_strings);
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
     {
-      gen_str (g, v[i]);
+      holo_json_str (g, v[i]);
       free (v[i]);
     }
   yajl_gen_array_close (g);
@@ -77,10 +58,10 @@ gen_sorted_and_free (yajl_gen g, const char *key, char **v, size_t n)
 static void
 gen_static_list (yajl_gen g, const char *key, const char *const *v)
 {
-  gen_str (g, key);
+  holo_json_str (g, key);
   yajl_gen_array_open (g);
   for (; *v; v++)
-    gen_str (g, *v);
+    holo_json_str (g, *v);
   yajl_gen_array_close (g);
 }
 
@@ -117,7 +98,7 @@ gen_namespaces (yajl_gen g)
 static void
 gen_capabilities (yajl_gen g)
 {
-  gen_str (g, "capabilities");
+  holo_json_str (g, "capabilities");
   yajl_gen_array_open (g);
   for (cap_value_t c = 0; c < 64; c++)
     {
@@ -126,7 +107,7 @@ gen_capabilities (yajl_gen g)
         {
           for (char *p = name; *p; p++)
             *p = (char) toupper ((unsigned char) *p);
-          gen_str (g, name);
+          holo_json_str (g, name);
         }
       cap_free (name);
     }
@@ -136,12 +117,12 @@ gen_capabilities (yajl_gen g)
 static void
 gen_cgroup (yajl_gen g)
 {
-  gen_str (g, "cgroup");
+  holo_json_str (g, "cgroup");
   yajl_gen_map_open (g);
-  gen_key_bool (g, "v1", true);
-  gen_key_bool (g, "v2", true);
-  gen_key_bool (g, "systemd", false);
-  gen_key_bool (g, "systemdUser", false);
+  holo_json_key_bool (g, "v1", true);
+  holo_json_key_bool (g, "v2", true);
+  holo_json_key_bool (g, "systemd", false);
+  holo_json_key_bool (g, "systemdUser", false);
   yajl_gen_map_close (g);
 }
 
@@ -178,18 +159,18 @@ gen_seccomp (yajl_gen g)
   static const char *const operators[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
                                            "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL };
 
-  gen_str (g, "seccomp");
+  holo_json_str (g, "seccomp");
   yajl_gen_map_open (g);
-  gen_key_bool (g, "enabled", true);
+  holo_json_key_bool (g, "enabled", true);
   gen_static_list (g, "actions", actions);
   gen_static_list (g, "operators", operators);
   gen_seccomp_archs (g);
   gen_static_list (g, "knownFlags", holo_seccomp_known_flags);
-  gen_str (g, "supportedFlags");
+  holo_json_str (g, "supportedFlags");
   yajl_gen_array_open (g);
   for (const char *const *f = holo_seccomp_known_flags; *f; f++)
     if (holo_seccomp_flag_supported (*f))
-      gen_str (g, *f);
+      holo_json_str (g, *f);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
@@ -197,7 +178,7 @@ gen_seccomp (yajl_gen g)
 static void
 gen_linux (yajl_gen g)
 {
-  gen_str (g, "linux");
+  holo_json_str (g, "linux");
   yajl_gen_map_open (g);
   gen_namespaces (g);
   gen_capabilities (g);
@@ -216,7 +197,7 @@ gen_linux (yajl_gen g)
   gen_enabled (g, "selinux", false);
 #endif
   gen_enabled (g, "intelRdt", false);
-  gen_str (g, "mountExtensions");
+  holo_json_str (g, "mountExtensions");
   yajl_gen_map_open (g);
   gen_enabled (g, "idmap", holo_idmap_supported ());
   yajl_gen_map_close (g);
@@ -230,11 +211,11 @@ gen_annotations (yajl_gen g)
   char version[64];
 
   snprintf (version, sizeof version, "%u.%u.%u", sv ? sv->major : 0, sv ? sv->minor : 0, sv ? sv->micro : 0);
-  gen_str (g, "annotations");
+  holo_json_str (g, "annotations");
   yajl_gen_map_open (g);
-  gen_key_str (g, "io.github.holo.version", VERSION);
-  gen_key_str (g, "io.github.seccomp.libseccomp.version", version);
-  gen_key_str (g, "org.opencontainers.runc.checkpoint.enabled", "true"); /* criu swrk, src/libcontainer/criu */
+  holo_json_key_str (g, "io.github.holo.version", VERSION);
+  holo_json_key_str (g, "io.github.seccomp.libseccomp.version", version);
+  holo_json_key_str (g, "org.opencontainers.runc.checkpoint.enabled", "true"); /* criu swrk, src/libcontainer/criu */
   yajl_gen_map_close (g);
 }
 
@@ -243,28 +224,16 @@ holo_features_json (void)
 {
   static const char *const hooks[]
       = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *out;
-
-  if (g == NULL)
-    abort ();
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "    ");
+  yajl_gen g = holo_json_new ("    ");
 
   yajl_gen_map_open (g);
-  gen_key_str (g, "ociVersionMin", OCI_VERSION_MIN);
-  gen_key_str (g, "ociVersionMax", OCI_SPEC_VERSION);
+  holo_json_key_str (g, "ociVersionMin", OCI_VERSION_MIN);
+  holo_json_key_str (g, "ociVersionMax", OCI_SPEC_VERSION);
   gen_static_list (g, "hooks", hooks);
   gen_mount_options (g);
   gen_linux (g);
   gen_annotations (g);
   yajl_gen_map_close (g);
 
-  yajl_gen_get_buf (g, &buf, &len);
-  out = holo_xmalloc (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return holo_json_finish (g, NULL);
 }

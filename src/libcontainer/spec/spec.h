@@ -204,7 +204,9 @@ int holo_spec_load (const char *path, struct holo_spec **out, holo_error_t *err)
 /* Parses a standalone runtime-spec process object (for exec --process).  */
 int holo_spec_parse_process (const char *json, size_t len, struct holo_process **out, yajl_val *tree_out,
                              holo_error_t *err);
-void holo_spec_free (struct holo_spec *spec);
+/* Visible outside the library only until `holo hologram` goes through the
+   public Hologram API.  */
+__attribute__ ((visibility ("default"))) void holo_spec_free (struct holo_spec *spec);
 void holo_process_free (struct holo_process *p); /* frees members and P */
 
 static inline void
@@ -218,9 +220,5 @@ const char *holo_spec_annotation (const struct holo_spec *spec, const char *key)
 /* CLONE_NEW* flag for a namespace kind, and its /proc/PID/ns/ file name.  */
 int holo_ns_clone_flag (enum holo_ns_kind kind);
 const char *holo_ns_proc_name (enum holo_ns_kind kind);
-
-/* The default config.json `holo spec` writes (runc's template, busybox "sh",
-   terminal true).  Returns a malloc'ed JSON string.  */
-char *holo_spec_default_json (bool rootless);
 
 #endif
