@@ -306,3 +306,10 @@ c_remove() {
 	doc_snippet doc/kubernetes.md containerd-holo-handler | grep -qF "runtimes.$handler]"
 	grep -qF "runtimes.$handler]" "$CR/config.toml"
 }
+
+@test "CRI: the README's Kubernetes snippets are doc/kubernetes.md's" {
+	local s
+	for s in containerd-holo-handler runtimeclass; do
+		diff <(doc_snippet README.md "$s") <(doc_snippet doc/kubernetes.md "$s")
+	done
+}

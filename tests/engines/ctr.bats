@@ -346,3 +346,15 @@ c_leaves_nothing() {
 	both c_leaves_nothing
 	ref_has "run: 0" "tasks: 0, containers: 0" "shims: 0" "state: 0"
 }
+
+@test "ctr: the README's snippets (holo's shim, and runc's shim with holo as its binary)" {
+	local line out
+	doc_snippet README.md ctr-run >"$BATS_TEST_TMPDIR/snippet"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/snippet")" = 2 ]
+	while read -r line; do
+		line=${line//\/usr\/local\/bin\/holo/$HOLO}
+		line=${line//docker.io\/library\/busybox:latest/$IMG}
+		out=$(eval "c ${line#ctr }")
+		[ "$out" = "hello from holo" ]
+	done <"$BATS_TEST_TMPDIR/snippet"
+}

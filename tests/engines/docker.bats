@@ -32,15 +32,13 @@ setup_file() {
 	mkdir -p "$DK/bin"
 	ln -s /usr/bin/docker "$DK/bin/docker"
 	export PATH=$DK/bin:$PATH
-	# The README's daemon.json, with this build's holo (see "Using it").
-	cat >"$DK/daemon.json" <<-JSON
-		{
-		  "runtimes": { "holo": { "path": "$HOLO" } },
-		  "live-restore": true,
-		  "cgroup-parent": "holo-eng-docker",
-		  "deprecated-key-path": "$DK/key.json"
-		}
-	JSON
+	# The README's daemon.json with this build's holo, and what keeps this
+	# dockerd apart: its key, its cgroup parent; live-restore for the case
+	# that restarts it; and the runtimeType form the README warns about.
+	doc_snippet README.md docker-daemon.json | sed "s#/usr/local/bin/holo#$HOLO#" >"$DK/readme.json"
+	jq --arg key "$DK/key.json" '. * {
+		"live-restore": true, "cgroup-parent": "holo-eng-docker", "deprecated-key-path": $key,
+		"runtimes": {"holo-shim": {"runtimeType": "io.containerd.holo.v2"}}}' "$DK/readme.json" >"$DK/daemon.json"
 	dockerd_start
 	busybox_rootfs_tar "$DK/rootfs.tar"
 	dk import "$DK/rootfs.tar" "$IMG" >/dev/null
@@ -478,4 +476,31 @@ c_live_restore() {
 	both c_live_restore
 	ref_has "alive while dockerd is down" "the runtime says: running" running "same process" \
 		"exec after restore" "exit 8"
+}
+
+@test "docker: the README's snippet (daemon.json, docker run --runtime holo)" {
+	local line out
+	doc_snippet README.md docker-run >"$BATS_TEST_TMPDIR/snippet"
+	while read -r line; do
+		out=$(eval "${line/ busybox / $IMG }")
+		[ "$out" = "hello from holo" ]
+	done <"$BATS_TEST_TMPDIR/snippet"
+	# And the run was holo's: its state stays readable by holo while it runs.
+	local id
+	id=$(dk run -d --runtime holo "$IMG" sleep 60)
+	R=holo
+	[ "$(runtime_status "$id")" = running ]
+}
+
+@test "docker: 20.10 ignores runtimeType (the README says so): the container runs under runc" {
+	local id
+	id=$(dk run -d --network none --runtime holo-shim "$IMG" sleep 60)
+	# runc's state, not holo's, in the root Docker gives every runtime; and
+	# no shim of holo's was started.
+	R=runc
+	[ "$(runtime_status "$id")" = running ]
+	R=holo
+	run runtime_status "$id"
+	[ "$output" != running ]
+	! pgrep -f "containerd-shim-holo-v2 .*$id" >/dev/null
 }

@@ -23,17 +23,41 @@ load lib
 IMG=localhost/holo-bb:test
 RL_USER=holo-rootless # shared with tests/integration/rootless.bats
 
-write_conf() {
-	cat >"$1" <<-TOML
+# conf_head: what every containers.conf here has; conf_engine: the keys of
+# its [engine] table.
+conf_head() {
+	cat <<-TOML
 		[containers]
 		default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 		log_driver = "k8s-file"
-		[engine]
+		netns = "none"
+	TOML
+}
+
+conf_engine() {
+	cat <<-TOML
 		cgroup_manager = "cgroupfs"
 		events_logger = "file"
 		lock_type = "file"
-		runtime_supports_json = [$2]
 	TOML
+}
+
+write_conf() {
+	{
+		conf_head
+		echo "[engine]"
+		conf_engine
+		echo "runtime_supports_json = [$2]"
+	} >"$1"
+}
+
+# The README's containers.conf, with this build's holo, and ours merged in.
+write_readme_conf() {
+	{
+		conf_head
+		doc_snippet README.md containers.conf | sed "s#/usr/local/bin/holo#$2#" |
+			awk -v engine="$(conf_engine)" '{ print } $0 == "[engine]" { print engine }'
+	} >"$1"
 }
 
 # Subordinate ids: the rootless user's own, and "containers" (what rootful
@@ -59,6 +83,7 @@ setup_file() {
 	add_subids
 	write_conf "$PM/json.conf" '"runc", "holo"'
 	write_conf "$PM/plain.conf" ''
+	write_readme_conf "$PM/readme.conf" "$HOLO"
 	busybox_rootfs_tar "$PM/rootfs.tar"
 	chmod 644 "$PM"/*.conf "$PM/rootfs.tar"
 
@@ -110,7 +135,11 @@ pm() {
 	local rt=$RUNC
 	if [ "${MODE:-rootful}" = rootful ]; then
 		[ "${R:-runc}" = holo ] && rt=$HOLO
-		timeout -k 5 "$ENGINE_TIMEOUT" ns "$PM" env CONTAINERS_CONF="$PM/${CONF:-json}.conf" podman --runtime "$rt" "$@"
+		ns "$PM" timeout -k 5 "$ENGINE_TIMEOUT" env CONTAINERS_CONF="$PM/${CONF:-json}.conf" podman --runtime "$rt" "$@"
+	elif [ "$MODE" = plain ]; then
+		# podman as the README has it: the runtime from containers.conf or
+		# the command line.
+		ns "$PM" timeout -k 5 "$ENGINE_TIMEOUT" env CONTAINERS_CONF="$PM/${CONF:-json}.conf" podman "$@"
 	else
 		[ "${R:-runc}" = holo ] && rt=$RL_HOLO
 		(cd "$PM/rl" && timeout -k 5 "$ENGINE_TIMEOUT" runuser -u "$RL_USER" -- env HOME="$PM/rl/home" \
@@ -502,4 +531,21 @@ pod_case() {
 @test "podman rootless: a pod with two containers shares hostname and IPC" {
 	MODE=rootless
 	pod_case
+}
+
+@test "podman: the README's snippets (podman --runtime, containers.conf)" {
+	local line out id
+	MODE=plain
+	doc_snippet README.md podman-run >"$BATS_TEST_TMPDIR/snippet"
+	while read -r line; do
+		line=${line/\/usr\/local\/bin\/holo/$HOLO}
+		line=${line/ busybox / $IMG }
+		out=$(eval "pm ${line#podman }")
+		[ "$out" = "hello from holo" ]
+	done <"$BATS_TEST_TMPDIR/snippet"
+	# containers.conf naming holo the runtime: no --runtime needed.
+	id=$(CONF=readme pm run -d "$IMG" sleep 60)
+	[ "$(basename "$(CONF=readme pm inspect -f '{{.OCIRuntime}}' "$id")")" = holo ]
+	R=holo MODE=rootful
+	[ "$(runtime_status "$id")" = running ]
 }
