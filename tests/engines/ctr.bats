@@ -208,13 +208,13 @@ c_exec_ps() {
 
 c_kill() {
 	local p
-	crun --rm "$IMG" "k-$R" sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$BATS_TEST_TMPDIR/k.out" &
+	crun --rm "$IMG" "k-$R" sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$BATS_TEST_TMPDIR/k.$R.out" &
 	p=$!
-	wait_for 20 grep -q ready "$BATS_TEST_TMPDIR/k.out"
+	wait_for 20 grep -q ready "$BATS_TEST_TMPDIR/k.$R.out"
 	c task kill "k-$R"
 	wait "$p"
 	echo "SIGTERM trapped: $?"
-	tail -1 "$BATS_TEST_TMPDIR/k.out"
+	tail -1 "$BATS_TEST_TMPDIR/k.$R.out"
 	crun --rm "$IMG" "k-$R" sleep 60 &
 	p=$!
 	wait_for 20 task_is "k-$R" RUNNING
@@ -309,6 +309,8 @@ c_log_uri() {
 	local f=$BATS_TEST_TMPDIR/log.$R
 	crun --rm --log-uri "file://$f" "$IMG" "l-$R" sh -c 'echo to the log; echo err too >&2'
 	echo "run: $?"
+	# The shim may still be copying when ctr returns.
+	wait_for 5 sh -c "[ \$(wc -l <'$f') -ge 2 ]"
 	sort "$f"
 }
 @test "ctr: --log-uri file:// gets the container's output" {
