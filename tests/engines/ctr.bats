@@ -165,7 +165,6 @@ c_create_errors() {
 		crun --rm "$IMG" "err-$R" "$cmd" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
 		echo "$cmd: $?"
 		# The runtime's error, without the prefixes each shim adds.
-		echo "stderr: $(wc -l <"$BATS_TEST_TMPDIR/err") line(s)"
 		tail -1 "$BATS_TEST_TMPDIR/err" | grep -oE 'exec: "[^"]*": .*' | sed 's/: unknown$//' 
 	done
 	echo "left: $(c container ls -q | wc -l)"
@@ -173,8 +172,21 @@ c_create_errors() {
 @test "ctr: a command that cannot start: the runtime's error, status 1, nothing left" {
 	both c_create_errors
 	ref_has "nosuch: 1" "/nosuch: 1" "/etc/passwd: 1" 'exec: "nosuch": executable file not found in $PATH' \
-		'exec: "/nosuch": stat /nosuch: no such file or directory' 'exec: "/etc/passwd": permission denied' \
-		"stderr: 1 line(s)" "left: 0"
+		'exec: "/nosuch": stat /nosuch: no such file or directory' 'exec: "/etc/passwd": permission denied' "left: 0"
+}
+
+# What the runtime prints on its stderr during a create that fails (runc
+# and holo both print the error there, besides log.json) must not reach
+# the container's output: containerd's runc shim copies the container's
+# pipes to the client only once the create has succeeded.
+c_create_error_once() {
+	crun --rm "$IMG" "once-$R" /nosuch 2>"$BATS_TEST_TMPDIR/once.$R" >/dev/null
+	echo "status $?, stderr: $(wc -l <"$BATS_TEST_TMPDIR/once.$R") line(s)"
+	grep -c '^ctr: ' "$BATS_TEST_TMPDIR/once.$R"
+}
+@test "ctr: a failed create prints its error once (ctr's own line, nothing on the container's stderr)" {
+	both c_create_error_once
+	ref_has "status 1, stderr: 1 line(s)" 1
 }
 
 c_stdin() {
@@ -228,7 +240,7 @@ c_kill() {
 }
 
 c_pause() {
-	crun -d "$IMG" "p-$R" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+	crun -d "$IMG" "p-$R" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.05; done'
 	sleep 0.3
 	c task pause "p-$R"
 	c task ls | awk -v id="p-$R" '$1 == id { print $3 }'

@@ -201,7 +201,8 @@ c_restart() {
 c_pause() {
 	local w id a b c
 	w=$(mktemp -d)
-	id=$(drun -v "$w:/w" "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/w/n; sleep 0.05; done')
+	# (Written aside and renamed: a reader never sees the file empty.)
+	id=$(drun -v "$w:/w" "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/w/n.new; mv /w/n.new /w/n; sleep 0.05; done')
 	wait_for 10 test -s "$w/n"
 	dk pause "$id" >/dev/null
 	dk inspect -f '{{.State.Status}}' "$id"

@@ -207,7 +207,7 @@ c_run() {
 	prun --rm "$IMG" sh -c 'echo hello; echo oops >&2; exit 3' 2>&1 >/dev/null
 	id=$(drun "$IMG" sleep 60)
 	echo "the runtime says: $(runtime_status "$id")"
-	pm inspect -f '{{.State.Status}} {{.HostConfig.CgroupManager}}' "$id" 2>/dev/null || pm inspect -f '{{.State.Status}}' "$id"
+	pm inspect -f '{{.State.Status}}' "$id"
 	[ "$(basename "$(pm inspect -f '{{.OCIRuntime}}' "$id")")" = "$R" ] && echo "podman names the runtime"
 }
 run_case() {
@@ -299,7 +299,7 @@ stop_kill_case() {
 
 c_pause() {
 	local id
-	id=$(drun "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done')
+	id=$(drun "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.05; done')
 	sleep 0.3
 	pm pause "$id" >/dev/null
 	pm inspect -f '{{.State.Status}}' "$id"
