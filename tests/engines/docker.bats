@@ -2,8 +2,9 @@
 # Docker 20.10 (Debian's docker.io) with holo and with runc side by side:
 # one private dockerd for the file (its own data root, exec root, socket,
 # key and config; no iptables, no bridge), both runtimes registered, an
-# image made offline with `docker import`. Every case runs under
-# `--runtime runc` and `--runtime holo` and must look the same.
+# image made offline with `docker import`; dockerd in a mount namespace of
+# its own. Every case runs under `--runtime runc` and `--runtime holo` and
+# must look the same.
 
 load lib
 
@@ -13,8 +14,10 @@ dk() {
 	timeout -k 5 "$ENGINE_TIMEOUT" docker "$@"
 }
 
+# dockerd runs in a mount namespace of its own (ns_start): what it makes
+# in /run whatever its --exec-root (/run/docker/plugins) stays private.
 dockerd_start() {
-	dockerd --config-file "$DK/daemon.json" --data-root "$DK/data" --exec-root "$DK/exec" \
+	ns "$DK" dockerd --config-file "$DK/daemon.json" --data-root "$DK/data" --exec-root "$DK/exec" \
 		--pidfile "$DK/dockerd.pid" -H "unix://$DK/docker.sock" --iptables=false --bridge=none \
 		</dev/null >>"$DK/dockerd.log" 2>&1 3>&- &
 	wait_for 30 docker version || {
@@ -39,6 +42,7 @@ setup_file() {
 	jq --arg key "$DK/key.json" '. * {
 		"live-restore": true, "cgroup-parent": "holo-eng-docker", "deprecated-key-path": $key,
 		"runtimes": {"holo-shim": {"runtimeType": "io.containerd.holo.v2"}}}' "$DK/readme.json" >"$DK/daemon.json"
+	ns_start "$DK"
 	dockerd_start
 	busybox_rootfs_tar "$DK/rootfs.tar"
 	dk import "$DK/rootfs.tar" "$IMG" >/dev/null
@@ -48,6 +52,7 @@ teardown_file() {
 	[ -n "${DK:-}" ] || return 0
 	dk ps -aq | xargs -r docker rm -f >/dev/null 2>&1
 	stop_daemon "$DK/dockerd.pid"
+	ns_stop "$DK"
 	unmount_under "$DK"
 	rm -rf "$DK"
 	rmdir /sys/fs/cgroup/*/holo-eng-docker 2>/dev/null || true
