@@ -1,23 +1,30 @@
 #!/bin/bash
-# Container start-to-exit latency: `RT run --bundle B ID` of busybox `true`,
-# for holo, runc and crun in the same run, timed with hyperfine.
+# Container lifecycle latency and memory of holo, runc and crun, in one run.
 #
 #   sudo bash bench/run.sh [--runs N] [--warmup N] [--rounds N] [--update]
 #
+# Workloads, on a busybox bundle (bench/lib.sh), timed by hyperfine -N:
+#   run    `RT run --bundle B ID` of /bin/true: create, start, wait for the
+#          process, delete, all in one command
+#   exec   `RT exec ID /bin/true` into a running container (busybox sleep)
+#   csd    `RT create --bundle B ID`, `RT start ID`, `RT delete -f ID`: three
+#          commands in a row (bench/runseq.c chains them without a shell)
+# and the peak RSS of `RT run` (the largest ru_maxrss of the runtime and the
+# processes it reaped, median of RUNS runs).
+#
 # hyperfine times one command after the other; on a shared machine the load
-# drifts meanwhile.  So the whole comparison is repeated ROUNDS times, each
-# round in a rotated order, and the statistics pool every round's samples
-# (ROUNDS x RUNS timings per runtime).
+# drifts meanwhile.  So every workload is repeated ROUNDS times, each round
+# in a rotated order of the runtimes, and the statistics pool every round's
+# samples (ROUNDS x RUNS timings per runtime and workload).
 #
 # All three run inside one private mount namespace whose cgroup2 mount
-# /sys/fs/cgroup/unified is unmounted: Debian's crun refuses the host's hybrid
-# cgroup layout otherwise (tests/TESTING notes), and every runtime must see
-# the same host.  `run` in the foreground deletes the container when its
-# process exits, so one id per runtime is reused run after run.
+# /sys/fs/cgroup/unified is unmounted: Debian's crun refuses the host's
+# hybrid cgroup layout otherwise, and every runtime must see the same host.
 #
-# Prints a markdown table (medians, and ratios to crun and runc); --update
-# also rewrites bench/RESULTS.md with it.  A runtime whose binary is missing
-# or does not run a container is reported as "pending" and left out.
+# Prints markdown tables (medians, ratios to crun and runc, the issue's
+# goals met or not); --update also rewrites bench/RESULTS.md's section.  A
+# runtime whose binary is missing or does not run a container is reported
+# as "pending" and left out.
 #
 # Environment: HOLO (default ./holo), RUNC (/usr/sbin/runc), CRUN
 # (/usr/bin/crun), BUSYBOX (/usr/bin/busybox), BENCH_DIR (a temp dir).
@@ -25,6 +32,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
+. "$SRC/bench/lib.sh"
 RUNS=30
 WARMUP=3
 ROUNDS=3
@@ -42,28 +50,23 @@ done
 HOLO=${HOLO:-$SRC/holo}
 RUNC=${RUNC:-/usr/sbin/runc}
 CRUN=${CRUN:-/usr/bin/crun}
-BUSYBOX=${BUSYBOX:-/usr/bin/busybox}
-for tool in hyperfine jq unshare "$BUSYBOX"; do
+for tool in hyperfine jq unshare cc "${BUSYBOX:-/usr/bin/busybox}"; do
 	command -v "$tool" >/dev/null || {
-		echo "bench: $tool is missing (apt-get install hyperfine jq busybox-static)" >&2
+		echo "bench: $tool is missing (apt-get install hyperfine jq busybox-static gcc)" >&2
 		exit 1
 	}
 done
 
-WORK=${BENCH_DIR:-$(mktemp -d /tmp/holo-bench.XXXXXX)}
-trap 'rm -rf "$WORK"' EXIT
-
-# The bundle: busybox-static and its applets, the runc spec template with
-# no terminal and `true` as the process.
-B=$WORK/bundle
-mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp"
-cp "$BUSYBOX" "$B/rootfs/bin/busybox"
-for a in $("$B/rootfs/bin/busybox" --list); do
-	[ "$a" = busybox ] || ln -s busybox "$B/rootfs/bin/$a"
-done
-"$RUNC" spec --bundle "$B"
-jq '.process.terminal = false | .process.args = ["/bin/true"]' "$B/config.json" >"$B/config.json.new"
-mv "$B/config.json.new" "$B/config.json"
+if [ -n "${BENCH_DIR:-}" ]; then
+	WORK=$BENCH_DIR
+	mkdir -p "$WORK"
+else
+	WORK=$(mktemp -d /tmp/holo-bench.XXXXXX)
+	trap 'rm -rf "$WORK"' EXIT
+fi
+bench_bundle "$WORK/bundle" '["/bin/true"]' "$RUNC" >/dev/null
+bench_bundle "$WORK/bundle-sleep" '["/bin/sleep", "1000000"]' "$RUNC" >/dev/null
+cc -O2 -o "$WORK/runseq" "$SRC/bench/runseq.c"
 
 # name -> binary, for the runtimes that are there.
 declare -A BIN=([holo]=$HOLO [runc]=$RUNC [crun]=$CRUN)
@@ -76,43 +79,75 @@ for name in holo runc crun; do
 		PENDING+=("$name")
 	fi
 done
+WORKLOADS=(run exec csd)
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Everything below runs in the private mount namespace.
-cat >"$WORK/inner.sh" <<'EOF'
+cat >"$WORK/inner.sh" <<EOF
+$BENCH_NS_PREAMBLE
+EOF
+cat >>"$WORK/inner.sh" <<'EOF'
 set -u
-umount /sys/fs/cgroup/unified 2>/dev/null || true
 WORK=$1 RUNS=$2 WARMUP=$3 ROUNDS=$4
 shift 4
-cmds=()
 ok=()
 for spec in "$@"; do
 	name=${spec%%=*}
 	bin=${spec#*=}
-	cmd="$bin --root $WORK/state-$name run --bundle $WORK/bundle bench-$name"
+	r="$bin --root $WORK/state-$name"
 	# A runtime that cannot run the bundle yet is left out, not fatal.
-	if $cmd >"$WORK/check-$name.log" 2>&1; then
-		cmds+=(-n "$name" "$cmd")
-		ok+=("$name")
-	else
+	if ! $r run --bundle "$WORK/bundle" "bench-$name" >"$WORK/check-$name.log" 2>&1; then
 		echo "bench: $name failed a first run: $(tail -3 "$WORK/check-$name.log")" >&2
+		continue
 	fi
+	if ! $r run -d --bundle "$WORK/bundle-sleep" "bench-$name-exec" </dev/null >/dev/null 2>"$WORK/check-$name.log"; then
+		echo "bench: $name could not start the exec container: $(tail -3 "$WORK/check-$name.log")" >&2
+		continue
+	fi
+	ok+=("$name")
+	echo "$r" >"$WORK/cmd-$name"
 done
 echo "${ok[*]}" >"$WORK/ran"
-[ ${#cmds[@]} -gt 0 ] || exit 1
-n=$(( ${#cmds[@]} / 3 ))
+[ ${#ok[@]} -gt 0 ] || exit 1
+
+command_for() { # WORKLOAD NAME
+	local r
+	r=$(cat "$WORK/cmd-$2")
+	case $1 in
+	run) echo "$r run --bundle $WORK/bundle bench-$2" ;;
+	exec) echo "$r exec bench-$2-exec /bin/true" ;;
+	csd) echo "$WORK/runseq $r create --bundle $WORK/bundle bench-$2 ; $r start bench-$2 ; $r delete -f bench-$2" ;;
+	esac
+}
+
+n=${#ok[@]}
 for ((round = 0; round < ROUNDS; round++)); do
-	# Rotate the order of the runtimes from round to round.
-	rotated=()
-	for ((i = 0; i < n; i++)); do
-		j=$(( (i + round) % n ))
-		rotated+=("${cmds[@]:$((j * 3)):3}")
+	for workload in run exec csd; do
+		# Rotate the order of the runtimes from round to round.
+		args=()
+		for ((i = 0; i < n; i++)); do
+			name=${ok[$(((i + round) % n))]}
+			args+=(-n "$name" "$(command_for "$workload" "$name")")
+		done
+		echo "--- $workload, round $((round + 1)) of $ROUNDS"
+		hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+			--export-json "$WORK/results-$workload-$round.json" "${args[@]}" || exit 1
 	done
-	echo "--- round $((round + 1)) of $ROUNDS"
-	hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
-		--export-json "$WORK/results-$round.json" "${rotated[@]}" || exit 1
 done
+
+# Peak RSS of `run`, interleaved.
+for ((i = 0; i < RUNS; i++)); do
+	for name in "${ok[@]}"; do
+		# shellcheck disable=SC2046
+		"$WORK/runseq" --rss "$WORK/rss-$name" $(command_for run "$name") >/dev/null 2>&1 || exit 1
+	done
+done
+
+for name in "${ok[@]}"; do
+	$(cat "$WORK/cmd-$name") delete -f "bench-$name-exec" >/dev/null 2>&1
+done
+exit 0
 EOF
 specs=()
 for name in "${NAMES[@]}"; do
@@ -123,73 +158,121 @@ for name in "${NAMES[@]}"; do
 	grep -qw "$name" "$WORK/ran" || PENDING+=("$name")
 done
 
-# Every round's samples, pooled per runtime: median, mean, stddev, min (s).
-jq -s '[.[].results[]] | group_by(.command) | map({command: .[0].command, times: (map(.times) | add | sort)})
-	| map(. + {n: (.times | length)})
-	| map(. + {median: (if .n % 2 == 1 then .times[(.n - 1) / 2] else (.times[.n / 2 - 1] + .times[.n / 2]) / 2 end),
-	           mean: ((.times | add) / .n), min: .times[0]})
-	| map(. + {stddev: ((((.times | map(. * .) | add) / .n) - .mean * .mean) | if . > 0 then sqrt else 0 end)})
-	| map(del(.times))' "$WORK"/results-*.json >"$WORK/pooled.json"
+# Every round's samples, pooled per workload and runtime: median, mean,
+# stddev, min (s).
+for workload in "${WORKLOADS[@]}"; do
+	jq -s '[.[].results[]] | group_by(.command) | map({command: .[0].command, times: (map(.times) | add | sort)})
+		| map(. + {n: (.times | length)})
+		| map(. + {median: (if .n % 2 == 1 then .times[(.n - 1) / 2] else (.times[.n / 2 - 1] + .times[.n / 2]) / 2 end),
+		           mean: ((.times | add) / .n), min: .times[0]})
+		| map(. + {stddev: ((((.times | map(. * .) | add) / .n) - .mean * .mean) | if . > 0 then sqrt else 0 end)})
+		| map(del(.times))' "$WORK"/results-"$workload"-*.json >"$WORK/pooled-$workload.json"
+done
 
-# The table: median (ms), mean ± stddev, and median ratios to crun and runc.
-median() {
-	jq -r --arg n "$1" '.[] | select(.command == $n) | .median' "$WORK/pooled.json"
+median_of() { # WORKLOAD NAME -> seconds, or empty
+	jq -r --arg n "$2" '.[] | select(.command == $n) | .median' "$WORK/pooled-$1.json"
 }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
 ratio() {
-	if [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; else echo "–"; fi
+	if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; else echo "–"; fi
 }
-crun_median=$(median crun)
-runc_median=$(median runc)
-table=$(
-	echo "| runtime | version | runs | median | mean ± σ | min | vs crun | vs runc |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-	jq -r '.[] | [.command, .median, .mean, .stddev, .min, .n] | @tsv' "$WORK/pooled.json" |
-		while IFS=$'\t' read -r name med mean sd min n; do
-			version=$("${BIN[$name]}" --version 2>/dev/null | head -1 | awk '{print $NF}')
-			printf '| %s | %s | %s | %s ms | %s ± %s ms | %s ms | %s | %s |\n' "$name" "$version" "$n" "$(ms "$med")" \
-				"$(ms "$mean")" "$(ms "$sd")" "$(ms "$min")" "$(ratio "$med" "$crun_median")" "$(ratio "$med" "$runc_median")"
-		done
+rss_median() { # NAME -> KiB, or empty
+	[ -f "$WORK/rss-$1" ] || return 0
+	sort -n "$WORK/rss-$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+# GOAL: holo's median at most LIMIT x crun's.
+goal() { # HOLO CRUN LIMIT
+	if [ -z "$1" ] || [ -z "$2" ]; then
+		echo "not measured"
+	elif awk -v a="$1" -v b="$2" -v l="$3" 'BEGIN { exit !(a <= l * b) }'; then
+		echo "met"
+	else
+		echo "not met"
+	fi
+}
+
+declare -A WHAT=([run]="\`run\` of /bin/true" [exec]="\`exec\` /bin/true into a running container"
+	[csd]="\`create\` + \`start\` + \`delete -f\`, three commands")
+summary=$(
+	echo "| workload | crun | holo | runc | holo / crun | holo / runc | goal (holo ≤ 0.8× crun) |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+	for workload in "${WORKLOADS[@]}"; do
+		c=$(median_of "$workload" crun)
+		h=$(median_of "$workload" holo)
+		r=$(median_of "$workload" runc)
+		cell() { if [ -n "$1" ]; then echo "$(ms "$1") ms"; else echo "pending"; fi; }
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${WHAT[$workload]}" "$(cell "$c")" "$(cell "$h")" "$(cell "$r")" \
+			"$(ratio "$h" "$c")" "$(ratio "$h" "$r")" "$(goal "$h" "$c" 0.8)"
+	done
+	c=$(rss_median crun)
+	h=$(rss_median holo)
+	r=$(rss_median runc)
+	kib() { if [ -n "$1" ]; then echo "$1 KiB"; else echo "pending"; fi; }
+	printf '| peak RSS of `run` (median) | %s | %s | %s | %s | %s | %s (holo ≤ crun) |\n' "$(kib "$c")" "$(kib "$h")" \
+		"$(kib "$r")" "$(ratio "$h" "$c")" "$(ratio "$h" "$r")" "$(goal "$h" "$c" 1)"
+)
+details=$(
+	echo "| workload | runtime | version | runs | median | mean ± σ | min |"
+	echo "| --- | --- | --- | ---: | ---: | ---: | ---: |"
+	for workload in "${WORKLOADS[@]}"; do
+		jq -r '.[] | [.command, .median, .mean, .stddev, .min, .n] | @tsv' "$WORK/pooled-$workload.json" |
+			while IFS=$'\t' read -r name med mean sd min n; do
+				version=$("${BIN[$name]}" --version 2>/dev/null | head -1 | awk '{print $NF}')
+				printf '| %s | %s | %s | %s | %s ms | %s ± %s ms | %s ms |\n' "$workload" "$name" "$version" "$n" \
+					"$(ms "$med")" "$(ms "$mean")" "$(ms "$sd")" "$(ms "$min")"
+			done
+	done
 	for name in "${PENDING[@]}"; do
-		echo "| $name | – | – | pending | | | | |"
+		echo "| all | $name | – | – | pending | | |"
 	done
 )
+rss_raw=$(for name in "${NAMES[@]}"; do
+	[ -f "$WORK/rss-$name" ] && echo "$name: $(sort -n "$WORK/rss-$name" | paste -sd' ')"
+done)
 echo
-echo "$table"
+echo "$summary"
+echo
+echo "$details"
+echo
+echo "$rss_raw"
 
 if [ "$UPDATE" = 1 ]; then
-	# This run's section replaces the previous one; other sections (the
-	# shim's memory, Hologram) are kept.
+	# This run's section replaces the previous one; other sections (phases,
+	# the shim, Hologram) are kept.
 	others=$(awk '/<!-- run: begin/ { skip = 1 } !skip { print } /<!-- run: end -->/ { skip = 0 }' \
 		"$SRC/bench/RESULTS.md" 2>/dev/null | sed '/^# Benchmark results$/d')
 	{
-	cat <<EOF
-# Benchmark results
+		cat <<-EOF
+			# Benchmark results
 
-<!-- run: begin (bench/run.sh) -->
+			<!-- run: begin (bench/run.sh) -->
 
-Start-to-exit latency of a container whose process is busybox \`true\`:
-\`RT --root R run --bundle B ID\`, timed by hyperfine (\`-N\`), all runtimes in
-the same invocation: $ROUNDS rounds, each in a rotated order of the runtimes,
-of $WARMUP warm-up and $RUNS timed runs per runtime, samples pooled over the
-rounds; inside one private mount namespace with \`/sys/fs/cgroup/unified\` unmounted
-(Debian's crun refuses the hybrid cgroup layout otherwise).  Lower is better;
-ratios are of medians.  Shared 2-core machines are noisy: compare the ratios
-of one run, not absolute times across runs.
+			holo, runc and crun on one busybox bundle, timed by hyperfine (\`-N\`), all
+			runtimes in the same invocation: $ROUNDS rounds, each in a rotated order of the
+			runtimes, of $WARMUP warm-up and $RUNS timed runs per runtime and workload, samples
+			pooled over the rounds; inside one private mount namespace with
+			\`/sys/fs/cgroup/unified\` unmounted (Debian's crun refuses the hybrid cgroup
+			layout otherwise).  Lower is better; ratios are of medians.  Shared 2-core
+			machines are noisy: compare the ratios of one run, not absolute times across
+			runs.
 
-Command:
+			Command (from the build tree, as root):
 
-    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --rounds $ROUNDS --update
+			    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --rounds $ROUNDS --update
 
-Machine: $(nproc) cores, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d);
-load average before the run: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg).
-holo's time includes its Hologram check of the rootfs (UOR-ID from its digest
-cache, permissive mode: no witness configured, so it warns and runs).
+			Machine: $(nproc) cores, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d);
+			load average before the run: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg).
 
-$table
-<!-- run: end -->
-EOF
-	printf '%s\n' "$others"
+			$summary
+
+			$details
+
+			Peak RSS samples (KiB, sorted):
+
+			$(sed 's/^/    /' <<<"$rss_raw")
+			<!-- run: end -->
+		EOF
+		printf '%s\n' "$others"
 	} >"$SRC/bench/RESULTS.md.new"
 	mv "$SRC/bench/RESULTS.md.new" "$SRC/bench/RESULTS.md"
 	echo "bench: wrote bench/RESULTS.md"

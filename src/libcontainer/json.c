@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_tree.h>
 
 yajl_gen
 holo_json_new (const char *indent)
@@ -89,4 +90,34 @@ holo_json_key_strv (yajl_gen g, const char *key, const char *const *v)
   for (; v && *v; v++)
     holo_json_str (g, *v);
   yajl_gen_array_close (g);
+}
+
+void
+holo_json_value (yajl_gen g, const struct yajl_val_s *v)
+{
+  if (v == NULL || YAJL_IS_NULL (v))
+    yajl_gen_null (g);
+  else if (YAJL_IS_STRING (v))
+    holo_json_str (g, YAJL_GET_STRING (v));
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, YAJL_GET_NUMBER (v), strlen (YAJL_GET_NUMBER (v)));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        holo_json_value (g, v->u.array.values[i]);
+      yajl_gen_array_close (g);
+    }
+  else
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          holo_json_str (g, v->u.object.keys[i]);
+          holo_json_value (g, v->u.object.values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
 }

@@ -28,6 +28,10 @@ void holo_json_key_u64 (yajl_gen g, const char *key, uint64_t value);
 void holo_json_key_bool (yajl_gen g, const char *key, bool value);
 /* KEY: [ V[0], V[1], ... ] for a NULL-terminated V.  */
 void holo_json_key_strv (yajl_gen g, const char *key, const char *const *v);
+/* A parsed value (yajl's tree) written back as it was: keys in their
+   order, numbers as written.  */
+struct yajl_val_s;
+void holo_json_value (yajl_gen g, const struct yajl_val_s *v);
 
 #pragma GCC visibility pop
 

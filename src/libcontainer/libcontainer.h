@@ -14,6 +14,7 @@
 #define HOLO_LIBCONTAINER_H
 
 #include "error.h"
+#include "extension.h"
 #include "json.h"
 #include "utils.h"
 
@@ -39,6 +40,9 @@ struct holo_context
   const char *root; /* state root (--root) */
   enum holo_cgroup_manager cgroup_manager;
   bool rootless;
+  /* Checks the caller adds to create, start and delete (Hologram, for the
+     holo command); NULL: none.  See extension.h.  */
+  const struct holo_extension *extension;
 };
 
 /* True when we run inside a user namespace other than the initial one
@@ -46,9 +50,17 @@ struct holo_context
 bool holo_running_in_userns (void);
 
 /* CVE-2019-5736: makes sure the process that creates containers cannot
-   lead a container to the runtime binary on the host.  Returns 0 when
-   protected; may re-execute the program (and then does not return).  */
-int holo_protect_runtime_binary (char **argv, holo_error_t *err);
+   lead a container to the runtime binary on the host (security/
+   exe_protect.h: a private read-only overlayfs, else a sealed memfd copy;
+   ctx->root is the overlay's second layer).  Returns 0 when protected; may
+   re-execute the program (and then does not return).  */
+int holo_protect_runtime_binary (const struct holo_context *ctx, char **argv, holo_error_t *err);
+
+/* Profiling: with HOLO_TRACE=FILE in the environment, holo_trace appends
+   "PID MICROSECONDS PHASE" to FILE (bench/phases.sh); otherwise it costs
+   one branch.  holo_trace_init reads the variable, once, in main.  */
+void holo_trace_init (void);
+void holo_trace (const char *phase);
 
 /* ------------------------------------------------------------ lifecycle */
 

@@ -135,6 +135,7 @@ holo_foreground_wait (pid_t pid, int master)
   if (sfd < 0)
     return 255;
   int status = wait_foreground (pid, master, sfd);
+  holo_trace ("foreground: process exited");
   close (sfd);
   return status;
 }

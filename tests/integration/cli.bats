@@ -138,6 +138,18 @@ load helpers
 	run -1 rt list --format no-such-format
 }
 
+@test "cli: owner: empty in state (as runc's), the state directory's user in list" {
+	set_args holo-check loop
+	run -0 rt_create "$CID"
+	[ "$(state_field "$CID" owner)" = "" ]
+	local me
+	me=$(id -un)
+	run -0 rt list
+	grep -E "^$CID +[0-9]+ +created +.* $me\$" <<<"$output"
+	run -0 rt list --format json
+	[ "$(jq -r --arg id "$CID" '.[] | select(.id == $id) | .owner' <<<"$output")" = "$me" ]
+}
+
 @test "cli: spec writes runc's template and refuses to overwrite it" {
 	local dir=$TESTDIR/spec
 	mkdir -p "$dir"
@@ -212,4 +224,24 @@ load helpers
 	run -0 timeout 30 "$RUNTIME" --root "$root" list -q
 	check_output "$CID"
 	run -0 timeout 30 "$RUNTIME" --root "$root" delete --force "$CID"
+}
+
+@test "cli: HOLO_TRACE=FILE records the start path's phases, from holo and from the container's init" {
+	[ "$RUNTIME_KIND" = holo ] || skip "HOLO_TRACE is holo's"
+	local trace=$TESTDIR/trace
+	set_args true
+	HOLO_TRACE=$trace run -0 rt run --bundle "$BUNDLE" "$CID"
+	# "PID MICROSECONDS PHASE", one line per trace point, in time order
+	# within each process.
+	run -0 awk 'NF < 3 || $1 !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/ { print "bad: " $0 }' "$trace"
+	check_output ""
+	run -0 awk '{ $1 = $2 = ""; sub(/^  /, ""); print }' "$trace"
+	check_matches $'(^|\n)main\n'
+	check_matches $'(^|\n)create: init cloned\n'
+	check_matches $'(^|\n)create: init ready\n'
+	check_matches $'(^|\n)delete: store removed\n'
+	check_matches $'(^|\n)exit$'
+	# The init traces too: pid 1 of its pid namespace.
+	run -0 awk '$1 == 1 && $3 == "init:" { n++ } END { print n + 0 }' "$trace"
+	[ "$output" -ge 2 ]
 }

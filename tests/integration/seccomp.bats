@@ -380,6 +380,142 @@ Seccomp:	2"
 	[ -e "$SHARED/ok" ]
 }
 
+# ------------------------------------------------------ compiled cache
+# holo keeps compiled profiles in the state root (seccomp_cache.c): a
+# cached program must be the one the profile compiles to, and nobody but
+# the user holo runs as may be able to put one there.
+
+DENY_MKDIR='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}'
+DENY_CHMOD='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod", "fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}'
+SECCOMP_CACHE_DIR=.seccomp:cache
+
+# run_debug ARGS...: runs ARGS in the container with holo's --debug log
+# ($output: the container's stdout; $stderr: holo's log).
+run_debug() {
+	set_args "$@"
+	run --separate-stderr rt --debug run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+}
+
+# The cache entries, newest last.
+cache_entries() {
+	ls -tr "$ROOT/$SECCOMP_CACHE_DIR"
+}
+
+@test "seccomp cache: a profile compiled once comes from the cache the next time, as the same filter" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's cache"
+	set_seccomp "$DENY_MKDIR"
+	run_debug seccomp-syscall mkdir /tmp/x
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"seccomp cache: stored profile"* ]]
+	run_debug seccomp-syscall mkdir /tmp/x
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"seccomp cache: using the compiled profile"* ]]
+	# exec compiles the container's profile too: from the cache.
+	set_args sh -c 'sleep 1000'
+	run -0 rt_run_d "$CID"
+	run --separate-stderr rt --debug exec "$CID" seccomp-syscall mkdir /tmp/y
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"seccomp cache: using the compiled profile"* ]]
+}
+
+@test "seccomp cache: another profile never gets the first one's program" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's cache"
+	set_seccomp "$DENY_MKDIR"
+	run_debug seccomp-syscall mkdir /tmp/x
+	check_output "mkdir: EROFS (30)"
+	set_seccomp "$DENY_CHMOD"
+	run_debug sh -c 'seccomp-syscall mkdir /tmp/x; seccomp-syscall chmod /tmp 0777'
+	check_output "mkdir: ok
+chmod: EROFS (30)"
+	[[ $stderr == *"seccomp cache: stored profile"* ]]
+	[ "$(cache_entries | wc -l)" -eq 2 ]
+}
+
+@test "seccomp cache: the directory is 0700 and entries 0600, owned by root: another user cannot add one" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's cache"
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	set_seccomp "$DENY_MKDIR"
+	run_debug seccomp-syscall mkdir /tmp/x
+	[ "$(stat -c %u:%a "$ROOT/$SECCOMP_CACHE_DIR")" = 0:700 ]
+	[ "$(stat -c %u:%a "$ROOT/$SECCOMP_CACHE_DIR/$(cache_entries)")" = 0:600 ]
+	# The state root itself may be open to others (chmod 0777 here): the
+	# cache directory still is not.
+	chmod 0777 "$ROOT"
+	run setpriv --reuid 65534 --regid 65534 --clear-groups touch "$ROOT/$SECCOMP_CACHE_DIR/0123456789abcdef"
+	check_failed
+	check_contains "Permission denied"
+}
+
+# poison_entry: overwrites the deny-mkdir profile's entry with its key and
+# the program of a profile that denies chmod instead: a well-formed entry
+# that would let mkdir through.  The format is seccomp_cache.c's: "HOLOSC01",
+# u32 key length, key, then the program and its fields.
+poison_entry() {
+	set_seccomp "$DENY_CHMOD"
+	run_debug true
+	set_seccomp "$DENY_MKDIR"
+	run_debug true
+	local weak strong
+	weak=$(cache_entries | head -1)
+	strong=$(cache_entries | tail -1)
+	python3 - "$ROOT/$SECCOMP_CACHE_DIR/$strong" "$ROOT/$SECCOMP_CACHE_DIR/$weak" <<-'PY'
+		import struct, sys
+		strong, weak = (open(p, "rb").read() for p in sys.argv[1:3])
+		head = lambda b: 12 + struct.unpack_from("<I", b, 8)[0]
+		open(sys.argv[1], "wb").write(strong[:head(strong)] + weak[head(weak):])
+	PY
+	POISONED=$ROOT/$SECCOMP_CACHE_DIR/$strong
+}
+
+@test "seccomp cache: a well-formed entry that is not root's own is never used (poisoning)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's cache"
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	poison_entry
+	# Written by root (as if holo itself had): it is used, and mkdir gets
+	# through, which is what a poisoned entry would do.
+	run_debug seccomp-syscall mkdir /tmp/x
+	check_output "mkdir: ok"
+	# Owned by another user: ignored, compiled, the profile holds.
+	poison_entry
+	chown 65534:65534 "$POISONED"
+	run_debug seccomp-syscall mkdir /tmp/y
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"belongs to uid 65534, not to us: ignored"* ]]
+	# Root's, but writable by others.
+	poison_entry
+	chmod 0666 "$POISONED"
+	run_debug seccomp-syscall mkdir /tmp/z
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"accessible to group or others"* ]]
+	# A symlink to it.
+	poison_entry
+	mv "$POISONED" "$ROOT/elsewhere"
+	ln -s "$ROOT/elsewhere" "$POISONED"
+	run_debug seccomp-syscall mkdir /tmp/w
+	check_output "mkdir: EROFS (30)"
+	rm -f "$ROOT/elsewhere"
+	# The whole directory handed to another user.
+	poison_entry
+	chown 65534:65534 "$ROOT/$SECCOMP_CACHE_DIR"
+	run_debug seccomp-syscall mkdir /tmp/v
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"$SECCOMP_CACHE_DIR belongs to uid 65534, not to us: ignored"* ]]
+}
+
+@test "seccomp cache: a damaged entry is compiled again and replaced" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's cache"
+	set_seccomp "$DENY_MKDIR"
+	run_debug true
+	local entry
+	entry=$ROOT/$SECCOMP_CACHE_DIR/$(cache_entries)
+	truncate -s 100 "$entry"
+	run_debug seccomp-syscall mkdir /tmp/x
+	check_output "mkdir: EROFS (30)"
+	[[ $stderr == *"is for another profile or damaged: compiling"* ]]
+	[[ $stderr == *"seccomp cache: stored profile"* ]]
+	[ "$(stat -c %s "$entry")" -gt 100 ]
+}
+
 # ------------------------------------------------------------- LSMs
 # On a host without AppArmor/SELinux enabled, asking for a profile or a
 # label fails create (runc 1.1 fails too: at validation for selinuxLabel,
@@ -415,6 +551,55 @@ selinux_enabled() {
 	run -1 --separate-stderr rt_create "$CID"
 	check_holo_text "linux.mountLabel" stderr
 	check_nothing_left "$CID"
+}
+
+# holo loads libapparmor/libselinux only for a config that asks for them
+# (src/libcontainer/security/lsm.c): a library that cannot be used is a
+# create error naming it.  A stand-in without the functions, found first
+# through LD_LIBRARY_PATH, makes the load fail.
+fake_lsm_library() {
+	mkdir -p "$TESTDIR/lib"
+	echo 'int holo_test_not_the_library;' >"$TESTDIR/lib/fake.c"
+	gcc -shared -fPIC -o "$TESTDIR/lib/$1" "$TESTDIR/lib/fake.c"
+}
+
+@test "lsm: an unusable libapparmor fails create and names the library (holo loads it on demand)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's loading"
+	rt --version | grep -q -- "+APPARMOR" || skip "built without AppArmor"
+	fake_lsm_library libapparmor.so.1
+	update_config '.process.apparmorProfile = "holo-test-profile"'
+	LD_LIBRARY_PATH=$TESTDIR/lib run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "process.apparmorProfile: cannot load libapparmor.so.1: libapparmor.so.1 has no aa_is_enabled" stderr
+	check_nothing_left "$CID"
+}
+
+@test "lsm: an unusable libselinux fails create and names the library (holo loads it on demand)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's loading"
+	rt --version | grep -q -- "+SELINUX" || skip "built without SELinux"
+	fake_lsm_library libselinux.so.1
+	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	LD_LIBRARY_PATH=$TESTDIR/lib run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "process.selinuxLabel: cannot load libselinux.so.1: libselinux.so.1 has no is_selinux_enabled" stderr
+	check_nothing_left "$CID"
+}
+
+@test "lsm: exec --apparmor loads libapparmor on the host; unusable, exec fails naming it" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's loading"
+	rt --version | grep -q -- "+APPARMOR" || skip "built without AppArmor"
+	set_args holo-check loop
+	run -0 rt_run_d "$CID"
+	fake_lsm_library libapparmor.so.1
+	# 255: exec failed before the process ran (as runc).
+	LD_LIBRARY_PATH=$TESTDIR/lib run -255 --separate-stderr rt exec --apparmor holo-test-profile "$CID" true
+	check_holo_text "process.apparmorProfile: cannot load libapparmor.so.1" stderr
+}
+
+@test "lsm: exec --apparmor without AppArmor on the host fails" {
+	apparmor_enabled && skip "AppArmor is enabled on this host"
+	set_args holo-check loop
+	run -0 rt_run_d "$CID"
+	run --separate-stderr rt exec --apparmor holo-test-profile "$CID" true
+	check_failed
 }
 
 @test "lsm: empty profile and labels mean none" {

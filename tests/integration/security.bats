@@ -146,12 +146,64 @@ host_only_file() {
 		# if it were to succeed.
 		run bash -c ": >>/proc/self/fd/$fd"
 	else
-		# A copy (holo: a sealed memfd): it must not take a write either.
+		# Another file (holo: a private read-only overlayfs view, or a sealed
+		# memfd copy): it must not take a write either.
 		run bash -c "printf x >>/proc/self/fd/$fd"
 	fi
 	exec {fd}<&-
 	check_failed
 	check_matches "Read-only file system|Operation not permitted|Text file busy|Permission denied"
+}
+
+# attack_runtime_exe BINARY MODE: CVE-2019-5736 from inside the container,
+# against holo run as BINARY, which must protect itself by MODE ("overlayfs"
+# or "memfd", as its --debug log says).  A process exec'd into the created
+# container holds /proc/1/exe (the init: still holo) and, once start has
+# made the init exec the container's process, reopens it for writing
+# (holo-check reopen-exe).  That must fail, and BINARY must be unchanged.
+attack_runtime_exe() {
+	local bin=$1 mode=$2 before i
+	update_config '.root.readonly = false'
+	set_args holo-check loop
+	before=$(sha256sum <"$bin")
+	HOLO_TEST_MARKER=$TEST_MARKER timeout 60 "$bin" --root "$ROOT" --debug create --bundle "$BUNDLE" "$CID" \
+		</dev/null >"$TESTDIR/create.out" 2>"$TESTDIR/create.err" 3>&-
+	run cat "$TESTDIR/create.err"
+	case $mode in
+	overlayfs) check_contains "re-executing through a private read-only overlayfs" ;;
+	memfd) check_contains "using a sealed memfd copy" ;;
+	esac
+	HOLO_TEST_MARKER=$TEST_MARKER timeout 60 "$bin" --root "$ROOT" exec -d "$CID" \
+		sh -c 'holo-check reopen-exe 1 >/tmp/attack.tmp 2>&1; mv /tmp/attack.tmp /tmp/attack' </dev/null >/dev/null 2>&1 3>&-
+	for ((i = 0; i < 100; i++)); do
+		grep -q held "$BUNDLE/rootfs/tmp/attack.tmp" 2>/dev/null && break
+		sleep 0.1
+	done
+	HOLO_TEST_MARKER=$TEST_MARKER timeout 60 "$bin" --root "$ROOT" start "$CID"
+	wait_for_file "$BUNDLE/rootfs/tmp/attack" 40
+	run cat "$BUNDLE/rootfs/tmp/attack"
+	# The handle was taken (the attack had its chance), the write refused.
+	[ "${lines[0]}" = held ]
+	case $mode in
+	overlayfs) check_matches $'\nEROFS: ' ;;
+	memfd) check_matches $'\nEPERM: ' ;;
+	esac
+	[ "$(sha256sum <"$bin")" = "$before" ]
+}
+
+@test "security: a container cannot write holo's binary through /proc/1/exe: private read-only overlayfs (CVE-2019-5736)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's protection modes"
+	attack_runtime_exe "$RUNTIME" overlayfs
+}
+
+@test "security: a container cannot write holo's binary through /proc/1/exe: sealed memfd fallback (CVE-2019-5736)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's protection modes"
+	# The overlay needs a second layer that does not overlap holo's
+	# directory: holo uses its state root, so a holo inside the state root
+	# must fall back to the memfd copy.
+	mkdir -p "$ROOT/bin"
+	cp "$RUNTIME" "$ROOT/bin/holo"
+	attack_runtime_exe "$ROOT/bin/holo" memfd
 }
 
 @test "security: the container's process cannot write to /proc/1/exe or the rootfs's binaries in use" {

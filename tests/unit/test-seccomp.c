@@ -64,7 +64,7 @@ compile_error (const char *profile)
 
   if (spec == NULL)
     return holo_xstrdup ("(parse failed)");
-  if (holo_seccomp_compile (spec, &s, &err) < 0)
+  if (holo_seccomp_compile (spec, NULL, &s, &err) < 0)
     msg = holo_xstrdup (err ? err->msg : "(no error set)");
   holo_error_release (&err);
   holo_seccomp_free (s);
@@ -95,7 +95,7 @@ test_no_seccomp_compiles_to_null (void)
   struct holo_seccomp *s = (struct holo_seccomp *) 1;
   holo_error_t err = NULL;
   UNIT_ASSERT (holo_spec_parse (text, strlen (text), &spec, &err) == 0);
-  UNIT_ASSERT (holo_seccomp_compile (spec, &s, &err) == 0);
+  UNIT_ASSERT (holo_seccomp_compile (spec, NULL, &s, &err) == 0);
   UNIT_ASSERT (s == NULL);
   UNIT_ASSERT (!holo_seccomp_spec_uses_listener (spec));
 }
@@ -112,7 +112,7 @@ test_valid_profile_compiles_to_a_program (void)
   struct holo_seccomp *s = NULL;
   holo_error_t err = NULL;
   UNIT_ASSERT (spec != NULL);
-  UNIT_ASSERT (holo_seccomp_compile (spec, &s, &err) == 0);
+  UNIT_ASSERT (holo_seccomp_compile (spec, NULL, &s, &err) == 0);
   UNIT_ASSERT (s != NULL);
   UNIT_ASSERT (s->prog_len > 0);
   UNIT_ASSERT (s->flags & SECCOMP_FILTER_FLAG_LOG);
@@ -278,7 +278,7 @@ test_default_profile_compiles (void)
   holo_error_t err = NULL;
   UNIT_ASSERT (holo_spec_parse (json, strlen (json), &spec, &err) == 0);
   UNIT_ASSERT (spec->linux_.seccomp != NULL);
-  if (holo_seccomp_compile (spec, &s, &err) < 0)
+  if (holo_seccomp_compile (spec, NULL, &s, &err) < 0)
     {
       unit_report (__FILE__, __LINE__, err->msg);
       holo_error_release (&err);
@@ -298,7 +298,7 @@ errno_of_mkdir_under (const char *profile, const char *path)
   holo_error_t err = NULL;
   int status;
 
-  if (spec == NULL || holo_seccomp_compile (spec, &s, &err) < 0)
+  if (spec == NULL || holo_seccomp_compile (spec, NULL, &s, &err) < 0)
     return -1;
   pid_t pid = fork ();
   if (pid == 0)
@@ -350,7 +350,7 @@ test_notify_fd_reaches_the_listener (void)
   cleanup_close int lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   strcpy (addr.sun_path, path);
   UNIT_ASSERT (lsock >= 0 && bind (lsock, (struct sockaddr *) &addr, sizeof addr) == 0 && listen (lsock, 1) == 0);
-  UNIT_ASSERT (spec != NULL && holo_seccomp_compile (spec, &s, &err) == 0);
+  UNIT_ASSERT (spec != NULL && holo_seccomp_compile (spec, NULL, &s, &err) == 0);
   UNIT_ASSERT (holo_seccomp_uses_listener (s));
   UNIT_ASSERT (holo_seccomp_connect_listener (s, &err) == 0);
   /* As `exec` does: the state is set in holo, the init passes none.  */

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "cgroups.h"
-#include "resources.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -21,20 +20,9 @@ struct hierarchy
   bool v2;
 };
 
-static void
-hierarchies_free (struct hierarchy *h, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      free (h[i].mountpoint);
-      free (h[i].controllers);
-    }
-  free (h);
-}
-
 /* Every cgroup hierarchy mounted under /sys/fs/cgroup, from mountinfo.  */
 static int
-list_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
+read_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
 {
   cleanup_file FILE *f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
@@ -72,6 +60,38 @@ list_hierarchies (struct hierarchy **out, size_t *n_out, holo_error_t *err)
     return holo_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
   *out = h;
   *n_out = n;
+  return 0;
+}
+
+/* The hierarchies do not change while one holo command runs, but it asks
+   for them a dozen times (create, resources, delete, status): mountinfo is
+   read once per process.  Keyed by pid, so a child in another mount
+   namespace (the init) reads its own.  Never freed: it lives as long as
+   the process.  */
+static struct
+{
+  pid_t pid;
+  struct hierarchy *h;
+  size_t n;
+} hierarchy_cache;
+
+static int
+list_hierarchies (const struct hierarchy **out, size_t *n_out, holo_error_t *err)
+{
+  pid_t self = getpid ();
+  if (hierarchy_cache.h == NULL || hierarchy_cache.pid != self)
+    {
+      struct hierarchy *h = NULL;
+      size_t n = 0;
+      if (read_hierarchies (&h, &n, err) < 0)
+        return -1;
+      /* A list inherited through fork is replaced, not freed.  */
+      hierarchy_cache.h = h;
+      hierarchy_cache.n = n;
+      hierarchy_cache.pid = self;
+    }
+  *out = hierarchy_cache.h;
+  *n_out = hierarchy_cache.n;
   return 0;
 }
 
@@ -150,18 +170,9 @@ holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cg
 {
   if (manager == HOLO_CGROUP_MANAGER_SYSTEMD)
     return resolve_systemd_path (cgroups_path, id, out, err);
-  if (cgroups_path == NULL || *cgroups_path == '\0')
-    *out = holo_xasprintf ("/%s", id);
-  else if (cgroups_path[0] == '/')
-    *out = holo_xstrdup (cgroups_path);
-  else
-    *out = holo_xasprintf ("/%s", cgroups_path);
-  if (strstr (*out, "/../") || (strlen (*out) >= 3 && strcmp (*out + strlen (*out) - 3, "/..") == 0))
-    {
-      free (*out);
-      *out = NULL;
-      return holo_make_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", cgroups_path);
-    }
+  /* Cleaned as runc does: "/x/." is "/x" (the kernel refuses to rmdir a
+     path ending in "."), and ".." never climbs above the root.  */
+  *out = holo_clean_path (cgroups_path && *cgroups_path ? cgroups_path : id);
   return 0;
 }
 
@@ -214,7 +225,7 @@ mkdir_cgroup (const struct hierarchy *h, const char *path, holo_error_t *err)
 int
 holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
 {
-  struct hierarchy *h = NULL;
+  const struct hierarchy *h = NULL;
   size_t n = 0;
   if (list_hierarchies (&h, &n, err) < 0)
     return -1;
@@ -229,7 +240,6 @@ holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
       cleanup_free char *procs = holo_xasprintf ("%s%s/cgroup.procs", h[i].mountpoint, path);
       ret = holo_write_file (procs, pidbuf, (size_t) len, err);
     }
-  hierarchies_free (h, n);
   return ret;
 }
 
@@ -263,11 +273,14 @@ remove_cgroup_dir (const char *dir)
 }
 
 int
-holo_cgroup_destroy (const char *path, holo_error_t *err)
+holo_cgroup_destroy (const char *state_path, holo_error_t *err)
 {
-  struct hierarchy *h = NULL;
+  const struct hierarchy *h = NULL;
   size_t n = 0;
-  if (strcmp (path, "/") == 0 || *path == '\0')
+  /* Cleaned again: the state of a container made by an older holo may
+     hold an uncleaned "/x/.", which rmdir refuses.  */
+  cleanup_free char *path = holo_clean_path (state_path);
+  if (strcmp (path, "/") == 0)
     return 0;
   if (list_hierarchies (&h, &n, err) < 0)
     return -1;
@@ -278,14 +291,13 @@ holo_cgroup_destroy (const char *path, holo_error_t *err)
       if (remove_cgroup_dir (dir) < 0 && ret == 0)
         ret = holo_make_error (err, errno, "remove cgroup `%s`", dir);
     }
-  hierarchies_free (h, n);
   return ret;
 }
 
 char *
 holo_cgroup_controller_dir (const char *path, const char *controller)
 {
-  struct hierarchy *h = NULL;
+  const struct hierarchy *h = NULL;
   size_t n = 0;
   cleanup_error holo_error_t err = NULL;
   if (list_hierarchies (&h, &n, &err) < 0)
@@ -307,7 +319,6 @@ holo_cgroup_controller_dir (const char *path, const char *controller)
       if (match)
         result = holo_xasprintf ("%s%s", h[i].mountpoint, path);
     }
-  hierarchies_free (h, n);
   return result;
 }
 
@@ -345,79 +356,4 @@ holo_cgroup_pids (const char *path, pid_t **pids, size_t *n, holo_error_t *err)
   *pids = out;
   *n = count;
   return 0;
-}
-
-static int
-signal_pids (const char *path, int sig, holo_error_t *err)
-{
-  pid_t *pids = NULL;
-  size_t n = 0;
-  if (holo_cgroup_pids (path, &pids, &n, err) < 0)
-    return -1;
-  for (size_t i = 0; i < n; i++)
-    if (kill (pids[i], sig) < 0 && errno != ESRCH)
-      {
-        int saved = errno;
-        free (pids);
-        return holo_make_error (err, saved, "kill %d", (int) pids[i]);
-      }
-  free (pids);
-  return 0;
-}
-
-/* cgroup2's cgroup.kill SIGKILLs every process of the cgroup in the kernel,
-   forks or not.  It is there on hybrid hosts too (every process also sits
-   in the cgroup2 hierarchy).  */
-static bool
-kill_via_cgroup_kill (const char *path)
-{
-  cleanup_free char *dir = holo_cgroup_controller_dir (path, "");
-  cleanup_free char *file = dir ? holo_xasprintf ("%s/cgroup.kill", dir) : NULL;
-  return file && access (file, F_OK) == 0 && holo_write_file (file, "1", 1, NULL) == 0;
-}
-
-/* The cgroup is frozen while the signal goes out, so no process forks a
-   child the list would miss, and thawed after, unless it was paused before
-   (a paused container stays paused; its processes see the signal when
-   resumed).  SIGKILL through cgroup.kill needs no freezing, and SIGKILL
-   always thaws: frozen v1 tasks cannot die.  */
-int
-holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err)
-{
-  bool was_frozen = holo_cgroup_is_frozen (path);
-  int ret = 0;
-  if (sig == SIGKILL && kill_via_cgroup_kill (path))
-    {
-      if (was_frozen)
-        holo_cgroup_freeze (path, false, NULL);
-      return 0;
-    }
-  cleanup_error holo_error_t freeze_err = NULL;
-  bool frozen = was_frozen || holo_cgroup_freeze (path, true, &freeze_err) == 0;
-  if (!frozen)
-    holo_log_debug ("kill --all without freezing: %s", freeze_err->msg);
-  ret = signal_pids (path, sig, err);
-  if (frozen && (!was_frozen || sig == SIGKILL))
-    {
-      cleanup_error holo_error_t thaw_err = NULL;
-      if (holo_cgroup_freeze (path, false, &thaw_err) < 0)
-        holo_log_warning ("%s", thaw_err->msg);
-    }
-  return ret;
-}
-
-bool
-holo_cgroup_is_frozen (const char *path)
-{
-  cleanup_free char *buf = NULL;
-  /* On a unified host "freezer" would resolve to the cgroup2 directory.  */
-  if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
-    {
-      cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
-      cleanup_free char *f = v2 ? holo_xasprintf ("%s/cgroup.freeze", v2) : NULL;
-      return f && holo_read_file (f, &buf, NULL, NULL) == 0 && buf[0] == '1';
-    }
-  cleanup_free char *dir = holo_cgroup_controller_dir (path, "freezer");
-  cleanup_free char *f = dir ? holo_xasprintf ("%s/freezer.state", dir) : NULL;
-  return f && holo_read_file (f, &buf, NULL, NULL) == 0 && strncmp (buf, "FROZEN", 6) == 0;
 }

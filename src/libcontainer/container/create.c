@@ -13,14 +13,13 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../trace.h"
 #include "../userns.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -90,13 +89,6 @@ resolve_rootfs (const struct holo_spec *spec, const char *bundle, holo_error_t *
   return r;
 }
 
-static char *
-owner_name (void)
-{
-  struct passwd *pw = getpwuid (geteuid ());
-  return holo_xstrdup (pw ? pw->pw_name : "");
-}
-
 static void
 copy_annotations (struct holo_state *s, const struct holo_spec *spec)
 {
@@ -155,10 +147,26 @@ struct create_run
   struct holo_state *state;
   int root_fd;
   int dir_fd;
+  int rootfs_fd; /* root.path, opened once (rootfs/tree.c) */
   struct holo_launch launch;
   bool cgroup_entered;
   struct holo_seccomp *seccomp;
 };
+
+/* The container's root is mounted from the descriptor create opened: a
+   clone of its mount, which the init attaches; without the privilege to
+   clone (rootless), the init checks and clones the directory itself.  */
+static int
+root_for_init (struct create_run *r, int *tree, holo_error_t *err)
+{
+  *tree = -1;
+  if (!r->spec->linux_.namespaces[HOLO_NS_MOUNT].present)
+    return 0; /* chroot into the opened directory */
+  *tree = holo_rootfs_clone (r->rootfs_fd, true);
+  if (*tree < 0 && errno != EPERM)
+    return holo_make_error (err, errno, "clone the mount of the rootfs `%s`", r->state->rootfs);
+  return 0;
+}
 
 static int
 start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *err)
@@ -166,12 +174,17 @@ start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *e
   struct holo_ns_join joins;
   cleanup_strv char **extra_env = NULL;
   int preserve = r->o->preserve_fds + listen_fds (&extra_env);
+  cleanup_close int tree = -1;
+  if (root_for_init (r, &tree, err) < 0)
+    return -1;
   struct holo_init_config cfg = {
     .spec = r->spec,
     .process = &r->spec->process,
     .id = r->o->id,
     .bundle = r->state->bundle,
     .rootfs = r->state->rootfs,
+    .rootfs_fd = tree >= 0 ? tree : r->rootfs_fd,
+    .rootfs_is_tree = tree >= 0,
     .fifo_fd = fifo_fd,
     .extra_env = extra_env,
     .console_sock = console_sock,
@@ -256,8 +269,10 @@ drive_init (struct create_run *r, holo_error_t *err)
     return holo_make_error (err, 0, "the container init exited during setup");
   if (holo_state_write (r->dir_fd, s, err) < 0)
     return -1;
+  holo_trace ("create: state with pid written");
   if (s->cgroup_path && enter_cgroup (r, err) < 0)
     return -1;
+  holo_trace ("create: cgroup entered");
   if (holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_ns_write_id_maps (r->spec, s->pid, err) < 0)
     return -1;
   if (!holo_ns_is_new (r->spec, HOLO_NS_USER) && holo_userns_check_joined (r->spec, s->pid, err) < 0)
@@ -266,7 +281,9 @@ drive_init (struct create_run *r, holo_error_t *err)
     return -1;
   if (holo_init_wants_hooks (r->spec) && run_runtime_hooks (r->spec, s, &r->launch, err) < 0)
     return -1;
-  return holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+  int ret = holo_sync_expect (r->launch.sync_fd, HOLO_SYNC_READY, NULL, err);
+  holo_trace ("create: init ready");
+  return ret;
 }
 
 static void
@@ -274,7 +291,7 @@ undo_create (struct create_run *r)
 {
   cleanup_error holo_error_t ignored = NULL;
   holo_launch_abort (&r->launch);
-  holo_hologram_on_delete (r->state->extra_json);
+  holo_extension_delete (r->ctx, r->state);
   if (r->cgroup_entered)
     holo_cgroup_destroy (r->state->cgroup_path, &ignored);
   holo_error_release (&ignored);
@@ -290,7 +307,9 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
   s->bundle = bundle;
   s->rootfs = rootfs;
   s->created = holo_now_rfc3339 ();
-  s->owner = owner_name ();
+  /* Empty, as in runc's state; `list` names the state directory's owner.
+     (A getpwuid here was an NSS lookup on every start.)  */
+  s->owner = holo_xstrdup ("");
   s->creating = true;
   copy_annotations (s, spec);
   if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
@@ -340,8 +359,10 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
     return holo_make_error (err, errno, "open exec fifo");
   if (open_console (r->o, r->spec->process.terminal, &console_sock, &master_end, err) < 0)
     return -1;
+  holo_trace ("create: store written");
   if (start_init (r, fifo_fd, console_sock, err) < 0)
     return -1;
+  holo_trace ("create: init cloned");
   /* The init holds its own copies now.  */
   close (steal_fd (&fifo_fd));
   close (steal_fd (&console_sock));
@@ -358,6 +379,7 @@ create_in_store (struct create_run *r, const char *config_raw, size_t config_len
     return -1;
   if (r->o->pid_file && holo_write_pid_file (r->o->pid_file, r->state->pid, err) < 0)
     return -1;
+  holo_trace ("create: created");
   out->pid = r->state->pid;
   return 0;
 }
@@ -384,28 +406,39 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     return -1;
   if (validate_for_create (spec, o, err) < 0)
     return -1;
+  holo_trace ("create: config parsed");
   /* Compiled now so a bad profile fails before anything exists; the init
      inherits the program and loads it.  */
   cleanup_seccomp struct holo_seccomp *seccomp = NULL;
-  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+  if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     return -1;
+  holo_trace ("create: seccomp compiled");
   char *rootfs = resolve_rootfs (spec, bundle, err);
   if (rootfs == NULL)
     return -1;
+  /* Opened once: everything after, the extension's check and the mount,
+     works on this descriptor, never on the path again.  */
+  cleanup_close int rootfs_fd = holo_rootfs_open_dir (rootfs, err);
+  if (rootfs_fd < 0)
+    {
+      free (rootfs);
+      return -1;
+    }
 
   cleanup_state struct holo_state *state = initial_state (ctx, o, spec, steal_pointer (&bundle), rootfs, err);
   if (state == NULL)
     return -1;
-  /* Hologram policy (UOR-ID, witness): before anything exists, so an
-     enforced violation leaves nothing behind.  */
-  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, o->id, &state->extra_json, err) < 0)
+  holo_trace ("create: initial state");
+  /* The extension's check (Hologram): before anything exists, so a refusal
+     leaves nothing behind.  */
+  if (holo_extension_create (ctx, spec, state, rootfs_fd, err) < 0)
     return -1;
-  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
+  holo_trace ("create: extension");
   cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
   cleanup_close int dir_fd = root_fd < 0 ? -1 : holo_store_create (root_fd, o->id, err);
   if (dir_fd < 0)
     {
-      holo_hologram_on_delete (state->extra_json);
+      holo_extension_delete (ctx, state);
       return -1;
     }
 
@@ -416,6 +449,7 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     .state = state,
     .root_fd = root_fd,
     .dir_fd = dir_fd,
+    .rootfs_fd = rootfs_fd,
     .launch = { .pid = -1, .sync_fd = -1 },
     .seccomp = seccomp,
   };

@@ -7,6 +7,7 @@
 #include "../process/chain.h"
 #include "../process/sync.h"
 #include "../security/capabilities.h"
+#include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
 #include "../utils.h"
@@ -299,6 +300,8 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
 
   if ((o->process_file ? process_from_file (o->process_file, &e, err) : process_from_flags (spec, o, &e, err)) < 0)
     goto out;
+  if (holo_lsm_prepare (&e.proc, err) < 0)
+    goto out;
   join_init_namespaces (&joined, s->pid, ns_paths);
   cgroup = exec_cgroup (s, o, err);
   if (s->cgroup_path && cgroup == NULL)
@@ -306,7 +309,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   if (open_exec_console (o, e.proc.terminal, &console_sock, &master_end, err) < 0)
     goto out;
   /* The container's seccomp profile applies to exec'd processes too.  */
-  if (holo_seccomp_compile (spec, &seccomp, err) < 0)
+  if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     goto out;
   if (seccomp && holo_seccomp_uses_listener (seccomp))
     {
@@ -322,6 +325,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .id = o->id,
     .bundle = s->bundle,
     .rootfs = s->rootfs,
+    .rootfs_fd = -1,
     .fifo_fd = -1,
     .console_sock = console_sock,
     .preserve_fds = o->preserve_fds,

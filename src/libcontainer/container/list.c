@@ -4,7 +4,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int
 compare_names (const void *a, const void *b)
@@ -36,6 +38,21 @@ container_ids (const char *root, char ***out, size_t *n, holo_error_t *err)
   return 0;
 }
 
+/* The owner, as runc's list shows it: the user owning the container's
+   state directory, "#UID" when it has no name.  Looked up here, not at
+   create (whose state has "", as runc's): an NSS lookup there cost every
+   container start.  */
+static char *
+state_dir_owner (const char *root, const char *id)
+{
+  struct stat st;
+  cleanup_free char *dir = holo_xasprintf ("%s/%s", root, id);
+  if (stat (dir, &st) < 0)
+    return holo_xstrdup ("");
+  struct passwd *pw = getpwuid (st.st_uid);
+  return pw ? holo_xstrdup (pw->pw_name) : holo_xasprintf ("#%u", (unsigned) st.st_uid);
+}
+
 static void
 summarize (const struct holo_state *s, enum holo_status st, struct holo_container_summary *out)
 {
@@ -64,7 +81,11 @@ holo_container_list (struct holo_context *ctx, struct holo_container_summary **o
       enum holo_status st;
       /* Being created or deleted right now: not listed.  */
       if (holo_container_load (ctx, ids[i], &s, &st, &ignored) == 0)
-        summarize (s, st, &v[k++]);
+        {
+          free (s->owner);
+          s->owner = state_dir_owner (ctx->root, ids[i]);
+          summarize (s, st, &v[k++]);
+        }
       free (ids[i]);
     }
   free (ids);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "../hooks.h"
+#include "../trace.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -31,12 +32,14 @@ release_init (int dir_fd, holo_error_t *err)
   if (holo_write_all (w, "0", 1) < 0)
     return holo_make_error (err, errno, "write exec fifo");
   close (steal_fd (&w));
+  holo_trace ("start: fifo written");
   if (unlinkat (dir_fd, HOLO_EXEC_FIFO, 0) < 0)
     return holo_make_error (err, errno, "remove exec fifo");
   struct pollfd pfd = { .fd = r, .events = 0 };
   while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
     ;
   /* The init leaves one byte right before its execve (see ack_start).  */
+  holo_trace ("start: init exec'd");
   char ack;
   if (read (r, &ack, 1) != 1)
     return holo_make_error (err, 0, "the container process failed to start (see the container's stderr)");
@@ -76,6 +79,7 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
   cleanup_state struct holo_state *s = NULL;
   if (holo_state_read (dir_fd, &s, err) < 0)
     return -1;
+  holo_trace ("start: state read");
   switch (holo_state_status (dir_fd, s))
     {
     case HOLO_STATUS_CREATED:
@@ -89,6 +93,15 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
     case HOLO_STATUS_STOPPED:
     default:
       return holo_make_error (err, 0, "cannot start a container that has stopped");
+    }
+  /* The extension's check at start: a failure is a failing
+     startContainer hook (the container stopped, nothing of the user's
+     ran).  */
+  if (holo_extension_start (ctx, s, err) < 0)
+    {
+      cleanup_error holo_error_t ignored = NULL;
+      holo_container_kill_and_wait (s, &ignored);
+      return -1;
     }
   if (release_init (dir_fd, err) < 0)
     return -1;

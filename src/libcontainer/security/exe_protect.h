@@ -4,14 +4,20 @@
 #include "../libcontainer.h"
 
 /* CVE-2019-5736: the container init is a clone of holo until it execs the
-   user process, so /proc/<init>/exe names the host's holo binary; a
-   container that execs /proc/self/exe (directly or as a script interpreter)
-   could later reopen that inode for writing.  Before creating a container,
-   holo re-executes itself from a sealed, read-only memfd copy of its binary:
-   /proc/self/exe then names the memfd, never the file on the host.
+   user process, so /proc/<init>/exe names holo's binary; a container that
+   execs /proc/self/exe (directly or as a script interpreter), or holds
+   /proc/<init>/exe open, could later reopen that inode for writing.  Before
+   creating a container process, holo_protect_runtime_binary (public,
+   libcontainer.h) re-executes holo from a file no container can write:
 
-   holo_protect_runtime_binary (public, libcontainer.h) returns 0 when
-   already running from a sealed copy; otherwise it does not return on
-   success (fexecve).  */
+   - a private, read-only overlayfs over holo's own directory (as runc 1.2):
+     mounted nowhere, without an upper layer, so no path and no remount
+     leads to a writable view; no copy is made.  Needs CAP_SYS_ADMIN over
+     the mount namespace and a second layer that does not overlap holo's
+     directory (the state root);
+   - else a sealed memfd copy of the binary (rootless, no overlayfs).
+
+   It returns 0 when already running from such a file; otherwise it does
+   not return on success (fexecve).  */
 
 #endif

@@ -487,7 +487,8 @@ compile_profile (const struct holo_jloc *loc, yajl_val obj, struct holo_seccomp 
 }
 
 int
-holo_seccomp_compile (const struct holo_spec *spec, struct holo_seccomp **out, holo_error_t *err)
+holo_seccomp_compile (const struct holo_spec *spec, const char *cache_root, struct holo_seccomp **out,
+                      holo_error_t *err)
 {
   const struct holo_jloc loc = { "config.json", "linux.seccomp" };
   struct holo_seccomp *s;
@@ -499,11 +500,23 @@ holo_seccomp_compile (const struct holo_spec *spec, struct holo_seccomp **out, h
     return holo_j_fail (err, &loc, NULL, "must be an object");
   s = holo_xmalloc (sizeof *s);
   s->listener_fd = -1;
+  /* A profile compiled before (with the same holo, libseccomp and kernel)
+     was valid then and is now: its program comes from the cache
+     (seccomp_cache.c).  */
+  size_t key_len = 0;
+  cleanup_free char *key = cache_root ? holo_seccomp_cache_key (spec->linux_.seccomp, &key_len) : NULL;
+  if (key && holo_seccomp_cache_lookup (cache_root, key, key_len, s))
+    {
+      *out = s;
+      return 0;
+    }
   if (compile_profile (&loc, spec->linux_.seccomp, s, err) < 0)
     {
       holo_seccomp_free (s);
       return -1;
     }
+  if (key)
+    holo_seccomp_cache_store (cache_root, key, key_len, s);
   *out = s;
   return 0;
 }

@@ -14,8 +14,12 @@ struct holo_seccomp;
 /* Validates linux.seccomp and compiles it.  *OUT is NULL when the config
    has no linux.seccomp.  Errors name the JSON path:
      config.json: linux.seccomp.syscalls[3].action: unknown action "SCMP_ACT_FOO"
-   Syscall names libseccomp does not know are skipped (as runc does).  */
-int holo_seccomp_compile (const struct holo_spec *spec, struct holo_seccomp **out, holo_error_t *err);
+   Syscall names libseccomp does not know are skipped (as runc does).
+   With CACHE_ROOT (the state root) the compiled program is looked up in,
+   and else stored into, its cache of compiled profiles (seccomp_cache.c);
+   NULL compiles every time.  */
+int holo_seccomp_compile (const struct holo_spec *spec, const char *cache_root, struct holo_seccomp **out,
+                          holo_error_t *err);
 
 /* Whether the profile hands a notify fd to linux.seccomp.listenerPath (the
    init then needs the state JSON for the payload).  */

@@ -19,6 +19,17 @@ struct holo_seccomp
   int listener_fd;  /* connected to listener_path, or -1 */
 };
 
+/* The compiled-profile cache (seccomp_cache.c).  The key: what the
+   program depends on and the profile as written (malloc'ed, *LEN bytes),
+   NULL when it cannot be known (no build ids: no cache).  A lookup fills
+   S's program and fields from a trusted entry with that very key and
+   returns true; anything else returns false, S untouched.  Store never
+   fails the caller.  */
+struct yajl_val_s;
+char *holo_seccomp_cache_key (const struct yajl_val_s *profile, size_t *len);
+bool holo_seccomp_cache_lookup (const char *root, const char *key, size_t key_len, struct holo_seccomp *s);
+void holo_seccomp_cache_store (const char *root, const char *key, size_t key_len, const struct holo_seccomp *s);
+
 /* seccomp(2) with a NULL program: the kernel checks FLAGS before it reads
    the program, so EFAULT means "flags accepted".  */
 bool holo_seccomp_kernel_accepts_flags (unsigned int flags);

@@ -50,37 +50,6 @@ holo_seccomp_connect_listener (struct holo_seccomp *s, holo_error_t *err)
   return 0;
 }
 
-/* Re-emits a parsed JSON value.  */
-static void
-gen_value (yajl_gen g, yajl_val v)
-{
-  if (v == NULL || YAJL_IS_NULL (v))
-    yajl_gen_null (g);
-  else if (YAJL_IS_STRING (v))
-    holo_json_str (g, YAJL_GET_STRING (v));
-  else if (YAJL_IS_NUMBER (v))
-    yajl_gen_number (g, YAJL_GET_NUMBER (v), strlen (YAJL_GET_NUMBER (v)));
-  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
-    yajl_gen_bool (g, YAJL_IS_TRUE (v));
-  else if (YAJL_IS_ARRAY (v))
-    {
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < v->u.array.len; i++)
-        gen_value (g, v->u.array.values[i]);
-      yajl_gen_array_close (g);
-    }
-  else
-    {
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < v->u.object.len; i++)
-        {
-          holo_json_str (g, v->u.object.keys[i]);
-          gen_value (g, v->u.object.values[i]);
-        }
-      yajl_gen_map_close (g);
-    }
-}
-
 /* {"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}; pid is
    the container's pid as holo sees it, taken from the state.  */
 static char *
@@ -109,7 +78,7 @@ process_state_json (const struct holo_seccomp *s, const char *state_json)
     }
   holo_json_str (g, "state");
   if (state)
-    gen_value (g, state);
+    holo_json_value (g, state);
   else
     {
       yajl_gen_map_open (g);
