@@ -198,8 +198,10 @@ c_exec() {
 	id=$(start_ctr "$pod" exec sleeper '["sleep", "1000"]') || return 1
 	cri exec-sync "$id" -- sh -c 'echo sync out; echo sync err >&2; exit 4'
 	echo "ExecSync: $?"
-	cri exec "$id" -- sh -c 'echo stream out; echo stream err >&2; exit 5'
+	# (stdout and stderr are two streams: which comes first is open.)
+	cri exec "$id" -- sh -c 'echo stream out; echo stream err >&2; exit 5' >"$BATS_TEST_TMPDIR/o.$R" 2>"$BATS_TEST_TMPDIR/e.$R"
 	echo "Exec: $?"
+	cat "$BATS_TEST_TMPDIR/o.$R" "$BATS_TEST_TMPDIR/e.$R"
 	cri exec --tty "$id" -- sh -c 'tty; exit 6' >"$BATS_TEST_TMPDIR/tty.$R"
 	echo "Exec tty: $?"
 	tr -d '\r' <"$BATS_TEST_TMPDIR/tty.$R"
