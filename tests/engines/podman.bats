@@ -548,4 +548,6 @@ pod_case() {
 	[ "$(basename "$(CONF=readme pm inspect -f '{{.OCIRuntime}}' "$id")")" = holo ]
 	R=holo MODE=rootful
 	[ "$(runtime_status "$id")" = running ]
+	# Removed by the podman that knows its runtime by that name.
+	MODE=plain CONF=readme pm rm -f -t 0 "$id" >/dev/null
 }
