@@ -291,7 +291,7 @@ c_remove() {
 	echo "shims: $(pgrep -f "containerd-shim-.*-id $pod( |$)" | wc -l)"
 	# (holo keeps its Hologram digest cache in its state root, by design.)
 	echo "state: $(ns "$CR" find /run/containerd/runc/k8s.io /run/containerd/holo/k8s.io -mindepth 1 -maxdepth 1 \
-		! -name hologram-cache 2>/dev/null | wc -l)"
+		-not -name hologram-cache 2>/dev/null | wc -l)"
 	echo "mounts: $(grep -c "$pod" /proc/"$(cat "$CR/holder.pid")"/mounts)"
 	echo "cgroups: $(ls -d /sys/fs/cgroup/*/"$CG_PARENT"/*"$pod"* 2>/dev/null | wc -l)"
 }

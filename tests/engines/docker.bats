@@ -508,5 +508,5 @@ c_live_restore() {
 	R=holo
 	run runtime_status "$id"
 	[ "$output" != running ]
-	! pgrep -f "containerd-shim-holo-v2 .*$id" >/dev/null
+	! pgrep -f "containerd-shim-holo-v2 .*$id" >/dev/null || false
 }
