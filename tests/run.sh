@@ -4,8 +4,10 @@
 # It installs what it needs from Debian's archive, builds holo with
 # -Werror, runs the unit tests (plain, then under AddressSanitizer and
 # UBSan), the integration tests against real containers on this host
-# (cgroup v1/hybrid here), and the cgroup v2 / CRIU suite inside a VM, then
-# the systemd suite in the VM booted with systemd as PID 1.
+# (cgroup v1/hybrid here), the OCI runtime-tools validation suite, the
+# engine suites (Docker, Podman, containerd, CRI: tests/engines), the cgroup
+# v2 / CRIU suite inside a VM, then the systemd suite in the VM booted with
+# systemd as PID 1.
 # The last line is "N passed, N failed, N skipped", counting every test.
 #
 #   tests/run.sh --integration-only   skip install, build and unit tests
@@ -13,8 +15,11 @@
 #                                     the tests themselves against runc)
 #   HOLO_SKIP_VM=1 tests/run.sh       no VM suite
 #   HOLO_SKIP_FUZZ=1 tests/run.sh     no fuzzing (HOLO_FUZZ_SECONDS: time per target)
-#   HOLO_TESTS="a.bats b.bats"        only these integration files
+#   HOLO_TESTS="a.bats b.bats"        only these integration files (and no
+#                                     engine suite unless HOLO_ENGINES names one)
 #   HOLO_SKIP_OCI=1 tests/run.sh      no OCI runtime-tools validation suite
+#   HOLO_ENGINES="docker.bats cri.bats"  only these engine suites (tests/engines)
+#   HOLO_SKIP_ENGINES=1               no engine suite
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,7 +35,9 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
 	busybox-static bats jq runc crun criu containerd uidmap iproute2
 	iptables python3 openssl curl procps psmisc util-linux libcap2-bin e2fsprogs
 	qemu-system-x86 cpio kmod clang-format clang libclang-rt-14-dev golang-go
-	libsystemd-dev systemd dbus dbus-user-session)
+	libsystemd-dev systemd dbus dbus-user-session
+	docker.io docker-compose podman conmon catatonit
+	python3-grpcio python3-protobuf protobuf-compiler)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -43,10 +50,22 @@ install_deps() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	step "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1 || {
+	# Packages with daemons (docker.io, containerd) must not start them on
+	# the host's default sockets: the tests start their own. Debian's
+	# maintainer scripts ask policy-rc.d; one that says no is put in place
+	# for the install if the machine has none.
+	local policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+	fi
+	local rc=0
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1 || rc=1
+	[ -n "$policy" ] && rm -f "$policy"
+	if [ "$rc" != 0 ]; then
 		tail -20 "$LOG_DIR/apt.log"
 		return 1
-	}
+	fi
 }
 
 build() {
@@ -101,6 +120,28 @@ asan_build() {
 	}
 }
 
+# run_bats FILE [LOG-PREFIX]: one bats file, its results recorded.
+run_bats() {
+	local f=$1 name
+	name=$(basename "$f" .bats)
+	local tap=$LOG_DIR/${2:-}$name.tap t0=$SECONDS
+	RUNTIME=${RUNTIME:-$SRC/holo} timeout 1200 bats --tap "$f" >"$tap" 2>&1
+	# Prefix each result with the file's name unless the test names it already.
+	sed -E "/^(not )?ok [0-9]+ $name[ :]/I! s/^((not )?ok [0-9]+ )/\\1$name: /" "$tap" | record
+	# Tests that never reported (the file hit its time limit, bats died, or
+	# the file does not parse) are failures too.
+	local plan got
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -1)
+	got=$(grep -cE '^(not )?ok ' "$tap")
+	if [ -z "$plan" ]; then
+		echo "not ok $name: bats produced no TAP plan (see $tap)" | record
+	elif [ "$plan" -gt "$got" ]; then
+		echo "not ok $name: $((plan - got)) of $plan tests never reported (time limit or crash)" | record
+	fi
+	grep -A15 '^not ok' "$tap" | head -60
+	printf '%-20s %s\n' "$name" "$(grep -c '^ok' "$tap") ok, $(grep -c '^not ok' "$tap") not ok ($((SECONDS - t0)) s)"
+}
+
 # libFuzzer targets (tests/fuzz/fuzz-*.c), each HOLO_FUZZ_SECONDS (45 s).
 fuzz_tests() {
 	[ "${HOLO_SKIP_FUZZ:-0}" = 1 ] && return 0
@@ -122,24 +163,27 @@ integration_tests() {
 	for f in $files; do
 		[ -f "$f" ] || [ ! -f "tests/oci-validation/$f" ] || f=tests/oci-validation/$f
 		[ -f "$f" ] || f=tests/integration/$f
-		local name
-		name=$(basename "$f" .bats)
-		local t0=$SECONDS
-		RUNTIME=${RUNTIME:-$SRC/holo} timeout 1200 bats --tap "$f" >"$LOG_DIR/$name.tap" 2>&1
-		# Prefix each result with the file's name unless the test names it already.
-		sed -E "/^(not )?ok [0-9]+ $name: /! s/^((not )?ok [0-9]+ )/\\1$name: /" "$LOG_DIR/$name.tap" | record
-		# Tests that never reported (the file hit its time limit, bats died, or
-		# the file does not parse) are failures too.
-		local plan got
-		plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$LOG_DIR/$name.tap" | head -1)
-		got=$(grep -cE '^(not )?ok ' "$LOG_DIR/$name.tap")
-		if [ -z "$plan" ]; then
-			echo "not ok $name: bats produced no TAP plan (see $LOG_DIR/$name.tap)" | record
-		elif [ "$plan" -gt "$got" ]; then
-			echo "not ok $name: $((plan - got)) of $plan tests never reported (time limit or crash)" | record
-		fi
-		grep -A15 '^not ok' "$LOG_DIR/$name.tap" | head -60
-		printf '%-20s %s\n' "$name" "$(grep -c '^ok' "$LOG_DIR/$name.tap") ok, $(grep -c '^not ok' "$LOG_DIR/$name.tap") not ok ($((SECONDS - t0)) s)"
+		run_bats "$f"
+	done
+}
+
+# Docker, Podman, containerd (ctr) and its CRI plugin, each with private
+# daemons, every case under runc and under holo (tests/engines/).
+engine_tests() {
+	[ "${HOLO_SKIP_ENGINES:-0}" = 1 ] && return 0
+	local files
+	if [ -n "${HOLO_ENGINES:-}" ]; then
+		files=$HOLO_ENGINES
+	elif [ -n "${HOLO_TESTS:-}" ]; then
+		return 0 # a chosen set of integration files, and no engine named
+	else
+		files=$(ls tests/engines/*.bats)
+	fi
+	step "engines: Docker, Podman, containerd, CRI (holo = ${HOLO_BINARY:-${RUNTIME:-$SRC/holo}}, against runc)"
+	local f
+	for f in $files; do
+		[ -f "$f" ] || f=tests/engines/$f
+		HOLO_BINARY=${HOLO_BINARY:-${RUNTIME:-$SRC/holo}} run_bats "$f" engines-
 	done
 }
 
@@ -233,5 +277,6 @@ if [ "$MODE" = integration ]; then
 fi
 integration_tests
 oci_validation
+engine_tests
 vm_tests
 summary

@@ -1,24 +1,16 @@
 #!/bin/bash
 # Builds an OCI image layout tarball of a busybox rootfs, offline, for
-# `ctr image import`: make-image.sh OUT.tar [IMAGE-NAME]
-# The image is named by the io.containerd.image.name annotation.
+# `ctr image import`: make-image.sh OUT.tar [IMAGE-NAME] [CMD-JSON]
+# The image is named by the io.containerd.image.name annotation; its
+# command is CMD-JSON (default ["sh"]; the CRI tests' sandbox image sleeps).
 set -euo pipefail
 out=$1
 name=${2:-docker.io/library/busybox:holo-test}
-busybox=${BUSYBOX:-/usr/bin/busybox}
+cmd=${3:-'["sh"]'}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/rootfs"/{bin,dev,proc,sys,tmp,etc,root,run,var}
-chmod 1777 "$work/rootfs/tmp"
-cp "$busybox" "$work/rootfs/bin/busybox"
-for a in $("$work/rootfs/bin/busybox" --list); do
-	[ "$a" = busybox ] || ln -sf busybox "$work/rootfs/bin/$a"
-done
-ln -s bin "$work/rootfs/sbin"
-mkdir -p "$work/rootfs/usr" && ln -s ../bin "$work/rootfs/usr/bin"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$work/rootfs/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$work/rootfs/etc/group"
+bash "$(dirname "$0")/../engines/busybox-rootfs.sh" "$work/rootfs"
 
 blobs=$work/layout/blobs/sha256
 mkdir -p "$blobs"
@@ -31,7 +23,7 @@ layer_size=$(stat -c %s "$work/layer.tar.gz")
 mv "$work/layer.tar.gz" "$blobs/$layer"
 
 cat >"$work/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]}}
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":$cmd},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]}}
 JSON
 config=$(sha256sum "$work/config.json" | cut -d' ' -f1)
 config_size=$(stat -c %s "$work/config.json")
