@@ -151,6 +151,8 @@ shim_timestamp (Hs__Timestamp *ts, const struct timespec *t)
 void shim_options_free (struct shim_options *o);
 int shim_options_from_any (struct shim_options *o, const Hs__Any *any, holo_error_t *err);
 int shim_options_read_stdin (struct shim_options *o, holo_error_t *err);
+/* The TOML file a runtimeoptions.v1.Options ConfigPath names.  */
+int shim_options_from_file (struct shim_options *o, const char *path, holo_error_t *err);
 int shim_options_save (const struct shim_options *o, const char *bundle, holo_error_t *err);
 int shim_options_load (struct shim_options *o, const char *bundle, holo_error_t *err);
 const char *shim_options_binary (const struct shim_options *o);

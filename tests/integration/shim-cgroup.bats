@@ -20,7 +20,7 @@ cgroup2() {
 }
 
 @test "shim cgroup: ctr task metrics has the memory, cpu and pids of the container" {
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" cgm sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" cgm sleep 1000
 	run ctrt task metrics cgm
 	[ "$status" -eq 0 ]
 	if cgroup2; then
@@ -38,7 +38,7 @@ cgroup2() {
 	ctrt events >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	local ev=$!
 	sleep 0.5
-	run ctrt run --rm --memory-limit 16777216 --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" cgoom sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo after'
+	run ctrt run --rm --memory-limit 16777216 $RUNTIME_FLAGS "$SHIM_IMAGE" cgoom sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo after'
 	sleep 1
 	kill "$ev"
 	[[ "$output" == *after* ]]
@@ -47,7 +47,7 @@ cgroup2() {
 
 @test "shim cgroup: pause and resume freeze the container" {
 	require_holo pause
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" cgp sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" cgp sleep 1000
 	ctrt task pause cgp
 	[ "$(task_status cgp)" = PAUSED ]
 	ctrt task resume cgp
