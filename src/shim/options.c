@@ -348,7 +348,7 @@ shim_options_load (struct shim_options *o, const char *bundle, holo_error_t *err
       else if (strcmp (line, "criu_work_path") == 0)
         set_str (&o->criu_work_path, eq);
     }
-  return 0;
+  return 1;
 }
 
 const char *

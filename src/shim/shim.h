@@ -154,6 +154,8 @@ int shim_options_read_stdin (struct shim_options *o, holo_error_t *err);
 /* The TOML file a runtimeoptions.v1.Options ConfigPath names.  */
 int shim_options_from_file (struct shim_options *o, const char *path, holo_error_t *err);
 int shim_options_save (const struct shim_options *o, const char *bundle, holo_error_t *err);
+/* 1 when the bundle has the options a Create saved, 0 when it has none
+   (no Create got that far), -1 on error.  */
 int shim_options_load (struct shim_options *o, const char *bundle, holo_error_t *err);
 const char *shim_options_binary (const struct shim_options *o);
 char *shim_options_state_root (const struct shim_options *o, const char *namespace);
