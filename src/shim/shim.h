@@ -114,6 +114,7 @@ struct shim
   struct ttrpc_client events_client;
   struct shim_timer events_retry;
   struct shim_event *events_head, *events_tail;
+  bool events_flushing; /* shutting down: the loop ends with the queue */
   struct shim_timer shutdown_timer;
   struct shim_reaper reaper;
   struct shim_runtime runtime;

@@ -50,7 +50,7 @@ socket_path (struct shim *shim)
 static int
 unix_socket (const char *path, bool do_listen, holo_error_t *err)
 {
-  return do_listen ? ttrpc_unix_listen (path, 64, 0, err) : ttrpc_unix_connect (path, err);
+  return do_listen ? ttrpc_unix_listen (path, 64, 0, err) : ttrpc_unix_connect (path, 0, err);
 }
 
 /* Binds PATH; 0 with *FD = -1 when a live shim already serves it.  */

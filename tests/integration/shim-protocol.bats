@@ -22,6 +22,8 @@ setup() {
 teardown() {
 	# A command the fake runtime hung on (if the shim did not kill it).
 	[ -f "$BATS_TEST_TMPDIR/fake/hung.pid" ] && kill -9 "$(cat "$BATS_TEST_TMPDIR/fake/hung.pid")" 2>/dev/null
+	# An events peer a test started.
+	[ -f "$BATS_TEST_TMPDIR/peer.pid" ] && kill "$(cat "$BATS_TEST_TMPDIR/peer.pid")" 2>/dev/null
 	# The server this test started, by the pid it wrote.
 	if [ -f "$BUNDLE/shim.pid" ]; then
 		kill -9 "$(cat "$BUNDLE/shim.pid")" 2>/dev/null || true
@@ -107,6 +109,40 @@ wait_hung() {
 
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+# Runs a ttrpc call ($@) and fails when its answer took more than $1 ms.
+answered_within() {
+	local limit=$1 t0 took
+	shift
+	t0=$(now_ms)
+	run $TTRPC call "$SOCK" "$@"
+	took=$(($(now_ms) - t0))
+	echo "$2: ${took} ms: $output" | head -3 >&2
+	[ "$took" -le "$limit" ] || {
+		echo "$2 took ${took} ms (limit ${limit} ms)" >&2
+		return 1
+	}
+}
+
+# Starts tests/shim/events-peer.py on $BATS_TEST_TMPDIR/events.sock (the
+# shim's TTRPC_ADDRESS: export_events_peer); it holds every request while
+# $PEER_HOLD exists, which "hold" as $1 makes.
+export_events_peer() {
+	PEER_LOG=$BATS_TEST_TMPDIR/events.log
+	PEER_HOLD=$BATS_TEST_TMPDIR/hold
+	export TTRPC_ADDRESS=$BATS_TEST_TMPDIR/events.sock
+}
+
+start_events_peer() {
+	export_events_peer
+	[ "${1:-}" != hold ] || : >"$PEER_HOLD"
+	python3 "$SHIM_SRC/tests/shim/events-peer.py" "$BATS_TEST_TMPDIR/events.sock" "$PEER_LOG" "$PEER_HOLD" &
+	echo $! >"$BATS_TEST_TMPDIR/peer.pid"
+	for _ in $(seq 50); do
+		[ -S "$BATS_TEST_TMPDIR/events.sock" ] && break
+		sleep 0.1
+	done
 }
 
 expected_address() {
@@ -617,4 +653,64 @@ expected_address() {
 	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
 	[[ "$output" == *code=0* ]]
 	kill -0 "$(cat "$BUNDLE/shim.pid")"
+}
+
+@test "shim protocol: a containerd that takes events and never answers holds back the events, not the Task service; they arrive in order" {
+	make_bundle '["sleep", "1000"]'
+	start_events_peer hold
+	start_fake_shim
+	# Each event's try waits 5 s for an answer that never comes: none of
+	# it may keep a request waiting.
+	answered_within 2000 containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]]
+	answered_within 2000 containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	local i
+	for i in 1 2 3 4 5 6; do
+		answered_within 1000 containerd.task.v2.Task State 1="$ID"
+		[[ "$output" == *"4=2"* ]] # RUNNING
+		sleep 0.5
+	done
+	answered_within 1500 containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	answered_within 2000 containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *"1=137"* ]]
+	answered_within 2000 containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	grep -qx "held /tasks/create" "$PEER_LOG"
+	# containerd answers again: everything arrives, once, in order.
+	rm "$PEER_HOLD"
+	for _ in $(seq 150); do
+		[ "$(grep -vc '^held' "$PEER_LOG")" -ge 4 ] && break
+		sleep 0.1
+	done
+	cat "$PEER_LOG"
+	[ "$(grep -v '^held' "$PEER_LOG" | tr '\n' ' ')" = "/tasks/create /tasks/start /tasks/exit /tasks/delete " ]
+	# Shutdown sends what is left, then the server goes.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Shutdown 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: events queued while containerd is away are sent at Shutdown, before the server leaves" {
+	make_bundle '["true"]'
+	# Nobody listens yet: every try fails at once, and waits for the next.
+	export_events_peer
+	start_fake_shim
+	create_and_start
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	local pid
+	pid=$(cat "$BUNDLE/shim.pid")
+	start_events_peer
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Shutdown 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	run ! kill -0 "$pid"
+	cat "$PEER_LOG"
+	[ "$(grep -v '^held' "$PEER_LOG" | tr '\n' ' ')" = "/tasks/create /tasks/start /tasks/exit /tasks/delete " ]
 }
