@@ -35,6 +35,8 @@ struct shim_options
   unsigned io_uid, io_gid; /* owner of the stdio pipes (user namespaces) */
 };
 
+typedef void (*shim_relay_drained) (struct shim_loop *loop, void *data);
+
 /* A copy loop between two fds (tty output, stdin), with a small buffer for
    what the destination did not take yet.  */
 struct shim_relay
@@ -43,6 +45,11 @@ struct shim_relay
   char *buf;
   size_t off, len;
   bool close_on_eof; /* end of input closes both fds (stdin to a pipe) */
+  /* Draining (shim_relay_drain): what is left, then DRAINED.  */
+  bool draining;
+  struct shim_timer quiet, limit;
+  shim_relay_drained drained;
+  void *drained_data;
 };
 
 /* The stdio of one process, as the shim holds it.  */
@@ -56,12 +63,36 @@ struct shim_stdio
   struct shim_relay *out_relay;
   char *console_dir; /* temporary directory of the console socket */
   int console_listen;
+  void (*drained) (void *data); /* shim_stdio_drain's */
+  void *drained_data;
 };
 
 struct shim_wait
 {
   struct ttrpc_call call;
   struct shim_wait *next;
+};
+
+/* What an operation answers with: the fields its response has.  */
+struct shim_result
+{
+  pid_t pid;
+  int exit_status;
+  struct timespec exited_at;
+};
+
+/* A request being served: where its answer goes (a connection and stream
+   that may be gone by then) and how it is encoded (service.c).  Every
+   operation answers its request exactly once, at once or when the
+   runtime command it waits for is done.  */
+struct shim;
+struct shim_request;
+typedef void (*shim_reply_fn) (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+                               const struct shim_result *res);
+struct shim_request
+{
+  struct ttrpc_call call;
+  shim_reply_fn reply;
 };
 
 struct shim_op;
@@ -80,6 +111,12 @@ struct shim_process
   struct shim_op *op;         /* the exclusive operation in flight */
   struct shim_exit held_exit; /* an exit that came while Start or Delete ran */
   bool has_held_exit;
+  /* Stopped, but TaskExit and the Waits wait for the tty output to
+     drain; a Delete waits too.  */
+  bool exit_pending;
+  struct shim_request deferred_delete;
+  bool has_deferred_delete;
+  struct shim *shim; /* for the callbacks of the exit's steps */
 };
 
 struct shim_container
@@ -175,8 +212,9 @@ int shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], hol
 int shim_stdio_attach (struct shim *shim, struct shim_stdio *s, holo_error_t *err);
 char *shim_stdio_console_socket (struct shim_stdio *s);
 void shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s);
-/* Copies what is left of the tty output (bounded in time).  */
-void shim_stdio_drain (struct shim *shim, struct shim_stdio *s);
+/* Copies what is left of the tty output on the loop (bounded in time),
+   closes the output, then calls DONE (at once when there is no relay).  */
+void shim_stdio_drain (struct shim *shim, struct shim_stdio *s, void (*done) (void *data), void *data);
 void shim_stdio_release (struct shim *shim, struct shim_stdio *s);
 void shim_stdio_free (struct shim *shim, struct shim_stdio *s);
 int shim_stdio_resize (struct shim_stdio *s, unsigned width, unsigned height, holo_error_t *err);
@@ -199,27 +237,6 @@ void shim_oom_unwatch (struct shim *shim, struct shim_container *c);
 
 /* Task operations fail with *err set and *code a ttrpc (gRPC) code.  */
 int shim_fail (holo_error_t *err, int *code, int c, const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
-
-/* What an operation answers with: the fields its response has.  */
-struct shim_result
-{
-  pid_t pid;
-  int exit_status;
-  struct timespec exited_at;
-};
-
-/* A request being served: where its answer goes (a connection and stream
-   that may be gone by then) and how it is encoded (service.c).  Every
-   operation answers its request exactly once, at once or when the
-   runtime command it waits for is done.  */
-struct shim_request;
-typedef void (*shim_reply_fn) (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
-                               const struct shim_result *res);
-struct shim_request
-{
-  struct ttrpc_call call;
-  shim_reply_fn reply;
-};
 
 /* op.c: an operation waiting for a runtime command.  */
 struct shim_op;
@@ -266,6 +283,9 @@ bool shim_process_mark_stopped (struct shim_process *p, int exit_status, const s
 void shim_process_reply_waits (struct shim *shim, struct shim_process *p);
 /* An exit held while the process's Start or Delete ran, now applied.  */
 void shim_process_apply_held_exit (struct shim *shim, struct shim_process *p);
+/* A Delete that arrived while the exit is not out yet waits for it; false
+   when there is nothing to wait for (or a Delete waits already).  */
+bool shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq);
 void shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq);
 void shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
 void shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq);

@@ -25,6 +25,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+/* How long the rest of the input or output may take to go through.  */
+#define STDIN_DRAIN_MS 1000
+#define OUTPUT_DRAIN_MS 2000
+
 void
 shim_stdio_init (struct shim_stdio *s, const char *in, const char *out, const char *err, bool terminal)
 {
@@ -284,32 +288,62 @@ free_stdin (struct shim *shim, struct shim_stdio *s)
   s->hold_fds[0] = -1;
 }
 
+static void
+stdin_drained (struct shim_loop *loop, void *data)
+{
+  struct shim_stdio *s = data;
+
+  shim_relay_free (loop, s->in_relay);
+  s->in_relay = NULL;
+  if (s->hold_fds[0] >= 0)
+    close (s->hold_fds[0]);
+  s->hold_fds[0] = -1;
+}
+
 /* CloseIO: the client wrote all it had (ctr closes its end of the FIFO,
    then asks); what is still in the FIFO goes to the process first, so the
-   request may not overtake the data the loop has not relayed yet.  */
+   request may not overtake the data the loop has not relayed yet.  That
+   happens on the loop, bounded: the stdin pipe closes when the FIFO is
+   empty or after a second of a process that does not read.  */
 void
 shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s)
 {
+  if (s->in_relay && s->in_relay->draining)
+    return;
   if (s->in_relay && s->in_relay->in.fd >= 0 && s->in_relay->out.fd >= 0)
     {
-      shim_watch_clear (&shim->loop, &s->in_relay->in);
-      shim_watch_clear (&shim->loop, &s->in_relay->out);
-      shim_relay_drain (s->in_relay, 1000);
+      shim_relay_drain (&shim->loop, s->in_relay, STDIN_DRAIN_MS, stdin_drained, s);
+      return;
     }
   free_stdin (shim, s);
 }
 
+static void
+output_drained (struct shim_loop *loop, void *data)
+{
+  struct shim_stdio *s = data;
+  void (*done) (void *) = s->drained;
+  void *done_data = s->drained_data;
+
+  /* Closing the writer is what tells the client the output ended.  */
+  shim_relay_free (loop, s->out_relay);
+  s->out_relay = NULL;
+  s->drained = NULL;
+  if (done)
+    done (done_data);
+}
+
 void
-shim_stdio_drain (struct shim *shim, struct shim_stdio *s)
+shim_stdio_drain (struct shim *shim, struct shim_stdio *s, void (*done) (void *data), void *data)
 {
   if (s->out_relay == NULL)
-    return;
-  shim_watch_clear (&shim->loop, &s->out_relay->in);
-  shim_watch_clear (&shim->loop, &s->out_relay->out);
-  shim_relay_drain (s->out_relay, 2000);
-  /* Closing the writer is what tells the client the output ended.  */
-  shim_relay_free (&shim->loop, s->out_relay);
-  s->out_relay = NULL;
+    {
+      done (data);
+      return;
+    }
+  s->drained = done;
+  s->drained_data = data;
+  shim_relay_drain (&shim->loop, s->out_relay, OUTPUT_DRAIN_MS, output_drained, s);
 }
 
 void

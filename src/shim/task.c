@@ -115,6 +115,11 @@ shim_process_free (struct shim *shim, struct shim_process *p)
     unlink (p->spec_path);
   free (p->spec_path);
   free (p->exec_id);
+  if (p->has_deferred_delete)
+    {
+      p->has_deferred_delete = false;
+      ttrpc_reply (&shim->server, &p->deferred_delete.call, TTRPC_NOT_FOUND, "process deleted: not found", NULL);
+    }
   /* A process deleted before it ran: its waiters learn it is gone.  */
   while (p->waits)
     {
@@ -655,6 +660,16 @@ shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_r
   int code = TTRPC_UNKNOWN;
   struct shim_op *op;
 
+  if (p->exit_pending)
+    {
+      if (!shim_process_defer_delete (p, rq))
+        {
+          shim_fail (&err, &code, TTRPC_FAILED_PRECONDITION,
+                     "a delete of this process already waits for its exit: failed precondition");
+          shim_answer (shim, rq, code, &err, NULL);
+        }
+      return;
+    }
   if (shim_fsm_check (&p->fsm, SHIM_ACT_DELETE, &code, &err) < 0)
     {
       shim_answer (shim, rq, code, &err, NULL);
