@@ -119,16 +119,62 @@ drain_and_report (struct shim *shim, struct shim_process *p)
   shim_stdio_drain (shim, &p->stdio, output_drained, p);
 }
 
+/* `holo resume` of an init that exited paused is done (or failed, which
+   containerd's shim logs and goes on from).  */
+static void
+resumed (void *data, int code, holo_error_t *err)
+{
+  struct shim *shim = data;
+  struct shim_container *c = shim->container;
+
+  if (*err)
+    holo_log_warning ("resuming exited container from paused state: %s", (*err)->msg);
+  if (c == NULL || !c->init.resuming)
+    return;
+  c->init.resuming = false;
+  drain_and_report (shim, &c->init);
+}
+
+/* An init that exits paused leaves its cgroup frozen, and whatever is
+   still in it frozen with it: containerd's runc shim resumes the
+   container before it reports the exit, so that the rest can die and the
+   container be deleted; so does this one.  */
+static bool
+resume_exited (struct shim *shim, struct shim_process *p)
+{
+  char *args[] = { (char *) "resume", shim->container->id, NULL };
+  struct shim_runtime_cmd cmd = {
+    .bundle = shim->container->bundle,
+    .args = args,
+    .stdio = { -1, -1, -1 },
+    .done = resumed,
+    .data = shim,
+  };
+  cleanup_error holo_error_t err = NULL;
+
+  if (shim_runtime_start (&shim->runtime, &cmd, &err) < 0)
+    {
+      holo_log_warning ("resuming exited container from paused state: %s", err->msg);
+      return false;
+    }
+  p->resuming = true;
+  return true;
+}
+
 void
 shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at)
 {
+  bool paused = p == &shim->container->init && p->fsm.state == SHIM_STATE_PAUSED;
+
   if (!shim_process_mark_stopped (p, shim_exit_code (status), at))
     return;
   /* Stopped from now on (State says so); TaskExit and the Waits wait for
-     the output.  */
+     the output, and for the resume of a paused init.  */
   p->exit_pending = true;
   if (p == &shim->container->init && shim->container->kill_all_on_exit)
     kill_execs (shim->container);
+  if (paused && resume_exited (shim, p))
+    return;
   drain_and_report (shim, p);
 }
 

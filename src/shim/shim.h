@@ -111,9 +111,10 @@ struct shim_process
   struct shim_op *op;         /* the exclusive operation in flight */
   struct shim_exit held_exit; /* an exit that came while Start or Delete ran */
   bool has_held_exit;
-  /* Stopped, but TaskExit and the Waits wait for the tty output to
-     drain; a Delete waits too.  */
+  /* Stopped, but TaskExit and the Waits wait for the tty output to drain,
+     and an init that exited paused for its resume; a Delete waits too.  */
   bool exit_pending;
+  bool resuming;
   struct shim_request deferred_delete;
   bool has_deferred_delete;
   struct shim *shim; /* for the callbacks of the exit's steps */

@@ -752,6 +752,43 @@ expected_address() {
 	[[ "$output" == *"2=137"* ]]
 }
 
+# Moves pid $1 out of its frozen cgroup (thawing it alone), so that it
+# can exit while its container stays paused; on cgroup v2 a frozen
+# process dies of SIGKILL anyway, on v1 it would not.
+thaw_alone() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "$1" >/sys/fs/cgroup/cgroup.procs
+	else
+		echo "$1" >/sys/fs/cgroup/freezer/cgroup.procs
+	fi
+}
+
+@test "shim protocol: an init that exits while paused is resumed before its exit is reported, as containerd's shim does" {
+	"${HOLO_BINARY:-$SHIM_SRC/holo}" pause --help >/dev/null 2>&1 || skip "holo pause is not implemented yet"
+	make_bundle '["sleep", "1000"]'
+	start_fake_shim
+	create_and_start
+	local pid
+	pid=$(echo "$output" | sed -n 's/^1=//p')
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=4"* ]] # PAUSED
+	thaw_alone "$pid"
+	kill -9 "$pid"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"1=137"* ]]
+	# `resume` ran after `pause`, before the exit was out.
+	cat "$FAKE_RUNTIME_DIR/argv.log"
+	grep -A100 " pause $ID\$" "$FAKE_RUNTIME_DIR/argv.log" | grep -q " resume $ID\$"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=3"* ]] # STOPPED
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"2=137"* ]]
+}
+
 @test "shim protocol: CloseIO with stdin a process does not read answers at once; the pipe closes within a second" {
 	make_bundle '["sh", "-c", "sleep 3; cat >/dev/null; echo eof"]'
 	mkfifo "$BATS_TEST_TMPDIR/in"
