@@ -36,6 +36,8 @@ struct shim_options
 };
 
 typedef void (*shim_relay_drained) (struct shim_loop *loop, void *data);
+struct shim_logger;
+typedef void (*shim_logger_ready) (void *data, holo_error_t *err);
 
 /* A copy loop between two fds (tty output, stdin), with a small buffer for
    what the destination did not take yet.  */
@@ -65,6 +67,10 @@ struct shim_stdio
   int console_listen;
   void (*drained) (void *data); /* shim_stdio_drain's */
   void *drained_data;
+  struct shim_logger *logger; /* a binary:// logger, until it is ready */
+  shim_logger_ready ready_done;
+  void *ready_data;
+  int log_out; /* a terminal's logger: the pipe for the pty's output */
 };
 
 struct shim_wait
@@ -209,6 +215,10 @@ void shim_stdio_init (struct shim_stdio *s, const char *in, const char *out, con
 /* Opens what the process's stdio will be; fills FDS for the runtime
    command and makes the console socket when a terminal is asked for.  */
 int shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_error_t *err);
+/* DONE runs once what prepare opened is ready to be handed over (a
+   logging binary that is starting), at once when nothing is pending;
+   *ERR says why it is not.  */
+void shim_stdio_when_ready (struct shim *shim, struct shim_stdio *s, shim_logger_ready done, void *data);
 /* After the runtime command: takes the pty master and starts the relays.  */
 int shim_stdio_attach (struct shim *shim, struct shim_stdio *s, holo_error_t *err);
 char *shim_stdio_console_socket (struct shim_stdio *s);
@@ -223,8 +233,14 @@ int shim_stdio_resize (struct shim_stdio *s, unsigned width, unsigned height, ho
 /* cgroup.c: ShimCgroup */
 int shim_join_cgroup (const char *path, holo_error_t *err);
 
-/* logger.c: binary:// log URIs; OUT gets the stdout and stderr write ends.  */
-int shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err);
+/* logger.c: binary:// log URIs.  Starts the logging binary; OUT gets the
+   write ends of its stdout and stderr pipes at once, and its readiness
+   comes later (shim_logger_when_ready).  NULL on failure, nothing left.  */
+struct shim_logger *shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err);
+/* DONE hears (once) that it is ready, or *ERR that it did not get ready
+   in time (it was killed); at once when that is already known.  */
+void shim_logger_when_ready (struct shim_logger *l, shim_logger_ready done, void *data);
+void shim_logger_free (struct shim_logger *l);
 
 /* mount.c */
 int shim_mount_rootfs (const char *bundle, Hs__Mount **mounts, size_t n, holo_error_t *err);
@@ -250,6 +266,10 @@ struct shim_op
   shim_op_step next;      /* runs when the command is done */
   holo_error_t failure;   /* kept while a clean-up command runs */
   int failure_code;
+  /* shim_op_run_ready: the command waiting for its stdio.  */
+  char **args;
+  int fds[3];
+  shim_op_step after;
 };
 /* An operation on P (may be NULL) answering RQ; with EXCLUSIVE it is P's
    operation in flight until it ends.  */
@@ -259,6 +279,10 @@ struct shim_op *shim_op_new (struct shim *shim, const struct shim_request *rq, s
    to the caller.  */
 int shim_op_run (struct shim_op *op, char **args, const int stdio[3], const char *input, shim_op_step next,
                  holo_error_t *err);
+/* The same once the process's stdio S is ready (a logging binary that is
+   starting), with FDS (taken, closed here) as the command's stdio.  Every
+   outcome goes to NEXT, a failure to start the command too.  */
+void shim_op_run_ready (struct shim_op *op, struct shim_stdio *s, char **args, int fds[3], shim_op_step next);
 /* Answers the request, ends the operation and frees it.  */
 void shim_op_answer (struct shim_op *op, int code, holo_error_t *err, const struct shim_result *res);
 /* The process went away: its operation in flight answers into the void.  */

@@ -272,7 +272,9 @@ free_container (struct shim *shim, struct shim_container *c)
 }
 
 /* `holo create`, or for a checkpoint `holo restore --detach` (run by Start,
-   as containerd's runc shim does: the restored process runs at once).  */
+   as containerd's runc shim does: the restored process runs at once),
+   once the stdio is ready.  -1 when the stdio could not be opened (NEXT
+   does not run); any later failure goes to NEXT.  */
 static int
 run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
 {
@@ -280,7 +282,6 @@ run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
   struct shim_container *c = shim->container;
   cleanup_strv char **args = NULL;
   int fds[3];
-  int ret;
 
   if (shim_stdio_prepare (shim, &c->init.stdio, fds, err) < 0)
     {
@@ -288,9 +289,8 @@ run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
       return -1;
     }
   args = create_args (shim, c);
-  ret = shim_op_run (op, args, fds, NULL, next, err);
-  close_fds (fds);
-  return ret;
+  shim_op_run_ready (op, &c->init.stdio, args, fds, next);
+  return 0;
 }
 
 /* After `holo create` or `holo restore`: the pid, the stdio.  */
@@ -527,7 +527,6 @@ start_exec (struct shim *shim, struct shim_process *p, struct shim_op *op)
   cleanup_argv struct shim_argv args = { 0 };
   cleanup_error holo_error_t err = NULL;
   int fds[3];
-  int ret;
 
   if (shim_stdio_prepare (shim, &p->stdio, fds, &err) < 0)
     {
@@ -549,13 +548,7 @@ start_exec (struct shim *shim, struct shim_process *p, struct shim_op *op)
       shim_argv_add (&args, console);
     }
   shim_argv_add (&args, c->id);
-  ret = shim_op_run (op, args.v, fds, NULL, exec_started, &err);
-  close_fds (fds);
-  if (ret < 0)
-    {
-      shim_stdio_release (shim, &p->stdio);
-      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
-    }
+  shim_op_run_ready (op, &p->stdio, args.v, fds, exec_started);
 }
 
 void

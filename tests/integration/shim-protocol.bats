@@ -817,3 +817,96 @@ thaw_alone() {
 	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
 	[[ "$output" == *code=0* ]]
 }
+
+@test "shim protocol: a logging binary slow to get ready holds back its process's create, not the Task service" {
+	make_bundle '["sh", "-c", "echo logged"]'
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/slow-logger.sh" <<-LOGGER
+		#!/bin/sh
+		sleep 2
+		exec 5>&-
+		cat <&3 >"$d/log.out"
+	LOGGER
+	chmod +x "$d/slow-logger.sh"
+	start_fake_shim
+	local t0
+	t0=$(now_ms)
+	$TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="binary://$d/slow-logger.sh" >"$d/create.out" &
+	local creator=$!
+	sleep 0.3
+	answered_within 500 containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]] # not created yet
+	wait "$creator"
+	cat "$d/create.out"
+	grep -qx code=0 "$d/create.out"
+	[ $(($(now_ms) - t0)) -ge 1500 ]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 30); do
+		[ -s "$d/log.out" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$d/log.out")" = logged ]
+}
+
+@test "shim protocol: a logging binary that never gets ready fails the create at the logger deadline and is killed" {
+	make_bundle '["true"]'
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/stuck-logger.sh" <<-LOGGER
+		#!/bin/sh
+		echo \$\$ >"$d/logger.pid"
+		exec sleep 1000
+	LOGGER
+	chmod +x "$d/stuck-logger.sh"
+	HOLO_SHIM_TIMEOUTS=logger=1500ms start_fake_shim
+	local t0 took
+	t0=$(now_ms)
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="binary://$d/stuck-logger.sh"
+	took=$(($(now_ms) - t0))
+	echo "$output (${took} ms)"
+	[[ "$output" == *code=2* ]]
+	[[ "$output" == *"logging binary $d/stuck-logger.sh did not get ready within 1500 ms"* ]]
+	[ "$took" -ge 1400 ] && [ "$took" -lt 5000 ]
+	for _ in $(seq 30); do
+		kill -0 "$(cat "$d/logger.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	run ! kill -0 "$(cat "$d/logger.pid")"
+	# The runtime was never asked to create it; the shim serves on.
+	[ ! -e "$FAKE_RUNTIME_DIR/argv.log" ] || run ! grep -q " create " "$FAKE_RUNTIME_DIR/argv.log"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]]
+}
+
+@test "shim protocol: a terminal's output goes to a binary:// logging binary" {
+	make_bundle '["sh", "-c", "echo on-the-tty"]'
+	jq '.process.terminal = true' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/logger.sh" <<-LOGGER
+		#!/bin/sh
+		exec 5>&-
+		cat <&3 >"$d/log.out"
+	LOGGER
+	chmod +x "$d/logger.sh"
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 4=1 6="binary://$d/logger.sh"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 30); do
+		grep -q on-the-tty "$d/log.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q on-the-tty "$d/log.out"
+}
