@@ -242,6 +242,19 @@ struct shim_logger *shim_logger_start (struct shim *shim, const char *uri, int o
 void shim_logger_when_ready (struct shim_logger *l, shim_logger_ready done, void *data);
 void shim_logger_free (struct shim_logger *l);
 
+/* worker.c: FN (ARG, ERR) in a forked child of the shim, off the loop;
+   DONE hears its outcome: TTRPC_OK, TTRPC_UNKNOWN with its error, or
+   TTRPC_DEADLINE_EXCEEDED past DEADLINE_MS (0: none), when it was
+   killed.  -1 when it could not be started (DONE is then not called).  */
+typedef int (*shim_worker_fn) (void *arg, holo_error_t *err);
+typedef void (*shim_worker_done) (void *data, int code, holo_error_t *err);
+/* A child killed at its deadline was reaped at last: LATE (LATE_DATA)
+   undoes what it may have done meanwhile.  LATE_DATA is malloc'd, the
+   worker frees it.  */
+typedef void (*shim_worker_late) (struct shim *shim, void *late_data);
+int shim_worker_run (struct shim *shim, const char *what, unsigned deadline_ms, shim_worker_fn fn, void *arg,
+                     shim_worker_done done, void *data, shim_worker_late late, void *late_data, holo_error_t *err);
+
 /* mount.c */
 int shim_mount_rootfs (const char *bundle, Hs__Mount **mounts, size_t n, holo_error_t *err);
 void shim_unmount_rootfs (const char *bundle);

@@ -371,6 +371,80 @@ create_done (struct shim_op *op, int code, holo_error_t *err)
   shim_op_answer (op, TTRPC_OK, err, &res);
 }
 
+/* The rootfs mounts, in a child of the shim (worker.c): mount(2) of a
+   snapshot on a slow or stuck filesystem blocks in the kernel.  The
+   child has its copy of the container, made at the fork.  */
+static int
+mount_in_child (void *arg, holo_error_t *err)
+{
+  struct shim_container *c = arg;
+
+  return shim_mount_rootfs (c->bundle, c->rootfs, c->n_rootfs, err);
+}
+
+/* The "mount" deadline, or the request's own when it is earlier.  */
+static unsigned
+mount_deadline (struct shim *shim, const struct shim_request *rq)
+{
+  unsigned ms = shim_runtime_deadline (&shim->runtime, "mount");
+  uint64_t now = shim_now_ms ();
+
+  if (rq->call.deadline_ms)
+    {
+      uint64_t left = rq->call.deadline_ms > now ? rq->call.deadline_ms - now : 1;
+      if (ms == 0 || left < ms)
+        ms = left > UINT32_MAX ? UINT32_MAX : (unsigned) left;
+    }
+  return ms;
+}
+
+/* The rootfs is mounted (or there was none): a checkpoint waits for its
+   Start, anything else is created now.  */
+static void
+create_mounted (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+
+  if (*err)
+    {
+      /* What the child mounted before it failed or was killed.  */
+      shim_unmount_rootfs (c->bundle);
+      create_failed (op, false, code, err);
+      return;
+    }
+  c->rootfs_mounted = c->n_rootfs > 0;
+  if (c->checkpoint)
+    {
+      /* Restored at Start.  */
+      shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED_CHECKPOINT);
+      c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
+      publish_create (shim, c);
+      shim_op_answer (op, TTRPC_OK, err, &(struct shim_result){ 0 });
+      return;
+    }
+  if (run_create (op, create_done, err) < 0)
+    create_failed (op, false, TTRPC_UNKNOWN, err);
+}
+
+static void
+mounted (void *data, int code, holo_error_t *err)
+{
+  create_mounted (data, code, err);
+}
+
+/* A mount child killed at its deadline may still have mounted (the
+   kernel finishes a mount(2) before the signal takes it): once it is
+   gone, that comes off too, unless a container uses the bundle again.  */
+static void
+unmount_late (struct shim *shim, void *data)
+{
+  const char *bundle = data;
+
+  if (shim->container == NULL || strcmp (shim->container->bundle, bundle) != 0)
+    shim_unmount_rootfs (bundle);
+}
+
 static struct shim_container *
 new_container (struct shim *shim, const Hs__CreateTaskRequest *req)
 {
@@ -407,29 +481,26 @@ shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const str
       return;
     }
   c = new_container (shim, req);
-  if (shim_options_save (&shim->opts, c->bundle, &err) < 0
-      || shim_mount_rootfs (c->bundle, req->rootfs, req->n_rootfs, &err) < 0)
+  if (shim_options_save (&shim->opts, c->bundle, &err) < 0)
     {
       free_container (shim, c);
       shim_answer (shim, rq, code, &err, NULL);
       return;
     }
-  c->rootfs_mounted = req->n_rootfs > 0;
+  if (req->checkpoint && *req->checkpoint)
+    c->checkpoint = holo_xstrdup (req->checkpoint);
   if (shim->container)
     free_container (shim, shim->container);
-  shim->container = c;
+  shim->container = c; /* still creating: invisible to lookups */
   op = shim_op_new (shim, rq, &c->init, true);
-  if (req->checkpoint && *req->checkpoint)
+  if (c->n_rootfs == 0)
     {
-      /* Restored at Start.  */
-      c->checkpoint = holo_xstrdup (req->checkpoint);
-      shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED_CHECKPOINT);
-      c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
-      publish_create (shim, c);
-      shim_op_answer (op, TTRPC_OK, &err, &(struct shim_result){ 0 });
+      create_mounted (op, TTRPC_OK, &err);
       return;
     }
-  if (run_create (op, create_done, &err) < 0)
+  if (shim_worker_run (shim, "mount rootfs", mount_deadline (shim, rq), mount_in_child, c, mounted, op, unmount_late,
+                       holo_xstrdup (c->bundle), &err)
+      < 0)
     create_failed (op, false, TTRPC_UNKNOWN, &err);
 }
 

@@ -28,6 +28,14 @@ teardown() {
 	if [ -f "$BUNDLE/shim.pid" ]; then
 		kill -9 "$(cat "$BUNDLE/shim.pid")" 2>/dev/null || true
 	fi
+	# A FUSE filesystem a test mounted (it unmounts itself on SIGTERM),
+	# then whatever is left on the rootfs once no mount(2) can come.
+	if [ -f "$BATS_TEST_TMPDIR/fuse.pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/fuse.pid")" 2>/dev/null
+		sleep 0.3
+		umount -l "$BATS_TEST_TMPDIR/fuse" 2>/dev/null
+		umount -R -l "$BUNDLE/rootfs" 2>/dev/null
+	fi
 	[ -f "$BUNDLE/address" ] && rm -f "$(sed 's|^unix://||' "$BUNDLE/address")"
 	# A container a failed test left behind (its processes, its cgroups).
 	local holo=${HOLO_BINARY:-$SHIM_SRC/holo} st
@@ -909,4 +917,99 @@ thaw_alone() {
 		sleep 0.1
 	done
 	grep -q on-the-tty "$d/log.out"
+}
+
+# Mounts tests/shim/slow-fuse.c on $BATS_TEST_TMPDIR/fuse: a lookup of
+# "slow" there takes $1 ms (-1: forever).  Moves the bundle's busybox to
+# $BATS_TEST_TMPDIR/real and writes the Create's rootfs mounts: the slow
+# directory, then the real rootfs over it (MOUNTS, for ttrpc.py).
+slow_rootfs() {
+	local d=$BATS_TEST_TMPDIR
+	command -v gcc >/dev/null || skip "gcc is not installed"
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	gcc -O2 -o "$d/slow-fuse" "$SHIM_SRC/tests/shim/slow-fuse.c"
+	mkdir -p "$d/fuse"
+	"$d/slow-fuse" "$d/fuse" "$1" >"$d/fuse.out" 2>&1 &
+	echo $! >"$d/fuse.pid"
+	for _ in $(seq 50); do
+		grep -q ready "$d/fuse.out" && break
+		sleep 0.1
+	done
+	grep -q ready "$d/fuse.out" || {
+		cat "$d/fuse.out"
+		return 1
+	}
+	mv "$BUNDLE/rootfs" "$d/real"
+	mkdir "$BUNDLE/rootfs"
+	$TTRPC encode 1=bind 2="$d/fuse/slow" 4=rbind >"$d/m1"
+	$TTRPC encode 1=bind 2="$d/real" 4=rbind >"$d/m2"
+	MOUNTS="3=@$d/m1 3=@$d/m2"
+}
+
+@test "shim protocol: a rootfs mount that takes its time in Create holds back that Create, not the Task service" {
+	make_bundle '["sh", "-c", "echo mounted"]'
+	slow_rootfs 2000
+	start_fake_shim
+	local d=$BATS_TEST_TMPDIR t0
+	t0=$(now_ms)
+	$TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" $MOUNTS 6="$d/out" >"$d/create.out" &
+	local creator=$!
+	sleep 0.3
+	answered_within 500 containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]] # not created yet
+	wait "$creator"
+	cat "$d/create.out"
+	grep -qx code=0 "$d/create.out"
+	[ $(($(now_ms) - t0)) -ge 1500 ]
+	grep -q " $BUNDLE/rootfs " /proc/self/mounts
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[ "$(cat "$d/out")" = mounted ]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run ! grep -q " $BUNDLE/rootfs " /proc/self/mounts
+}
+
+@test "shim protocol: a rootfs mount stuck in the kernel fails the Create at the mount deadline; the shim serves on" {
+	make_bundle '["true"]'
+	slow_rootfs -1
+	HOLO_SHIM_TIMEOUTS=mount=1500ms start_fake_shim
+	local d=$BATS_TEST_TMPDIR t0 took
+	t0=$(now_ms)
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" $MOUNTS
+	took=$(($(now_ms) - t0))
+	echo "$output (${took} ms)"
+	[[ "$output" == *code=4* ]]
+	[[ "$output" == *"mount rootfs: not done within 1500 ms, killed: context deadline exceeded"* ]]
+	[ "$took" -ge 1400 ] && [ "$took" -lt 5000 ]
+	# The killed child waits in the kernel for the filesystem; the shim
+	# does not.
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]]
+	[ ! -e "$FAKE_RUNTIME_DIR/argv.log" ] || run ! grep -q " create " "$FAKE_RUNTIME_DIR/argv.log"
+	# The filesystem goes away: the child ends, nothing is left mounted.
+	kill "$(cat "$d/fuse.pid")"
+	sleep 0.5
+	run ! grep -q " $BUNDLE/rootfs " /proc/self/mounts
+	answered_within 500 containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: a rootfs mount the kernel finishes after its deadline is undone once its child is gone" {
+	make_bundle '["true"]'
+	slow_rootfs 2500
+	HOLO_SHIM_TIMEOUTS=mount=1s start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" $MOUNTS
+	[[ "$output" == *code=4* ]]
+	# The lookup is answered at 2.5 s, the mount(2) then goes through.
+	sleep 2.5
+	for _ in $(seq 30); do
+		grep -q " $BUNDLE/rootfs " /proc/self/mounts || break
+		sleep 0.1
+	done
+	run ! grep -q " $BUNDLE/rootfs " /proc/self/mounts
 }
