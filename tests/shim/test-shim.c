@@ -955,6 +955,9 @@ test_deadlines (void)
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "create"), 120000);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "kill"), 10000);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "ps"), 60000);
+  /* Not runtime commands, with deadlines of their own.  */
+  UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "logger"), 10000);
+  UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "mount"), 60000);
   UNIT_ASSERT_INT_EQ (shim_runtime_set_deadlines (&rt, "kill=2, create=1.5s,pause=250ms,checkpoint=0", &err), 0);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "kill"), 2000);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "create"), 1500);
