@@ -150,6 +150,13 @@ static void __attribute__ ((noreturn)) worker_child (shim_worker_fn fn, void *ar
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
+  /* Only the report pipe (as fd 3) and stdio: a child stuck in the kernel
+     must not keep the shim's sockets (its listener, containerd's
+     connections) open behind the shim's back.  */
+  if (report_fd != 3 && (dup2 (report_fd, 3) < 0 || close (report_fd) < 0))
+    _exit (2);
+  report_fd = 3;
+  holo_close_fds_from (4);
   if (fn (arg, &err) == 0)
     _exit (0);
   if (err && holo_write_all (report_fd, err->msg, strlen (err->msg)) < 0)

@@ -990,6 +990,13 @@ slow_rootfs() {
 	# does not.
 	answered_within 500 containerd.task.v2.Task State 1="$ID"
 	[[ "$output" == *code=5* ]]
+	# ... and that child holds none of the shim's sockets: stdio and its
+	# report pipe only.
+	local child
+	child=$(pgrep -P "$(cat "$BUNDLE/shim.pid")" -f containerd-shim-holo-v2 | head -1)
+	[ -n "$child" ]
+	ls -l "/proc/$child/fd"
+	[ "$(ls "/proc/$child/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 " ]
 	[ ! -e "$FAKE_RUNTIME_DIR/argv.log" ] || run ! grep -q " create " "$FAKE_RUNTIME_DIR/argv.log"
 	# The filesystem goes away: the child ends, nothing is left mounted.
 	kill "$(cat "$d/fuse.pid")"
