@@ -17,9 +17,21 @@ static const struct
   const char *command;
   unsigned ms;
 } defaults[] = {
-  { "create", 120000 }, { "restore", 300000 }, { "checkpoint", 300000 }, { "start", 60000 },
-  { "exec", 60000 },    { "delete", 60000 },   { "kill", 10000 },        { "pause", 30000 },
-  { "resume", 30000 },  { "update", 30000 },   { NULL, 60000 },
+  { "create", 120000 },
+  { "restore", 300000 },
+  { "checkpoint", 300000 },
+  { "start", 60000 },
+  { "exec", 60000 },
+  { "delete", 60000 },
+  { "kill", 10000 },
+  { "pause", 30000 },
+  { "resume", 30000 },
+  { "update", 30000 },
+  /* Not runtime commands: a logging binary getting ready (containerd's
+     shim waits 10 s), the rootfs mounts of a Create.  */
+  { "logger", 10000 },
+  { "mount", 60000 },
+  { NULL, 60000 },
 };
 
 static void

@@ -77,29 +77,118 @@ kill_execs (struct shim_container *c)
       kill (e->pid, SIGKILL);
 }
 
-void
-shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at)
+/* The exit is out: TaskExit, the Waits, then a Delete that waited for it.  */
+static void
+report_exit (struct shim *shim, struct shim_process *p)
 {
   Hs__TaskExit ev = HS__TASK_EXIT__INIT;
   Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-  int code = shim_exit_code (status);
 
-  if (!shim_process_mark_stopped (p, code, at))
-    return;
-  if (p == &shim->container->init && shim->container->kill_all_on_exit)
-    kill_execs (shim->container);
-  /* Everything the process wrote reaches the client before it hears of
-     the exit.  */
-  shim_stdio_drain (shim, &p->stdio);
-  shim_timestamp (&ts, at);
+  p->exit_pending = false;
+  shim_timestamp (&ts, &p->exited_at);
   ev.container_id = shim->container->id;
   ev.id = (char *) process_id (shim, p);
   ev.pid = (uint32_t) p->pid;
-  ev.exit_status = (uint32_t) code;
+  ev.exit_status = (uint32_t) p->exit_status;
   ev.exited_at = &ts;
-  holo_log_debug ("process %s (pid %d) exited with %d", ev.id, p->pid, code);
+  holo_log_debug ("process %s (pid %d) exited with %d", ev.id, p->pid, p->exit_status);
   shim_publish (shim, "/tasks/exit", "TaskExit", &ev.base);
   shim_process_reply_waits (shim, p);
+  if (p->has_deferred_delete)
+    {
+      struct shim_request rq = p->deferred_delete;
+      p->has_deferred_delete = false;
+      shim_task_delete (shim, p, &rq);
+    }
+}
+
+static void
+output_drained (void *data)
+{
+  struct shim_process *p = data;
+
+  report_exit (p->shim, p);
+}
+
+/* Everything the process wrote reaches the client before it hears of the
+   exit: the tty output is drained first, on the loop.  */
+static void
+drain_and_report (struct shim *shim, struct shim_process *p)
+{
+  p->shim = shim;
+  shim_stdio_drain (shim, &p->stdio, output_drained, p);
+}
+
+/* `holo resume` of an init that exited paused is done (or failed, which
+   containerd's shim logs and goes on from).  */
+static void
+resumed (void *data, int code, holo_error_t *err)
+{
+  struct shim *shim = data;
+  struct shim_container *c = shim->container;
+
+  if (*err)
+    holo_log_warning ("resuming exited container from paused state: %s", (*err)->msg);
+  if (c == NULL || !c->init.resuming)
+    return;
+  c->init.resuming = false;
+  drain_and_report (shim, &c->init);
+}
+
+/* An init that exits paused leaves its cgroup frozen, and whatever is
+   still in it frozen with it: containerd's runc shim resumes the
+   container before it reports the exit, so that the rest can die and the
+   container be deleted; so does this one.  */
+static bool
+resume_exited (struct shim *shim, struct shim_process *p)
+{
+  char *args[] = { (char *) "resume", shim->container->id, NULL };
+  struct shim_runtime_cmd cmd = {
+    .bundle = shim->container->bundle,
+    .args = args,
+    .stdio = { -1, -1, -1 },
+    .done = resumed,
+    .data = shim,
+  };
+  cleanup_error holo_error_t err = NULL;
+
+  if (shim_runtime_start (&shim->runtime, &cmd, &err) < 0)
+    {
+      holo_log_warning ("resuming exited container from paused state: %s", err->msg);
+      return false;
+    }
+  p->resuming = true;
+  return true;
+}
+
+void
+shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at)
+{
+  bool paused = p == &shim->container->init && p->fsm.state == SHIM_STATE_PAUSED;
+
+  if (!shim_process_mark_stopped (p, shim_exit_code (status), at))
+    return;
+  /* Stopped from now on (State says so); TaskExit and the Waits wait for
+     the output, and for the resume of a paused init.  */
+  p->exit_pending = true;
+  if (p == &shim->container->init && shim->container->kill_all_on_exit)
+    kill_execs (shim->container);
+  if (paused && resume_exited (shim, p))
+    return;
+  drain_and_report (shim, p);
+}
+
+/* A Delete of a process whose exit is not out yet runs once it is, as
+   containerd's shim makes it wait on the process; false when it cannot
+   wait (one Delete waits already).  */
+bool
+shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq)
+{
+  if (!p->exit_pending || p->has_deferred_delete)
+    return false;
+  p->deferred_delete = *rq;
+  p->has_deferred_delete = true;
+  return true;
 }
 
 /* An exit that came while the process's Start or Delete ran waits for

@@ -3,18 +3,18 @@
    /path/to/logger with "key value ..." as arguments, CONTAINER_ID and
    CONTAINER_NAMESPACE in its environment, the read ends of the process's
    stdout and stderr pipes as fds 3 and 4, and fd 5 to close (or write to)
-   when it is ready; the process gets the write ends.  */
+   when it is ready; the process gets the write ends.  Its readiness is an
+   event on the loop (the runtime command that needs the pipes waits for
+   it, nothing else does), bounded by the "logger" deadline (10 s, as
+   containerd's shim waits; HOLO_SHIM_TIMEOUTS).  */
 #define _GNU_SOURCE
 #include "shim.h"
 #include "argv.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
-
-#define LOGGER_READY_TIMEOUT_MS 10000
 
 static int
 hex_value (char c)
@@ -99,26 +99,91 @@ logger_child (char **argv, int out_r, int err_r, int ready_w, const char *id, co
   _exit (127);
 }
 
-/* Waits until the logger closed (or wrote to) its end of READY.  */
-static int
-wait_ready (int ready, holo_error_t *err)
+struct shim_logger
 {
-  struct pollfd p = { .fd = ready, .events = POLLIN };
-  int r;
+  struct shim *shim;
+  char *path;
+  pid_t pid;
+  struct shim_watch ready; /* the read end of fd 5's pipe */
+  struct shim_timer limit;
+  unsigned limit_ms;
+  bool settled; /* ready, or given up on (FAILURE) */
+  holo_error_t failure;
+  shim_logger_ready done;
+  void *data;
+};
 
-  do
-    r = poll (&p, 1, LOGGER_READY_TIMEOUT_MS);
-  while (r < 0 && errno == EINTR);
-  if (r == 0)
-    return holo_make_error (err, ETIMEDOUT, "logging binary did not get ready");
-  return 0;
+static void
+stop_waiting (struct shim_logger *l)
+{
+  shim_watch_clear (&l->shim->loop, &l->ready);
+  if (l->ready.fd >= 0)
+    close (l->ready.fd);
+  l->ready.fd = -1;
+  shim_timer_disarm (&l->shim->loop, &l->limit);
 }
 
-int
+/* Ready or failed: tell whoever waits, else keep it for them.  */
+static void
+settle (struct shim_logger *l)
+{
+  shim_logger_ready done = l->done;
+  holo_error_t failure;
+
+  stop_waiting (l);
+  l->settled = true;
+  if (done == NULL)
+    return;
+  l->done = NULL;
+  failure = steal_pointer (&l->failure);
+  done (l->data, &failure); /* may free L */
+  holo_error_release (&failure);
+}
+
+static void
+ready_event (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
+{
+  /* Closed (EOF, also when it died) or written to: ready, as containerd
+     takes it.  */
+  settle (w->data);
+}
+
+static void
+ready_timeout (struct shim_loop *loop, struct shim_timer *t)
+{
+  struct shim_logger *l = t->data;
+
+  kill (l->pid, SIGKILL);
+  holo_make_error (&l->failure, ETIMEDOUT, "logging binary %s did not get ready within %u ms", l->path, l->limit_ms);
+  settle (l);
+}
+
+void
+shim_logger_when_ready (struct shim_logger *l, shim_logger_ready done, void *data)
+{
+  l->done = done;
+  l->data = data;
+  if (l->settled)
+    settle (l);
+}
+
+void
+shim_logger_free (struct shim_logger *l)
+{
+  if (l == NULL)
+    return;
+  stop_waiting (l);
+  holo_error_release (&l->failure);
+  free (l->path);
+  free (l);
+}
+
+struct shim_logger *
 shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err)
 {
   cleanup_strv char **argv = logger_argv (uri);
   int o[2] = { -1, -1 }, e[2] = { -1, -1 }, ready[2] = { -1, -1 };
+  struct shim_logger *l;
   pid_t pid = -1;
 
   if (pipe2 (o, O_CLOEXEC) == 0 && pipe2 (e, O_CLOEXEC) == 0 && pipe2 (ready, O_CLOEXEC) == 0)
@@ -130,23 +195,36 @@ shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t 
       shim_close_pair (o);
       shim_close_pair (e);
       shim_close_pair (ready);
-      return holo_make_error (err, errsv, "logging binary %s: %s", argv[0], what);
+      holo_make_error (err, errsv, "logging binary %s: %s", argv[0], what);
+      return NULL;
     }
   if (pid == 0)
     logger_child (argv, o[0], e[0], ready[1], shim->id, shim->namespace);
   close (o[0]);
   close (e[0]);
   close (ready[1]);
-  if (wait_ready (ready[0], err) < 0)
+  l = holo_xmalloc (sizeof (*l));
+  memset (l, 0, sizeof (*l));
+  l->shim = shim;
+  l->path = holo_xstrdup (argv[0]);
+  l->pid = pid;
+  l->ready.fd = ready[0];
+  l->ready.cb = ready_event;
+  l->ready.data = l;
+  l->limit.cb = ready_timeout;
+  l->limit.data = l;
+  l->limit_ms = shim_runtime_deadline (&shim->runtime, "logger");
+  if (shim_watch_set (&shim->loop, &l->ready, EPOLLIN, err) < 0)
     {
-      close (ready[0]);
+      kill (pid, SIGKILL);
       close (o[1]);
       close (e[1]);
-      kill (pid, SIGKILL);
-      return -1;
+      shim_logger_free (l);
+      return NULL;
     }
-  close (ready[0]);
+  if (l->limit_ms)
+    shim_timer_arm (&shim->loop, &l->limit, l->limit_ms);
   out[0] = o[1];
   out[1] = e[1];
-  return 0;
+  return l;
 }

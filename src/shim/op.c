@@ -22,6 +22,7 @@ shim_op_new (struct shim *shim, const struct shim_request *rq, struct shim_proce
 
   op->shim = shim;
   op->rq = *rq;
+  op->fds[0] = op->fds[1] = op->fds[2] = -1;
   if (exclusive)
     {
       op->p = p;
@@ -59,6 +60,41 @@ shim_op_run (struct shim_op *op, char **args, const int stdio[3], const char *in
   return shim_runtime_start (&op->shim->runtime, &cmd, err);
 }
 
+static void
+close_op_fds (struct shim_op *op)
+{
+  for (int i = 0; i < 3; i++)
+    if (op->fds[i] >= 0)
+      close (op->fds[i]);
+  op->fds[0] = op->fds[1] = op->fds[2] = -1;
+}
+
+static void
+stdio_ready (void *data, holo_error_t *err)
+{
+  struct shim_op *op = data;
+  cleanup_strv char **args = steal_pointer (&op->args);
+  cleanup_error holo_error_t run_err = NULL;
+
+  if (*err == NULL && shim_op_run (op, args, op->fds, NULL, op->after, &run_err) == 0)
+    {
+      close_op_fds (op);
+      return;
+    }
+  close_op_fds (op);
+  op->after (op, TTRPC_UNKNOWN, *err ? err : &run_err);
+}
+
+void
+shim_op_run_ready (struct shim_op *op, struct shim_stdio *s, char **args, int fds[3], shim_op_step next)
+{
+  op->args = holo_strv_dup (args);
+  for (int i = 0; i < 3; i++)
+    op->fds[i] = fds[i];
+  op->after = next;
+  shim_stdio_when_ready (op->shim, s, stdio_ready, op);
+}
+
 void
 shim_op_answer (struct shim_op *op, int code, holo_error_t *err, const struct shim_result *res)
 {
@@ -69,6 +105,8 @@ shim_op_answer (struct shim_op *op, int code, holo_error_t *err, const struct sh
     }
   shim_answer (op->shim, &op->rq, code, err, res);
   holo_error_release (&op->failure);
+  holo_strv_free (op->args);
+  close_op_fds (op);
   free (op);
 }
 

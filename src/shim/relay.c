@@ -12,14 +12,21 @@
 
 #define RELAY_BUF 4096
 #define RELAY_BURST 16
+/* A pty hands data to the master asynchronously: after the process exited,
+   output may still come this long after the last of it.  */
+#define RELAY_QUIET_MS 200
 
 static void relay_in_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events);
 static void relay_out_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events);
+static void drain_finish (struct shim_loop *loop, struct shim_relay *r);
+static void drain_wait_input (struct shim_loop *loop, struct shim_relay *r);
 
 struct shim_relay *
 shim_relay_new (int in_fd, int out_fd)
 {
   struct shim_relay *r = holo_xmalloc (sizeof (*r));
+
+  memset (r, 0, sizeof (*r));
 
   r->in.fd = in_fd;
   r->in.cb = relay_in_ready;
@@ -35,6 +42,8 @@ shim_relay_free (struct shim_loop *loop, struct shim_relay *r)
 {
   if (r == NULL)
     return;
+  shim_timer_disarm (loop, &r->quiet);
+  shim_timer_disarm (loop, &r->limit);
   shim_watch_clear (loop, &r->in);
   shim_watch_clear (loop, &r->out);
   if (r->in.fd >= 0)
@@ -129,11 +138,14 @@ relay_in_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
       if (s < 0)
         {
           relay_end (loop, r);
+          drain_finish (loop, r);
           return;
         }
+      drain_wait_input (loop, r); /* data came: quiet from now on */
       if (!relay_flush (r))
         {
           shim_watch_clear (loop, &r->in);
+          shim_timer_disarm (loop, &r->quiet);
           relay_watch (loop, &r->out, EPOLLOUT);
           return;
         }
@@ -149,41 +161,57 @@ relay_out_ready (struct shim_loop *loop, struct shim_watch *w, uint32_t events)
     return;
   shim_watch_clear (loop, &r->out);
   relay_watch (loop, &r->in, EPOLLIN);
+  drain_wait_input (loop, r);
+}
+
+/* ------------------------------------------------------------ draining */
+
+static void
+drain_finish (struct shim_loop *loop, struct shim_relay *r)
+{
+  if (!r->draining)
+    return;
+  r->draining = false;
+  shim_timer_disarm (loop, &r->quiet);
+  shim_timer_disarm (loop, &r->limit);
+  shim_watch_clear (loop, &r->in);
+  shim_watch_clear (loop, &r->out);
+  r->drained (loop, r->drained_data); /* may free R */
+}
+
+static void
+drain_timer (struct shim_loop *loop, struct shim_timer *t)
+{
+  drain_finish (loop, t->data);
+}
+
+/* While draining, waiting for input that does not come is the end.  */
+static void
+drain_wait_input (struct shim_loop *loop, struct shim_relay *r)
+{
+  if (r->draining)
+    shim_timer_arm (loop, &r->quiet, RELAY_QUIET_MS);
 }
 
 void
-shim_relay_drain (struct shim_relay *r, int timeout_ms)
+shim_relay_drain (struct shim_loop *loop, struct shim_relay *r, unsigned timeout_ms, shim_relay_drained done,
+                  void *data)
 {
-  uint64_t deadline = shim_now_ms () + timeout_ms;
-
-  {
-    struct pollfd o = { .fd = r->out.fd, .events = POLLOUT };
-    while (!relay_flush (r))
-      if (shim_now_ms () >= deadline || poll (&o, 1, 100) < 0)
-        return;
-  }
-  for (;;)
+  r->draining = true;
+  r->drained = done;
+  r->drained_data = data;
+  r->quiet.cb = r->limit.cb = drain_timer;
+  r->quiet.data = r->limit.data = r;
+  shim_timer_arm (loop, &r->limit, timeout_ms);
+  if (r->in.fd < 0)
     {
-      struct pollfd p = { .fd = r->in.fd, .events = POLLIN };
-      uint64_t now = shim_now_ms ();
-      int s;
-
-      if (now >= deadline)
-        return;
-      /* The pty hands data to the master asynchronously: give it a moment
-         after the process exited, and stop at the hangup.  */
-      if (poll (&p, 1, (int) (deadline - now > 200 ? 200 : deadline - now)) <= 0)
-        return;
-      s = relay_step (r);
-      if (s < 0)
-        return;
-      if (s == 0)
-        continue;
-      {
-        struct pollfd o = { .fd = r->out.fd, .events = POLLOUT };
-        while (!relay_flush (r))
-          if (shim_now_ms () >= deadline || poll (&o, 1, 100) < 0)
-            return;
-      }
+      drain_finish (loop, r);
+      return;
+    }
+  if (r->out.events == 0)
+    {
+      /* Not waiting for the destination: read what the source has.  */
+      relay_watch (loop, &r->in, EPOLLIN);
+      drain_wait_input (loop, r);
     }
 }

@@ -9,8 +9,12 @@
 /* The relay owns both fds (non-blocking).  */
 struct shim_relay *shim_relay_new (int in_fd, int out_fd);
 int shim_relay_start (struct shim_loop *loop, struct shim_relay *r);
-/* Copies what input is left (bounded by TIMEOUT_MS), blocking.  */
-void shim_relay_drain (struct shim_relay *r, int timeout_ms);
+/* Copies what input is left, on the loop: DONE runs when the input ends
+   (EOF, or EIO from a pty whose last writer closed), when none has come
+   for a moment, or at TIMEOUT_MS whatever is left (a destination nobody
+   reads); the watches are off by then and DONE may free the relay.  */
+void shim_relay_drain (struct shim_loop *loop, struct shim_relay *r, unsigned timeout_ms, shim_relay_drained done,
+                       void *data);
 void shim_relay_free (struct shim_loop *loop, struct shim_relay *r);
 
 #endif

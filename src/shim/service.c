@@ -308,7 +308,7 @@ m_wait (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryD
 
   if (p == NULL)
     reply_error (shim, call, code, &err);
-  else if (p->fsm.state == SHIM_STATE_STOPPED)
+  else if (p->fsm.state == SHIM_STATE_STOPPED && !p->exit_pending)
     {
       Hs__WaitResponse resp = HS__WAIT_RESPONSE__INIT;
       Hs__Timestamp ts = HS__TIMESTAMP__INIT;
@@ -319,7 +319,7 @@ m_wait (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryD
     }
   else
     {
-      /* Answered when the process exits (shim_process_exited).  */
+      /* Answered when the process's exit is out (exits.c).  */
       struct shim_wait *w = holo_xmalloc (sizeof (*w));
       w->call = *call;
       w->next = p->waits;

@@ -35,6 +35,10 @@ struct shim_options
   unsigned io_uid, io_gid; /* owner of the stdio pipes (user namespaces) */
 };
 
+typedef void (*shim_relay_drained) (struct shim_loop *loop, void *data);
+struct shim_logger;
+typedef void (*shim_logger_ready) (void *data, holo_error_t *err);
+
 /* A copy loop between two fds (tty output, stdin), with a small buffer for
    what the destination did not take yet.  */
 struct shim_relay
@@ -43,6 +47,11 @@ struct shim_relay
   char *buf;
   size_t off, len;
   bool close_on_eof; /* end of input closes both fds (stdin to a pipe) */
+  /* Draining (shim_relay_drain): what is left, then DRAINED.  */
+  bool draining;
+  struct shim_timer quiet, limit;
+  shim_relay_drained drained;
+  void *drained_data;
 };
 
 /* The stdio of one process, as the shim holds it.  */
@@ -56,12 +65,40 @@ struct shim_stdio
   struct shim_relay *out_relay;
   char *console_dir; /* temporary directory of the console socket */
   int console_listen;
+  void (*drained) (void *data); /* shim_stdio_drain's */
+  void *drained_data;
+  struct shim_logger *logger; /* a binary:// logger, until it is ready */
+  shim_logger_ready ready_done;
+  void *ready_data;
+  int log_out; /* a terminal's logger: the pipe for the pty's output */
 };
 
 struct shim_wait
 {
   struct ttrpc_call call;
   struct shim_wait *next;
+};
+
+/* What an operation answers with: the fields its response has.  */
+struct shim_result
+{
+  pid_t pid;
+  int exit_status;
+  struct timespec exited_at;
+};
+
+/* A request being served: where its answer goes (a connection and stream
+   that may be gone by then) and how it is encoded (service.c).  Every
+   operation answers its request exactly once, at once or when the
+   runtime command it waits for is done.  */
+struct shim;
+struct shim_request;
+typedef void (*shim_reply_fn) (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+                               const struct shim_result *res);
+struct shim_request
+{
+  struct ttrpc_call call;
+  shim_reply_fn reply;
 };
 
 struct shim_op;
@@ -80,6 +117,13 @@ struct shim_process
   struct shim_op *op;         /* the exclusive operation in flight */
   struct shim_exit held_exit; /* an exit that came while Start or Delete ran */
   bool has_held_exit;
+  /* Stopped, but TaskExit and the Waits wait for the tty output to drain,
+     and an init that exited paused for its resume; a Delete waits too.  */
+  bool exit_pending;
+  bool resuming;
+  struct shim_request deferred_delete;
+  bool has_deferred_delete;
+  struct shim *shim; /* for the callbacks of the exit's steps */
 };
 
 struct shim_container
@@ -114,6 +158,7 @@ struct shim
   struct ttrpc_client events_client;
   struct shim_timer events_retry;
   struct shim_event *events_head, *events_tail;
+  bool events_flushing; /* shutting down: the loop ends with the queue */
   struct shim_timer shutdown_timer;
   struct shim_reaper reaper;
   struct shim_runtime runtime;
@@ -151,7 +196,11 @@ shim_timestamp (Hs__Timestamp *ts, const struct timespec *t)
 void shim_options_free (struct shim_options *o);
 int shim_options_from_any (struct shim_options *o, const Hs__Any *any, holo_error_t *err);
 int shim_options_read_stdin (struct shim_options *o, holo_error_t *err);
+/* The TOML file a runtimeoptions.v1.Options ConfigPath names.  */
+int shim_options_from_file (struct shim_options *o, const char *path, holo_error_t *err);
 int shim_options_save (const struct shim_options *o, const char *bundle, holo_error_t *err);
+/* 1 when the bundle has the options a Create saved, 0 when it has none
+   (no Create got that far), -1 on error.  */
 int shim_options_load (struct shim_options *o, const char *bundle, holo_error_t *err);
 const char *shim_options_binary (const struct shim_options *o);
 char *shim_options_state_root (const struct shim_options *o, const char *namespace);
@@ -166,12 +215,17 @@ void shim_stdio_init (struct shim_stdio *s, const char *in, const char *out, con
 /* Opens what the process's stdio will be; fills FDS for the runtime
    command and makes the console socket when a terminal is asked for.  */
 int shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_error_t *err);
+/* DONE runs once what prepare opened is ready to be handed over (a
+   logging binary that is starting), at once when nothing is pending;
+   *ERR says why it is not.  */
+void shim_stdio_when_ready (struct shim *shim, struct shim_stdio *s, shim_logger_ready done, void *data);
 /* After the runtime command: takes the pty master and starts the relays.  */
 int shim_stdio_attach (struct shim *shim, struct shim_stdio *s, holo_error_t *err);
 char *shim_stdio_console_socket (struct shim_stdio *s);
 void shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s);
-/* Copies what is left of the tty output (bounded in time).  */
-void shim_stdio_drain (struct shim *shim, struct shim_stdio *s);
+/* Copies what is left of the tty output on the loop (bounded in time),
+   closes the output, then calls DONE (at once when there is no relay).  */
+void shim_stdio_drain (struct shim *shim, struct shim_stdio *s, void (*done) (void *data), void *data);
 void shim_stdio_release (struct shim *shim, struct shim_stdio *s);
 void shim_stdio_free (struct shim *shim, struct shim_stdio *s);
 int shim_stdio_resize (struct shim_stdio *s, unsigned width, unsigned height, holo_error_t *err);
@@ -179,8 +233,27 @@ int shim_stdio_resize (struct shim_stdio *s, unsigned width, unsigned height, ho
 /* cgroup.c: ShimCgroup */
 int shim_join_cgroup (const char *path, holo_error_t *err);
 
-/* logger.c: binary:// log URIs; OUT gets the stdout and stderr write ends.  */
-int shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err);
+/* logger.c: binary:// log URIs.  Starts the logging binary; OUT gets the
+   write ends of its stdout and stderr pipes at once, and its readiness
+   comes later (shim_logger_when_ready).  NULL on failure, nothing left.  */
+struct shim_logger *shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err);
+/* DONE hears (once) that it is ready, or *ERR that it did not get ready
+   in time (it was killed); at once when that is already known.  */
+void shim_logger_when_ready (struct shim_logger *l, shim_logger_ready done, void *data);
+void shim_logger_free (struct shim_logger *l);
+
+/* worker.c: FN (ARG, ERR) in a forked child of the shim, off the loop;
+   DONE hears its outcome: TTRPC_OK, TTRPC_UNKNOWN with its error, or
+   TTRPC_DEADLINE_EXCEEDED past DEADLINE_MS (0: none), when it was
+   killed.  -1 when it could not be started (DONE is then not called).  */
+typedef int (*shim_worker_fn) (void *arg, holo_error_t *err);
+typedef void (*shim_worker_done) (void *data, int code, holo_error_t *err);
+/* A child killed at its deadline was reaped at last: LATE (LATE_DATA)
+   undoes what it may have done meanwhile.  LATE_DATA is malloc'd, the
+   worker frees it.  */
+typedef void (*shim_worker_late) (struct shim *shim, void *late_data);
+int shim_worker_run (struct shim *shim, const char *what, unsigned deadline_ms, shim_worker_fn fn, void *arg,
+                     shim_worker_done done, void *data, shim_worker_late late, void *late_data, holo_error_t *err);
 
 /* mount.c */
 int shim_mount_rootfs (const char *bundle, Hs__Mount **mounts, size_t n, holo_error_t *err);
@@ -195,27 +268,6 @@ void shim_oom_unwatch (struct shim *shim, struct shim_container *c);
 /* Task operations fail with *err set and *code a ttrpc (gRPC) code.  */
 int shim_fail (holo_error_t *err, int *code, int c, const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
-/* What an operation answers with: the fields its response has.  */
-struct shim_result
-{
-  pid_t pid;
-  int exit_status;
-  struct timespec exited_at;
-};
-
-/* A request being served: where its answer goes (a connection and stream
-   that may be gone by then) and how it is encoded (service.c).  Every
-   operation answers its request exactly once, at once or when the
-   runtime command it waits for is done.  */
-struct shim_request;
-typedef void (*shim_reply_fn) (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
-                               const struct shim_result *res);
-struct shim_request
-{
-  struct ttrpc_call call;
-  shim_reply_fn reply;
-};
-
 /* op.c: an operation waiting for a runtime command.  */
 struct shim_op;
 typedef void (*shim_op_step) (struct shim_op *op, int code, holo_error_t *err);
@@ -227,6 +279,10 @@ struct shim_op
   shim_op_step next;      /* runs when the command is done */
   holo_error_t failure;   /* kept while a clean-up command runs */
   int failure_code;
+  /* shim_op_run_ready: the command waiting for its stdio.  */
+  char **args;
+  int fds[3];
+  shim_op_step after;
 };
 /* An operation on P (may be NULL) answering RQ; with EXCLUSIVE it is P's
    operation in flight until it ends.  */
@@ -236,6 +292,10 @@ struct shim_op *shim_op_new (struct shim *shim, const struct shim_request *rq, s
    to the caller.  */
 int shim_op_run (struct shim_op *op, char **args, const int stdio[3], const char *input, shim_op_step next,
                  holo_error_t *err);
+/* The same once the process's stdio S is ready (a logging binary that is
+   starting), with FDS (taken, closed here) as the command's stdio.  Every
+   outcome goes to NEXT, a failure to start the command too.  */
+void shim_op_run_ready (struct shim_op *op, struct shim_stdio *s, char **args, int fds[3], shim_op_step next);
 /* Answers the request, ends the operation and frees it.  */
 void shim_op_answer (struct shim_op *op, int code, holo_error_t *err, const struct shim_result *res);
 /* The process went away: its operation in flight answers into the void.  */
@@ -261,6 +321,9 @@ bool shim_process_mark_stopped (struct shim_process *p, int exit_status, const s
 void shim_process_reply_waits (struct shim *shim, struct shim_process *p);
 /* An exit held while the process's Start or Delete ran, now applied.  */
 void shim_process_apply_held_exit (struct shim *shim, struct shim_process *p);
+/* A Delete that arrived while the exit is not out yet waits for it; false
+   when there is nothing to wait for (or a Delete waits already).  */
+bool shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq);
 void shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq);
 void shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
 void shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq);

@@ -50,7 +50,7 @@ socket_path (struct shim *shim)
 static int
 unix_socket (const char *path, bool do_listen, holo_error_t *err)
 {
-  return do_listen ? ttrpc_unix_listen (path, 64, 0, err) : ttrpc_unix_connect (path, err);
+  return do_listen ? ttrpc_unix_listen (path, 64, 0, err) : ttrpc_unix_connect (path, 0, err);
 }
 
 /* Binds PATH; 0 with *FD = -1 when a live shim already serves it.  */
@@ -270,10 +270,15 @@ shim_cmd_delete (struct shim *shim, holo_error_t *err)
   cleanup_free uint8_t *buf = NULL;
   struct timespec now;
   size_t len;
+  int saved;
 
-  if (shim_options_load (&shim->opts, shim->bundle, err) < 0)
+  saved = shim_options_load (&shim->opts, shim->bundle, err);
+  if (saved < 0)
     return -1;
-  if (force_delete (shim, &rt_err) < 0 && rt_err && strstr (rt_err->msg, "does not exist") == NULL)
+  /* Without the options a Create saves first, no container was made (the
+     start failed, or so did reading the options): nothing for the runtime
+     to delete, and no reason to guess its root.  */
+  if (saved && force_delete (shim, &rt_err) < 0 && rt_err && strstr (rt_err->msg, "does not exist") == NULL)
     holo_log_warning ("%s", rt_err->msg);
   shim_unmount_rootfs (shim->bundle);
   /* The dead server's socket, unless a live shim still answers there.  */

@@ -25,6 +25,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+/* How long the rest of the input or output may take to go through.  */
+#define STDIN_DRAIN_MS 1000
+#define OUTPUT_DRAIN_MS 2000
+
 void
 shim_stdio_init (struct shim_stdio *s, const char *in, const char *out, const char *err, bool terminal)
 {
@@ -36,6 +40,7 @@ shim_stdio_init (struct shim_stdio *s, const char *in, const char *out, const ch
   s->hold_fds[0] = s->hold_fds[1] = s->hold_fds[2] = -1;
   s->console_fd = -1;
   s->console_listen = -1;
+  s->log_out = -1;
 }
 
 /* Opens the write side of an output destination: a FIFO (keeping a read
@@ -114,12 +119,60 @@ shim_stdio_console_socket (struct shim_stdio *s)
   return s->console_dir ? holo_xasprintf ("%s/pty.sock", s->console_dir) : NULL;
 }
 
+/* The console socket, and a logging binary started as early as without
+   a terminal (before the runtime command, as containerd's shim sets up
+   the IO first); a terminal has no separate stderr.  */
+static int
+prepare_terminal (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
+{
+  int pipes[2];
+
+  if (make_console_socket (s, err) < 0)
+    return -1;
+  if (!is_binary_uri (s->stdout_path))
+    return 0;
+  s->logger = shim_logger_start (shim, s->stdout_path, pipes, err);
+  if (s->logger == NULL)
+    return -1;
+  close (pipes[1]);
+  s->log_out = pipes[0];
+  return 0;
+}
+
+/* The logger is ready (or is not coming): it is not needed any more.  */
+static void
+logger_settled (void *data, holo_error_t *err)
+{
+  struct shim_stdio *s = data;
+  shim_logger_ready done = s->ready_done;
+
+  shim_logger_free (s->logger);
+  s->logger = NULL;
+  s->ready_done = NULL;
+  done (s->ready_data, err);
+}
+
+void
+shim_stdio_when_ready (struct shim *shim, struct shim_stdio *s, shim_logger_ready done, void *data)
+{
+  holo_error_t none = NULL;
+
+  if (s->logger == NULL)
+    {
+      done (data, &none);
+      return;
+    }
+  s->ready_done = done;
+  s->ready_data = data;
+  shim_logger_when_ready (s->logger, logger_settled, s);
+}
+
 int
 shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_error_t *err)
 {
   fds[0] = fds[1] = fds[2] = -1;
   if (s->terminal)
-    return make_console_socket (s, err);
+    return prepare_terminal (shim, s, err);
 
   if (*s->stdin_path)
     {
@@ -146,7 +199,8 @@ shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_er
   if (is_binary_uri (s->stdout_path))
     {
       int out[2];
-      if (shim_logger_start (shim, s->stdout_path, out, err) < 0)
+      s->logger = shim_logger_start (shim, s->stdout_path, out, err);
+      if (s->logger == NULL)
         return -1;
       fds[1] = out[0];
       fds[2] = out[1];
@@ -228,11 +282,8 @@ attach_terminal (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
       int out;
       if (is_binary_uri (s->stdout_path))
         {
-          int pipes[2];
-          if (shim_logger_start (shim, s->stdout_path, pipes, err) < 0)
-            return -1;
-          close (pipes[1]); /* a terminal has no separate stderr */
-          out = pipes[0];
+          out = s->log_out;
+          s->log_out = -1;
         }
       else
         out = open_output (s->stdout_path, &s->hold_fds[1], err);
@@ -284,37 +335,72 @@ free_stdin (struct shim *shim, struct shim_stdio *s)
   s->hold_fds[0] = -1;
 }
 
+static void
+stdin_drained (struct shim_loop *loop, void *data)
+{
+  struct shim_stdio *s = data;
+
+  shim_relay_free (loop, s->in_relay);
+  s->in_relay = NULL;
+  if (s->hold_fds[0] >= 0)
+    close (s->hold_fds[0]);
+  s->hold_fds[0] = -1;
+}
+
 /* CloseIO: the client wrote all it had (ctr closes its end of the FIFO,
    then asks); what is still in the FIFO goes to the process first, so the
-   request may not overtake the data the loop has not relayed yet.  */
+   request may not overtake the data the loop has not relayed yet.  That
+   happens on the loop, bounded: the stdin pipe closes when the FIFO is
+   empty or after a second of a process that does not read.  */
 void
 shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s)
 {
+  if (s->in_relay && s->in_relay->draining)
+    return;
   if (s->in_relay && s->in_relay->in.fd >= 0 && s->in_relay->out.fd >= 0)
     {
-      shim_watch_clear (&shim->loop, &s->in_relay->in);
-      shim_watch_clear (&shim->loop, &s->in_relay->out);
-      shim_relay_drain (s->in_relay, 1000);
+      shim_relay_drain (&shim->loop, s->in_relay, STDIN_DRAIN_MS, stdin_drained, s);
+      return;
     }
   free_stdin (shim, s);
 }
 
+static void
+output_drained (struct shim_loop *loop, void *data)
+{
+  struct shim_stdio *s = data;
+  void (*done) (void *) = s->drained;
+  void *done_data = s->drained_data;
+
+  /* Closing the writer is what tells the client the output ended.  */
+  shim_relay_free (loop, s->out_relay);
+  s->out_relay = NULL;
+  s->drained = NULL;
+  if (done)
+    done (done_data);
+}
+
 void
-shim_stdio_drain (struct shim *shim, struct shim_stdio *s)
+shim_stdio_drain (struct shim *shim, struct shim_stdio *s, void (*done) (void *data), void *data)
 {
   if (s->out_relay == NULL)
-    return;
-  shim_watch_clear (&shim->loop, &s->out_relay->in);
-  shim_watch_clear (&shim->loop, &s->out_relay->out);
-  shim_relay_drain (s->out_relay, 2000);
-  /* Closing the writer is what tells the client the output ended.  */
-  shim_relay_free (&shim->loop, s->out_relay);
-  s->out_relay = NULL;
+    {
+      done (data);
+      return;
+    }
+  s->drained = done;
+  s->drained_data = data;
+  shim_relay_drain (&shim->loop, s->out_relay, OUTPUT_DRAIN_MS, output_drained, s);
 }
 
 void
 shim_stdio_release (struct shim *shim, struct shim_stdio *s)
 {
+  shim_logger_free (s->logger);
+  s->logger = NULL;
+  if (s->log_out >= 0)
+    close (s->log_out);
+  s->log_out = -1;
   free_stdin (shim, s);
   shim_relay_free (&shim->loop, s->out_relay);
   s->out_relay = NULL;

@@ -115,6 +115,11 @@ shim_process_free (struct shim *shim, struct shim_process *p)
     unlink (p->spec_path);
   free (p->spec_path);
   free (p->exec_id);
+  if (p->has_deferred_delete)
+    {
+      p->has_deferred_delete = false;
+      ttrpc_reply (&shim->server, &p->deferred_delete.call, TTRPC_NOT_FOUND, "process deleted: not found", NULL);
+    }
   /* A process deleted before it ran: its waiters learn it is gone.  */
   while (p->waits)
     {
@@ -267,7 +272,9 @@ free_container (struct shim *shim, struct shim_container *c)
 }
 
 /* `holo create`, or for a checkpoint `holo restore --detach` (run by Start,
-   as containerd's runc shim does: the restored process runs at once).  */
+   as containerd's runc shim does: the restored process runs at once),
+   once the stdio is ready.  -1 when the stdio could not be opened (NEXT
+   does not run); any later failure goes to NEXT.  */
 static int
 run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
 {
@@ -275,7 +282,6 @@ run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
   struct shim_container *c = shim->container;
   cleanup_strv char **args = NULL;
   int fds[3];
-  int ret;
 
   if (shim_stdio_prepare (shim, &c->init.stdio, fds, err) < 0)
     {
@@ -283,9 +289,8 @@ run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
       return -1;
     }
   args = create_args (shim, c);
-  ret = shim_op_run (op, args, fds, NULL, next, err);
-  close_fds (fds);
-  return ret;
+  shim_op_run_ready (op, &c->init.stdio, args, fds, next);
+  return 0;
 }
 
 /* After `holo create` or `holo restore`: the pid, the stdio.  */
@@ -366,6 +371,80 @@ create_done (struct shim_op *op, int code, holo_error_t *err)
   shim_op_answer (op, TTRPC_OK, err, &res);
 }
 
+/* The rootfs mounts, in a child of the shim (worker.c): mount(2) of a
+   snapshot on a slow or stuck filesystem blocks in the kernel.  The
+   child has its copy of the container, made at the fork.  */
+static int
+mount_in_child (void *arg, holo_error_t *err)
+{
+  struct shim_container *c = arg;
+
+  return shim_mount_rootfs (c->bundle, c->rootfs, c->n_rootfs, err);
+}
+
+/* The "mount" deadline, or the request's own when it is earlier.  */
+static unsigned
+mount_deadline (struct shim *shim, const struct shim_request *rq)
+{
+  unsigned ms = shim_runtime_deadline (&shim->runtime, "mount");
+  uint64_t now = shim_now_ms ();
+
+  if (rq->call.deadline_ms)
+    {
+      uint64_t left = rq->call.deadline_ms > now ? rq->call.deadline_ms - now : 1;
+      if (ms == 0 || left < ms)
+        ms = left > UINT32_MAX ? UINT32_MAX : (unsigned) left;
+    }
+  return ms;
+}
+
+/* The rootfs is mounted (or there was none): a checkpoint waits for its
+   Start, anything else is created now.  */
+static void
+create_mounted (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+
+  if (*err)
+    {
+      /* What the child mounted before it failed or was killed.  */
+      shim_unmount_rootfs (c->bundle);
+      create_failed (op, false, code, err);
+      return;
+    }
+  c->rootfs_mounted = c->n_rootfs > 0;
+  if (c->checkpoint)
+    {
+      /* Restored at Start.  */
+      shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED_CHECKPOINT);
+      c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
+      publish_create (shim, c);
+      shim_op_answer (op, TTRPC_OK, err, &(struct shim_result){ 0 });
+      return;
+    }
+  if (run_create (op, create_done, err) < 0)
+    create_failed (op, false, TTRPC_UNKNOWN, err);
+}
+
+static void
+mounted (void *data, int code, holo_error_t *err)
+{
+  create_mounted (data, code, err);
+}
+
+/* A mount child killed at its deadline may still have mounted (the
+   kernel finishes a mount(2) before the signal takes it): once it is
+   gone, that comes off too, unless a container uses the bundle again.  */
+static void
+unmount_late (struct shim *shim, void *data)
+{
+  const char *bundle = data;
+
+  if (shim->container == NULL || strcmp (shim->container->bundle, bundle) != 0)
+    shim_unmount_rootfs (bundle);
+}
+
 static struct shim_container *
 new_container (struct shim *shim, const Hs__CreateTaskRequest *req)
 {
@@ -402,29 +481,26 @@ shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const str
       return;
     }
   c = new_container (shim, req);
-  if (shim_options_save (&shim->opts, c->bundle, &err) < 0
-      || shim_mount_rootfs (c->bundle, req->rootfs, req->n_rootfs, &err) < 0)
+  if (shim_options_save (&shim->opts, c->bundle, &err) < 0)
     {
       free_container (shim, c);
       shim_answer (shim, rq, code, &err, NULL);
       return;
     }
-  c->rootfs_mounted = req->n_rootfs > 0;
+  if (req->checkpoint && *req->checkpoint)
+    c->checkpoint = holo_xstrdup (req->checkpoint);
   if (shim->container)
     free_container (shim, shim->container);
-  shim->container = c;
+  shim->container = c; /* still creating: invisible to lookups */
   op = shim_op_new (shim, rq, &c->init, true);
-  if (req->checkpoint && *req->checkpoint)
+  if (c->n_rootfs == 0)
     {
-      /* Restored at Start.  */
-      c->checkpoint = holo_xstrdup (req->checkpoint);
-      shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED_CHECKPOINT);
-      c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
-      publish_create (shim, c);
-      shim_op_answer (op, TTRPC_OK, &err, &(struct shim_result){ 0 });
+      create_mounted (op, TTRPC_OK, &err);
       return;
     }
-  if (run_create (op, create_done, &err) < 0)
+  if (shim_worker_run (shim, "mount rootfs", mount_deadline (shim, rq), mount_in_child, c, mounted, op, unmount_late,
+                       holo_xstrdup (c->bundle), &err)
+      < 0)
     create_failed (op, false, TTRPC_UNKNOWN, &err);
 }
 
@@ -522,7 +598,6 @@ start_exec (struct shim *shim, struct shim_process *p, struct shim_op *op)
   cleanup_argv struct shim_argv args = { 0 };
   cleanup_error holo_error_t err = NULL;
   int fds[3];
-  int ret;
 
   if (shim_stdio_prepare (shim, &p->stdio, fds, &err) < 0)
     {
@@ -544,13 +619,7 @@ start_exec (struct shim *shim, struct shim_process *p, struct shim_op *op)
       shim_argv_add (&args, console);
     }
   shim_argv_add (&args, c->id);
-  ret = shim_op_run (op, args.v, fds, NULL, exec_started, &err);
-  close_fds (fds);
-  if (ret < 0)
-    {
-      shim_stdio_release (shim, &p->stdio);
-      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
-    }
+  shim_op_run_ready (op, &p->stdio, args.v, fds, exec_started);
 }
 
 void
@@ -655,6 +724,16 @@ shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_r
   int code = TTRPC_UNKNOWN;
   struct shim_op *op;
 
+  if (p->exit_pending)
+    {
+      if (!shim_process_defer_delete (p, rq))
+        {
+          shim_fail (&err, &code, TTRPC_FAILED_PRECONDITION,
+                     "a delete of this process already waits for its exit: failed precondition");
+          shim_answer (shim, rq, code, &err, NULL);
+        }
+      return;
+    }
   if (shim_fsm_check (&p->fsm, SHIM_ACT_DELETE, &code, &err) < 0)
     {
       shim_answer (shim, rq, code, &err, NULL);

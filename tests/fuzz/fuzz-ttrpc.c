@@ -1,5 +1,5 @@
 /* clang-format off */
-/* fuzz-sources: src/shim/ttrpc/frame.c src/shim/options.c src/shim/proto/ttrpc.pb-c.c src/shim/proto/types.pb-c.c src/shim/proto/task.pb-c.c src/shim/proto/options.pb-c.c */
+/* fuzz-sources: src/shim/ttrpc/frame.c src/shim/options.c src/shim/toml.c src/shim/proto/ttrpc.pb-c.c src/shim/proto/types.pb-c.c src/shim/proto/task.pb-c.c src/shim/proto/options.pb-c.c */
 /* fuzz-libs: -lprotobuf-c */
 /* clang-format on */
 /* libFuzzer target: what containerd-shim-holo-v2 does with the bytes a

@@ -22,9 +22,19 @@ setup() {
 teardown() {
 	# A command the fake runtime hung on (if the shim did not kill it).
 	[ -f "$BATS_TEST_TMPDIR/fake/hung.pid" ] && kill -9 "$(cat "$BATS_TEST_TMPDIR/fake/hung.pid")" 2>/dev/null
+	# An events peer a test started.
+	[ -f "$BATS_TEST_TMPDIR/peer.pid" ] && kill "$(cat "$BATS_TEST_TMPDIR/peer.pid")" 2>/dev/null
 	# The server this test started, by the pid it wrote.
 	if [ -f "$BUNDLE/shim.pid" ]; then
 		kill -9 "$(cat "$BUNDLE/shim.pid")" 2>/dev/null || true
+	fi
+	# A FUSE filesystem a test mounted (it unmounts itself on SIGTERM),
+	# then whatever is left on the rootfs once no mount(2) can come.
+	if [ -f "$BATS_TEST_TMPDIR/fuse.pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/fuse.pid")" 2>/dev/null
+		sleep 0.3
+		umount -l "$BATS_TEST_TMPDIR/fuse" 2>/dev/null
+		umount -R -l "$BUNDLE/rootfs" 2>/dev/null
 	fi
 	[ -f "$BUNDLE/address" ] && rm -f "$(sed 's|^unix://||' "$BUNDLE/address")"
 	# A container a failed test left behind (its processes, its cgroups).
@@ -107,6 +117,40 @@ wait_hung() {
 
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+# Runs a ttrpc call ($@) and fails when its answer took more than $1 ms
+# (from connect to answer, not counting the client's own start).
+answered_within() {
+	local limit=$1 took
+	shift
+	TTRPC_TIME=1 run $TTRPC call "$SOCK" "$@"
+	took=$(echo "$output" | sed -n 's/^elapsed_ms=//p')
+	echo "$2: ${took} ms: $output" | head -3 >&2
+	[ "$took" -le "$limit" ] || {
+		echo "$2 took ${took} ms (limit ${limit} ms)" >&2
+		return 1
+	}
+}
+
+# Starts tests/shim/events-peer.py on $BATS_TEST_TMPDIR/events.sock (the
+# shim's TTRPC_ADDRESS: export_events_peer); it holds every request while
+# $PEER_HOLD exists, which "hold" as $1 makes.
+export_events_peer() {
+	PEER_LOG=$BATS_TEST_TMPDIR/events.log
+	PEER_HOLD=$BATS_TEST_TMPDIR/hold
+	export TTRPC_ADDRESS=$BATS_TEST_TMPDIR/events.sock
+}
+
+start_events_peer() {
+	export_events_peer
+	[ "${1:-}" != hold ] || : >"$PEER_HOLD"
+	python3 "$SHIM_SRC/tests/shim/events-peer.py" "$BATS_TEST_TMPDIR/events.sock" "$PEER_LOG" "$PEER_HOLD" &
+	echo $! >"$BATS_TEST_TMPDIR/peer.pid"
+	for _ in $(seq 50); do
+		[ -S "$BATS_TEST_TMPDIR/events.sock" ] && break
+		sleep 0.1
+	done
 }
 
 expected_address() {
@@ -617,4 +661,362 @@ expected_address() {
 	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
 	[[ "$output" == *code=0* ]]
 	kill -0 "$(cat "$BUNDLE/shim.pid")"
+}
+
+@test "shim protocol: a containerd that takes events and never answers holds back the events, not the Task service; they arrive in order" {
+	make_bundle '["sleep", "1000"]'
+	start_events_peer hold
+	start_fake_shim
+	# Each event's try waits 5 s for an answer that never comes: none of
+	# it may keep a request waiting.
+	answered_within 2000 containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE"
+	[[ "$output" == *code=0* ]]
+	answered_within 2000 containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	local i
+	for i in 1 2 3 4 5 6; do
+		answered_within 1000 containerd.task.v2.Task State 1="$ID"
+		[[ "$output" == *"4=2"* ]] # RUNNING
+		sleep 0.5
+	done
+	answered_within 1500 containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	answered_within 2000 containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *"1=137"* ]]
+	answered_within 2000 containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	grep -qx "held /tasks/create" "$PEER_LOG"
+	# containerd answers again: everything arrives, once, in order.
+	rm "$PEER_HOLD"
+	for _ in $(seq 150); do
+		[ "$(grep -vc '^held' "$PEER_LOG")" -ge 4 ] && break
+		sleep 0.1
+	done
+	cat "$PEER_LOG"
+	[ "$(grep -v '^held' "$PEER_LOG" | tr '\n' ' ')" = "/tasks/create /tasks/start /tasks/exit /tasks/delete " ]
+	# Shutdown sends what is left, then the server goes.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Shutdown 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: events queued while containerd is away are sent at Shutdown, before the server leaves" {
+	make_bundle '["true"]'
+	# Nobody listens yet: every try fails at once, and waits for the next.
+	export_events_peer
+	start_fake_shim
+	create_and_start
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	local pid
+	pid=$(cat "$BUNDLE/shim.pid")
+	start_events_peer
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Shutdown 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	run ! kill -0 "$pid"
+	cat "$PEER_LOG"
+	[ "$(grep -v '^held' "$PEER_LOG" | tr '\n' ' ')" = "/tasks/create /tasks/start /tasks/exit /tasks/delete " ]
+}
+
+@test "shim protocol: a terminal's output drained at exit does not hold the Task service (a client that does not read)" {
+	make_bundle '["sh", "-c", "while :; do echo 0123456789abcdef0123456789abcdef; done"]'
+	jq '.process.terminal = true' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	# The client's stdout FIFO, which nobody reads: the shim's relay from
+	# the pty fills it and then waits.
+	mkfifo "$BATS_TEST_TMPDIR/out"
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 4=1 6="$BATS_TEST_TMPDIR/out"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	sleep 0.5
+	local t0 i
+	t0=$(now_ms)
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	# The drain of what the pty still holds waits for the FIFO (up to 2 s):
+	# the shim answers meanwhile.
+	$TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID" >"$BATS_TEST_TMPDIR/wait.out" &
+	local waiter=$!
+	for i in 1 2 3 4 5 6 7 8; do
+		answered_within 500 containerd.task.v2.Task State 1="$ID"
+		[[ "$output" == *code=0* ]]
+		sleep 0.2
+	done
+	wait "$waiter"
+	cat "$BATS_TEST_TMPDIR/wait.out"
+	grep -qx "1=137" "$BATS_TEST_TMPDIR/wait.out"
+	echo "Wait answered after $(($(now_ms) - t0)) ms"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=3"* ]] # STOPPED
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"2=137"* ]]
+}
+
+# Moves pid $1 out of its frozen cgroup (thawing it alone), so that it
+# can exit while its container stays paused; on cgroup v2 a frozen
+# process dies of SIGKILL anyway, on v1 it would not.
+thaw_alone() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "$1" >/sys/fs/cgroup/cgroup.procs
+	else
+		echo "$1" >/sys/fs/cgroup/freezer/cgroup.procs
+	fi
+}
+
+@test "shim protocol: an init that exits while paused is resumed before its exit is reported, as containerd's shim does" {
+	"${HOLO_BINARY:-$SHIM_SRC/holo}" pause --help >/dev/null 2>&1 || skip "holo pause is not implemented yet"
+	make_bundle '["sleep", "1000"]'
+	start_fake_shim
+	create_and_start
+	local pid
+	pid=$(echo "$output" | sed -n 's/^1=//p')
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Pause 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=4"* ]] # PAUSED
+	thaw_alone "$pid"
+	kill -9 "$pid"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"1=137"* ]]
+	# `resume` ran after `pause`, before the exit was out.
+	cat "$FAKE_RUNTIME_DIR/argv.log"
+	grep -A100 " pause $ID\$" "$FAKE_RUNTIME_DIR/argv.log" | grep -q " resume $ID\$"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *"4=3"* ]] # STOPPED
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"2=137"* ]]
+}
+
+@test "shim protocol: CloseIO with stdin a process does not read answers at once; the pipe closes within a second" {
+	make_bundle '["sh", "-c", "sleep 3; cat >/dev/null; echo eof"]'
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 5="$BATS_TEST_TMPDIR/in" 6="$BATS_TEST_TMPDIR/out"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	# More than the stdin pipe and the FIFO hold: the relay waits for the
+	# process, the writer for the relay; then the client gives up writing.
+	head -c 1000000 /dev/zero >"$BATS_TEST_TMPDIR/in" &
+	local writer=$!
+	sleep 0.5
+	kill "$writer"
+	wait "$writer" || true
+	answered_within 500 containerd.task.v2.Task CloseIO 1="$ID" 3=1
+	[[ "$output" == *code=0* ]]
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=0* ]]
+	# The process reads what the pipe held, then EOF.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	echo "Wait: $output; out: $(cat "$BATS_TEST_TMPDIR/out")"
+	[[ "$output" == *code=0* ]]
+	[ -z "$(echo "$output" | sed -n 's/^1=//p')" ] # exit status 0
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = eof ]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: a logging binary slow to get ready holds back its process's create, not the Task service" {
+	make_bundle '["sh", "-c", "echo logged"]'
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/slow-logger.sh" <<-LOGGER
+		#!/bin/sh
+		sleep 2
+		exec 5>&-
+		cat <&3 >"$d/log.out"
+	LOGGER
+	chmod +x "$d/slow-logger.sh"
+	start_fake_shim
+	local t0
+	t0=$(now_ms)
+	$TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="binary://$d/slow-logger.sh" >"$d/create.out" &
+	local creator=$!
+	sleep 0.3
+	answered_within 500 containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]] # not created yet
+	wait "$creator"
+	cat "$d/create.out"
+	grep -qx code=0 "$d/create.out"
+	[ $(($(now_ms) - t0)) -ge 1500 ]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 30); do
+		[ -s "$d/log.out" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$d/log.out")" = logged ]
+}
+
+@test "shim protocol: a logging binary that never gets ready fails the create at the logger deadline and is killed" {
+	make_bundle '["true"]'
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/stuck-logger.sh" <<-LOGGER
+		#!/bin/sh
+		echo \$\$ >"$d/logger.pid"
+		exec sleep 1000
+	LOGGER
+	chmod +x "$d/stuck-logger.sh"
+	HOLO_SHIM_TIMEOUTS=logger=1500ms start_fake_shim
+	local t0 took
+	t0=$(now_ms)
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="binary://$d/stuck-logger.sh"
+	took=$(($(now_ms) - t0))
+	echo "$output (${took} ms)"
+	[[ "$output" == *code=2* ]]
+	[[ "$output" == *"logging binary $d/stuck-logger.sh did not get ready within 1500 ms"* ]]
+	[ "$took" -ge 1400 ] && [ "$took" -lt 5000 ]
+	for _ in $(seq 30); do
+		kill -0 "$(cat "$d/logger.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	run ! kill -0 "$(cat "$d/logger.pid")"
+	# The runtime was never asked to create it; the shim serves on.
+	[ ! -e "$FAKE_RUNTIME_DIR/argv.log" ] || run ! grep -q " create " "$FAKE_RUNTIME_DIR/argv.log"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]]
+}
+
+@test "shim protocol: a terminal's output goes to a binary:// logging binary" {
+	make_bundle '["sh", "-c", "echo on-the-tty"]'
+	jq '.process.terminal = true' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/logger.sh" <<-LOGGER
+		#!/bin/sh
+		exec 5>&-
+		cat <&3 >"$d/log.out"
+	LOGGER
+	chmod +x "$d/logger.sh"
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 4=1 6="binary://$d/logger.sh"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	for _ in $(seq 30); do
+		grep -q on-the-tty "$d/log.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q on-the-tty "$d/log.out"
+}
+
+# Mounts tests/shim/slow-fuse.c on $BATS_TEST_TMPDIR/fuse: a lookup of
+# "slow" there takes $1 ms (-1: forever).  Moves the bundle's busybox to
+# $BATS_TEST_TMPDIR/real and writes the Create's rootfs mounts: the slow
+# directory, then the real rootfs over it (MOUNTS, for ttrpc.py).
+slow_rootfs() {
+	local d=$BATS_TEST_TMPDIR
+	command -v gcc >/dev/null || skip "gcc is not installed"
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	gcc -O2 -o "$d/slow-fuse" "$SHIM_SRC/tests/shim/slow-fuse.c"
+	mkdir -p "$d/fuse"
+	"$d/slow-fuse" "$d/fuse" "$1" >"$d/fuse.out" 2>&1 &
+	echo $! >"$d/fuse.pid"
+	for _ in $(seq 50); do
+		grep -q ready "$d/fuse.out" && break
+		sleep 0.1
+	done
+	grep -q ready "$d/fuse.out" || {
+		cat "$d/fuse.out"
+		return 1
+	}
+	mv "$BUNDLE/rootfs" "$d/real"
+	mkdir "$BUNDLE/rootfs"
+	$TTRPC encode 1=bind 2="$d/fuse/slow" 4=rbind >"$d/m1"
+	$TTRPC encode 1=bind 2="$d/real" 4=rbind >"$d/m2"
+	MOUNTS="3=@$d/m1 3=@$d/m2"
+}
+
+@test "shim protocol: a rootfs mount that takes its time in Create holds back that Create, not the Task service" {
+	make_bundle '["sh", "-c", "echo mounted"]'
+	slow_rootfs 2000
+	start_fake_shim
+	local d=$BATS_TEST_TMPDIR t0
+	t0=$(now_ms)
+	$TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" $MOUNTS 6="$d/out" >"$d/create.out" &
+	local creator=$!
+	sleep 0.3
+	answered_within 500 containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]] # not created yet
+	wait "$creator"
+	cat "$d/create.out"
+	grep -qx code=0 "$d/create.out"
+	[ $(($(now_ms) - t0)) -ge 1500 ]
+	grep -q " $BUNDLE/rootfs " /proc/self/mounts
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[ "$(cat "$d/out")" = mounted ]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	run ! grep -q " $BUNDLE/rootfs " /proc/self/mounts
+}
+
+@test "shim protocol: a rootfs mount stuck in the kernel fails the Create at the mount deadline; the shim serves on" {
+	make_bundle '["true"]'
+	slow_rootfs -1
+	HOLO_SHIM_TIMEOUTS=mount=1500ms start_fake_shim
+	local d=$BATS_TEST_TMPDIR t0 took
+	t0=$(now_ms)
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" $MOUNTS
+	took=$(($(now_ms) - t0))
+	echo "$output (${took} ms)"
+	[[ "$output" == *code=4* ]]
+	[[ "$output" == *"mount rootfs: not done within 1500 ms, killed: context deadline exceeded"* ]]
+	[ "$took" -ge 1400 ] && [ "$took" -lt 5000 ]
+	# The killed child waits in the kernel for the filesystem; the shim
+	# does not.
+	answered_within 500 containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]]
+	# ... and that child holds none of the shim's sockets: stdio and its
+	# report pipe only.
+	local child
+	child=$(pgrep -P "$(cat "$BUNDLE/shim.pid")" -f containerd-shim-holo-v2 | head -1)
+	[ -n "$child" ]
+	ls -l "/proc/$child/fd"
+	[ "$(ls "/proc/$child/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 " ]
+	[ ! -e "$FAKE_RUNTIME_DIR/argv.log" ] || run ! grep -q " create " "$FAKE_RUNTIME_DIR/argv.log"
+	# The filesystem goes away: the child ends, nothing is left mounted.
+	kill "$(cat "$d/fuse.pid")"
+	sleep 0.5
+	run ! grep -q " $BUNDLE/rootfs " /proc/self/mounts
+	answered_within 500 containerd.task.v2.Task Connect 1="$ID"
+	[[ "$output" == *code=0* ]]
+}
+
+@test "shim protocol: a rootfs mount the kernel finishes after its deadline is undone once its child is gone" {
+	make_bundle '["true"]'
+	slow_rootfs 2500
+	HOLO_SHIM_TIMEOUTS=mount=1s start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" $MOUNTS
+	[[ "$output" == *code=4* ]]
+	# The lookup is answered at 2.5 s, the mount(2) then goes through.
+	sleep 2.5
+	for _ in $(seq 30); do
+		grep -q " $BUNDLE/rootfs " /proc/self/mounts || break
+		sleep 0.1
+	done
+	run ! grep -q " $BUNDLE/rootfs " /proc/self/mounts
 }

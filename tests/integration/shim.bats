@@ -27,14 +27,14 @@ teardown() {
 }
 
 @test "shim: ctr run prints the output and returns the exit code" {
-	run --separate-stderr ctrt run --rm --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" run-out sh -c 'echo hello; echo oops >&2; exit 7'
+	run --separate-stderr ctrt run --rm $RUNTIME_FLAGS "$SHIM_IMAGE" run-out sh -c 'echo hello; echo oops >&2; exit 7'
 	[ "$status" -eq 7 ]
 	[ "$output" = "hello" ]
 	[[ "$stderr" == *oops* ]]
 }
 
 @test "shim: ctr run --rm leaves no task, container, shim or socket" {
-	run ctrt run --rm --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" run-rm true
+	run ctrt run --rm $RUNTIME_FLAGS "$SHIM_IMAGE" run-rm true
 	[ "$status" -eq 0 ]
 	run ctrt container ls -q
 	[[ "$output" != *run-rm* ]]
@@ -44,21 +44,21 @@ teardown() {
 }
 
 @test "shim: stdin reaches the container and its end closes it" {
-	run --separate-stderr bash -c "printf 'line1\nline2\n' | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS run --rm --runtime $RUNTIME_NAME $SHIM_IMAGE run-stdin sh -c 'cat; echo done'"
+	run --separate-stderr bash -c "printf 'line1\nline2\n' | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS run --rm $RUNTIME_FLAGS $SHIM_IMAGE run-stdin sh -c 'cat; echo done'"
 	echo "status $status output: $output stderr: $stderr"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'line1\nline2\ndone')" ]
 }
 
 @test "shim: a megabyte through stdin arrives whole (relay backpressure)" {
-	run --separate-stderr bash -c "head -c 1048576 /dev/urandom | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS run --rm --runtime $RUNTIME_NAME $SHIM_IMAGE run-stdin-big wc -c"
+	run --separate-stderr bash -c "head -c 1048576 /dev/urandom | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS run --rm $RUNTIME_FLAGS $SHIM_IMAGE run-stdin-big wc -c"
 	[ "$status" -eq 0 ]
 	[ "$(echo $output)" = 1048576 ]
 }
 
 @test "shim: stdin of an exec process, then its end" {
 	require_holo exec
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" exin sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" exin sleep 1000
 	run --separate-stderr bash -c "printf 'a\nb\nc\n' | timeout $CTR_TIMEOUT ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS task exec --exec-id in1 exin wc -l"
 	[ "$status" -eq 0 ]
 	[ "$(echo $output)" = 3 ]
@@ -77,7 +77,7 @@ teardown() {
 		echo "id=$CONTAINER_ID ns=$CONTAINER_NAMESPACE" >"$out.env"
 	LOGGER
 	chmod +x "$d/logger.sh"
-	run ctrt run --rm --log-uri "binary://$d/logger.sh?file=$d/log" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" logbin sh -c 'echo to-out; echo to-err >&2; exit 2'
+	run ctrt run --rm --log-uri "binary://$d/logger.sh?file=$d/log" $RUNTIME_FLAGS "$SHIM_IMAGE" logbin sh -c 'echo to-out; echo to-err >&2; exit 2'
 	[ "$status" -eq 2 ]
 	for _ in $(seq 50); do
 		[ -s "$d/log.env" ] && break
@@ -89,14 +89,62 @@ teardown() {
 }
 
 @test "shim: --log-uri file:// appends the output to the file" {
-	run ctrt run --rm --log-uri "file://$BATS_TEST_TMPDIR/out.log" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" logfile sh -c 'echo one; echo two >&2'
+	run ctrt run --rm --log-uri "file://$BATS_TEST_TMPDIR/out.log" $RUNTIME_FLAGS "$SHIM_IMAGE" logfile sh -c 'echo one; echo two >&2'
 	[ "$status" -eq 0 ]
 	grep -qx one "$BATS_TEST_TMPDIR/out.log"
 	grep -qx two "$BATS_TEST_TMPDIR/out.log"
 }
 
+@test "shim: runtime options from a ConfigPath file (ctr --runtime-config-path, what CRI sends): BinaryName, Root, SystemdCgroup" {
+	local d=$BATS_TEST_TMPDIR
+	# A runtime that records its argv and takes --systemd-cgroup off (no
+	# systemd here) before it runs holo.
+	cat >"$d/holo-wrap" <<-WRAP
+		#!/bin/sh
+		echo "\$*" >>"$d/argv.log"
+		for a; do shift; [ "\$a" = --systemd-cgroup ] || set -- "\$@" "\$a"; done
+		exec "$HOLO_BINARY" "\$@"
+	WRAP
+	chmod +x "$d/holo-wrap"
+	cat >"$d/options.toml" <<-TOML
+		# as in [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		BinaryName = "$d/holo-wrap"
+		Root = "$d/root"
+		SystemdCgroup = true
+	TOML
+	ctrt run -d --runtime "$RUNTIME_NAME" --runtime-config-path "$d/options.toml" "$SHIM_IMAGE" cfgp sleep 1000
+	grep -q -- "^--root $d/root/$SHIM_NS --log .* --log-format json --systemd-cgroup create --bundle " "$d/argv.log"
+	grep -q -- "--systemd-cgroup start cfgp\$" "$d/argv.log"
+	run "$HOLO_BINARY" --root "$d/root/$SHIM_NS" state cfgp
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"status": "running"'* || "$output" == *'"status":"running"'* ]]
+	remove_task cfgp
+	grep -q -- "--systemd-cgroup delete --force cfgp\$" "$d/argv.log"
+}
+
+@test "shim: a ConfigPath file the shim cannot use fails the task, naming the file, the line and the cause" {
+	local d=$BATS_TEST_TMPDIR
+	printf 'Root = "%s"\nBinaryNme = "/bin/holo"\n' "$d/root" >"$d/options.toml"
+	run ctrt run --rm --runtime "$RUNTIME_NAME" --runtime-config-path "$d/options.toml" "$SHIM_IMAGE" cfgbad true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"runtime options: $d/options.toml:2: unknown option \"BinaryNme\" (the options are BinaryName, Root, "* ]]
+	run ctrt run --rm --runtime "$RUNTIME_NAME" --runtime-config-path "$d/none.toml" "$SHIM_IMAGE" cfgbad true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"runtime options: ConfigPath $d/none.toml: open: No such file or directory"* ]]
+	# Nothing is left: no task, no shim, no state.
+	[ -z "$(task_status cfgbad)" ]
+	sleep 0.5
+	[ -z "$(shim_pid_of cfgbad)" ]
+	[ ! -e "$d/root" ]
+	# ... not even under the default root, which containerd's clean-up
+	# (the delete action) has no options to avoid.
+	[ ! -e "/run/containerd/holo/$SHIM_NS" ]
+	ctrt container rm cfgbad >/dev/null 2>&1 || true
+}
+
 @test "shim: a failing create reports the runtime's error" {
-	run ctrt run --rm --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" run-bad /no/such/binary
+	run ctrt run --rm $RUNTIME_FLAGS "$SHIM_IMAGE" run-bad /no/such/binary
 	[ "$status" -ne 0 ]
 	[[ "$output" == *holo* ]]
 	remove_task run-bad
@@ -106,7 +154,7 @@ teardown() {
 
 @test "shim: detached task, ctr task exec output and exit code" {
 	require_holo exec
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" det sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" det sleep 1000
 	[ "$(task_status det)" = RUNNING ]
 	run --separate-stderr ctrt task exec --exec-id e1 det sh -c 'echo in-exec; exit 3'
 	[ "$status" -eq 3 ]
@@ -119,7 +167,7 @@ teardown() {
 }
 
 @test "shim: ctr task kill stops the task with the signal's status" {
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" kill1 sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" kill1 sleep 1000
 	pid=$(task_pid kill1)
 	ctrt task kill -s KILL kill1
 	wait_status kill1 10 STOPPED
@@ -134,7 +182,7 @@ teardown() {
 
 @test "shim: ctr task kill --all reaches exec processes too" {
 	require_holo exec
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" killall sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" killall sleep 1000
 	ctrt task exec -d --exec-id bg killall sleep 999
 	ctrt task kill -a -s KILL killall
 	wait_status killall 10 STOPPED
@@ -144,7 +192,7 @@ teardown() {
 @test "shim: without a pid namespace of its own, exec processes die with the init" {
 	require_holo exec
 	# The annotation named "type" must not pass for a namespace entry.
-	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --annotation type=pid --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hostpid sleep 1000
+	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --annotation type=pid $RUNTIME_FLAGS "$SHIM_IMAGE" hostpid sleep 1000
 	ctrt task exec -d --exec-id bg hostpid sleep 999
 	local e
 	e=$(ctrt task ps hostpid | awk '/bg/ { print $1 }')
@@ -162,7 +210,7 @@ teardown() {
 
 @test "shim: ctr task pause and resume" {
 	require_holo pause
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" pz sh -c 'while :; do sleep 0.1; done'
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" pz sh -c 'while :; do sleep 0.1; done'
 	ctrt task pause pz
 	[ "$(task_status pz)" = PAUSED ]
 	pid=$(task_pid pz)
@@ -176,7 +224,7 @@ teardown() {
 	require_holo pause
 	# `holo` on the shims' PATH is the fake one for this test.
 	ln -sf "$SHIM_SRC/tests/shim/fake-runtime.sh" "$SHIM_ENV_DIR/bin/holo"
-	run ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hung sleep 1000
+	run ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" hung sleep 1000
 	echo "ctr run: $output"
 	[ "$status" -eq 0 ]
 	local t0=$SECONDS
@@ -209,7 +257,7 @@ teardown() {
 
 @test "shim: ctr task ps lists the init and exec processes" {
 	require_holo exec
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" ps1 sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" ps1 sleep 1000
 	ctrt task exec -d --exec-id side ps1 sleep 999
 	run ctrt task ps ps1
 	[ "$status" -eq 0 ]
@@ -220,7 +268,7 @@ teardown() {
 }
 
 @test "shim: ctr task metrics reports the container's cgroup" {
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" met sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" met sleep 1000
 	run ctrt task metrics met
 	[ "$status" -eq 0 ]
 	[[ "$output" == *memory* ]]
@@ -231,7 +279,7 @@ teardown() {
 @test "shim: ctr task update changes the memory limit" {
 	require_holo update
 	ctrt task update --help >/dev/null 2>&1 || skip "this ctr has no 'task update' (containerd 1.6)"
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" upd sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" upd sleep 1000
 	ctrt task update --memory-limit 67108864 upd
 	run ctrt task metrics upd
 	[ "$status" -eq 0 ]
@@ -242,13 +290,13 @@ teardown() {
 @test "shim: tty (-t) gets the client's size and follows a resize" {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	local c="ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS"
-	run timeout "$CTR_TIMEOUT" script -qec "stty rows 33 cols 77; $c run -t --rm --runtime $RUNTIME_NAME $SHIM_IMAGE tty1 sh -c 'sleep 0.5; stty size; tty; exit 5'" /dev/null
+	run timeout "$CTR_TIMEOUT" script -qec "stty rows 33 cols 77; $c run -t --rm $RUNTIME_FLAGS $SHIM_IMAGE tty1 sh -c 'sleep 0.5; stty size; tty; exit 5'" /dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"33 77"* ]]
 	[[ "$output" == */dev/pts/* ]]
 	# (ctr sends its size with ResizePty right after Start: the sleep lets
 	# it land first.)  SIGWINCH makes ctr send ResizePty; the container sees the new size.
-	run timeout "$CTR_TIMEOUT" script -qec "stty rows 33 cols 77; $c run -t --rm --runtime $RUNTIME_NAME $SHIM_IMAGE tty2 sh -c 'sleep 2; stty size' </dev/tty & p=\$!; sleep 1; stty rows 50 cols 90 </dev/tty; kill -WINCH \$p; wait \$p" /dev/null
+	run timeout "$CTR_TIMEOUT" script -qec "stty rows 33 cols 77; $c run -t --rm $RUNTIME_FLAGS $SHIM_IMAGE tty2 sh -c 'sleep 2; stty size' </dev/tty & p=\$!; sleep 1; stty rows 50 cols 90 </dev/tty; kill -WINCH \$p; wait \$p" /dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"50 90"* ]]
 }
@@ -256,7 +304,7 @@ teardown() {
 @test "shim: tty exec (ctr task exec -t)" {
 	require_holo exec
 	command -v script >/dev/null || skip "script(1) is not installed"
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" ttyx sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" ttyx sleep 1000
 	local c="ctr --address $SHIM_ENV_DIR/containerd.sock -n $SHIM_NS"
 	run timeout "$CTR_TIMEOUT" script -qec "stty rows 21 cols 61; $c task exec -t --exec-id t ttyx sh -c 'sleep 0.5; stty size; exit 4'" /dev/null
 	[ "$status" -eq 4 ]
@@ -268,7 +316,7 @@ teardown() {
 	ctrt events >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	local ev=$!
 	sleep 0.5
-	ctrt run --rm --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" evt true
+	ctrt run --rm $RUNTIME_FLAGS "$SHIM_IMAGE" evt true
 	sleep 1
 	kill "$ev"
 	run grep -o '/tasks/[a-z-]*' "$BATS_TEST_TMPDIR/events"
@@ -277,7 +325,7 @@ teardown() {
 
 @test "shim: exec events (exec-added, exec-started, exit)" {
 	require_holo exec
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" evx sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" evx sleep 1000
 	ctrt events >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	local ev=$!
 	sleep 0.5
@@ -290,7 +338,7 @@ teardown() {
 }
 
 @test "shim: an exit while containerd is down reaches it when it is back" {
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" down1 sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" down1 sleep 1000
 	local pid
 	pid=$(task_pid down1)
 	SHIM_ENV=$SHIM_ENV_DIR shim_env_stop
@@ -305,7 +353,7 @@ teardown() {
 }
 
 @test "shim: containerd restarts while a task runs; the shim serves it again" {
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" rst sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" rst sleep 1000
 	local shim
 	shim=$(shim_pid_of rst)
 	[ -n "$shim" ]
@@ -327,7 +375,7 @@ teardown() {
 }
 
 @test "shim: a killed shim is cleaned up by containerd (delete action)" {
-	ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" dead sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$SHIM_IMAGE" dead sleep 1000
 	local shim pid sock
 	shim=$(shim_pid_of dead)
 	pid=$(task_pid dead)
@@ -354,7 +402,7 @@ teardown() {
 @test "shim: 20 containers in parallel, every exit code right, no shim left" {
 	local i pids=()
 	for i in $(seq 1 20); do
-		ctrt run --rm --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" par$i sh -c "exit $i" >/dev/null 2>&1 &
+		ctrt run --rm $RUNTIME_FLAGS "$SHIM_IMAGE" par$i sh -c "exit $i" >/dev/null 2>&1 &
 		pids+=($!)
 	done
 	for i in $(seq 1 20); do

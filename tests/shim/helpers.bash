@@ -16,6 +16,13 @@ shim_setup_file() {
 	[ -x "$HOLO_BINARY" ] || skip "$HOLO_BINARY is not built"
 	# Short: unix socket paths under it must stay below 108 bytes.
 	export SHIM_ENV_DIR=$(mktemp -d /tmp/holo-shim-test.XXXXXX)
+	# Private to this run, so that two runs at once do not meet: holo's
+	# state root (the Root option, from the runtime options file that every
+	# `ctr run $RUNTIME_FLAGS` names, as CRI's ConfigPath would) and the
+	# namespace, which also names the containers' cgroups (/NS/ID).
+	export SHIM_NS=holo-test-${SHIM_ENV_DIR##*.}
+	printf 'Root = "%s"\n' "$SHIM_ENV_DIR/holo-root" >"$SHIM_ENV_DIR/holo-options.toml"
+	export RUNTIME_FLAGS="--runtime $RUNTIME_NAME --runtime-config-path $SHIM_ENV_DIR/holo-options.toml"
 	shim_env_start "$SHIM_ENV_DIR"
 }
 
@@ -24,6 +31,12 @@ shim_teardown_file() {
 	SHIM_ENV=$SHIM_ENV_DIR
 	shim_env_cleanup
 	rm -rf "$SHIM_ENV_DIR"
+	# The namespace's parent cgroups, left empty by the deleted containers.
+	local d
+	for d in /sys/fs/cgroup/"$SHIM_NS" /sys/fs/cgroup/*/"$SHIM_NS"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	return 0
 }
 
 # ctr against the private containerd, bounded in time.

@@ -11,6 +11,7 @@
 #include "shim/reaper.h"
 #include "shim/runtime.h"
 #include "shim/state.h"
+#include "shim/toml.h"
 #include "shim/ttrpc/ttrpc.h"
 #include "options.pb-c.h"
 #include "libcontainer/utils.h"
@@ -173,16 +174,26 @@ test_options (void)
     UNIT_ASSERT_STR_EQ (root, "/run/holo-root/k8s.io");
     free (root);
   }
-  /* Another type (CRI's runtimeoptions) is ignored, not an error.  */
+  /* CRI's runtimeoptions without a ConfigPath carry nothing; a TypeUrl
+     naming another type of options is refused, naming it.  */
   any.type_url = (char *) "runtimeoptions.v1.Options";
+  any.value.data = NULL;
+  any.value.len = 0;
+  UNIT_ASSERT_INT_EQ (shim_options_from_any (&opts, &any, &err), 0);
+  UNIT_ASSERT_STR_EQ (shim_options_binary (&opts), "/opt/holo");
   any.value.data = (uint8_t *) "\x0a\x03xyz";
   any.value.len = 5;
+  UNIT_ASSERT_INT_EQ (shim_options_from_any (&opts, &any, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "runtime options: TypeUrl \"xyz\" is not a type this shim reads");
+  holo_error_release (&err);
+  /* Another type altogether is ignored, as containerd's runc shim does.  */
+  any.type_url = (char *) "example.com/other.Options";
   UNIT_ASSERT_INT_EQ (shim_options_from_any (&opts, &any, &err), 0);
   UNIT_ASSERT_STR_EQ (shim_options_binary (&opts), "/opt/holo");
 
   UNIT_ASSERT (mkdtemp (dir) != NULL);
   UNIT_ASSERT_INT_EQ (shim_options_save (&opts, dir, &err), 0);
-  UNIT_ASSERT_INT_EQ (shim_options_load (&loaded, dir, &err), 0);
+  UNIT_ASSERT_INT_EQ (shim_options_load (&loaded, dir, &err), 1);
   UNIT_ASSERT_STR_EQ (shim_options_binary (&loaded), "/opt/holo");
   UNIT_ASSERT_STR_EQ (loaded.root, "/run/holo-root");
   UNIT_ASSERT (loaded.systemd_cgroup);
@@ -196,6 +207,190 @@ test_options (void)
   shim_options_free (&loaded);
   /* Defaults.  */
   UNIT_ASSERT_STR_EQ (shim_options_binary (&opts), "holo");
+}
+
+struct toml_seen
+{
+  char text[512];
+};
+
+static int
+record_toml (void *data, const char *key, const struct shim_toml_value *v, holo_error_t *err)
+{
+  struct toml_seen *t = data;
+  size_t n = strlen (t->text);
+
+  if (v->type == SHIM_TOML_STRING)
+    snprintf (t->text + n, sizeof (t->text) - n, "%s=s:%s;", key, v->str);
+  else if (v->type == SHIM_TOML_BOOL)
+    snprintf (t->text + n, sizeof (t->text) - n, "%s=b:%d;", key, v->b);
+  else
+    snprintf (t->text + n, sizeof (t->text) - n, "%s=i:%lld;", key, v->i);
+  return 0;
+}
+
+/* The error of parsing TEXT, or "" when it parses.  */
+static char *
+toml_error (const char *text)
+{
+  struct toml_seen t = { { 0 } };
+  holo_error_t err = NULL;
+  char *msg;
+
+  if (shim_toml_parse (text, "f.toml", record_toml, &t, &err) == 0)
+    return holo_xstrdup ("");
+  msg = holo_xstrdup (err->msg);
+  holo_error_release (&err);
+  return msg;
+}
+
+#define ASSERT_TOML_ERROR(text, want)                                                                                  \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      char *got_ = toml_error (text);                                                                                  \
+      bool ok_ = strcmp (got_, want) == 0;                                                                             \
+      if (!ok_)                                                                                                        \
+        fprintf (stdout, "# got: %s\n", got_);                                                                         \
+      free (got_);                                                                                                     \
+      UNIT_ASSERT (ok_);                                                                                               \
+    }                                                                                                                  \
+  while (0)
+
+/* The flat TOML of a ConfigPath: what it reads, and a clear refusal
+   naming the line of everything else.  */
+static void
+test_toml (void)
+{
+  struct toml_seen t = { { 0 } };
+  holo_error_t err = NULL;
+  const char *text = "# runtime options\n"
+                     "\n"
+                     "BinaryName = \"/usr/bin/holo\"  # the runtime\n"
+                     "\tRoot='/run/x\\y'\r\n"
+                     "SystemdCgroup = true\n"
+                     "IoUid = 1_000\n"
+                     "\"quoted key\" = \"tab\\there \\u00e9 \\U0001F600 \\\"q\\\"\"\n"
+                     "neg = -5\n"
+                     "last = false";
+
+  UNIT_ASSERT_INT_EQ (shim_toml_parse (text, "f.toml", record_toml, &t, &err), 0);
+  UNIT_ASSERT_STR_EQ (t.text, "BinaryName=s:/usr/bin/holo;Root=s:/run/x\\y;SystemdCgroup=b:1;IoUid=i:1000;"
+                              "quoted key=s:tab\there \xc3\xa9 \xf0\x9f\x98\x80 \"q\";neg=i:-5;last=b:0;");
+
+  ASSERT_TOML_ERROR ("[plugins]\n", "f.toml:1: tables are not supported here: the options are top-level keys");
+  ASSERT_TOML_ERROR ("a = 1\nb.c = 2\n",
+                     "f.toml:2: dotted keys are not supported here: the options are top-level keys");
+  ASSERT_TOML_ERROR ("a = 1\na = 2\n", "f.toml:2: \"a\" is given twice");
+  ASSERT_TOML_ERROR ("a 1\n", "f.toml:1: expected '=' after the key \"a\"");
+  ASSERT_TOML_ERROR ("= 1\n", "f.toml:1: expected a key (letters, digits, '_' or '-') or a [table]");
+  ASSERT_TOML_ERROR ("a =\n", "f.toml:1: \"a\" has no value");
+  ASSERT_TOML_ERROR ("a = \"open\n", "f.toml:1: the string does not end on its line");
+  ASSERT_TOML_ERROR ("a = \"\"\"x\"\"\"\n", "f.toml:1: multi-line strings are not supported here");
+  ASSERT_TOML_ERROR ("a = \"\\q\"\n", "f.toml:1: unknown escape \\q in a string");
+  ASSERT_TOML_ERROR ("a = \"\\u00\"\n", "f.toml:1: \\u needs 4 hexadecimal digits");
+  ASSERT_TOML_ERROR ("a = \"\\u0000\"\n", "f.toml:1: \\u0000 is not a character a value may hold");
+  ASSERT_TOML_ERROR ("a = \"\\ud800\"\n", "f.toml:1: \\ud800 is not a character a value may hold");
+  ASSERT_TOML_ERROR ("a = \"x\x01\"\n", "f.toml:1: a control character (0x01) in a string must be escaped");
+  ASSERT_TOML_ERROR ("a = \"x\" y\n", "f.toml:1: unexpected text after the value");
+  ASSERT_TOML_ERROR ("a = yes\n", "f.toml:1: the value of \"a\" must be a string, true, false or an integer");
+  ASSERT_TOML_ERROR ("a = 1.5\n", "f.toml:1: the value of \"a\" must be a string, true, false or an integer");
+  ASSERT_TOML_ERROR ("a = [1]\n", "f.toml:1: the value of \"a\" must be a string, true, false or an integer");
+  ASSERT_TOML_ERROR ("a = 1__0\n", "f.toml:1: the value of \"a\" must be a string, true, false or an integer");
+  ASSERT_TOML_ERROR ("a = 007\n", "f.toml:1: the integer of \"a\" has a leading zero");
+  ASSERT_TOML_ERROR ("a = 99999999999999999999\n", "f.toml:1: the integer of \"a\" is out of range");
+  ASSERT_TOML_ERROR ("\"a\\n\" = 1\nx\n", "f.toml:2: expected '=' after the key \"x\"");
+  ASSERT_TOML_ERROR ("\"k\\u0001\" y\n", "f.toml:1: expected '=' after the key \"k\\x01\"");
+}
+
+static int
+write_text (const char *path, const char *text)
+{
+  return holo_write_file (path, text, strlen (text), NULL);
+}
+
+/* A ConfigPath file sets runc's options by their CRI names; what it gets
+   wrong is named with the file, the line and the cause.  */
+static void
+test_options_file (void)
+{
+  char dir[] = "/tmp/holo-shim-unit.XXXXXX";
+  struct shim_options o = { 0 };
+  holo_error_t err = NULL;
+  char *path, *fifo;
+
+  UNIT_ASSERT (mkdtemp (dir) != NULL);
+  path = holo_xasprintf ("%s/holo.toml", dir);
+  fifo = holo_xasprintf ("%s/fifo", dir);
+#define WRITE(text) UNIT_ASSERT (write_text (path, text) == 0)
+  WRITE ("BinaryName = \"/opt/holo\"\nroot = \"/run/r\"\nsystemd_cgroup = true\nNoPivotRoot = true\n"
+         "IOUID = 1000\nIoGid = 1001\nShimCgroup = \"/shim\"\nCriuWorkPath = \"/w\"\n");
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), 0);
+  UNIT_ASSERT_STR_EQ (shim_options_binary (&o), "/opt/holo");
+  UNIT_ASSERT_STR_EQ (o.root, "/run/r");
+  UNIT_ASSERT (o.systemd_cgroup && o.no_pivot_root && !o.no_new_keyring);
+  UNIT_ASSERT_INT_EQ (o.io_uid, 1000);
+  UNIT_ASSERT_INT_EQ (o.io_gid, 1001);
+  UNIT_ASSERT_STR_EQ (o.shim_cgroup, "/shim");
+  UNIT_ASSERT_STR_EQ (o.criu_work_path, "/w");
+
+  WRITE ("Root = \"/r\"\nBinaryNme = \"x\"\n");
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  {
+    char *want = holo_xasprintf ("runtime options: %s:2: unknown option \"BinaryNme\" (the options are BinaryName, "
+                                 "Root, SystemdCgroup, NoPivotRoot, NoNewKeyring, ShimCgroup, IoUid, IoGid, "
+                                 "CriuImagePath, CriuWorkPath)",
+                                 path);
+    UNIT_ASSERT_STR_EQ (err->msg, want);
+    free (want);
+  }
+  holo_error_release (&err);
+  WRITE ("SystemdCgroup = \"true\"\n");
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml:1: SystemdCgroup must be true or false");
+  holo_error_release (&err);
+  WRITE ("BinaryName = 1\n");
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml:1: BinaryName must be a string");
+  holo_error_release (&err);
+  WRITE ("IoUid = -1\n");
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml:1: IoUid must be an integer from 0 to 4294967295");
+  holo_error_release (&err);
+  WRITE ("Root = \"/r\"\n[x]\n");
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml:2: tables are not supported here");
+  holo_error_release (&err);
+  {
+    int fd = open (path, O_WRONLY | O_TRUNC);
+    UNIT_ASSERT (fd >= 0);
+    UNIT_ASSERT_INT_EQ (write (fd, "a = 1\n\0", 7), 7);
+    close (fd);
+  }
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "a NUL byte in the file");
+  holo_error_release (&err);
+#undef WRITE
+
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, "holo.toml", &err), -1);
+  UNIT_ASSERT_STR_EQ (err->msg, "runtime options: ConfigPath \"holo.toml\" is not an absolute path");
+  holo_error_release (&err);
+  unlink (path);
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml: open: No such file or directory");
+  holo_error_release (&err);
+  /* A FIFO would block the shim: refused without opening it for good.  */
+  UNIT_ASSERT_INT_EQ (mkfifo (fifo, 0600), 0);
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, fifo, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "fifo: not a regular file");
+  holo_error_release (&err);
+  UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, "/dev/zero", &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "/dev/zero: not a regular file");
+  holo_error_release (&err);
+  unlink (fifo);
+  rmdir (dir);
+  free (path);
+  free (fifo);
+  shim_options_free (&o);
 }
 
 /* The vector grows past any fixed size and stays NULL-terminated.  */
@@ -760,6 +955,9 @@ test_deadlines (void)
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "create"), 120000);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "kill"), 10000);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "ps"), 60000);
+  /* Not runtime commands, with deadlines of their own.  */
+  UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "logger"), 10000);
+  UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "mount"), 60000);
   UNIT_ASSERT_INT_EQ (shim_runtime_set_deadlines (&rt, "kill=2, create=1.5s,pause=250ms,checkpoint=0", &err), 0);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "kill"), 2000);
   UNIT_ASSERT_INT_EQ (shim_runtime_deadline (&rt, "create"), 1500);
@@ -856,7 +1054,8 @@ test_logger_no_fds (void)
   struct shim shim;
   holo_error_t err = NULL;
   struct rlimit old;
-  int out[2], before, ret;
+  struct shim_logger *l;
+  int out[2], before;
 
   memset (&shim, 0, sizeof shim);
   shim.id = (char *) "c1";
@@ -864,9 +1063,9 @@ test_logger_no_fds (void)
   before = count_fds ();
   /* Room for the stdout and stderr pipes, one fd short for the third.  */
   limit_free_fds (5, &old);
-  ret = shim_logger_start (&shim, "binary:///bin/true", out, &err);
+  l = shim_logger_start (&shim, "binary:///bin/true", out, &err);
   setrlimit (RLIMIT_NOFILE, &old);
-  UNIT_ASSERT_INT_EQ (ret, -1);
+  UNIT_ASSERT (l == NULL);
   UNIT_ASSERT (strstr (err->msg, "too many open files") != NULL);
   holo_error_release (&err);
   UNIT_ASSERT_INT_EQ (count_fds (), before);
@@ -929,6 +1128,8 @@ main (void)
   UNIT_RUN (test_frame_backpressure);
   UNIT_RUN (test_frame_feed);
   UNIT_RUN (test_options);
+  UNIT_RUN (test_toml);
+  UNIT_RUN (test_options_file);
   UNIT_RUN (test_argv);
   UNIT_RUN (test_json_pid_namespace);
   UNIT_RUN (test_json_last_error);

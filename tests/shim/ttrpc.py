@@ -7,7 +7,8 @@
       the bytes of FILE), FIELD=@FILE embeds FILE's bytes as a field, a bare
       @FILE appends them to the payload as they are;
       prints "code=N", "message=..." and the decoded response payload.
-      TTRPC_TIMEOUT_MS in the environment sets the request's timeout_nano.
+      TTRPC_TIMEOUT_MS in the environment sets the request's timeout_nano;
+      TTRPC_TIME=1 adds "elapsed_ms=N", the time from connect to answer.
   ttrpc.py encode [FIELD=VALUE ...] > BYTES
       Writes a protobuf message made of those fields (a FIELD given
       several times is a repeated field), for @FILE above.
@@ -29,6 +30,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 
 def varint(n):
@@ -136,11 +138,15 @@ def call(path, service, method, payload):
     req += field(5, field(1, "containerd-namespace-ttrpc") + field(2, "test"))
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
+    t0 = time.monotonic()
     s.connect(path)
     s.sendall(struct.pack(">IIBB", len(req), 1, 1, 0) + req)
     length, stream, mtype, _ = struct.unpack(">IIBB", recv_exact(s, 10))
     body = recv_exact(s, length)
+    elapsed_ms = int((time.monotonic() - t0) * 1000)
     s.close()
+    if os.environ.get("TTRPC_TIME"):
+        print("elapsed_ms=%d" % elapsed_ms)
     assert stream == 1 and mtype == 2, (stream, mtype)
     resp = decode(body)
     status = decode(resp.get(1, [b""])[0])

@@ -43,10 +43,10 @@ ttrpc_unix_listen (const char *path, int backlog, int flags, holo_error_t *err)
 }
 
 int
-ttrpc_unix_connect (const char *path, holo_error_t *err)
+ttrpc_unix_connect (const char *path, int flags, holo_error_t *err)
 {
   struct sockaddr_un addr;
-  int fd = unix_socket (path, 0, &addr, err);
+  int fd = unix_socket (path, flags, &addr, err);
 
   if (fd < 0)
     return -1;

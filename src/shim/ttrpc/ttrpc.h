@@ -4,12 +4,13 @@
    2 response, 3 data; uint8 flags) and a protobuf payload: ttrpc.Request
    for requests and ttrpc.Response for responses.  The server answers unary
    calls, possibly later (Wait), on the stream they came in on; the client
-   sends one call at a time and waits for its answer.  */
+   sends one call at a time and hears its answer on the loop.  */
 #ifndef HOLO_SHIM_TTRPC_H
 #define HOLO_SHIM_TTRPC_H
 
 #include "shim/loop.h"
 #include "ttrpc.pb-c.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,7 +90,7 @@ uint8_t *ttrpc_pack (const ProtobufCMessage *msg, size_t *len);
    (SOCK_NONBLOCK).  The error's status is the errno (EADDRINUSE,
    ECONNREFUSED, ...).  */
 int ttrpc_unix_listen (const char *path, int backlog, int flags, holo_error_t *err);
-int ttrpc_unix_connect (const char *path, holo_error_t *err);
+int ttrpc_unix_connect (const char *path, int flags, holo_error_t *err);
 
 /* ---------------------------------------------------------------- server */
 
@@ -133,22 +134,48 @@ void ttrpc_server_drain (struct ttrpc_server *s, int timeout_ms);
 
 /* ---------------------------------------------------------------- client */
 
-/* A blocking client: one call at a time, with a timeout; the connection
-   is kept for the next call and re-made when the peer went away.  */
+/* A client on the loop: one call at a time, never blocking, bounded by
+   a timeout; the connection is kept for the next call and re-made when
+   the peer went away.  */
+struct ttrpc_client;
+/* ERR is NULL when the call was answered with OK; the callback may
+   steal it.  */
+typedef void (*ttrpc_client_done) (void *data, holo_error_t *err);
+
 struct ttrpc_client
 {
+  struct shim_loop *loop;
   char *path;
-  int fd;
+  struct shim_watch conn; /* fd -1 when not connected */
+  struct ttrpc_writer out;
+  struct ttrpc_reader in;
   uint32_t next_stream;
+  /* The call in flight.  */
+  bool busy;
+  bool fresh;   /* it went over a connection made for it */
+  bool retried; /* it was sent again after a kept connection failed */
+  uint32_t stream;
+  uint8_t *frame; /* the packed ttrpc.Request, for a resend */
+  size_t frame_len;
+  unsigned timeout_ms;
+  struct shim_timer timer;
+  ttrpc_client_done done;
+  void *data;
 };
 
-void ttrpc_client_init (struct ttrpc_client *c, const char *address);
+void ttrpc_client_init (struct ttrpc_client *c, struct shim_loop *loop, const char *address);
+/* Drops the connection and any call in flight (its callback is not
+   called).  */
 void ttrpc_client_close (struct ttrpc_client *c);
+void ttrpc_client_free (struct ttrpc_client *c);
 
 /* Sends SERVICE/METHOD with PAYLOAD and NAMESPACE as the
-   containerd-namespace-ttrpc metadata; fails on transport errors and on a
-   non-OK status.  */
+   containerd-namespace-ttrpc metadata; DONE hears the answer (a non-OK
+   status is an error), a transport failure, or the timeout.  -1 with
+   *ERR when it could not even be sent (no peer: ECONNREFUSED, ENOENT;
+   a call in flight: EBUSY); DONE is then not called.  */
 int ttrpc_client_call (struct ttrpc_client *c, const char *service, const char *method, const char *namespace,
-                       const uint8_t *payload, size_t len, int timeout_ms, holo_error_t *err);
+                       const uint8_t *payload, size_t len, unsigned timeout_ms, ttrpc_client_done done, void *data,
+                       holo_error_t *err);
 
 #endif

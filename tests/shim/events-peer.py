@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""A stand-in for containerd's events service (TTRPC_ADDRESS) for the shim
+tests: it accepts connections and reads ttrpc requests, and
+
+  events-peer.py SOCKET LOG HOLD_FILE
+
+  - while HOLD_FILE exists, never answers (the requests are read and left
+    unanswered: a containerd that is stuck), and logs "held TOPIC";
+  - otherwise answers each Forward with OK and logs its topic.
+
+One line per request in LOG, flushed as it comes.  It runs until killed.
+"""
+import os
+import selectors
+import socket
+import struct
+import sys
+
+
+def read_varint(buf, i):
+    shift = n = 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def fields(buf):
+    out, i = {}, 0
+    while i < len(buf):
+        key, i = read_varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(buf, i)
+        elif wt == 2:
+            n, i = read_varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        elif wt == 1:
+            v, i = buf[i:i + 8], i + 8
+        elif wt == 5:
+            v, i = buf[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.setdefault(num, []).append(v)
+    return out
+
+
+def topic(request):
+    """The envelope's topic of a ttrpc Request carrying a ForwardRequest."""
+    payload = fields(request).get(3, [b""])[0]
+    envelope = fields(payload).get(1, [b""])[0]
+    return fields(envelope).get(3, [b"?"])[0].decode()
+
+
+def main():
+    path, log_path, hold = sys.argv[1:4]
+    if os.path.exists(path):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    log = open(log_path, "a", buffering=1)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ)
+    buffers = {}
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                buffers[conn] = b""
+                sel.register(conn, selectors.EVENT_READ)
+                continue
+            conn = key.fileobj
+            data = conn.recv(65536)
+            if not data:
+                sel.unregister(conn)
+                del buffers[conn]
+                conn.close()
+                continue
+            buf = buffers[conn] + data
+            while len(buf) >= 10:
+                length, stream, mtype, _ = struct.unpack(">IIBB", buf[:10])
+                if len(buf) < 10 + length:
+                    break
+                body, buf = buf[10:10 + length], buf[10 + length:]
+                if mtype != 1:
+                    continue
+                if os.path.exists(hold):
+                    log.write("held %s\n" % topic(body))
+                    continue
+                log.write("%s\n" % topic(body))
+                # An empty Response: status OK, no payload.
+                conn.sendall(struct.pack(">IIBB", 0, stream, 2, 0))
+            buffers[conn] = buf
+
+
+if __name__ == "__main__":
+    main()
