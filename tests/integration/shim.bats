@@ -131,7 +131,7 @@ teardown() {
 	[[ "$output" == *"runtime options: $d/options.toml:2: unknown option \"BinaryNme\" (the options are BinaryName, Root, "* ]]
 	run ctrt run --rm --runtime "$RUNTIME_NAME" --runtime-config-path "$d/none.toml" "$SHIM_IMAGE" cfgbad true
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"runtime options: ConfigPath $d/none.toml: open: No such file or directory"* ]]
+	[[ "$output" == *"runtime options: ConfigPath $d/none.toml: open: no such file or directory"* ]]
 	# Nothing is left: no task, no shim, no state.
 	[ -z "$(task_status cfgbad)" ]
 	sleep 0.5

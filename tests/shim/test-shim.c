@@ -376,7 +376,7 @@ test_options_file (void)
   holo_error_release (&err);
   unlink (path);
   UNIT_ASSERT_INT_EQ (shim_options_from_file (&o, path, &err), -1);
-  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml: open: No such file or directory");
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "holo.toml: open: no such file or directory");
   holo_error_release (&err);
   /* A FIFO would block the shim: refused without opening it for good.  */
   UNIT_ASSERT_INT_EQ (mkfifo (fifo, 0600), 0);
