@@ -303,6 +303,22 @@ rl_in_userns() {
 	done
 }
 
+@test "rootless: without a cgroup, device rules alone go unapplied silently (Podman's config); limits are warned about" {
+	rl_spec
+	rl_config '.linux.resources = {devices: [{allow: false, access: "rwm"}]}'
+	run -0 --separate-stderr rl run --bundle "$RLBUNDLE" "$CID"
+	check_contains "uid=0 gid=0 euid=0 egid=0"
+	# Nothing from the runtime on what is the container's stderr (runc: the same).
+	[ -z "$stderr" ] || {
+		echo "stderr: $stderr"
+		false
+	}
+	[ "$RUNTIME_KIND" = holo ] || return 0
+	rl_config '.linux.resources.pids = {limit: 100}'
+	run -0 --separate-stderr rl run --bundle "$RLBUNDLE" "$(new_id)"
+	check_contains "running without a cgroup, linux.resources not applied" stderr
+}
+
 # delegate_cgroups NAME: a cgroup NAME in every hierarchy, owned by the
 # user (what systemd's Delegate= gives a user session); lists them in
 # $DELEGATED for teardown.

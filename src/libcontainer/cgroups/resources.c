@@ -17,6 +17,17 @@ holo_resources_new (void)
   return holo_xmalloc (sizeof (struct holo_resources));
 }
 
+bool
+holo_resources_json_sets_limits (yajl_val obj)
+{
+  if (obj == NULL || !YAJL_IS_OBJECT (obj))
+    return false;
+  for (size_t i = 0; i < obj->u.object.len; i++)
+    if (strcmp (obj->u.object.keys[i], "devices") != 0)
+      return true;
+  return false;
+}
+
 void
 holo_resources_free (struct holo_resources *r)
 {

@@ -166,6 +166,11 @@ void holo_resources_device_rules (const struct holo_resources *r, struct holo_de
 
 /* holo_parse_size: public, libcontainer.h.  */
 
+/* Whether a LinuxResources object (config.json's linux.resources) has
+   anything besides device rules, which a rootless container without a
+   cgroup of its own goes without, as with runc.  */
+bool holo_resources_json_sets_limits (yajl_val obj);
+
 /* Checks of the config that can be made before anything exists: the
    document itself, and what the host's cgroup layout cannot do ("unified"
    needs cgroup v2).  */

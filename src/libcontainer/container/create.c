@@ -312,7 +312,11 @@ enter_cgroup (struct create_run *r, holo_error_t *err)
   /* The systemd driver has no fallback: systemd said no.  */
   if (!r->ctx->rootless || s->systemd_unit || !is_permission_error (err))
     return -1;
-  if (r->spec->linux_.resources)
+  /* Device rules are all an engine sets for a rootless container on a
+     cgroup v1 host (Podman): going without them is routine, as with runc,
+     and must not reach the container's stderr.  Limits that go unapplied
+     are worth a warning.  */
+  if (holo_resources_json_sets_limits (r->spec->linux_.resources))
     holo_log_warning ("rootless: %s; running without a cgroup, linux.resources not applied", (*err)->msg);
   else
     holo_log_debug ("rootless: %s; running without a cgroup", (*err)->msg);
