@@ -292,11 +292,12 @@ holo_state_status (int dir_fd, const struct holo_state *s)
 {
   if (s->creating)
     return lock_held_elsewhere (dir_fd) ? HOLO_STATUS_CREATING : HOLO_STATUS_STOPPED;
-  if (!holo_state_process_alive (s))
-    return HOLO_STATUS_STOPPED;
-  /* Frozen first: a created container can be paused too (as in runc).  */
+  /* Frozen first, as runc: a created container can be paused too, and a
+     paused one whose init died stays paused until resumed.  */
   if (s->cgroup_path && holo_cgroup_is_frozen (s->cgroup_path))
     return HOLO_STATUS_PAUSED;
+  if (!holo_state_process_alive (s))
+    return HOLO_STATUS_STOPPED;
   if (faccessat (dir_fd, HOLO_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return HOLO_STATUS_CREATED;
   return HOLO_STATUS_RUNNING;

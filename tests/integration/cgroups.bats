@@ -141,6 +141,31 @@ frozen() {
 	wait_for_status "$CID" stopped
 }
 
+@test "cgroups: kill KILL of a paused container kills it and thaws the cgroup (runc)" {
+	run_counter
+	run -0 rt pause "$CID"
+	run -0 rt kill "$CID" KILL
+	# cgroup v1: a frozen task dies only once thawed.
+	wait_for_status "$CID" stopped
+	! frozen || false
+}
+
+@test "cgroups: a paused container whose init was killed stays paused until resumed (runc)" {
+	run_counter
+	local pid
+	pid=$(state_field "$CID" pid)
+	run -0 rt pause "$CID"
+	kill -KILL "$pid"
+	# cgroup v2 kills a frozen task at once, v1 once thawed: either way the
+	# container is "paused" while its cgroup is frozen, and resume works
+	# (what containerd's shim does for a paused init that exited).
+	sleep 0.3
+	[ "$(state_field "$CID" status)" = paused ]
+	run -0 rt resume "$CID"
+	wait_for_status "$CID" stopped
+	! frozen || false
+}
+
 @test "cgroups: ps lists the container's processes (table, json, ps options)" {
 	add_shared_dir
 	cg_set_args sh -c 'sleep 1000 & touch /shared/ready; wait'

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "container.h"
+#include "../cgroups/resources.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -36,8 +37,12 @@ holo_container_kill (struct holo_context *ctx, const char *id, int sig, bool all
   if (st == HOLO_STATUS_STOPPED || st == HOLO_STATUS_CREATING)
     return holo_make_error (err, 0, "container not running");
   if (all && s->cgroup_path)
-    {
-      return holo_cgroup_kill_all (s->cgroup_path, sig, err);
-    }
-  return signal_init (s, sig, err);
+    return holo_cgroup_kill_all (s->cgroup_path, sig, err);
+  if (signal_init (s, sig, err) < 0)
+    return -1;
+  /* A frozen task dies only once thawed (cgroup v1): SIGKILL of a paused
+     container thaws it, as runc does.  */
+  if (sig == SIGKILL && st == HOLO_STATUS_PAUSED)
+    return holo_cgroup_freeze (s->cgroup_path, false, err);
+  return 0;
 }
