@@ -25,7 +25,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libssl-dev
 	libselinux1-dev libapparmor-dev protobuf-c-compiler libprotobuf-c-dev
 	busybox-static bats jq runc crun criu containerd uidmap iproute2
-	iptables python3 openssl curl procps psmisc util-linux
+	iptables python3 openssl curl procps psmisc util-linux strace
 	qemu-system-x86 cpio kmod clang-format)
 
 step() { printf '\n=== %s\n' "$*"; }

@@ -51,6 +51,13 @@ bool holo_running_in_userns (void);
    ctx->root is the overlay's second layer).  Returns 0 when protected; may
    re-execute the program (and then does not return).  */
 int holo_protect_runtime_binary (const struct holo_context *ctx, char **argv, holo_error_t *err);
+/* Whether the process already runs from such a protected file.  */
+bool holo_runtime_binary_protected (void);
+
+/* Starts, in a short-lived child, the kernel work the first move of a
+   process into a cgroup waits for (cgroups/warmup.c), so that it overlaps
+   the rest of create/exec.  Call it as early as possible; best effort.  */
+void holo_cgroup_warm_up (const struct holo_context *ctx);
 
 /* Profiling: with HOLO_TRACE=FILE in the environment, holo_trace appends
    "PID MICROSECONDS PHASE" to FILE (bench/phases.sh); otherwise it costs

@@ -206,6 +206,27 @@ attack_runtime_exe() {
 	attack_runtime_exe "$ROOT/bin/holo" memfd
 }
 
+@test "security: the cgroup warm-up child keeps none of the caller's descriptors and moves only itself, within its cgroup" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's warm-up (cgroups/warmup.c)"
+	command -v strace >/dev/null || skip "strace is not installed"
+	local own
+	own=$(awk -F: '$2 == "pids" { print $3 }' /proc/self/cgroup)
+	[ -n "$own" ] || skip "no v1 pids hierarchy"
+	set_args true
+	run -0 strace -f -qq -e trace=close_range,openat,write -o "$TESTDIR/strace" "$RUNTIME" --root "$ROOT" run \
+		--bundle "$BUNDLE" "$CID"
+	# The child: the process that opens its own pids cgroup.procs.
+	local pid
+	pid=$(awk -v f="\"/sys/fs/cgroup/pids${own%/}/cgroup.procs\"" 'index($0, f) { print $1; exit }' "$TESTDIR/strace")
+	[ -n "$pid" ]
+	run -0 awk -v p="$pid" '$1 == p { $1 = ""; print substr($0, 2) }' "$TESTDIR/strace"
+	# First it closes every descriptor it inherited, then writes "0" (itself)
+	# into the cgroup it is in, and that is all.
+	[[ ${lines[0]} == "close_range(0, 4294967295, 0"* ]]
+	check_matches $'\nwrite\\([0-9]+, "0", 1'
+	[ "$(grep -c 'cgroup.procs' <<<"$output")" -eq 1 ]
+}
+
 @test "security: the container's process cannot write to /proc/1/exe or the rootfs's binaries in use" {
 	update_config '.root.readonly = false'
 	set_args sh -c 'holo-check write /proc/1/exe; holo-check write /proc/self/exe; true'
