@@ -25,6 +25,13 @@ struct holo_state
   bool creating;     /* persisted: create has not finished */
   char *cgroup_path; /* NULL when cgroups are disabled */
   char *extra_json;  /* opaque JSON object other subsystems persist (may be NULL) */
+  /* Whether config.json has poststart/poststop hooks, so that start and
+     delete read and parse it only then (a large config, e.g. with a
+     seccomp profile, takes a while to parse).  Unknown (false) in the
+     state of an older holo: then they read it.  */
+  bool late_hooks_known;
+  bool has_poststart;
+  bool has_poststop;
 };
 
 void holo_state_free (struct holo_state *s);

@@ -291,6 +291,9 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
      (A getpwuid here was an NSS lookup on every start.)  */
   s->owner = holo_xstrdup ("");
   s->creating = true;
+  s->late_hooks_known = true;
+  s->has_poststart = spec->hooks.poststart.n > 0;
+  s->has_poststop = spec->hooks.poststop.n > 0;
   copy_annotations (s, spec);
   if (ctx->cgroup_manager != HOLO_CGROUP_MANAGER_DISABLED
       && holo_cgroup_resolve_path (spec->linux_.cgroups_path, o->id, ctx->cgroup_manager, &s->cgroup_path, err) < 0)

@@ -19,6 +19,8 @@ run_poststop (int dir_fd, const struct holo_state *s)
   cleanup_free char *raw = NULL;
   cleanup_error holo_error_t err = NULL;
   size_t len;
+  if (!s->has_poststop)
+    return; /* none in the config (create recorded it): nothing to read */
   if (holo_read_file_at (dir_fd, HOLO_CONFIG_COPY, &raw, &len, &err) < 0 || holo_spec_parse (raw, len, &spec, &err) < 0)
     return; /* a create that died before saving the config had no hooks to run */
   cleanup_free char *json = holo_state_to_json (s, HOLO_STATUS_STOPPED, false);

@@ -53,6 +53,9 @@ run_poststart (int dir_fd, const struct holo_state *s)
   cleanup_free char *raw = NULL;
   cleanup_error holo_error_t err = NULL;
   size_t len;
+  /* No poststart hook in the config (create recorded it): nothing to read.  */
+  if (!s->has_poststart)
+    return 0;
   if (holo_read_file_at (dir_fd, HOLO_CONFIG_COPY, &raw, &len, &err) < 0 || holo_spec_parse (raw, len, &spec, &err) < 0)
     {
       holo_log_warning ("poststart hooks not run: %s", err->msg);
