@@ -16,7 +16,7 @@
 #    slows every syscall down, so only the proportions mean something.
 #
 # Everything runs in one private mount namespace with the cgroup2 mount
-# hidden (bench/lib.sh).  --update rewrites the "phases" section of
+# hidden (bench/lib.sh) and the state roots on a tmpfs (as bench/run.sh).  --update rewrites the "phases" section of
 # bench/RESULTS.md.  Environment: HOLO (./holo), CRUN (/usr/bin/crun).
 set -euo pipefail
 
@@ -57,14 +57,17 @@ cat >"$WORK/inner.sh" <<EOF
 $BENCH_NS_PREAMBLE
 set -e
 W=$WORK
-run_holo() { "\$W/launch" "$HOLO" --root "\$W/state-holo" run --bundle "\$W/bundle" ph-holo; }
-run_crun() { "$CRUN" --root "\$W/state-crun" run --bundle "\$W/bundle" ph-crun; }
+# State roots on a tmpfs, as bench/run.sh (and /run on a systemd host).
+mkdir -p "\$W/state"
+mount -t tmpfs -o mode=0700 holo-bench-state "\$W/state"
+run_holo() { "\$W/launch" "$HOLO" --root "\$W/state/holo" run --bundle "\$W/bundle" ph-holo; }
+run_crun() { "$CRUN" --root "\$W/state/crun" run --bundle "\$W/bundle" ph-crun; }
 # Warm-up: page cache, dentries, the first cgroup creation.
 for i in 1 2 3; do HOLO_TRACE=\$W/warm run_holo; run_crun; done
 for i in \$(seq $RUNS); do HOLO_TRACE=\$W/trace.\$i run_holo; done
 for i in \$(seq $STRACE_RUNS); do
-	strace -f -ttt -o "\$W/strace-holo.\$i" "$HOLO" --root "\$W/state-holo" run --bundle "\$W/bundle" ph-holo
-	strace -f -ttt -o "\$W/strace-crun.\$i" "$CRUN" --root "\$W/state-crun" run --bundle "\$W/bundle" ph-crun
+	strace -f -ttt -o "\$W/strace-holo.\$i" "$HOLO" --root "\$W/state/holo" run --bundle "\$W/bundle" ph-holo
+	strace -f -ttt -o "\$W/strace-crun.\$i" "$CRUN" --root "\$W/state/crun" run --bundle "\$W/bundle" ph-crun
 done
 EOF
 unshare -m bash "$WORK/inner.sh" 2>"$WORK/stderr" || { cat "$WORK/stderr" >&2; exit 1; }

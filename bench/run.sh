@@ -1,7 +1,7 @@
 #!/bin/bash
 # Container lifecycle latency and memory of holo, runc and crun, in one run.
 #
-#   sudo bash bench/run.sh [--runs N] [--warmup N] [--rounds N] [--update]
+#   sudo bash bench/run.sh [--runs N] [--warmup N] [--rounds N] [--state-dir DIR] [--update]
 #
 # Workloads, on a busybox bundle (bench/lib.sh), timed by hyperfine -N:
 #   run    `RT run --bundle B ID` of /bin/true: create, start, wait for the
@@ -20,6 +20,11 @@
 # All three run inside one private mount namespace whose cgroup2 mount
 # /sys/fs/cgroup/unified is unmounted: Debian's crun refuses the host's
 # hybrid cgroup layout otherwise, and every runtime must see the same host.
+# Their state roots (--root) are on a tmpfs mounted in that namespace, as
+# /run is on a systemd host (engines keep runtime state under /run; these
+# machines have /run on ext4 without a journal, where creating and deleting
+# files in a tight loop gets slower and slower: ext4 skips recently freed
+# inodes).  --state-dir DIR puts them in DIR instead (e.g. on ext4).
 #
 # Prints markdown tables (medians, ratios to crun and runc, the issue's
 # goals met or not); --update also rewrites bench/RESULTS.md's section.  A
@@ -37,13 +42,15 @@ RUNS=30
 WARMUP=3
 ROUNDS=3
 UPDATE=0
+STATE_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--warmup) WARMUP=$2; shift 2 ;;
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--update) UPDATE=1; shift ;;
-	*) echo "usage: $0 [--runs N] [--warmup N] [--rounds N] [--update]" >&2; exit 2 ;;
+	--state-dir) STATE_DIR=$2; shift 2 ;;
+	*) echo "usage: $0 [--runs N] [--warmup N] [--rounds N] [--state-dir DIR] [--update]" >&2; exit 2 ;;
 	esac
 done
 
@@ -89,13 +96,18 @@ $BENCH_NS_PREAMBLE
 EOF
 cat >>"$WORK/inner.sh" <<'EOF'
 set -u
-WORK=$1 RUNS=$2 WARMUP=$3 ROUNDS=$4
-shift 4
+WORK=$1 RUNS=$2 WARMUP=$3 ROUNDS=$4 STATE=$5
+shift 5
+if [ -z "$STATE" ]; then
+	STATE=$WORK/state
+	mkdir -p "$STATE"
+	mount -t tmpfs -o mode=0700 holo-bench-state "$STATE" || exit 1
+fi
 ok=()
 for spec in "$@"; do
 	name=${spec%%=*}
 	bin=${spec#*=}
-	r="$bin --root $WORK/state-$name"
+	r="$bin --root $STATE/$name"
 	# A runtime that cannot run the bundle yet is left out, not fatal.
 	if ! $r run --bundle "$WORK/bundle" "bench-$name" >"$WORK/check-$name.log" 2>&1; then
 		echo "bench: $name failed a first run: $(tail -3 "$WORK/check-$name.log")" >&2
@@ -153,7 +165,7 @@ specs=()
 for name in "${NAMES[@]}"; do
 	specs+=("$name=${BIN[$name]}")
 done
-unshare -m bash "$WORK/inner.sh" "$WORK" "$RUNS" "$WARMUP" "$ROUNDS" "${specs[@]}"
+unshare -m bash "$WORK/inner.sh" "$WORK" "$RUNS" "$WARMUP" "$ROUNDS" "$STATE_DIR" "${specs[@]}"
 for name in "${NAMES[@]}"; do
 	grep -qw "$name" "$WORK/ran" || PENDING+=("$name")
 done
@@ -236,6 +248,14 @@ echo "$details"
 echo
 echo "$rss_raw"
 
+if [ -n "$STATE_DIR" ]; then
+	STATE_WHERE="in $STATE_DIR ($(stat -f -c %T "$STATE_DIR"))"
+else
+	STATE_WHERE="a tmpfs, as /run on a systemd host"
+fi
+if [ -n "${HOLOGRAM_DISABLE:-}${HOLOGRAM_ENFORCE:-}${HOLOGRAM_WITNESS_URL:-}" ]; then
+	STATE_WHERE="$STATE_WHERE; Hologram environment: $(env | grep '^HOLOGRAM_' | paste -sd' ')"
+fi
 if [ "$UPDATE" = 1 ]; then
 	# This run's section replaces the previous one; other sections (phases,
 	# the shim, Hologram) are kept.
@@ -252,13 +272,13 @@ if [ "$UPDATE" = 1 ]; then
 			runtimes, of $WARMUP warm-up and $RUNS timed runs per runtime and workload, samples
 			pooled over the rounds; inside one private mount namespace with
 			\`/sys/fs/cgroup/unified\` unmounted (Debian's crun refuses the hybrid cgroup
-			layout otherwise).  Lower is better; ratios are of medians.  Shared 2-core
-			machines are noisy: compare the ratios of one run, not absolute times across
-			runs.
+			layout otherwise).  State roots: $STATE_WHERE.  Lower is better; ratios are
+			of medians.  Shared 2-core machines are noisy: compare the ratios of one
+			run, not absolute times across runs.
 
 			Command (from the build tree, as root):
 
-			    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --rounds $ROUNDS --update
+			    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --rounds $ROUNDS${STATE_DIR:+ --state-dir $STATE_DIR} --update
 
 			Machine: $(nproc) cores, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d);
 			load average before the run: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg).
