@@ -206,6 +206,14 @@ attack_runtime_exe() {
 	attack_runtime_exe "$ROOT/bin/holo" memfd
 }
 
+@test "security: the private overlayfs works for a holo in a directory whose name has ':' and '\\' (escaped lowerdir)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's protection modes"
+	local dir="$TESTDIR/odd:dir\\name"
+	mkdir -p "$dir"
+	cp "$RUNTIME" "$dir/holo"
+	attack_runtime_exe "$dir/holo" overlayfs
+}
+
 @test "security: the cgroup warm-up child keeps none of the caller's descriptors and moves only itself, within its cgroup" {
 	[ "$RUNTIME_KIND" = holo ] || skip "holo's warm-up (cgroups/warmup.c)"
 	command -v strace >/dev/null || skip "strace is not installed"
