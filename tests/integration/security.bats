@@ -217,15 +217,24 @@ attack_runtime_exe() {
 @test "security: the cgroup warm-up child keeps none of the caller's descriptors and moves only itself, within its cgroup" {
 	[ "$RUNTIME_KIND" = holo ] || skip "holo's warm-up (cgroups/warmup.c)"
 	command -v strace >/dev/null || skip "strace is not installed"
-	local own
+	# The cgroup.procs it must use: its own cgroup's, in the v1 pids
+	# hierarchy, else in cgroup2.
+	local own procs
 	own=$(awk -F: '$2 == "pids" { print $3 }' /proc/self/cgroup)
-	[ -n "$own" ] || skip "no v1 pids hierarchy"
+	if [ -n "$own" ]; then
+		procs=/sys/fs/cgroup/pids${own%/}/cgroup.procs
+	elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		own=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
+		procs=/sys/fs/cgroup${own%/}/cgroup.procs
+	else
+		skip "neither a v1 pids hierarchy nor a cgroup2 host"
+	fi
 	set_args true
 	run -0 strace -f -qq -e trace=close_range,openat,write -o "$TESTDIR/strace" "$RUNTIME" --root "$ROOT" run \
 		--bundle "$BUNDLE" "$CID"
 	# The child: the process that opens its own pids cgroup.procs.
 	local pid
-	pid=$(awk -v f="\"/sys/fs/cgroup/pids${own%/}/cgroup.procs\"" 'index($0, f) { print $1; exit }' "$TESTDIR/strace")
+	pid=$(awk -v f="\"$procs\"" 'index($0, f) && /openat/ { print $1; exit }' "$TESTDIR/strace")
 	[ -n "$pid" ]
 	run -0 awk -v p="$pid" '$1 == p { $1 = ""; print substr($0, 2) }' "$TESTDIR/strace"
 	# First it closes every descriptor it inherited, then writes "0" (itself)
