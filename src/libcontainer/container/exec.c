@@ -10,6 +10,7 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../trace.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -265,11 +266,15 @@ spawn_exec (struct holo_init_config *cfg, const char *cgroup, bool rootless, str
   holo_ns_close_joins (&joins);
   if (ret < 0)
     return -1;
+  holo_trace ("exec: process cloned");
   if (cgroup && enter_exec_cgroup (cgroup, l->pid, rootless, err) < 0)
     return -1;
+  holo_trace ("exec: cgroup entered");
   if (holo_launch_go (l, err) < 0)
     return -1;
-  return holo_sync_expect (l->sync_fd, HOLO_SYNC_READY, NULL, err);
+  ret = holo_sync_expect (l->sync_fd, HOLO_SYNC_READY, NULL, err);
+  holo_trace ("exec: process ready");
+  return ret;
 }
 
 int
@@ -287,6 +292,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     return -1;
   if (load_config (ctx, o->id, &spec, err) < 0)
     return -1;
+  holo_trace ("exec: state and config loaded");
 
   struct exec_process e = { 0 };
   char ns_paths[HOLO_NS_COUNT][64];
@@ -311,6 +317,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   /* The container's seccomp profile applies to exec'd processes too.  */
   if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     goto out;
+  holo_trace ("exec: seccomp compiled");
   if (seccomp && holo_seccomp_uses_listener (seccomp))
     {
       cleanup_free char *json = holo_state_to_json (s, st, false);
