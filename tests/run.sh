@@ -11,6 +11,7 @@
 #                                     (e.g. RUNTIME=/usr/sbin/runc to check
 #                                     the tests themselves against runc)
 #   HOLO_SKIP_VM=1 tests/run.sh       no VM suite
+#   HOLO_SKIP_FUZZ=1 tests/run.sh     no fuzzing (HOLO_FUZZ_SECONDS: time per target)
 #   HOLO_TESTS="a.bats b.bats"        only these integration files
 set -uo pipefail
 
@@ -26,7 +27,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libselinux1-dev libapparmor-dev protobuf-c-compiler libprotobuf-c-dev
 	busybox-static bats jq runc crun criu containerd uidmap iproute2
 	iptables python3 openssl curl procps psmisc util-linux strace
-	qemu-system-x86 cpio kmod clang-format)
+	qemu-system-x86 cpio kmod clang-format clang libclang-rt-14-dev)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -97,6 +98,15 @@ asan_build() {
 	}
 }
 
+# libFuzzer targets (tests/fuzz/fuzz-*.c), each HOLO_FUZZ_SECONDS (45 s).
+fuzz_tests() {
+	[ "${HOLO_SKIP_FUZZ:-0}" = 1 ] && return 0
+	step "fuzzing (${HOLO_FUZZ_SECONDS:-45} s per target)"
+	HOLO_TEST_LOGS=$LOG_DIR bash tests/fuzz/run.sh >"$LOG_DIR/fuzz.tap" 2>&1
+	record <"$LOG_DIR/fuzz.tap"
+	grep -E '^(ok|not ok|# )' "$LOG_DIR/fuzz.tap" | head -20
+}
+
 integration_tests() {
 	step "integration tests on the host (RUNTIME=${RUNTIME:-$SRC/holo})"
 	local files
@@ -160,8 +170,12 @@ summary() {
 }
 
 lint() {
-	step "lint (format)"
-	bash tests/lint/format.sh >"$LOG_DIR/lint.log" 2>&1
+	step "lint (format, layering, walls)"
+	{
+		bash tests/lint/format.sh
+		bash tests/lint/layering.sh
+		bash tests/lint/walls.sh
+	} >"$LOG_DIR/lint.log" 2>&1
 	record <"$LOG_DIR/lint.log"
 	grep -A20 '^not ok' "$LOG_DIR/lint.log" | head -20
 }
@@ -176,6 +190,7 @@ if [ "$MODE" = all ]; then
 	}
 	unit_tests "$SRC" plain
 	asan_build && unit_tests "$SRC/build-asan" asan
+	fuzz_tests
 fi
 if [ "$MODE" = integration ]; then
 	# Only what is missing (bats, jq, busybox-static, ...) on a fresh machine.

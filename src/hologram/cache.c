@@ -1,22 +1,34 @@
 /* The per-file digest cache: <state root>/hologram-cache/, one file per
-   tree ("shard", named after the st_dev and st_ino of the tree's root) so
-   that verifying a small rootfs does not load the digests of a large one.
+   tree ("shard", named after the boot, the tree's filesystem and its root,
+   fsid.c) so that verifying a small rootfs does not load the digests of a
+   large one.
 
-   A record maps (st_dev, st_ino, st_size, mtime ns, ctime ns, mount id) to
-   the SHA-256 of the file's contents.  Any write to a file, and any utimensat()
-   that puts an old mtime back, sets its ctime to "now", so a record whose
-   five values all still match describes the same bytes.  Two refinements
-   keep "a cache entry never changes the result" true:
+   A record maps (st_ino, st_size, mtime ns, ctime ns) of a file of that
+   filesystem to the SHA-256 of its contents.  Why a record that matches
+   describes the same bytes (man/holo-hologram.7, "THE DIGEST CACHE"):
 
-   - Timestamps are taken from a coarse clock (one tick, or a second on some
-     filesystems), so a file changed again within the tick of its last change
-     keeps its ctime.  Like git's "racily clean" check, a digest is only
-     remembered when the file's ctime is at least CACHE_RACY_MARGIN_NS older
-     than the moment this computation started.
-   - A file that changed while it was read is not remembered (uor.c).
+   - The filesystem: a shard belongs to one superblock, named by st_dev and
+     the smallest unique mount id (never reused during a boot) among its
+     live mounts; a later superblock on a recycled st_dev only ever has
+     larger mount ids.  Only filesystems whose inode times the kernel alone
+     sets are cached (fsid.c), not FUSE or network filesystems, whose
+     server reports what it likes.
+   - The inode: on one superblock an inode number names one file at a time;
+     a new file that reuses it gets a new ctime.
+   - The content: any write, truncate or utimensat() (even one putting an
+     old mtime back) sets ctime to "now", and userspace cannot set ctime.
+     Timestamps come from a coarse clock, so, like git's "racily clean"
+     check, a digest is only remembered when the file's ctime is at least
+     CACHE_RACY_MARGIN_NS older than the moment this computation started;
+     and a file that changes while it is read fails the computation
+     (hash.c).
+   - An overlay (a new container's rootfs under containerd) is keyed by its
+     layers' filesystem: with an empty upper layer every file is a lower
+     layer's file, and overlayfs reports that file's own inode number, size
+     and times (all layers on one filesystem).
 
    File format (native endianness; the cache never leaves the machine):
-   16-byte magic, uint64 count, COUNT records sorted by (dev, ino), then the
+   16-byte magic, uint64 count, COUNT records sorted by inode, then the
    SHA-256 of everything before it, so a torn or foreign file is ignored.
    Writers take a flock on "lock", merge with what is on disk, and rename a
    uniquely named temporary file over it; readers need no lock.  A shard's
@@ -40,23 +52,22 @@
 #define CACHE_MAX_SHARDS 64
 #define CACHE_RACY_MARGIN_NS (2LL * 1000000000LL)
 
-static const char cache_magic[16] = "HOLOUORCACHEv2\n";
+static const char cache_magic[16] = "HOLOUORCACHEv3\n";
 
 struct cache_rec
 {
-  uint64_t dev;
   uint64_t ino;
   uint64_t size;
   int64_t mtime_ns;
   int64_t ctime_ns;
-  uint64_t mnt_id;
   unsigned char digest[HOLO_SHA256_LEN];
 };
 
 struct holo_uor_cache
 {
   int dir_fd;
-  char *shard;           /* NULL until bound to a tree */
+  char *shard;           /* NULL until bound to a tree (or not cacheable) */
+  dev_t tree_dev;        /* st_dev of the tree's entries */
   struct cache_rec *old; /* loaded at open, sorted */
   size_t n_old;
   bool *old_used;
@@ -72,10 +83,8 @@ ts_ns (const struct timespec *ts)
 }
 
 static void
-rec_from_stat (struct cache_rec *r, const struct stat *st, uint64_t mnt_id)
+rec_from_stat (struct cache_rec *r, const struct stat *st)
 {
-  r->mnt_id = mnt_id;
-  r->dev = st->st_dev;
   r->ino = st->st_ino;
   r->size = (uint64_t) st->st_size;
   r->mtime_ns = ts_ns (&st->st_mtim);
@@ -86,8 +95,6 @@ static int
 rec_key_cmp (const void *a, const void *b)
 {
   const struct cache_rec *x = a, *y = b;
-  if (x->dev != y->dev)
-    return x->dev < y->dev ? -1 : 1;
   if (x->ino != y->ino)
     return x->ino < y->ino ? -1 : 1;
   return 0;
@@ -96,8 +103,7 @@ rec_key_cmp (const void *a, const void *b)
 static bool
 rec_same_version (const struct cache_rec *a, const struct cache_rec *b)
 {
-  return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns
-         && a->ctime_ns == b->ctime_ns && a->mnt_id == b->mnt_id;
+  return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
 
 /* Reads and checks the cache file; an absent, foreign or torn file gives
@@ -178,12 +184,18 @@ holo_uor_cache_open (const char *state_root)
 }
 
 void
-holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root)
+holo_uor_cache_bind (struct holo_uor_cache *c, int root_fd, const struct stat *root)
 {
+  struct holo_fs_identity id;
   if (c == NULL || c->shard)
     return;
-  c->shard
-      = holo_xasprintf ("uor-%llx-%llx.cache", (unsigned long long) root->st_dev, (unsigned long long) root->st_ino);
+  if (!holo_fs_identify (root_fd, root, &id))
+    {
+      holo_log_debug ("hologram: no digest cache for this tree (filesystem not eligible)");
+      return;
+    }
+  c->tree_dev = root->st_dev;
+  c->shard = holo_xasprintf ("uor-%s.cache", id.shard);
   load_records (c->dir_fd, c->shard, &c->old, &c->n_old);
   c->old_used = holo_xmalloc (c->n_old + 1);
   if (c->n_old)
@@ -191,13 +203,12 @@ holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root)
 }
 
 bool
-holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
-                       unsigned char digest[HOLO_SHA256_LEN])
+holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN])
 {
-  if (c == NULL || c->shard == NULL || c->n_old == 0)
+  if (c == NULL || c->shard == NULL || c->n_old == 0 || st->st_dev != c->tree_dev)
     return false;
   struct cache_rec key;
-  rec_from_stat (&key, st, mnt_id);
+  rec_from_stat (&key, st);
   struct cache_rec *r = bsearch (&key, c->old, c->n_old, sizeof key, rec_key_cmp);
   if (r == NULL || !rec_same_version (r, &key))
     return false;
@@ -207,10 +218,10 @@ holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uint64_t
 }
 
 void
-holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
-                    const unsigned char digest[HOLO_SHA256_LEN])
+holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN])
 {
-  if (c == NULL || c->shard == NULL || ts_ns (&st->st_ctim) + CACHE_RACY_MARGIN_NS > c->started_ns)
+  if (c == NULL || c->shard == NULL || st->st_dev != c->tree_dev
+      || ts_ns (&st->st_ctim) + CACHE_RACY_MARGIN_NS > c->started_ns)
     return;
   if (c->n_fresh == c->cap_fresh)
     {
@@ -218,7 +229,7 @@ holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, uint64_t mn
       c->fresh = holo_xrealloc (c->fresh, c->cap_fresh * sizeof *c->fresh);
     }
   struct cache_rec *r = &c->fresh[c->n_fresh++];
-  rec_from_stat (r, st, mnt_id);
+  rec_from_stat (r, st);
   memcpy (r->digest, digest, HOLO_SHA256_LEN);
 }
 

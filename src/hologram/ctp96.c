@@ -5,43 +5,33 @@
 #include "libcontainer/utils.h"
 
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
-#define DEFAULT_CTP96_ENDPOINT "http://localhost:8080"
 #define DEFAULT_CTP96_TIMEOUT_MS 2000
 
 static char *
-endpoint_base (void)
+endpoint_base (const char *endpoint)
 {
-  char *base = holo_xstrdup (holo_env_or ("HOLOGRAM_CTP96_ENDPOINT", DEFAULT_CTP96_ENDPOINT));
+  char *base = holo_xstrdup (endpoint);
   for (size_t n = strlen (base); n > 0 && base[n - 1] == '/'; n--)
     base[n - 1] = '\0';
   return base;
 }
 
 static long
-timeout_ms (void)
+timeout_or_default (long t)
 {
-  long t = holo_env_long ("HOLOGRAM_CTP96_TIMEOUT_MS", DEFAULT_CTP96_TIMEOUT_MS);
   return t > 0 ? t : DEFAULT_CTP96_TIMEOUT_MS;
 }
 
 static char *
 request_json (const char *uor_id, const char *container_id)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  yajl_gen_string (g, (const unsigned char *) "uor_id", 6);
-  yajl_gen_string (g, (const unsigned char *) uor_id, strlen (uor_id));
-  yajl_gen_string (g, (const unsigned char *) "container_id", 12);
-  yajl_gen_string (g, (const unsigned char *) container_id, strlen (container_id));
+  holo_json_key_nstr (g, "uor_id", uor_id);
+  holo_json_key_nstr (g, "container_id", container_id);
   yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
+  return holo_json_finish (g, NULL);
 }
 
 static int
@@ -69,14 +59,15 @@ parse_session (const char *body, struct holo_ctp96_session *s, holo_error_t *err
 }
 
 int
-holo_ctp96_open (const char *uor_id, const char *container_id, struct holo_ctp96_session *s, holo_error_t *err)
+holo_ctp96_open (const char *endpoint, long timeout_ms, const char *uor_id, const char *container_id,
+                 struct holo_ctp96_session *s, holo_error_t *err)
 {
   memset (s, 0, sizeof *s);
-  cleanup_free char *base = endpoint_base ();
+  cleanup_free char *base = endpoint_base (endpoint);
   cleanup_free char *url = holo_xasprintf ("%s/v1/sessions", base);
   cleanup_free char *body = request_json (uor_id, container_id);
   struct holo_http_reply r;
-  holo_http_request ("POST", url, body, timeout_ms (), &r);
+  holo_http_request ("POST", url, body, timeout_or_default (timeout_ms), &r);
   int ret = 0;
   if (r.status == 0)
     ret = holo_make_error (err, 0, "no CTP-96 lease: POST %s: %s", url, r.error ? r.error : "transport error");
@@ -108,14 +99,14 @@ path_escape (const char *s)
 }
 
 void
-holo_ctp96_close (const char *endpoint, const char *session_id)
+holo_ctp96_close (const char *endpoint, long timeout_ms, const char *session_id)
 {
   if (endpoint == NULL || session_id == NULL)
     return;
   cleanup_free char *esc = path_escape (session_id);
   cleanup_free char *url = holo_xasprintf ("%s/v1/sessions/%s", endpoint, esc);
   struct holo_http_reply r;
-  holo_http_request ("DELETE", url, NULL, timeout_ms (), &r);
+  holo_http_request ("DELETE", url, NULL, timeout_or_default (timeout_ms), &r);
   if (r.status == 0)
     holo_log_warning ("hologram: close CTP-96 session: DELETE %s: %s", url, r.error ? r.error : "transport error");
   else if (r.status >= 300 && r.status != 404)

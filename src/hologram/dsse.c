@@ -132,9 +132,14 @@ parse_tree (yajl_val root, struct holo_dsse *e, holo_error_t *err)
     return holo_make_error (err, 0, "malformed witness: payload: invalid base64");
   size_t n = YAJL_GET_ARRAY (sigs)->len;
   e->sigs = holo_xmalloc (n * sizeof *e->sigs);
-  for (size_t i = 0; i < n; i++, e->n_sigs++)
-    if (parse_signature (YAJL_GET_ARRAY (sigs)->values[i], i, &e->sigs[i], err) < 0)
-      return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      /* Counted first: one that fails half-way (keyid read, sig not
+         base64) is freed with the rest.  */
+      e->n_sigs++;
+      if (parse_signature (YAJL_GET_ARRAY (sigs)->values[i], i, &e->sigs[i], err) < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -194,37 +199,26 @@ holo_keyid (EVP_PKEY *key, char keyid[65])
   return 0;
 }
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
 static char *
 envelope_json (const char *payload_b64, const char *keyid, const char *sig_b64)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen g = holo_json_new (NULL);
   yajl_gen_map_open (g);
-  gen_str (g, "payloadType");
-  gen_str (g, HOLO_DSSE_PAYLOAD_TYPE);
-  gen_str (g, "payload");
-  gen_str (g, payload_b64);
-  gen_str (g, "signatures");
+  holo_json_str (g, "payloadType");
+  holo_json_str (g, HOLO_DSSE_PAYLOAD_TYPE);
+  holo_json_str (g, "payload");
+  holo_json_str (g, payload_b64);
+  holo_json_str (g, "signatures");
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
-  gen_str (g, "keyid");
-  gen_str (g, keyid);
-  gen_str (g, "sig");
-  gen_str (g, sig_b64);
+  holo_json_str (g, "keyid");
+  holo_json_str (g, keyid);
+  holo_json_str (g, "sig");
+  holo_json_str (g, sig_b64);
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
+  return holo_json_finish (g, NULL);
 }
 
 int

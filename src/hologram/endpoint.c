@@ -1,7 +1,6 @@
-/* HTTP transport for the witness endpoint and CTP-96 (libcurl), and the
-   environment helpers the hologram code shares.  The endpoint is only a
-   transport: what it returns is verified like any other witness, so every
-   failure here simply means "no witness".  */
+/* HTTP transport for the witness endpoint and CTP-96 (libcurl).  The
+   endpoint is only a transport: what it returns is verified like any other
+   witness, so every failure here simply means "no witness".  */
 #define _GNU_SOURCE
 #include "hologram_internal.h"
 #include "libcontainer/utils.h"
@@ -11,37 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEFAULT_WITNESS_ENDPOINT "http://localhost:8081"
-#define DEFAULT_WITNESS_TIMEOUT_MS 2000
 #define HTTP_MAX_BODY (4 * 1024 * 1024)
-
-const char *
-holo_env_or (const char *name, const char *fallback)
-{
-  const char *v = getenv (name);
-  return v && *v ? v : fallback;
-}
-
-bool
-holo_env_true (const char *name)
-{
-  const char *v = getenv (name);
-  return v
-         && (strcmp (v, "1") == 0 || strcasecmp (v, "true") == 0 || strcasecmp (v, "yes") == 0
-             || strcasecmp (v, "on") == 0);
-}
-
-long
-holo_env_long (const char *name, long fallback)
-{
-  const char *v = getenv (name);
-  if (v == NULL || *v == '\0')
-    return fallback;
-  char *end;
-  errno = 0;
-  long n = strtol (v, &end, 10);
-  return errno || *end ? fallback : n;
-}
 
 struct http_body
 {
@@ -135,15 +104,15 @@ holo_http_reply_free (struct holo_http_reply *r)
 }
 
 int
-holo_endpoint_fetch_witness (const char *uor_id, char **json, size_t *len, char **why)
+holo_endpoint_fetch_witness (const char *endpoint, long timeout, const char *uor_id, char **json, size_t *len,
+                             char **why)
 {
-  cleanup_free char *base = holo_xstrdup (holo_env_or ("HOLOGRAM_WITNESS_ENDPOINT", DEFAULT_WITNESS_ENDPOINT));
+  cleanup_free char *base = holo_xstrdup (endpoint);
   for (size_t n = strlen (base); n > 0 && base[n - 1] == '/'; n--)
     base[n - 1] = '\0';
   cleanup_free char *url = holo_xasprintf ("%s/v1/witness/%s", base, uor_id);
-  long timeout = holo_env_long ("HOLOGRAM_WITNESS_TIMEOUT_MS", DEFAULT_WITNESS_TIMEOUT_MS);
   if (timeout <= 0)
-    timeout = DEFAULT_WITNESS_TIMEOUT_MS;
+    timeout = 2000;
   struct holo_http_reply r;
   holo_http_request ("GET", url, NULL, timeout, &r);
   int found = 0;

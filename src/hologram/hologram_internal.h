@@ -9,11 +9,9 @@
 #ifndef HOLO_HOLOGRAM_INTERNAL_H
 #define HOLO_HOLOGRAM_INTERNAL_H
 
-/* Until `holo hologram` goes through the public Hologram API only, these
-   stay visible outside the library.  */
-#pragma GCC visibility push(default)
-
+#include "hologram.h"
 #include "libcontainer/error.h"
+#include "libcontainer/json.h"
 #include "libcontainer/spec/spec.h"
 
 #include <openssl/evp.h>
@@ -21,6 +19,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #define HOLO_UOR_PREFIX "uor:sha256:"
@@ -31,17 +30,13 @@
 
 struct holo_uor_cache;
 
-struct holo_uor_stats
-{
-  size_t entries;      /* lines hashed into the id */
-  size_t files;        /* regular files */
-  size_t files_cached; /* ... whose digest came from the cache */
-  uint64_t bytes_read; /* file bytes read and hashed */
-};
+#define holo_uor_stats holo_hologram_stats
 
-/* Computes "uor:sha256:<hex>" of the tree at ROOTFS into ID.  CACHE may be
-   NULL; STATS may be NULL.  */
-int holo_uor_compute (const char *rootfs, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
+/* Computes "uor:sha256:<hex>" of the tree whose root directory is ROOT_FD
+   (any fd on it, O_PATH is enough) into ID, within DEADLINE_MS (<= 0: no
+   deadline; passing it is an error with status ETIMEDOUT).  CACHE and
+   STATS may be NULL.  */
+int holo_uor_compute (int root_fd, struct holo_uor_cache *cache, long deadline_ms, char id[HOLO_UOR_ID_LEN + 1],
                       struct holo_uor_stats *stats, holo_error_t *err);
 
 /* Appends the %XX-escaped form of the LEN bytes at S to OUT (needs 3*LEN
@@ -56,19 +51,28 @@ void holo_hex (const unsigned char *in, size_t len, char *out);
 
 /* ---------------------------------------------------------------- cache.c */
 
+/* fsid.c: the filesystem a tree's files live on, for the cache.  */
+struct holo_fs_identity
+{
+  dev_t dev;         /* the superblock the files are on (an overlay's layers') */
+  uint64_t mount_id; /* the smallest unique id of its live mounts */
+  bool overlay;      /* the tree is an overlay of layers on DEV */
+  char shard[33];    /* hex: boot, superblock, tree (names the shard) */
+};
+/* False when the tree at ROOT_FD (stat ROOT) must not use the cache.  */
+bool holo_fs_identify (int root_fd, const struct stat *root, struct holo_fs_identity *id);
+
 /* Opens the cache of STATE_ROOT (<state root>/hologram-cache/).  Never
    fails: any problem means "no cache" (NULL) or an empty one.  */
 struct holo_uor_cache *holo_uor_cache_open (const char *state_root);
-/* Loads the shard of the tree whose root is ROOT (holo_uor_compute does). */
-void holo_uor_cache_bind (struct holo_uor_cache *c, const struct stat *root);
-/* True (and DIGEST filled) when ST's (dev, ino, size, mtime, ctime) on the
-   mount MNT_ID is known.  */
-bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
-                            unsigned char digest[HOLO_SHA256_LEN]);
+/* Chooses the shard for the tree whose root is ROOT_FD (ROOT: its stat),
+   or none when the tree's filesystem cannot be trusted for it (cache.c). */
+void holo_uor_cache_bind (struct holo_uor_cache *c, int root_fd, const struct stat *root);
+/* True (and DIGEST filled) when the file ST names is known.  */
+bool holo_uor_cache_lookup (struct holo_uor_cache *c, const struct stat *st, unsigned char digest[HOLO_SHA256_LEN]);
 /* Remembers DIGEST for ST, when ST is old enough that a later change of the
    file is certain to change its ctime (see cache.c).  */
-void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, uint64_t mnt_id,
-                         const unsigned char digest[HOLO_SHA256_LEN]);
+void holo_uor_cache_add (struct holo_uor_cache *c, const struct stat *st, const unsigned char digest[HOLO_SHA256_LEN]);
 /* Writes new entries back (merged with what concurrent runs wrote).  */
 int holo_uor_cache_save (struct holo_uor_cache *c, holo_error_t *err);
 void holo_uor_cache_free (struct holo_uor_cache *c);
@@ -136,9 +140,9 @@ struct holo_trust
   size_t n;
 };
 
-/* Loads HOLOGRAM_WITNESS_PUBKEY (an error when set but unusable) and every
-   HOLOGRAM_TRUST_DIR/\*.pem (a bad file there is skipped with a warning). */
-int holo_trust_load (struct holo_trust *t, holo_error_t *err);
+/* Loads PUBKEY (may be NULL; an error when set but unusable) and every
+   TRUST_DIR/\*.pem (a bad file there is skipped with a warning).  */
+int holo_trust_load (struct holo_trust *t, const char *trust_dir, const char *pubkey, holo_error_t *err);
 void holo_trust_free (struct holo_trust *t);
 
 /* Verifies the envelope JSON against UOR_ID at time NOW.  Returns 1 when
@@ -170,14 +174,10 @@ void holo_http_reply_free (struct holo_http_reply *r);
    plain-http endpoint that refuses connections, answered without libcurl. */
 bool holo_http_endpoint_refuses (const char *url, long timeout_ms, char **why);
 
-/* GET $HOLOGRAM_WITNESS_ENDPOINT/v1/witness/<uor-id>.  Returns 1 with the
-   body in *JSON, or 0 (no witness) with *WHY saying what happened.  */
-int holo_endpoint_fetch_witness (const char *uor_id, char **json, size_t *len, char **why);
-
-/* Environment helpers shared by the policy and the clients.  */
-const char *holo_env_or (const char *name, const char *fallback);
-bool holo_env_true (const char *name);
-long holo_env_long (const char *name, long fallback);
+/* GET ENDPOINT/v1/witness/<uor-id>.  Returns 1 with the body in *JSON, or
+   0 (no witness) with *WHY saying what happened.  */
+int holo_endpoint_fetch_witness (const char *endpoint, long timeout_ms, const char *uor_id, char **json, size_t *len,
+                                 char **why);
 
 /* ---------------------------------------------------------------- ctp96.c */
 
@@ -189,17 +189,19 @@ struct holo_ctp96_session
   char *expires_at;
 };
 
-/* POST /v1/sessions; 0 and *S filled, or -1 with the reason in ERR.  */
-int holo_ctp96_open (const char *uor_id, const char *container_id, struct holo_ctp96_session *s, holo_error_t *err);
-/* DELETE /v1/sessions/<id>; failures are logged as warnings.  */
-void holo_ctp96_close (const char *endpoint, const char *session_id);
+/* POST ENDPOINT/v1/sessions; 0 and *S filled, or -1 with the reason in
+   ERR.  TIMEOUT_MS <= 0: the default.  */
+int holo_ctp96_open (const char *endpoint, long timeout_ms, const char *uor_id, const char *container_id,
+                     struct holo_ctp96_session *s, holo_error_t *err);
+/* DELETE ENDPOINT/v1/sessions/<id>; failures are logged as warnings.  */
+void holo_ctp96_close (const char *endpoint, long timeout_ms, const char *session_id);
 void holo_ctp96_session_clear (struct holo_ctp96_session *s);
 
-/* ---------------------------------------------------------------- json helpers (witness.c) */
+/* ------------------------------------------------------------------ json.c */
 
 /* The string at PATH (NULL-terminated keys) of a yajl tree, or NULL.  */
 const char *holo_json_string (yajl_val root, const char *const *path);
-
-#pragma GCC visibility pop
+/* KEY: VALUE, or KEY: null for a NULL VALUE.  */
+void holo_json_key_nstr (yajl_gen g, const char *key, const char *value);
 
 #endif

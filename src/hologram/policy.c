@@ -1,7 +1,9 @@
-/* Policy (HOLOGRAM.md sections 3 and 4): which mode applies, and the checks
-   whose first failure is the violation: the UOR-ID, the pin, the witness
-   (from the annotation, the bundle file, then the endpoint: the first one
-   that verifies wins), and in CTP-96 mode the lease.  */
+/* The policy engine (HOLOGRAM.md sections 3, 4 and 7), shared by the
+   runtime and holo-hologram-hook: which mode applies to a container, and
+   the checks whose first failure is the violation: the UOR-ID, the pin,
+   the witness (from the annotation, the bundle file, then the endpoint:
+   the first one that verifies wins), sealing, entries the runtime would
+   add to the tree, and in CTP-96 mode the lease.  */
 #define _GNU_SOURCE
 #include "hologram.h"
 #include "hologram_internal.h"
@@ -10,11 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 
-#define DEFAULT_POLICY_FILE "/etc/hologram/policy.json"
+#define ANNOTATION_PREFIX "org.hologram."
 #define ANNOTATION_ENFORCE "org.hologram.enforce"
 #define ANNOTATION_PIN "org.hologram.uor-id"
 #define ANNOTATION_WITNESS "org.hologram.witness"
+#define ANNOTATION_REQUIRE_SEALED "org.hologram.require-sealed"
 #define BUNDLE_WITNESS_FILE "hologram.witness.json"
 
 void
@@ -30,92 +34,75 @@ holo_hologram_verdict_clear (struct holo_hologram_verdict *v)
   memset (v, 0, sizeof *v);
 }
 
-/* ------------------------------------------------------------------ mode */
-
-/* The policy file's mode: -1 when absent; an unreadable or invalid file
-   counts as enforce (a policy the admin wrote must not silently vanish). */
-static int
-policy_file_mode (char **source)
+static const char *
+annotation (const struct holo_kv *kv, size_t n, const char *key)
 {
-  const char *path = holo_env_or ("HOLOGRAM_POLICY_FILE", DEFAULT_POLICY_FILE);
-  cleanup_free char *raw = NULL;
-  size_t len = 0;
-  holo_error_t err = NULL;
-  if (holo_read_file (path, &raw, &len, &err) < 0)
-    {
-      bool absent = err->status == ENOENT;
-      if (!absent)
-        *source = holo_xasprintf ("policy file %s is unreadable (%s)", path, err->msg);
-      holo_error_release (&err);
-      return absent ? -1 : HOLO_HOLOGRAM_ENFORCE;
-    }
-  static const char *const mode_path[] = { "mode", NULL };
-  char errbuf[128];
-  yajl_val root = yajl_tree_parse (raw, errbuf, sizeof errbuf);
-  const char *mode = root ? holo_json_string (root, mode_path) : NULL;
-  int m = HOLO_HOLOGRAM_ENFORCE;
-  if (mode && strcmp (mode, "permissive") == 0)
-    m = HOLO_HOLOGRAM_PERMISSIVE;
-  else if (mode && strcmp (mode, "off") == 0)
-    m = HOLO_HOLOGRAM_OFF;
-  if (mode && (m != HOLO_HOLOGRAM_ENFORCE || strcmp (mode, "enforce") == 0))
-    *source = holo_xasprintf ("policy file %s", path);
-  else
-    *source = holo_xasprintf ("policy file %s is invalid (want {\"mode\": \"enforce\"|\"permissive\"|\"off\"})", path);
-  yajl_tree_free (root);
-  return m;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (kv[i].key, key) == 0)
+      return kv[i].value;
+  return NULL;
 }
 
-enum holo_hologram_mode
-holo_hologram_mode (const struct holo_spec *spec, char **source)
+static bool
+has_hologram_annotation (const struct holo_kv *kv, size_t n)
 {
-  cleanup_free char *file_source = NULL;
-  int file = policy_file_mode (&file_source);
-  const char *ann = spec ? holo_spec_annotation (spec, ANNOTATION_ENFORCE) : NULL;
-  const char *why = NULL;
-  enum holo_hologram_mode mode = HOLO_HOLOGRAM_PERMISSIVE;
-  /* Fail closed: any source asking for enforce wins over any asking for off. */
-  if (holo_env_true ("HOLOGRAM_ENFORCE"))
-    mode = HOLO_HOLOGRAM_ENFORCE, why = "HOLOGRAM_ENFORCE=1";
-  else if (ann && strcmp (ann, "true") == 0)
-    mode = HOLO_HOLOGRAM_ENFORCE, why = "annotation " ANNOTATION_ENFORCE "=true";
-  else if (file == HOLO_HOLOGRAM_ENFORCE)
-    mode = HOLO_HOLOGRAM_ENFORCE, why = file_source;
-  else if (holo_env_true ("HOLOGRAM_DISABLE"))
-    mode = HOLO_HOLOGRAM_OFF, why = "HOLOGRAM_DISABLE=1";
-  else if (file == HOLO_HOLOGRAM_OFF)
-    mode = HOLO_HOLOGRAM_OFF, why = file_source;
-  else if (file == HOLO_HOLOGRAM_PERMISSIVE)
-    why = file_source;
-  else
-    why = "default";
-  if (source)
-    *source = holo_xstrdup (why);
-  return mode;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp (kv[i].key, ANNOTATION_PREFIX, strlen (ANNOTATION_PREFIX)) == 0)
+      return true;
+  return false;
+}
+
+/* ------------------------------------------------------------------ mode */
+
+void
+holo_hologram_decide (const struct holo_hologram_options *o, const struct holo_kv *ann, size_t n_ann,
+                      struct holo_hologram_verdict *v)
+{
+  const char *enforce = annotation (ann, n_ann, ANNOTATION_ENFORCE);
+  v->configured = o->configured || has_hologram_annotation (ann, n_ann);
+  v->mode = o->configured ? o->mode : HOLO_HOLOGRAM_OFF;
+  v->verbose = o->verbose;
+  free (v->mode_source);
+  v->mode_source = holo_xstrdup (o->mode_source);
+  /* Annotations may tighten the policy, never loosen it.  */
+  if (enforce && strcmp (enforce, "true") == 0)
+    {
+      v->mode = HOLO_HOLOGRAM_ENFORCE;
+      free (v->mode_source);
+      v->mode_source = holo_xstrdup ("annotation " ANNOTATION_ENFORCE "=true");
+    }
+  else if (!o->configured && v->configured)
+    {
+      /* Only an annotation asked for Hologram: it checks, permissively. */
+      v->mode = HOLO_HOLOGRAM_PERMISSIVE;
+      free (v->mode_source);
+      v->mode_source = holo_xstrdup ("an org.hologram.* annotation");
+    }
+  if (v->mode == HOLO_HOLOGRAM_OFF)
+    v->configured = false;
 }
 
 /* --------------------------------------------------------------- witness */
 
 struct witness_search
 {
+  const struct holo_hologram_options *o;
   const char *uor_id;
   struct holo_trust trust;
   bool trust_loaded;
   char *trust_error; /* the trust store could not be loaded */
   char *first_failure;
-  bool any_present;
 };
 
 /* Verifies one candidate; 1 when ok.  */
 static int
 try_witness (struct witness_search *s, const char *source, const char *json, size_t len)
 {
-  s->any_present = true;
   if (!s->trust_loaded)
     {
       holo_error_t err = NULL;
       s->trust_loaded = true;
-      if (holo_trust_load (&s->trust, &err) < 0)
+      if (holo_trust_load (&s->trust, s->o->trust_dir, s->o->witness_pubkey, &err) < 0)
         {
           s->trust_error = steal_pointer (&err->msg);
           holo_error_release (&err);
@@ -132,16 +119,15 @@ try_witness (struct witness_search *s, const char *source, const char *json, siz
 }
 
 static int
-witness_from_annotation (struct witness_search *s, const struct holo_spec *spec)
+witness_from_annotation (struct witness_search *s, const struct holo_hologram_target *t)
 {
-  const char *b64 = spec ? holo_spec_annotation (spec, ANNOTATION_WITNESS) : NULL;
+  const char *b64 = annotation (t->annotations, t->n_annotations, ANNOTATION_WITNESS);
   if (b64 == NULL)
     return 0;
   size_t len;
   cleanup_free unsigned char *json = holo_base64_decode (b64, strlen (b64), &len);
   if (json == NULL)
     {
-      s->any_present = true;
       if (s->first_failure == NULL)
         s->first_failure = holo_xstrdup ("witness from annotation " ANNOTATION_WITNESS ": malformed witness: "
                                          "invalid base64");
@@ -162,41 +148,45 @@ witness_from_bundle (struct witness_search *s, const char *bundle)
   if (holo_read_file (path, &json, &len, &err) < 0)
     {
       if (err->status != ENOENT && s->first_failure == NULL)
-        {
-          s->any_present = true;
-          s->first_failure = holo_xasprintf ("witness from %s: %s", path, err->msg);
-        }
+        s->first_failure = holo_xasprintf ("witness from %s: %s", path, err->msg);
       holo_error_release (&err);
       return 0;
     }
   return try_witness (s, path, json, len);
 }
 
+/* The endpoint is contacted only when one is configured (no default).  */
 static int
 witness_from_endpoint (struct witness_search *s, char **why)
 {
+  if (s->o->witness_endpoint == NULL)
+    return 0;
   cleanup_free char *json = NULL;
   size_t len = 0;
-  if (holo_endpoint_fetch_witness (s->uor_id, &json, &len, why) == 0)
+  if (holo_endpoint_fetch_witness (s->o->witness_endpoint, s->o->witness_timeout_ms, s->uor_id, &json, &len, why) == 0)
     return 0;
   return try_witness (s, "the witness endpoint", json, len);
 }
 
 static void
-check_witness (const struct holo_spec *spec, const char *bundle, struct holo_hologram_verdict *v)
+check_witness (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
+               struct holo_hologram_verdict *v)
 {
-  struct witness_search s = { .uor_id = v->uor_id };
+  struct witness_search s = { .o = o, .uor_id = v->uor_id };
   cleanup_free char *endpoint_why = NULL;
-  if (witness_from_annotation (&s, spec))
+  if (witness_from_annotation (&s, t))
     v->witness_source = holo_xstrdup ("annotation " ANNOTATION_WITNESS);
-  else if (witness_from_bundle (&s, bundle))
+  else if (witness_from_bundle (&s, t->bundle))
     v->witness_source = holo_xstrdup (BUNDLE_WITNESS_FILE);
   else if (witness_from_endpoint (&s, &endpoint_why))
     v->witness_source = holo_xstrdup ("endpoint");
   else if (s.first_failure)
     v->reason = steal_pointer (&s.first_failure);
   else
-    v->reason = holo_xasprintf ("no witness for %s (%s)", v->uor_id, endpoint_why ? endpoint_why : "none found");
+    v->reason = holo_xasprintf ("no witness for %s (%s)", v->uor_id,
+                                endpoint_why          ? endpoint_why
+                                : o->witness_endpoint ? "none found"
+                                                      : "none found; no witness endpoint is configured");
   free (s.first_failure);
   free (s.trust_error);
   holo_trust_free (&s.trust);
@@ -204,37 +194,58 @@ check_witness (const struct holo_spec *spec, const char *bundle, struct holo_hol
 
 /* ----------------------------------------------------------------- check */
 
-static bool
-compute_id (const char *rootfs, const char *state_root, struct holo_hologram_verdict *v)
+static char *unsealed_reason (const struct holo_hologram_stats *st);
+
+int
+holo_hologram_tree_id (const struct holo_hologram_options *o, const char *rootfs, int fd,
+                       struct holo_hologram_verdict *v)
 {
   char id[HOLO_UOR_ID_LEN + 1];
   holo_error_t err = NULL;
-  struct holo_uor_cache *cache = holo_uor_cache_open (state_root);
-  struct holo_uor_stats st;
-  int r = holo_uor_compute (rootfs, cache, id, &st, &err);
+  struct holo_uor_cache *cache = holo_uor_cache_open (o->state_root);
+  int r = holo_uor_compute (fd, cache, o->verify_timeout_ms, id, &v->stats, &err);
   if (r == 0)
     {
       holo_error_t ignored = NULL;
       if (holo_uor_cache_save (cache, &ignored) < 0)
         holo_log_debug ("hologram: %s", ignored->msg);
       holo_error_release (&ignored);
+      free (v->uor_id);
       v->uor_id = holo_xstrdup (id);
-      holo_log_debug ("hologram: %s: %zu entries, %zu files (%zu from the cache), %llu bytes hashed", id, st.entries,
-                      st.files, st.files_cached, (unsigned long long) st.bytes_read);
+      v->sealed = v->stats.unsealed == 0;
+      holo_log_debug ("hologram: %s: %zu entries, %zu files (%zu from the cache), %llu bytes hashed", id,
+                      v->stats.entries, v->stats.files, v->stats.files_cached,
+                      (unsigned long long) v->stats.bytes_read);
+      if (v->require_sealed && !v->sealed)
+        v->reason = unsealed_reason (&v->stats);
     }
+  else if (err->status == ETIMEDOUT)
+    v->reason = holo_xasprintf ("cannot compute the UOR-ID of %s within the verification deadline of %ld ms "
+                                "(verify_timeout_ms): %s",
+                                rootfs, o->verify_timeout_ms, err->msg);
   else
-    {
-      v->reason = holo_xasprintf ("cannot compute the UOR-ID of %s: %s", rootfs, err->msg);
-      holo_error_release (&err);
-    }
+    v->reason = holo_xasprintf ("cannot compute the UOR-ID of %s: %s", rootfs, err->msg);
+  holo_error_release (&err);
   holo_uor_cache_free (cache);
-  return r == 0;
+  return r;
+}
+
+static char *
+unsealed_reason (const struct holo_hologram_stats *st)
+{
+  if (st->seal_unknown)
+    return holo_xasprintf ("unsealed tree where sealing is required: its filesystem does not report the immutable "
+                           "flag (at `%s`)",
+                           st->first_unsealed);
+  return holo_xasprintf ("unsealed tree where sealing is required: `%s` and %zu more entries lack the immutable flag "
+                         "(holo hologram seal)",
+                         st->first_unsealed, st->unsealed - 1);
 }
 
 static bool
-check_pin (const struct holo_spec *spec, struct holo_hologram_verdict *v)
+check_pin (const struct holo_hologram_target *t, struct holo_hologram_verdict *v)
 {
-  const char *pin = spec ? holo_spec_annotation (spec, ANNOTATION_PIN) : NULL;
+  const char *pin = annotation (t->annotations, t->n_annotations, ANNOTATION_PIN);
   if (pin == NULL || strcmp (pin, v->uor_id) == 0)
     return true;
   v->reason = holo_xasprintf ("pinned UOR-ID %s (annotation %s) differs from the computed %s", pin, ANNOTATION_PIN,
@@ -243,10 +254,10 @@ check_pin (const struct holo_spec *spec, struct holo_hologram_verdict *v)
 }
 
 static void
-check_lease (const char *container_id, struct holo_hologram_verdict *v)
+check_lease (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
+             struct holo_hologram_verdict *v)
 {
-  const char *net = getenv ("HOLOGRAM_NET");
-  if (container_id == NULL || net == NULL || strcmp (net, "ctp96") != 0)
+  if (t->container_id == NULL || !o->ctp96)
     return;
   if (v->uor_id == NULL)
     {
@@ -256,7 +267,7 @@ check_lease (const char *container_id, struct holo_hologram_verdict *v)
     }
   struct holo_ctp96_session s;
   holo_error_t err = NULL;
-  if (holo_ctp96_open (v->uor_id, container_id, &s, &err) < 0)
+  if (holo_ctp96_open (o->ctp96_endpoint, o->ctp96_timeout_ms, v->uor_id, t->container_id, &s, &err) < 0)
     {
       if (v->reason == NULL)
         v->reason = steal_pointer (&err->msg);
@@ -269,20 +280,93 @@ check_lease (const char *container_id, struct holo_hologram_verdict *v)
   holo_ctp96_session_clear (&s);
 }
 
-void
-holo_hologram_check (const struct holo_spec *spec, const char *bundle, const char *rootfs, const char *state_root,
-                     const char *container_id, struct holo_hologram_verdict *v)
+/* A problem with the configuration itself is the first violation.  */
+static bool
+check_configuration (const struct holo_hologram_options *o, struct holo_hologram_verdict *v)
 {
-  v->verbose = holo_env_true ("HOLOGRAM_VERBOSE");
-  if (compute_id (rootfs, state_root, v) && check_pin (spec, v))
-    check_witness (spec, bundle, v);
+  if (o->policy_error)
+    v->reason = holo_xasprintf ("policy file %s: %s", o->policy_file, o->policy_error);
+  else if (o->env_error)
+    v->reason = holo_xstrdup (o->env_error);
+  return v->reason == NULL;
+}
+
+/* A verified tree must not change before the container runs: an entry
+   the runtime would create in it (a missing mount point) is refused.  */
+static bool
+check_new_entries (const struct holo_hologram_target *t, struct holo_hologram_verdict *v)
+{
+  if (t->n_new_entries == 0)
+    return true;
+  cleanup_free char *list = holo_xstrdup ("");
+  for (size_t i = 0; i < t->n_new_entries && i < 8; i++)
+    {
+      char *next = holo_xasprintf ("%s%s%s", list, i ? ", " : "", t->new_entries[i]);
+      free (list);
+      list = next;
+    }
+  v->reason = holo_xasprintf ("the runtime would add %s%s to the verified rootfs (missing mount points): create %s in "
+                              "the tree and sign it again",
+                              list, t->n_new_entries > 8 ? ", ..." : "", t->n_new_entries > 1 ? "them" : "it");
+  return false;
+}
+
+static bool
+require_sealed (const struct holo_hologram_options *o, const struct holo_hologram_target *t)
+{
+  const char *ann = annotation (t->annotations, t->n_annotations, ANNOTATION_REQUIRE_SEALED);
+  return o->require_sealed || (ann && strcmp (ann, "true") == 0);
+}
+
+void
+holo_hologram_check (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
+                     struct holo_hologram_verdict *v)
+{
+  v->require_sealed = require_sealed (o, t);
+  if (check_configuration (o, v) && holo_hologram_tree_id (o, t->rootfs, t->rootfs_fd, v) == 0 && v->reason == NULL
+      && check_pin (t, v) && check_new_entries (t, v))
+    check_witness (o, t, v);
   v->ok = v->reason == NULL;
   /* Enforce stops at the first violation; a permissive container starts,
      and gets its network lease.  */
   if (v->ok || v->mode != HOLO_HOLOGRAM_ENFORCE)
-    check_lease (container_id, v);
+    check_lease (o, t, v);
   v->ok = v->reason == NULL;
 }
+
+void
+holo_hologram_evaluate (const struct holo_hologram_options *o, const struct holo_hologram_target *t,
+                        struct holo_hologram_verdict *v)
+{
+  holo_hologram_decide (o, t->annotations, t->n_annotations, v);
+  if (v->configured)
+    holo_hologram_check (o, t, v);
+}
+
+void
+holo_hologram_close_session (const struct holo_hologram_options *o, const char *endpoint, const char *session_id)
+{
+  holo_ctp96_close (endpoint, o ? o->ctp96_timeout_ms : 0, session_id);
+}
+
+void
+holo_hologram_log_decision (const struct holo_hologram_verdict *v, const char *id)
+{
+  if (!v->configured)
+    return;
+  if (!v->ok)
+    holo_log_warning ("hologram: %s: %s: %s%s", holo_hologram_mode_name (v->mode), id, v->reason,
+                      v->mode == HOLO_HOLOGRAM_ENFORCE ? "" : " (the container starts; witness_ok=false)");
+  else if (v->verbose)
+    holo_log_warning ("hologram: %s: %s: %s, witness from %s%s%s (%s); %zu entries, %zu files, %zu from the cache, "
+                      "%llu bytes read",
+                      holo_hologram_mode_name (v->mode), id, v->uor_id, v->witness_source ? v->witness_source : "-",
+                      v->lease_id ? ", vpi_lease " : "", v->lease_id ? v->lease_id : "", v->mode_source,
+                      v->stats.entries, v->stats.files, v->stats.files_cached,
+                      (unsigned long long) v->stats.bytes_read);
+}
+
+/* ---------------------------------------------------------------- paths */
 
 int
 holo_hologram_resolve_rootfs (const char *path, char **rootfs, struct holo_spec **spec, holo_error_t *err)

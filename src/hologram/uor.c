@@ -3,71 +3,25 @@
    Two phases: a walk that lstat()s every entry (relative to directory fds,
    never following a symlink, not descending across st_dev) and records one
    line per entry, taking file digests from the cache when it can; then the
-   files the cache did not know are hashed, in parallel when there are many.
-   Every open goes through openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)
-   from the root fd and is checked against the inode the walk saw, so a tree
-   changed under our feet cannot make us read outside it.  */
+   files the cache did not know are hashed (hash.c).  The walk also notes
+   which directories and regular files lack the immutable flag (sealing,
+   section 7.3), from the statx attributes it reads anyway, and stops at the
+   verification deadline.  */
 #define _GNU_SOURCE
-#include "hologram_internal.h"
+#include "uor_walk.h"
 #include "libcontainer/utils.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #define UOR_HEADER "hologram-uor-v1\n"
-#define UOR_READ_BUF (1024 * 1024)
-#define UOR_MAX_THREADS 8
-/* Below this many bytes to hash, threads cost more than they give.  */
-#define UOR_PARALLEL_MIN_BYTES (8 * 1024 * 1024)
-
-struct uor_entry
-{
-  char *path; /* escaped, "./a/b" */
-  char type;  /* f d l c b p */
-  unsigned int mode;
-  uid_t uid;
-  gid_t gid;
-  dev_t rdev;                            /* c, b */
-  unsigned char digest[HOLO_SHA256_LEN]; /* f, l */
-};
-
-/* A regular file the cache did not know.  */
-struct uor_pending
-{
-  size_t entry;
-  char *rel; /* raw path relative to the root, no leading "./" */
-  struct stat st;
-  uint64_t mnt_id;
-};
-
-struct uor_dir
-{
-  char *rel; /* "" for the root */
-  char *esc; /* "." for the root */
-  dev_t dev;
-  ino_t ino;
-};
-
-struct uor_walk
-{
-  int root_fd;
-  dev_t root_dev;
-  struct holo_uor_cache *cache;
-  struct uor_entry *entries;
-  size_t n_entries, cap_entries;
-  struct uor_pending *pending;
-  size_t n_pending, cap_pending;
-  struct uor_dir *dirs; /* stack of directories still to read */
-  size_t n_dirs, cap_dirs;
-  struct holo_uor_stats stats;
-};
 
 void
 holo_hex (const unsigned char *in, size_t len, char *out)
@@ -115,9 +69,8 @@ holo_uor_escape (const char *s, size_t len, char *out)
   return o;
 }
 
-/* Opens REL beneath ROOT_FD without following any symlink.  */
-static int
-open_beneath (int root_fd, const char *rel, int flags)
+int
+holo_uor_open_beneath (int root_fd, const char *rel, int flags)
 {
   if (*rel == '\0')
     return openat (root_fd, ".", flags | O_CLOEXEC);
@@ -191,14 +144,14 @@ push_dir (struct uor_walk *w, char *rel, const char *esc, const struct stat *st)
 }
 
 static void
-push_pending (struct uor_walk *w, size_t entry, char *rel, const struct stat *st, uint64_t mnt_id)
+push_pending (struct uor_walk *w, size_t entry, char *rel, const struct stat *st)
 {
   if (w->n_pending == w->cap_pending)
     {
       w->cap_pending = w->cap_pending ? w->cap_pending * 2 : 256;
       w->pending = holo_xrealloc (w->pending, w->cap_pending * sizeof *w->pending);
     }
-  w->pending[w->n_pending++] = (struct uor_pending){ entry, rel, *st, mnt_id };
+  w->pending[w->n_pending++] = (struct uor_pending){ entry, rel, *st };
 }
 
 static int
@@ -224,23 +177,36 @@ hash_symlink (int dfd, const char *name, const struct stat *st, unsigned char ou
     }
 }
 
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x00004000U
-#endif
+static int64_t
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
-/* lstat() relative to DFD, plus the id of the mount the entry is on (never
-   reused since Linux 6.8, 0 when unknown).  The id is part of the cache key:
-   a filesystem mounted where another one was, on a recycled st_dev, carries
-   inode numbers and times of its own choosing and must not match.  */
+bool
+holo_uor_late (const struct uor_walk *w)
+{
+  return w->deadline_ns > 0 && now_ns () > w->deadline_ns;
+}
+
+int
+holo_uor_deadline_error (const struct uor_walk *w, const char *where, holo_error_t *err)
+{
+  return holo_make_error (err, ETIMEDOUT,
+                          "the verification deadline passed after %zu entries and %llu bytes read (at `./%s`)",
+                          w->n_entries, (unsigned long long) w->stats.bytes_read, where);
+}
+
+/* lstat() relative to DFD through statx, which also says whether the
+   entry carries the immutable flag (-1: the filesystem does not say).  */
 static int
-lstat_entry (int dfd, const char *name, struct stat *st, uint64_t *mnt_id)
+lstat_entry (int dfd, const char *name, int flags, struct stat *st, int *immutable)
 {
   struct statx sx;
-  *mnt_id = 0;
-  if (statx (dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS | STATX_MNT_ID | STATX_MNT_ID_UNIQUE,
-             &sx)
-      < 0)
-    return errno == ENOSYS ? fstatat (dfd, name, st, AT_SYMLINK_NOFOLLOW) : -1;
+  if (statx (dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | flags, STATX_BASIC_STATS, &sx) < 0)
+    return -1;
   memset (st, 0, sizeof *st);
   st->st_mode = sx.stx_mode;
   st->st_ino = sx.stx_ino;
@@ -248,35 +214,51 @@ lstat_entry (int dfd, const char *name, struct stat *st, uint64_t *mnt_id)
   st->st_uid = sx.stx_uid;
   st->st_gid = sx.stx_gid;
   st->st_size = (off_t) sx.stx_size;
+  st->st_blocks = (blkcnt_t) sx.stx_blocks;
   st->st_dev = makedev (sx.stx_dev_major, sx.stx_dev_minor);
   st->st_rdev = makedev (sx.stx_rdev_major, sx.stx_rdev_minor);
   st->st_mtim = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
   st->st_ctim = (struct timespec){ sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
-  if (sx.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE))
-    *mnt_id = sx.stx_mnt_id;
+  *immutable = !(sx.stx_attributes_mask & STATX_ATTR_IMMUTABLE) ? -1 : (sx.stx_attributes & STATX_ATTR_IMMUTABLE) != 0;
   return 0;
+}
+
+/* Sealing (HOLOGRAM.md 7.3) asks every directory and regular file, and the
+   root, for the immutable flag; the first one without it is remembered
+   for messages.  */
+static void
+note_sealing (struct uor_walk *w, const char *path, int immutable)
+{
+  if (immutable == 1)
+    return;
+  if (immutable < 0)
+    w->stats.seal_unknown = true;
+  if (w->stats.unsealed++ == 0)
+    snprintf (w->stats.first_unsealed, sizeof w->stats.first_unsealed, "%s", path);
 }
 
 static int
 record_entry (struct uor_walk *w, int dfd, const struct uor_dir *dir, const char *name, holo_error_t *err)
 {
   struct stat st;
-  uint64_t mnt_id;
-  if (lstat_entry (dfd, name, &st, &mnt_id) < 0)
+  int immutable;
+  if (lstat_entry (dfd, name, 0, &st, &immutable) < 0)
     return holo_make_error (err, errno, "lstat `%s/%s`", dir->esc, name);
   struct uor_entry *e;
   switch (st.st_mode & S_IFMT)
     {
     case S_IFREG:
       e = add_entry (w, dir->esc, name, &st, 'f');
+      note_sealing (w, e->path, immutable);
       w->stats.files++;
-      if (holo_uor_cache_lookup (w->cache, &st, mnt_id, e->digest))
+      if (holo_uor_cache_lookup (w->cache, &st, e->digest))
         w->stats.files_cached++;
       else
-        push_pending (w, w->n_entries - 1, child_rel (dir->rel, name), &st, mnt_id);
+        push_pending (w, w->n_entries - 1, child_rel (dir->rel, name), &st);
       return 0;
     case S_IFDIR:
       e = add_entry (w, dir->esc, name, &st, 'd');
+      note_sealing (w, e->path, immutable);
       /* A mount point gets its line but is not descended into.  */
       if (st.st_dev == w->root_dev)
         push_dir (w, child_rel (dir->rel, name), e->path, &st);
@@ -302,7 +284,9 @@ record_entry (struct uor_walk *w, int dfd, const struct uor_dir *dir, const char
 static int
 read_dir (struct uor_walk *w, const struct uor_dir *dir, holo_error_t *err)
 {
-  int fd = open_beneath (w->root_fd, dir->rel, O_RDONLY | O_DIRECTORY);
+  if (holo_uor_late (w))
+    return holo_uor_deadline_error (w, dir->rel, err);
+  int fd = holo_uor_open_beneath (w->root_fd, dir->rel, O_RDONLY | O_DIRECTORY);
   if (fd < 0)
     return holo_make_error (err, errno, "open directory `%s`", dir->esc);
   cleanup_dir DIR *d = fdopendir (fd);
@@ -337,10 +321,14 @@ static int
 walk_tree (struct uor_walk *w, holo_error_t *err)
 {
   struct stat st;
-  if (fstat (w->root_fd, &st) < 0)
+  int immutable;
+  if (lstat_entry (w->root_fd, "", AT_EMPTY_PATH, &st, &immutable) < 0)
     return holo_make_error (err, errno, "fstat root");
+  /* The root has no line, but it holds the top-level names: it is sealed
+     too or the tree is not.  */
+  note_sealing (w, ".", immutable);
   w->root_dev = st.st_dev;
-  holo_uor_cache_bind (w->cache, &st);
+  holo_uor_cache_bind (w->cache, w->root_fd, &st);
   push_dir (w, holo_xstrdup (""), ".", &st);
   while (w->n_dirs > 0)
     {
@@ -351,164 +339,6 @@ walk_tree (struct uor_walk *w, holo_error_t *err)
       if (r < 0)
         return -1;
     }
-  return 0;
-}
-
-/* ---------------------------------------------------------------- hashing */
-
-struct uor_hasher
-{
-  struct uor_walk *w;
-  size_t next; /* atomic: next pending index */
-  uint64_t bytes;
-  pthread_mutex_t lock;
-  holo_error_t err; /* the first error, under LOCK */
-  bool failed;      /* atomic */
-};
-
-static bool
-same_content_stat (const struct stat *a, const struct stat *b)
-{
-  return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
-         && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-static int
-open_pending (int root_fd, struct uor_pending *p, holo_error_t *err)
-{
-  /* O_NONBLOCK: if a fifo replaced the file, do not hang on it.  */
-  int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
-  int fd = open_beneath (root_fd, p->rel, flags | O_NOATIME);
-  if (fd < 0 && errno == EPERM)
-    fd = open_beneath (root_fd, p->rel, flags);
-  if (fd < 0)
-    return holo_make_error (err, errno, "open `./%s`", p->rel);
-  struct stat st;
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_dev != p->st.st_dev || st.st_ino != p->st.st_ino)
-    {
-      close (fd);
-      return holo_make_error (err, 0, "`./%s` changed while computing the UOR-ID", p->rel);
-    }
-  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return fd;
-}
-
-/* Hashes one pending file; *CACHEABLE is false when it changed meanwhile.  */
-static int
-hash_pending (int root_fd, struct uor_pending *p, EVP_MD_CTX *ctx, unsigned char *buf,
-              unsigned char out[HOLO_SHA256_LEN], uint64_t *bytes, bool *cacheable, holo_error_t *err)
-{
-  cleanup_close int fd = open_pending (root_fd, p, err);
-  if (fd < 0)
-    return -1;
-  if (EVP_DigestInit_ex2 (ctx, EVP_sha256 (), NULL) != 1)
-    return holo_make_error (err, 0, "sha256 init failed");
-  for (;;)
-    {
-      ssize_t n = read (fd, buf, UOR_READ_BUF);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return holo_make_error (err, errno, "read `./%s`", p->rel);
-      if (n == 0)
-        break;
-      *bytes += (uint64_t) n;
-      if (EVP_DigestUpdate (ctx, buf, (size_t) n) != 1)
-        return holo_make_error (err, 0, "sha256 update failed");
-    }
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex (ctx, out, &len) != 1)
-    return holo_make_error (err, 0, "sha256 final failed");
-  struct stat after;
-  *cacheable = fstat (fd, &after) == 0 && same_content_stat (&after, &p->st);
-  return 0;
-}
-
-static void *
-hasher_thread (void *arg)
-{
-  struct uor_hasher *h = arg;
-  struct uor_walk *w = h->w;
-  cleanup_free unsigned char *buf = holo_xmalloc (UOR_READ_BUF);
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-  uint64_t bytes = 0;
-  if (ctx == NULL)
-    __atomic_store_n (&h->failed, true, __ATOMIC_RELAXED);
-  while (ctx && !__atomic_load_n (&h->failed, __ATOMIC_RELAXED))
-    {
-      size_t i = __atomic_fetch_add (&h->next, 1, __ATOMIC_RELAXED);
-      if (i >= w->n_pending)
-        break;
-      struct uor_pending *p = &w->pending[i];
-      holo_error_t err = NULL;
-      bool cacheable = false;
-      if (hash_pending (w->root_fd, p, ctx, buf, w->entries[p->entry].digest, &bytes, &cacheable, &err) < 0)
-        {
-          pthread_mutex_lock (&h->lock);
-          if (h->err == NULL)
-            h->err = steal_pointer (&err);
-          pthread_mutex_unlock (&h->lock);
-          holo_error_release (&err);
-          __atomic_store_n (&h->failed, true, __ATOMIC_RELAXED);
-          break;
-        }
-      if (!cacheable)
-        p->st.st_ino = 0; /* tells the caller not to cache it */
-    }
-  EVP_MD_CTX_free (ctx);
-  __atomic_fetch_add (&h->bytes, bytes, __ATOMIC_RELAXED);
-  return NULL;
-}
-
-static size_t
-thread_count (const struct uor_walk *w)
-{
-  long env = holo_env_long ("HOLOGRAM_UOR_THREADS", 0);
-  long cpus = sysconf (_SC_NPROCESSORS_ONLN);
-  /* At least 4: on a cold page cache the threads mostly wait for the disk,
-     and more reads in flight is what makes it faster.  */
-  long n = env > 0 ? env : cpus < 4 ? 4 : cpus;
-  uint64_t total = 0;
-  for (size_t i = 0; i < w->n_pending; i++)
-    total += (uint64_t) w->pending[i].st.st_size;
-  if (env <= 0 && total < UOR_PARALLEL_MIN_BYTES)
-    n = 1;
-  if (n < 1)
-    n = 1;
-  if (n > UOR_MAX_THREADS)
-    n = UOR_MAX_THREADS;
-  if ((size_t) n > w->n_pending)
-    n = w->n_pending ? (long) w->n_pending : 1;
-  return (size_t) n;
-}
-
-static int
-hash_pending_files (struct uor_walk *w, holo_error_t *err)
-{
-  struct uor_hasher h = { .w = w, .lock = PTHREAD_MUTEX_INITIALIZER };
-  size_t n = thread_count (w);
-  pthread_t threads[UOR_MAX_THREADS];
-  size_t started = 0;
-  for (size_t i = 1; i < n; i++)
-    {
-      if (pthread_create (&threads[started], NULL, hasher_thread, &h) != 0)
-        break;
-      started++;
-    }
-  hasher_thread (&h); /* this thread works too */
-  for (size_t i = 0; i < started; i++)
-    pthread_join (threads[i], NULL);
-  w->stats.bytes_read = h.bytes;
-  if (h.err)
-    {
-      *err = h.err;
-      return -1;
-    }
-  if (h.failed)
-    return holo_make_error (err, ENOMEM, "sha256 context");
-  for (size_t i = 0; i < w->n_pending; i++)
-    if (w->pending[i].st.st_ino != 0)
-      holo_uor_cache_add (w->cache, &w->pending[i].st, w->pending[i].mnt_id, w->entries[w->pending[i].entry].digest);
   return 0;
 }
 
@@ -580,15 +410,18 @@ walk_release (struct uor_walk *w)
 }
 
 int
-holo_uor_compute (const char *rootfs, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
+holo_uor_compute (int root_fd, struct holo_uor_cache *cache, long deadline_ms, char id[HOLO_UOR_ID_LEN + 1],
                   struct holo_uor_stats *stats, holo_error_t *err)
 {
   struct uor_walk w = { .cache = cache };
-  w.root_fd = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (deadline_ms > 0)
+    w.deadline_ns = now_ns () + (int64_t) deadline_ms * 1000000LL;
+  /* Our own descriptor on that very directory ("." never leaves it).  */
+  w.root_fd = openat (root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int ret = -1;
   if (w.root_fd < 0)
-    holo_make_error (err, errno, "open rootfs `%s`", rootfs);
-  else if (walk_tree (&w, err) == 0 && hash_pending_files (&w, err) == 0 && digest_lines (&w, id, err) == 0)
+    holo_make_error (err, errno, "open the rootfs");
+  else if (walk_tree (&w, err) == 0 && holo_uor_hash_pending (&w, err) == 0 && digest_lines (&w, id, err) == 0)
     ret = 0;
   w.stats.entries = w.n_entries;
   if (stats)

@@ -15,14 +15,6 @@
 
 #define STATEMENT_TYPE "https://in-toto.io/Statement/v1"
 #define PREDICATE_TYPE "urn:hologram:witness:v1"
-#define DEFAULT_TRUST_DIR "/etc/hologram/trust.d"
-
-const char *
-holo_json_string (yajl_val root, const char *const *path)
-{
-  yajl_val v = yajl_tree_get (root, (const char **) path, yajl_t_string);
-  return v ? YAJL_GET_STRING (v) : NULL;
-}
 
 /* ----------------------------------------------------------- trusted keys */
 
@@ -91,13 +83,12 @@ load_trust_dir (struct holo_trust *t, const char *dir, holo_error_t *err)
 }
 
 int
-holo_trust_load (struct holo_trust *t, holo_error_t *err)
+holo_trust_load (struct holo_trust *t, const char *trust_dir, const char *pubkey, holo_error_t *err)
 {
   memset (t, 0, sizeof *t);
-  const char *one = getenv ("HOLOGRAM_WITNESS_PUBKEY");
-  if (one && *one && load_pem_file (t, one, err) < 0)
-    return holo_error_prefix (err, "HOLOGRAM_WITNESS_PUBKEY");
-  return load_trust_dir (t, holo_env_or ("HOLOGRAM_TRUST_DIR", DEFAULT_TRUST_DIR), err);
+  if (pubkey && load_pem_file (t, pubkey, err) < 0)
+    return holo_error_prefix (err, "HOLOGRAM_WITNESS_PUBKEY (witness_pubkey)");
+  return trust_dir ? load_trust_dir (t, trust_dir, err) : 0;
 }
 
 void
@@ -294,8 +285,8 @@ holo_witness_verify (const char *json, size_t len, const char *uor_id, const str
 char *
 holo_witness_statement (const char *uor_id, const char *issued_at, const char *expires_at)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-#define S(x) yajl_gen_string (g, (const unsigned char *) (x), strlen (x))
+  yajl_gen g = holo_json_new (NULL);
+#define S(x) holo_json_str (g, x)
   yajl_gen_map_open (g);
   S ("_type");
   S (STATEMENT_TYPE);
@@ -327,10 +318,5 @@ holo_witness_statement (const char *uor_id, const char *issued_at, const char *e
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 #undef S
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
+  return holo_json_finish (g, NULL);
 }

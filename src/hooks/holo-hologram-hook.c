@@ -10,7 +10,6 @@
    holo-hologram-hook [--root DIR] [create|poststop]  */
 #define _GNU_SOURCE
 #include "hologram/hologram.h"
-#include "hologram/hologram_internal.h"
 #include "libcontainer/store.h"
 #include "libcontainer/utils.h"
 
@@ -18,6 +17,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #define PROG "holo-hologram-hook"
 #define MAX_STATE_JSON (1024 * 1024)
@@ -53,8 +54,10 @@ read_state (struct hook_state *hs, holo_error_t *err)
   yajl_val root = yajl_tree_parse (buf, errbuf, sizeof errbuf);
   if (root == NULL)
     return holo_make_error (err, 0, "the container state on stdin is not JSON: %s", errbuf);
-  const char *id = holo_json_string (root, id_path);
-  const char *bundle = holo_json_string (root, bundle_path);
+  yajl_val idv = yajl_tree_get (root, (const char **) id_path, yajl_t_string);
+  yajl_val bundlev = yajl_tree_get (root, (const char **) bundle_path, yajl_t_string);
+  const char *id = idv ? YAJL_GET_STRING (idv) : NULL;
+  const char *bundle = bundlev ? YAJL_GET_STRING (bundlev) : NULL;
   if (id == NULL || bundle == NULL)
     {
       yajl_tree_free (root);
@@ -89,8 +92,40 @@ session_file (const char *root, const char *id, bool create_dir)
   return holo_xasprintf ("%s/%s.json", dir, id);
 }
 
+/* What poststop needs to close the session.  */
+static char *
+session_json (const struct holo_hologram_verdict *v)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_map_open (g);
+  yajl_gen_string (g, (const unsigned char *) "session_id", 10);
+  yajl_gen_string (g, (const unsigned char *) v->session_id, strlen (v->session_id));
+  yajl_gen_string (g, (const unsigned char *) "ctp96_endpoint", 14);
+  yajl_gen_string (g, (const unsigned char *) v->ctp96_endpoint, strlen (v->ctp96_endpoint));
+  yajl_gen_map_close (g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *r = holo_xstrndup ((const char *) buf, len);
+  yajl_gen_free (g);
+  return r;
+}
+
+static void
+record_session (const struct holo_hologram_verdict *v, const char *root, const char *id)
+{
+  holo_error_t err = NULL;
+  cleanup_free char *path = session_file (root, id, true);
+  cleanup_free char *json = session_json (v);
+  if (holo_write_file (path, json, strlen (json), &err) < 0)
+    {
+      fprintf (stderr, PROG ": warning: cannot record the CTP-96 session: %s\n", err->msg);
+      holo_error_release (&err);
+    }
+}
+
 static int
-run_create (const struct hook_state *hs, const char *root)
+run_create (const struct holo_hologram_options *o, const struct hook_state *hs, const char *root)
 {
   holo_error_t err = NULL;
   if (!valid_id (hs->id))
@@ -100,46 +135,78 @@ run_create (const struct hook_state *hs, const char *root)
   if (holo_hologram_resolve_rootfs (hs->bundle, &rootfs, &spec, &err) < 0)
     {
       /* Not even the config: the mode cannot come from annotations.  */
-      if (holo_hologram_mode (NULL, NULL) == HOLO_HOLOGRAM_OFF)
-        return 0;
-      fprintf (stderr, PROG ": hologram: cannot read the bundle: %s\n", err->msg);
+      int ret = o->configured && o->mode != HOLO_HOLOGRAM_OFF;
+      if (ret)
+        fprintf (stderr, PROG ": hologram: cannot read the bundle: %s\n", err->msg);
       holo_error_release (&err);
+      return ret;
+    }
+  struct holo_hologram_verdict v = { 0 };
+  holo_hologram_decide (o, spec->annotations, spec->n_annotations, &v);
+  if (!v.configured)
+    {
+      holo_hologram_verdict_clear (&v);
+      return 0;
+    }
+  struct holo_hologram_tree tree;
+  if (holo_hologram_tree_open (hs->bundle, &tree, &err) < 0)
+    {
+      fprintf (stderr, PROG ": hologram: %s\n", err->msg);
+      holo_error_release (&err);
+      holo_hologram_verdict_clear (&v);
       return 1;
     }
-  cleanup_free char *persist = NULL;
-  if (holo_hologram_on_create (spec, hs->bundle, rootfs, root, hs->id, &persist, &err) < 0)
+  /* The hook runs after the runtime made its mount points: it cannot know
+     which entries the runtime added (new_entries stays empty).  */
+  struct holo_hologram_target t = {
+    .container_id = hs->id,
+    .bundle = hs->bundle,
+    .rootfs = tree.path,
+    .rootfs_fd = tree.fd,
+    .annotations = spec->annotations,
+    .n_annotations = spec->n_annotations,
+  };
+  holo_hologram_check (o, &t, &v);
+  holo_hologram_tree_close (&tree);
+  int ret = 0;
+  if (!v.ok && v.mode == HOLO_HOLOGRAM_ENFORCE)
     {
-      fprintf (stderr, PROG ": %s\n", err->msg);
-      holo_error_release (&err);
-      return 1;
+      fprintf (stderr, PROG ": hologram: enforce: %s (enforced by %s)\n", v.reason, v.mode_source);
+      ret = 1;
     }
-  if (persist && strstr (persist, "\"session_id\":\""))
+  else
     {
-      cleanup_free char *path = session_file (root, hs->id, true);
-      if (holo_write_file (path, persist, strlen (persist), &err) < 0)
-        {
-          fprintf (stderr, PROG ": warning: cannot record the CTP-96 session: %s\n", err->msg);
-          holo_error_release (&err);
-        }
+      holo_hologram_log_decision (&v, hs->id);
+      if (v.session_id)
+        record_session (&v, root, hs->id);
     }
-  return 0;
+  holo_hologram_verdict_clear (&v);
+  return ret;
 }
 
 static int
-run_poststop (const struct hook_state *hs, const char *root)
+run_poststop (const struct holo_hologram_options *o, const struct hook_state *hs, const char *root)
 {
   if (!valid_id (hs->id))
     return 0;
   cleanup_free char *path = session_file (root, hs->id, false);
-  cleanup_free char *persist = NULL;
+  cleanup_free char *json = NULL;
   size_t len;
   holo_error_t err = NULL;
-  if (holo_read_file (path, &persist, &len, &err) < 0)
+  if (holo_read_file (path, &json, &len, &err) < 0)
     {
       holo_error_release (&err);
       return 0;
     }
-  holo_hologram_on_delete (persist);
+  static const char *const sid_path[] = { "session_id", NULL };
+  static const char *const endpoint_path[] = { "ctp96_endpoint", NULL };
+  char errbuf[64];
+  yajl_val tree = yajl_tree_parse (json, errbuf, sizeof errbuf);
+  yajl_val sid = tree ? yajl_tree_get (tree, (const char **) sid_path, yajl_t_string) : NULL;
+  yajl_val endpoint = tree ? yajl_tree_get (tree, (const char **) endpoint_path, yajl_t_string) : NULL;
+  if (sid && endpoint)
+    holo_hologram_close_session (o, YAJL_GET_STRING (endpoint), YAJL_GET_STRING (sid));
+  yajl_tree_free (tree);
   unlink (path);
   return 0;
 }
@@ -188,7 +255,11 @@ main (int argc, char **argv)
       holo_error_release (&err);
       return 1;
     }
-  int ret = strcmp (stage, "poststop") == 0 ? run_poststop (&hs, root) : run_create (&hs, root);
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  o.state_root = root;
+  int ret = strcmp (stage, "poststop") == 0 ? run_poststop (&o, &hs, root) : run_create (&o, &hs, root);
+  holo_hologram_options_clear (&o);
   free (hs.id);
   free (hs.bundle);
   return ret;

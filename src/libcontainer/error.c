@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "error.h"
-#include "utils.h"
+#include "alloc.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <string.h>
@@ -66,16 +67,6 @@ holo_error_release (holo_error_t *err)
 }
 
 void
-holo_strv_free (char **v)
-{
-  if (v == NULL)
-    return;
-  for (char **p = v; *p; p++)
-    free (*p);
-  free (v);
-}
-
-void
 holo_log_init (int fd, enum holo_log_format fmt, bool debug)
 {
   log_fd = fd;
@@ -119,12 +110,32 @@ append_json_string (char **buf, size_t *len, size_t *cap, const char *s)
     }
 }
 
+/* For the text log's msg="...": quotes and backslashes too.  */
+static char *
+quote_text (const char *s)
+{
+  char *out = holo_xmalloc (strlen (s) * 2 + 1);
+  size_t o = 0;
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        out[o++] = '\\';
+      out[o++] = *s;
+    }
+  out[o] = '\0';
+  return out;
+}
+
 static void
 log_line (const char *level, const char *fmt, va_list ap)
 {
-  cleanup_free char *msg = NULL;
-  if (vasprintf (&msg, fmt, ap) < 0)
+  cleanup_free char *raw = NULL;
+  if (vasprintf (&raw, fmt, ap) < 0)
     return;
+  /* Values in messages come from config.json and the command line: no
+     control character reaches a terminal or a log raw, and the JSON log
+     only gets UTF-8.  */
+  cleanup_free char *msg = holo_escape_control (raw);
 
   bool is_debug = strcmp (level, "debug") == 0;
   if (is_debug && !log_debug)
@@ -154,7 +165,10 @@ log_line (const char *level, const char *fmt, va_list ap)
                ts.tv_nsec);
     }
   else
-    dprintf (log_fd, "time=\"%s.%09ldZ\" level=%s msg=\"%s\"\n", timebuf, ts.tv_nsec, level, msg);
+    {
+      cleanup_free char *quoted = quote_text (msg);
+      dprintf (log_fd, "time=\"%s.%09ldZ\" level=%s msg=\"%s\"\n", timebuf, ts.tv_nsec, level, quoted);
+    }
 }
 
 void

@@ -3,6 +3,8 @@
 #ifndef HOLO_ERROR_H
 #define HOLO_ERROR_H
 
+#include "alloc.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,7 +74,6 @@ holo_cleanup_errorp (holo_error_t *err)
 {
   holo_error_release (err);
 }
-void holo_strv_free (char **v);
 static inline void
 holo_cleanup_strvp (char ***v)
 {

@@ -14,6 +14,7 @@
 #define HOLO_LIBCONTAINER_H
 
 #include "error.h"
+#include "extension.h"
 #include "json.h"
 #include "utils.h"
 
@@ -39,6 +40,9 @@ struct holo_context
   const char *root; /* state root (--root) */
   enum holo_cgroup_manager cgroup_manager;
   bool rootless;
+  /* Checks the caller adds to create, start and delete (Hologram, for the
+     holo command); NULL: none.  See extension.h.  */
+  const struct holo_extension *extension;
 };
 
 /* True when we run inside a user namespace other than the initial one

@@ -5,29 +5,68 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* The kind of the namespace CLONE_FLAG, or HOLO_NS_COUNT.  */
+static int
+kind_of_flag (int clone_flag)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (holo_ns_clone_flag (k) == clone_flag)
+      return k;
+  return HOLO_NS_COUNT;
+}
+
+/* FD (opened from linux.namespaces' path for KIND) must be a namespace of
+   that kind: setns would only say EINVAL, once the processes exist.  */
+static int
+check_namespace_fd (int fd, int kind, const char *path, holo_error_t *err)
+{
+  int type = ioctl (fd, NS_GET_NSTYPE);
+  if (type < 0 && errno == ENOTTY)
+    return holo_make_error (err, 0, "linux.namespaces: the %s namespace path `%s` is not a namespace",
+                            holo_ns_spec_name (kind), path);
+  /* Other failures (a kernel before 4.11): setns will judge.  */
+  if (type < 0 || type == holo_ns_clone_flag (kind))
+    return 0;
+  int other = kind_of_flag (type);
+  const char *name = other < HOLO_NS_COUNT ? holo_ns_spec_name (other) : "unknown";
+  return holo_make_error (err, 0, "linux.namespaces: the %s namespace path `%s` is %s %s namespace",
+                          holo_ns_spec_name (kind), path, strchr ("aeiou", name[0]) ? "an" : "a", name);
+}
+
 int
 holo_ns_open_joins (const struct holo_spec *spec, struct holo_ns_join *j, holo_error_t *err)
 {
   for (int k = 0; k < HOLO_NS_COUNT; k++)
-    j->fds[k] = -1;
+    {
+      j->fds[k] = -1;
+      j->paths[k] = NULL;
+    }
   for (int k = 0; k < HOLO_NS_COUNT; k++)
     {
       const struct holo_namespace *ns = &spec->linux_.namespaces[k];
       if (!ns->present || ns->path == NULL)
         continue;
+      j->paths[k] = ns->path;
       j->fds[k] = open (ns->path, O_RDONLY | O_CLOEXEC);
       if (j->fds[k] < 0)
         {
           int saved = errno;
           holo_ns_close_joins (j);
           return holo_make_error (err, saved, "open %s namespace `%s`", holo_ns_proc_name (k), ns->path);
+        }
+      if (check_namespace_fd (j->fds[k], k, ns->path, err) < 0)
+        {
+          holo_ns_close_joins (j);
+          return -1;
         }
     }
   return 0;
@@ -63,7 +102,7 @@ holo_ns_enter_joins (struct holo_ns_join *j, holo_error_t *err)
       if (j->fds[k] < 0)
         continue;
       if (setns (j->fds[k], holo_ns_clone_flag (k)) < 0)
-        return holo_make_error (err, errno, "join %s namespace", holo_ns_proc_name (k));
+        return holo_make_error (err, errno, "join %s namespace `%s`", holo_ns_proc_name (k), j->paths[k]);
       close (j->fds[k]);
       j->fds[k] = -1;
     }

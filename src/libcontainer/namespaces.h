@@ -9,6 +9,7 @@
 struct holo_ns_join
 {
   int fds[HOLO_NS_COUNT];
+  const char *paths[HOLO_NS_COUNT]; /* the spec's, for messages */
 };
 
 int holo_ns_open_joins (const struct holo_spec *spec, struct holo_ns_join *j, holo_error_t *err);

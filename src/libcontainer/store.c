@@ -3,7 +3,6 @@
 #include "json.h"
 #include "utils.h"
 #include "cgroups/cgroups.h"
-#include "hologram/hologram.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +31,7 @@ holo_state_free (struct holo_state *s)
   free (s->annotations);
   free (s->cgroup_path);
   free (s->extra_json);
+  free (s->extra_state);
   free (s);
 }
 
@@ -183,6 +183,8 @@ holo_state_write (int dir_fd, const struct holo_state *s, holo_error_t *err)
     holo_json_key_str (g, "cgroup_path", s->cgroup_path);
   if (s->extra_json)
     holo_json_key_str (g, "extra", s->extra_json);
+  if (s->extra_state)
+    holo_json_key_str (g, "extra_state", s->extra_state);
   if (s->late_hooks_known)
     {
       holo_json_key_bool (g, "has_poststart", s->has_poststart);
@@ -232,6 +234,7 @@ holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err)
   s->owner = tree_string (root, "owner");
   s->cgroup_path = tree_string (root, "cgroup_path");
   s->extra_json = tree_string (root, "extra");
+  s->extra_state = tree_string (root, "extra_state");
   const char *cpath[] = { "creating", NULL };
   yajl_val c = yajl_tree_get (root, cpath, yajl_t_any);
   s->creating = c && YAJL_IS_TRUE (c);
@@ -318,6 +321,55 @@ holo_status_name (enum holo_status st)
     }
 }
 
+static void
+gen_tree (yajl_gen g, yajl_val v)
+{
+  if (YAJL_IS_STRING (v))
+    holo_json_str (g, YAJL_GET_STRING (v));
+  else if (YAJL_IS_INTEGER (v))
+    yajl_gen_integer (g, YAJL_GET_INTEGER (v));
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, YAJL_GET_NUMBER (v), strlen (YAJL_GET_NUMBER (v)));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < YAJL_GET_OBJECT (v)->len; i++)
+        {
+          holo_json_str (g, YAJL_GET_OBJECT (v)->keys[i]);
+          gen_tree (g, YAJL_GET_OBJECT (v)->values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < YAJL_GET_ARRAY (v)->len; i++)
+        gen_tree (g, YAJL_GET_ARRAY (v)->values[i]);
+      yajl_gen_array_close (g);
+    }
+  else
+    yajl_gen_null (g);
+}
+
+/* The extension's state fields (extension.h): the members of the object.  */
+static void
+gen_extra_state (yajl_gen g, const char *extra)
+{
+  if (extra == NULL)
+    return;
+  char errbuf[64];
+  yajl_val root = yajl_tree_parse (extra, errbuf, sizeof errbuf);
+  if (root && YAJL_IS_OBJECT (root))
+    for (size_t i = 0; i < YAJL_GET_OBJECT (root)->len; i++)
+      {
+        holo_json_str (g, YAJL_GET_OBJECT (root)->keys[i]);
+        gen_tree (g, YAJL_GET_OBJECT (root)->values[i]);
+      }
+  yajl_tree_free (root);
+}
+
 char *
 holo_state_to_json (const struct holo_state *s, enum holo_status st, bool pretty)
 {
@@ -333,7 +385,7 @@ holo_state_to_json (const struct holo_state *s, enum holo_status st, bool pretty
   holo_json_key_str (g, "created", s->created);
   holo_json_key_str (g, "owner", s->owner);
   gen_annotations (g, s);
-  holo_hologram_state_fields (s->extra_json, g); /* verbose only */
+  gen_extra_state (g, s->extra_state);
   yajl_gen_map_close (g);
   return holo_json_finish (g, NULL);
 }

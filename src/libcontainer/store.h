@@ -24,7 +24,8 @@ struct holo_state
   size_t n_annotations;
   bool creating;     /* persisted: create has not finished */
   char *cgroup_path; /* NULL when cgroups are disabled */
-  char *extra_json;  /* opaque JSON object other subsystems persist (may be NULL) */
+  char *extra_json;  /* the extension's opaque record (extension.h), may be NULL */
+  char *extra_state; /* a JSON object whose members the state JSON gets, may be NULL */
   /* Whether config.json has poststart/poststop hooks, so that start and
      delete read and parse it only then (a large config, e.g. with a
      seccomp profile, takes a while to parse).  Unknown (false) in the

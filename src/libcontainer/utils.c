@@ -14,66 +14,6 @@
 #include <limits.h>
 #include <linux/close_range.h>
 
-void *
-holo_xmalloc (size_t size)
-{
-  void *p = calloc (1, size ? size : 1);
-  if (p == NULL)
-    abort ();
-  return p;
-}
-
-void *
-holo_xrealloc (void *p, size_t size)
-{
-  void *r = realloc (p, size ? size : 1);
-  if (r == NULL)
-    abort ();
-  return r;
-}
-
-char *
-holo_xstrdup (const char *s)
-{
-  if (s == NULL)
-    return NULL;
-  char *r = strdup (s);
-  if (r == NULL)
-    abort ();
-  return r;
-}
-
-char *
-holo_xasprintf (const char *fmt, ...)
-{
-  va_list ap;
-  char *r;
-  va_start (ap, fmt);
-  if (vasprintf (&r, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  return r;
-}
-
-size_t
-holo_strv_len (char **v)
-{
-  size_t n = 0;
-  while (v && v[n])
-    n++;
-  return n;
-}
-
-char **
-holo_strv_dup (char **v)
-{
-  size_t n = holo_strv_len (v);
-  char **r = holo_xmalloc ((n + 1) * sizeof (char *));
-  for (size_t i = 0; i < n; i++)
-    r[i] = holo_xstrdup (v[i]);
-  return r;
-}
-
 int
 holo_read_file_at (int dirfd, const char *path, char **out, size_t *len, holo_error_t *err)
 {
@@ -373,15 +313,6 @@ holo_cloexec_fds_from (int first, holo_error_t *err)
   return 0;
 }
 
-char *
-holo_xstrndup (const char *s, size_t n)
-{
-  char *r = strndup (s, n);
-  if (r == NULL)
-    abort ();
-  return r;
-}
-
 /* The pid file is replaced atomically (engines poll for it).  */
 int
 holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err)
@@ -406,4 +337,47 @@ holo_write_pid_file (const char *path, pid_t pid, holo_error_t *err)
   if (holo_write_file_atomic_at (dfd, name, buf, (size_t) len, err) < 0)
     return holo_error_prefix (err, "write pid file");
   return 0;
+}
+
+char *
+holo_clean_path (const char *path)
+{
+  size_t len = strlen (path);
+  char *out = holo_xmalloc (len + 2);
+  size_t o = 0;
+  const char *p = path;
+
+  out[o++] = '/';
+  while (*p)
+    {
+      const char *end;
+      size_t n;
+
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      end = strchrnul (p, '/');
+      n = (size_t) (end - p);
+      if (n == 1 && p[0] == '.')
+        ;
+      else if (n == 2 && p[0] == '.' && p[1] == '.')
+        {
+          /* Drop the last component, never going above "/".  */
+          while (o > 1 && out[o - 1] != '/')
+            o--;
+          if (o > 1)
+            o--;
+        }
+      else
+        {
+          if (o > 1)
+            out[o++] = '/';
+          memcpy (out + o, p, n);
+          o += n;
+        }
+      p = end;
+    }
+  out[o] = '\0';
+  return out;
 }

@@ -1,20 +1,18 @@
 #ifndef HOLO_UTILS_H
 #define HOLO_UTILS_H
 
+#include "alloc.h"
 #include "error.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#pragma GCC visibility push(default)
+/* Lexically normalised absolute form of PATH ("a//b/./c/" -> "/a/b/c");
+   ".." components are kept out of the result by clamping at "/" (Go's
+   filepath.Clean of "/" + PATH, as runc's CleanPath).  */
+char *holo_clean_path (const char *path); /* internal */
 
-void *holo_xmalloc (size_t size); /* zeroed; aborts on OOM */
-void *holo_xrealloc (void *p, size_t size);
-char *holo_xstrdup (const char *s); /* NULL stays NULL */
-char *holo_xstrndup (const char *s, size_t n);
-char *holo_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-size_t holo_strv_len (char **v);
-char **holo_strv_dup (char **v);
+#pragma GCC visibility push(default)
 
 /* Reads a whole file (NUL-terminated buffer).  */
 int holo_read_file (const char *path, char **out, size_t *len, holo_error_t *err);

@@ -30,6 +30,7 @@ holo_cmd_delete (struct holo_global *g, int argc, char **argv)
   const char *id;
   if (holo_cmd_require_id ("delete", argc, argv, optind, &id) != 0)
     return 1;
+  holo_cmd_use_hologram (g);
   holo_error_t err = NULL;
   if (holo_container_delete (&g->ctx, id, force, &err) < 0)
     {

@@ -68,6 +68,7 @@ int
 holo_cmd_restore (struct holo_global *g, int argc, char **argv)
 {
   struct restore_flags f = { 0 };
+  holo_cmd_use_hologram (g);
   holo_error_t err = NULL;
   struct holo_created created;
   int r = parse (argc, argv, &f);

@@ -12,6 +12,7 @@ holo_cmd_run (struct holo_global *g, int argc, char **argv)
   int r = holo_cmd_parse_create_flags ("run", true, argc, argv, &f);
   if (r != 0)
     return r < 0 ? 0 : r;
+  holo_cmd_use_hologram (g);
   holo_error_t err = NULL;
   struct holo_created created;
 

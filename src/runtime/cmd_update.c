@@ -164,7 +164,8 @@ check_flag (const struct flag_target *t, const char *name, const char *v, int64_
     case FLAG_UNSIGNED:
       if (parse_int (name, v, 0, n) != 0)
         return 1;
-      if (t->opt == OPT_BLKIO_WEIGHT && (*n < 10 || *n > 1000))
+      /* 0 is "no weight" (nothing is written), as in linux.resources.  */
+      if (t->opt == OPT_BLKIO_WEIGHT && *n != 0 && (*n < 10 || *n > 1000))
         return bad_value (name, v, "must be between 10 and 1000");
       return 0;
     }

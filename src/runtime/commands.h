@@ -1,6 +1,7 @@
 #ifndef HOLO_COMMANDS_H
 #define HOLO_COMMANDS_H
 
+#include "hologram/hologram.h"
 #include "libcontainer/libcontainer.h"
 #include <getopt.h>
 
@@ -9,6 +10,8 @@ struct holo_global
   struct holo_context ctx;
   const char *log_path;
   bool debug;
+  struct holo_hologram_options hologram; /* see holo_cmd_use_hologram */
+  struct holo_extension hologram_ext;
 };
 
 struct holo_command
@@ -39,6 +42,10 @@ int holo_cmd_checkpoint (struct holo_global *g, int argc, char **argv);
 int holo_cmd_restore (struct holo_global *g, int argc, char **argv);
 
 /* Shared helpers for the command files.  */
+/* Reads the Hologram options (environment, policy file) and hands the
+   Hologram extension to libcontainer: for create, run, start, restore and
+   delete.  Unconfigured, it computes, prints and contacts nothing.  */
+void holo_cmd_use_hologram (struct holo_global *g);
 /* Prints the error (stderr + --log) and returns exit status 1.  */
 int holo_cmd_fail (holo_error_t *err);
 /* Usage error: prints MSG and the command's usage hint; returns 1.  */

@@ -4,6 +4,15 @@
 #include <stdarg.h>
 #include <string.h>
 
+void
+holo_cmd_use_hologram (struct holo_global *g)
+{
+  holo_hologram_options_load (&g->hologram);
+  g->hologram.state_root = g->ctx.root;
+  holo_hologram_extension (&g->hologram, &g->hologram_ext);
+  g->ctx.extension = &g->hologram_ext;
+}
+
 int
 holo_cmd_fail (holo_error_t *err)
 {

@@ -94,6 +94,24 @@ frozen() {
 	check_dirs_gone $dirs
 }
 
+@test "cgroups: a cgroupsPath ending in /. is cleaned as runc does, and delete removes it" {
+	local p
+	for p in "/$CID/." "$CID/./." "/holo-no-such-parent/../$CID//"; do
+		update_config '.linux.cgroupsPath = $p' --arg p "$p"
+		cg_set_args holo-check loop
+		run -0 rt_run_d "$CID"
+		local dir
+		dir=$(cgroup_dir "$CID" pids)
+		# The container sits in the cleaned cgroup, not in "x/.".
+		[ "$(basename "$dir")" = "$CID" ]
+		local dirs
+		dirs=$(cgroup_dirs "$CID")
+		run -0 rt delete --force "$CID"
+		run -1 rt state "$CID"
+		check_dirs_gone $dirs
+	done
+}
+
 @test "cgroups: kill --all reaches every process and leaves the cgroup thawed" {
 	add_shared_dir
 	cg_set_args sh -c 'sleep 1000 & sleep 1000 & touch /shared/ready; exec holo-check loop'
@@ -241,6 +259,32 @@ frozen() {
 		check_contains "resources: pids.limit: must be an integer" stderr
 		run -0 rt update --cpu-shares 512 "$CID"
 	fi
+}
+
+@test "cgroups: the container's device program replaces every one attached to its cgroup before (v2)" {
+	cgroup_v2 || skip "cgroup v2 device programs (the VM suite runs this)"
+	local tool=$HOLO_TEST_WORK/bin/bpf-devices
+	build_tool "$HOLO_SRC/tests/integration/bpf-devices.c" "$tool"
+	# A cgroup that already holds programs denying everything (another
+	# manager's, or a previous container's).  The kernel takes at most 64;
+	# runc 1.1 attaches its own beside them first, so it fails on a full list.
+	local n=64
+	[ "$RUNTIME_KIND" = holo ] || n=3
+	local dir=/sys/fs/cgroup/$CID
+	mkdir "$dir"
+	local i
+	for ((i = 0; i < n; i++)); do "$tool" deny-all "$dir"; done
+	run -0 "$tool" count "$dir"
+	check_output "$n"
+	update_config '.linux.cgroupsPath = $p' --arg p "/$CID"
+	cg_set_args sleep 1000
+	run -0 rt_run_d "$CID"
+	run -0 "$tool" count "$dir"
+	check_output 1
+	# Only the container's rules apply: /dev/null opens again.
+	run -0 rt exec "$CID" sh -c 'echo x >/dev/null'
+	run -0 rt delete --force "$CID"
+	[ ! -d "$dir" ]
 }
 
 @test "cgroups: pause/resume/update/events on a container created without a cgroup fail cleanly" {

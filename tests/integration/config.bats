@@ -6,13 +6,14 @@
 
 load helpers
 
-# config_error JQ_FILTER PATH_TEXT: applies FILTER to config.json, then
-# create must fail cleanly, naming PATH_TEXT (on holo).
+# config_error JQ_FILTER PATH_TEXT [JQ_ARGS...]: applies FILTER to
+# config.json, then create must fail cleanly, naming PATH_TEXT (on holo).
 config_error() {
 	local filter=$1 path=$2
+	shift 2
 	add_shared_dir
 	update_config '.process.args = ["touch", "/shared/ran"]'
-	update_config "$filter"
+	update_config "$filter" "$@"
 
 	run -1 --separate-stderr rt_create "$CID"
 	check_holo_text "$path" stderr
@@ -97,9 +98,72 @@ config_error() {
 	config_error '.linux.namespaces += [{type: "pid"}]' "linux.namespaces[5].type"
 }
 
+@test "config: a key given twice is refused, naming its JSON path" {
+	# Another tool reading the first of the two would see another config.
+	# (runc 1.1.5 takes the last one; holo refuses, as later runcs do.)
+	[ "$RUNTIME_KIND" = holo ] || skip "runc 1.1 takes the last value"
+	add_shared_dir
+	update_config '.process.args = ["touch", "/shared/ran"]'
+	sed -i 's|"cwd": "/"|"cwd": "/", "cwd": "/tmp"|' "$BUNDLE/config.json"
+	grep -q '"cwd": "/tmp"' "$BUNDLE/config.json"
+	run -1 --separate-stderr rt_create "$CID"
+	check_contains "config.json: process.cwd: duplicate key" stderr
+	check_nothing_left "$CID"
+	[ ! -e "$SHARED/ran" ]
+}
+
+@test "config: a device cgroup rule without access is refused" {
+	config_error '.linux.resources.devices += [{allow: true, type: "c", major: 1, minor: 3}]' \
+		"linux.resources.devices[1].access: must be specified"
+}
+
 @test "config: a namespace path that does not exist" {
 	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/no-such-ns" else . end)' \
 		"/proc/no-such-ns"
+}
+
+@test "config: a namespace path of another type, or not a namespace, names the path" {
+	config_error '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/ipc" else . end)' \
+		"linux.namespaces: the network namespace path \`/proc/self/ns/ipc\` is an ipc namespace"
+	local file=$TESTDIR/not-a-namespace
+	touch "$file"
+	config_error '.linux.namespaces |= map(if .type == "network" then .path = $f else . end)' \
+		"linux.namespaces: the network namespace path \`$file\` is not a namespace" --arg f "$file"
+	# A namespace of the right type that setns still refuses: the runtime's
+	# own user namespace (EINVAL).
+	config_error '.linux.namespaces |= map(select(.type != "network")) | .linux.namespaces += [{type: "user", path: "/proc/self/ns/user"}]' \
+		"join user namespace \`/proc/self/ns/user\`: Invalid argument"
+}
+
+@test "config: control characters of a value are escaped in the message, and the JSON log stays JSON" {
+	# A path with a newline, an escape sequence and a C1 control.
+	local bad
+	bad=$(printf '/no\nsuch\033[31m\302\233x')
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "$bad"
+	local log=$TESTDIR/log.json
+	run -1 --separate-stderr rt --log "$log" --log-format json create --bundle "$BUNDLE" "$CID" </dev/null
+	check_nothing_left "$CID"
+	# A container id from the command line can also hold bytes that are not
+	# UTF-8 (config.json cannot: its parser refuses them).
+	run -1 --separate-stderr rt --log "$log" --log-format json state $'a\nb\033[31m\xff'
+	[ "$RUNTIME_KIND" = holo ] || return 0
+	run -1 --separate-stderr rt --log "$log" --log-format json create --bundle "$BUNDLE" "$CID" </dev/null
+	check_contains '`/no\nsuch\x1b[31m\u009bx`' stderr
+	run -1 --separate-stderr rt --log "$log" --log-format json state $'a\nb\033[31m\xff'
+	check_contains 'a\nb\x1b[31m\xff' stderr
+	# One line each, no raw control character, only UTF-8.
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	! printf '%s' "$stderr" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]'
+	# Every log line is a JSON object (strict UTF-8), saying the same.
+	python3 -c '
+import json, sys
+msgs = [json.loads(line)["msg"] for line in open(sys.argv[1], encoding="utf-8", errors="strict")]
+assert any("`/no\\nsuch\\x1b[31m\\u009bx`" in m for m in msgs), msgs
+assert any("a\\nb\\x1b[31m\\xff" in m for m in msgs), msgs
+' "$log"
+	# The text log quotes msg="..." as logrus does.
+	run -1 --separate-stderr rt --log "$TESTDIR/log.txt" state $'a"b\nc'
+	grep -qF 'msg="invalid id format: a\"b\\nc"' "$TESTDIR/log.txt"
 }
 
 @test "config: a sysctl that is not namespaced" {

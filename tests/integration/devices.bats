@@ -98,6 +98,17 @@ load helpers
 	check_nothing_left "$CID"
 }
 
+@test "devices: a device below a default device's path is refused as its own error" {
+	# /dev/null exists (a default device, made first, as runc does): the
+	# error is about linux.devices[0], not a later maskedPaths check of a
+	# /dev/null turned into a directory.
+	update_config '.linux.devices = [{path: "/dev/null/x", type: "c", major: 1, minor: 3}]'
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "linux.devices[0] (/dev/null/x): open directory \`/dev/null\` in the container root: Not a directory" stderr
+	check_not_contains "maskedPaths" stderr
+	check_nothing_left "$CID"
+}
+
 @test "devices: /dev/console is absent without a terminal" {
 	set_args holo-check stat /dev/console
 	run -1 --separate-stderr rt run --bundle "$BUNDLE" "$CID"

@@ -28,13 +28,12 @@ setup() {
 	OTHER=$BATS_FILE_TMPDIR/other.pem
 	TRUST=$BATS_FILE_TMPDIR/trust.d
 	MOUNTS=()
-	# Nothing from the host's configuration: no policy file, our trust
-	# store, and an endpoint that refuses connections.
-	unset HOLOGRAM_ENFORCE HOLOGRAM_DISABLE HOLOGRAM_VERBOSE HOLOGRAM_NET HOLOGRAM_WITNESS_PUBKEY \
-		HOLOGRAM_CTP96_ENDPOINT HOLOGRAM_WITNESS_TIMEOUT_MS HOLOGRAM_UOR_THREADS
-	export HOLOGRAM_POLICY_FILE=$TESTDIR/policy.json
+	# Nothing from the host's configuration: our own (empty) policy file,
+	# which configures Hologram (permissive), our trust store, no endpoint.
+	unset_hologram_env
+	echo '{}' >"$TESTDIR/policy.json"
+	export HOLOGRAM_POLICY=$TESTDIR/policy.json
 	export HOLOGRAM_TRUST_DIR=$TRUST
-	export HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9
 	set_args sh -c 'echo ran'
 }
 
@@ -44,6 +43,15 @@ teardown() {
 		umount -l "$m" 2>/dev/null || true
 	done
 	teardown_common
+}
+
+# Every variable that configures Hologram (options.c), and the one this
+# suite used before v1.1.
+unset_hologram_env() {
+	unset HOLOGRAM_POLICY HOLOGRAM_ENFORCE HOLOGRAM_DISABLE HOLOGRAM_VERBOSE HOLOGRAM_WITNESS_ENDPOINT \
+		HOLOGRAM_WITNESS_TIMEOUT_MS HOLOGRAM_WITNESS_PUBKEY HOLOGRAM_TRUST_DIR HOLOGRAM_REQUIRE_SEALED \
+		HOLOGRAM_VERIFY_TIMEOUT_MS HOLOGRAM_NET HOLOGRAM_CTP96_ENDPOINT HOLOGRAM_CTP96_TIMEOUT_MS \
+		HOLOGRAM_POLICY_FILE
 }
 
 need_holo() {
@@ -472,12 +480,150 @@ add_touch_hook() {
 		--arg k "$1" --arg f "$TESTDIR/hook-ran"
 }
 
-@test "hologram: permissive by default: no witness warns and the container runs" {
+# listen_port PORT: records every connection to 127.0.0.1:PORT and
+# [::1]:PORT in $TESTDIR/connections; sets LISTENER_READY once listening.
+listen_port() {
+	python3 - "$1" "$TESTDIR/connections" "$TESTDIR/listening" </dev/null >/dev/null 2>&1 3>&- <<-'EOF' &
+		import select, socket, sys
+		port, log, ready = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+		socks = []
+		for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+		    try:
+		        s = socket.socket(fam)
+		        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		        s.bind((addr, port))
+		        s.listen(16)
+		        socks.append(s)
+		    except OSError:
+		        pass
+		open(ready, "w").write("%d\n" % len(socks))
+		while True:
+		    for s in select.select(socks, [], [])[0]:
+		        c, peer = s.accept()
+		        open(log, "a").write("%s\n" % (peer,))
+		        c.close()
+	EOF
+	BACKGROUND_PIDS+=("$!")
+	disown "$!"
+	wait_for_file "$TESTDIR/listening"
+}
+
+@test "hologram: unconfigured: holo run computes, prints and contacts nothing" {
+	need_holo
+	[ ! -e /etc/hologram/policy.json ] || skip "this host has /etc/hologram/policy.json"
+	unset_hologram_env
+	listen_port 8081
+	[ "$(cat "$TESTDIR/listening")" -gt 0 ] || skip "port 8081 is in use"
+	update_config '.process.args = ["sh", "-c", "echo ran; echo err >&2"]'
+	run --separate-stderr "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$CID"
+	check_status 0
+	check_output "ran"
+	# The container's own stderr line, and not one byte from holo.
+	[ "$stderr" = err ] || {
+		echo "stderr: $stderr"
+		return 1
+	}
+	[ ! -e "$ROOT/hologram-cache" ]
+	[ ! -s "$TESTDIR/connections" ]
+	# The state JSON is runc's: no XHologram, no hologram annotation.
+	update_config '.process.args = ["holo-check", "loop"]'
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 3>&-
+	run -0 rt state "$CID"
+	[ "$(jq -c 'keys' <<<"$output")" = '["annotations","bundle","created","id","ociVersion","owner","pid","rootfs","status"]' ]
+	[ "$(jq -c '.annotations | keys' <<<"$output")" = '[]' ]
+	run -0 rt delete --force "$CID"
+	[ ! -s "$TESTDIR/connections" ]
+}
+
+@test "hologram: configured permissive: no witness warns and the container runs" {
 	need_holo
 	run_container
 	check_status 0
 	check_contains "ran"
 	check_contains "hologram: permissive: $CID: no witness for uor:sha256:"
+	check_contains "no witness endpoint is configured"
+}
+
+@test "hologram: with --log the permissive warning goes to the log, not to the container's stdio" {
+	need_holo
+	run --separate-stderr "$RUNTIME" --root "$ROOT" --log "$TESTDIR/log.json" --log-format json \
+		run --bundle "$BUNDLE" "$CID"
+	check_status 0
+	check_output "ran"
+	[ -z "$stderr" ] || {
+		echo "stderr: $stderr"
+		return 1
+	}
+	run -0 jq -r 'select(.level == "warning") | .msg' "$TESTDIR/log.json"
+	check_contains "hologram: permissive: $CID: no witness for uor:sha256:"
+}
+
+@test "hologram: an org.hologram.* annotation alone configures Hologram for that container" {
+	need_holo
+	unset_hologram_env
+	update_config '.annotations["org.hologram.uor-id"] = "uor:sha256:0000"'
+	run_container
+	check_status 0
+	check_contains "hologram: permissive: $CID: pinned UOR-ID uor:sha256:0000"
+}
+
+@test "hologram: the policy file: every key; environment over file; annotations only tighten" {
+	need_holo
+	local id
+	id=$(bundle_id)
+	start_server 200
+	make_witness "$GOOD" "$id" >"$SRV/witness.json"
+	unset HOLOGRAM_TRUST_DIR
+	jq -n --arg t "$TRUST" --arg e "$SRV_URL" '{mode: "enforce", trust_dir: $t, witness_endpoint: $e,
+		witness_timeout_ms: 1000, verify_timeout_ms: 60000, require_sealed: false, verbose: false,
+		net: "none", ctp96_endpoint: "http://127.0.0.1:9"}' \
+		>"$HOLOGRAM_POLICY"
+	# trust_dir and witness_endpoint come from the file.
+	run_container
+	check_status 0
+	check_contains "ran"
+	grep -q "^GET /v1/witness/$id " "$SRV/requests"
+	# The environment overrides the file, key by key.
+	run_container HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9
+	check_refused
+	check_contains "hologram: enforce: no witness for $id (witness endpoint http://127.0.0.1:9"
+	check_contains "(enforced by policy file $HOLOGRAM_POLICY)"
+	run_container HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9 HOLOGRAM_ENFORCE=0
+	check_status 0
+	check_contains "hologram: permissive: $CID: no witness"
+	# An annotation tightens (enforce) but cannot loosen.
+	update_config '.annotations["org.hologram.enforce"] = "true"'
+	run_container HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9 HOLOGRAM_ENFORCE=0
+	check_refused
+	check_contains "(enforced by annotation org.hologram.enforce=true)"
+	update_config '.annotations["org.hologram.enforce"] = "false"'
+	run_container HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9
+	check_refused
+	check_contains "(enforced by policy file $HOLOGRAM_POLICY)"
+}
+
+@test "hologram: a bad policy file or variable fails closed, naming the problem" {
+	need_holo
+	echo '{"mode": "enforce", "witness_endpiont": "http://x"}' >"$HOLOGRAM_POLICY"
+	run_container
+	check_refused
+	check_contains "hologram: enforce: policy file $HOLOGRAM_POLICY: unknown key \`witness_endpiont\`"
+	echo '{"mode": "strict"}' >"$HOLOGRAM_POLICY"
+	run_container
+	check_refused
+	check_contains "mode: must be \"off\", \"permissive\" or \"enforce\""
+	echo '{"verify_timeout_ms": "soon"}' >"$HOLOGRAM_POLICY"
+	run_container
+	check_refused
+	check_contains "verify_timeout_ms: must be a number of milliseconds"
+	# A policy file named by HOLOGRAM_POLICY must exist.
+	run_container HOLOGRAM_POLICY="$TESTDIR/missing.json"
+	check_refused
+	check_contains "policy file $TESTDIR/missing.json: cannot read it"
+	echo '{}' >"$HOLOGRAM_POLICY"
+	run_container HOLOGRAM_WITNESS_TIMEOUT_MS=soon
+	check_refused
+	check_contains "HOLOGRAM_WITNESS_TIMEOUT_MS=soon: not a number of milliseconds"
 }
 
 @test "hologram: enforce without a witness fails before any hook, leaving nothing behind" {
@@ -502,11 +648,11 @@ add_touch_hook() {
 	check_refused
 
 	update_config 'del(.annotations["org.hologram.enforce"])'
-	echo '{"mode": "enforce"}' >"$HOLOGRAM_POLICY_FILE"
+	echo '{"mode": "enforce"}' >"$HOLOGRAM_POLICY"
 	run_container
 	check_refused
-	check_contains "policy file $HOLOGRAM_POLICY_FILE"
-	echo 'garbage' >"$HOLOGRAM_POLICY_FILE"
+	check_contains "policy file $HOLOGRAM_POLICY"
+	echo 'garbage' >"$HOLOGRAM_POLICY"
 	run_container
 	check_refused
 	check_contains "invalid"
@@ -518,7 +664,7 @@ add_touch_hook() {
 	check_status 0
 	check_not_contains "hologram"
 	[ ! -e "$ROOT/hologram-cache" ]
-	echo '{"mode": "off"}' >"$HOLOGRAM_POLICY_FILE"
+	echo '{"mode": "off"}' >"$HOLOGRAM_POLICY"
 	run_container
 	check_status 0
 	check_not_contains "hologram"
@@ -592,7 +738,7 @@ add_touch_hook() {
 	HOLOGRAM_VERBOSE=1 rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TESTDIR/create.out" 2>&1 3>&-
 	grep -q "hologram: permissive: $CID: $id, witness from hologram.witness.json" "$TESTDIR/create.out"
 	run -0 rt state "$CID"
-	[ "$(jq -c .XHologram <<<"$output")" = "{\"uor_id\":\"$id\",\"witness_ok\":true,\"reason\":null,\"vpi_lease\":null}" ]
+	[ "$(jq -c .XHologram <<<"$output")" = "{\"uor_id\":\"$id\",\"witness_ok\":true,\"reason\":null,\"sealed\":false,\"vpi_lease\":null}" ]
 	[ "$(jq -r '.annotations["org.hologram.uor-id"]' <<<"$output")" = "$id" ]
 	[ "$(jq -r '.annotations["org.hologram.witness-ok"]' <<<"$output")" = true ]
 	run -0 rt delete --force "$CID"
@@ -734,8 +880,8 @@ use_hook() {
 	shift
 	update_config '.hooks[$s] = [{path: $p, args: ["holo-hologram-hook", "--root", $r], env: $ARGS.positional}]' \
 		--arg s "$stage" --arg p "$HOOK" --arg r "$TESTDIR/hookroot" \
-		--args "HOLOGRAM_POLICY_FILE=$HOLOGRAM_POLICY_FILE" "HOLOGRAM_TRUST_DIR=$TRUST" \
-		"HOLOGRAM_WITNESS_ENDPOINT=http://127.0.0.1:9" "$@"
+		--args "HOLOGRAM_POLICY=$HOLOGRAM_POLICY" "HOLOGRAM_TRUST_DIR=$TRUST" \
+		"$@"
 }
 
 # run_with RUNTIME: "RUNTIME run" of the bundle, state in its own root.

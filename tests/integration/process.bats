@@ -109,6 +109,27 @@ in_container() {
 	run -1 --separate-stderr in_container sh -c 'touch /tmp/f && chown 1000 /tmp/f'
 }
 
+@test "process: capability sets the kernel refuses name the set and the capability" {
+	# capset(2) only says EPERM; holo says which rule was broken.
+	update_config '.process.capabilities.effective += ["CAP_SYS_ADMIN"]'
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "process.capabilities.effective: CAP_SYS_ADMIN is not in process.capabilities.permitted" stderr
+	check_nothing_left "$CID"
+	# An inheritable capability must be in the bounding set.
+	update_config '.process.capabilities.effective -= ["CAP_SYS_ADMIN"]
+		| .process.capabilities.bounding = ["CAP_KILL"] | .process.capabilities.inheritable = ["CAP_KILL", "CAP_CHOWN"]'
+	run -1 --separate-stderr rt_create "$CID"
+	check_holo_text "process.capabilities.inheritable: CAP_CHOWN is not in the bounding set: Operation not permitted" stderr
+	check_nothing_left "$CID"
+	# A capability the runtime itself does not hold.
+	update_config '.process.capabilities = {bounding: ["CAP_KILL", "CAP_SYS_TIME"],
+		permitted: ["CAP_KILL", "CAP_SYS_TIME"], effective: ["CAP_KILL"]}'
+	run -1 --separate-stderr setpriv --bounding-set -sys_time -- env HOLO_TEST_MARKER="$TEST_MARKER" \
+		timeout "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null
+	check_holo_text "process.capabilities.permitted: CAP_SYS_TIME is not permitted to the runtime" stderr
+	check_nothing_left "$CID"
+}
+
 @test "process: rlimits are applied" {
 	update_config '.process.rlimits = [
 		{type: "RLIMIT_NOFILE", soft: 512, hard: 1000},
@@ -134,6 +155,14 @@ in_container() {
 		run -1 --separate-stderr rt_create "$CID"
 		check_nothing_left "$CID"
 	fi
+	# Without CAP_SYS_RESOURCE (dropped here if the caller has it), the
+	# error names the entry, its values and the cause.
+	update_config '.process.rlimits = [{type: "RLIMIT_CORE", soft: 0, hard: 0},
+		{type: "RLIMIT_NOFILE", soft: 1024, hard: ($h + 1000)}]' --argjson h "$hard"
+	run -1 --separate-stderr setpriv --bounding-set -sys_resource -- env HOLO_TEST_MARKER="$TEST_MARKER" \
+		timeout "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null
+	check_holo_text "process.rlimits[1]: setrlimit RLIMIT_NOFILE soft 1024 hard $((hard + 1000)): Operation not permitted (a hard limit above the runtime's, $hard, needs CAP_SYS_RESOURCE)" stderr
+	check_nothing_left "$CID"
 }
 
 @test "process: noNewPrivileges" {

@@ -267,6 +267,17 @@ in_container_cg() {
 		[ -z "$dev" ] || grep -qx "$dev 1048576" "$dir/blkio.throttle.read_bps_device"
 	fi
 	run -0 rt update --blkio-weight 300 "$CID"
+	# 10-1000, as the help says (runc 1.1 leaves it to the kernel, whose
+	# bfq takes 1-1000); 0 means "no weight" and changes nothing.
+	if [ "$RUNTIME_KIND" = holo ]; then
+		local w
+		for w in 1 9 1001; do
+			run -1 --separate-stderr rt update --blkio-weight "$w" "$CID"
+			check_contains "invalid value for blkio-weight: must be between 10 and 1000: '$w'" stderr
+		done
+		run -0 rt update --blkio-weight 0 "$CID"
+		run -0 rt update --blkio-weight 10 "$CID"
+	fi
 }
 
 @test "resources: hugepage limits where the hugetlb controller is available, else an error" {
@@ -330,7 +341,7 @@ in_container_cg() {
 	update_config '.linux.resources = {"memory": {"limit": "1g"}}'
 	run -1 --separate-stderr rt_create "$CID"
 	check_contains "config.json: linux.resources.memory.limit: must be an integer" stderr
-	update_config '.linux.resources = {"devices": [{"allow": true}, {"allow": true, "access": "rwx"}]}'
+	update_config '.linux.resources = {"devices": [{"allow": true, "access": "r"}, {"allow": true, "access": "rwx"}]}'
 	run -1 --separate-stderr rt_create "$CID"
 	check_contains "linux.resources.devices[1].access" stderr
 }

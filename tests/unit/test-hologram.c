@@ -10,6 +10,7 @@
 #include "hologram/hologram_internal.h"
 #include "libcontainer/utils.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -52,6 +53,17 @@ sha256_hex (const void *data, size_t len, char out[65])
   unsigned int n = 0;
   EVP_Digest (data, len, md, &n, EVP_sha256 (), NULL);
   holo_hex (md, 32, out);
+}
+
+/* holo_uor_compute of the directory at PATH.  */
+static int
+uor_compute_path (const char *path, struct holo_uor_cache *cache, char id[HOLO_UOR_ID_LEN + 1],
+                  struct holo_uor_stats *st, holo_error_t *err)
+{
+  cleanup_close int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return holo_make_error (err, errno, "open `%s`", path);
+  return holo_uor_compute (fd, cache, 0, id, st, err);
 }
 
 static void
@@ -127,7 +139,7 @@ test_uor_empty_tree (void)
   cleanup_free char *d = make_tmpdir ();
   char id[HOLO_UOR_ID_LEN + 1];
   holo_error_t err = NULL;
-  int r = holo_uor_compute (d, NULL, id, NULL, &err);
+  int r = uor_compute_path (d, NULL, id, NULL, &err);
   rm_rf (d);
   UNIT_ASSERT_INT_EQ (r, 0);
   UNIT_ASSERT_STR_EQ (id, EMPTY_TREE_ID);
@@ -151,7 +163,7 @@ test_uor_known_tree (void)
   chmod (p, 0600);
   char id[HOLO_UOR_ID_LEN + 1];
   holo_error_t err = NULL;
-  int r = holo_uor_compute (d, NULL, id, NULL, &err);
+  int r = uor_compute_path (d, NULL, id, NULL, &err);
   rm_rf (d);
   UNIT_ASSERT_INT_EQ (r, 0);
 
@@ -174,7 +186,7 @@ compute_with_cache (const char *tree, const char *state, char id[HOLO_UOR_ID_LEN
 {
   holo_error_t err = NULL;
   struct holo_uor_cache *c = holo_uor_cache_open (state);
-  if (holo_uor_compute (tree, c, id, st, &err) < 0 || holo_uor_cache_save (c, &err) < 0)
+  if (uor_compute_path (tree, c, id, st, &err) < 0 || holo_uor_cache_save (c, &err) < 0)
     {
       fprintf (stderr, "%s\n", err->msg);
       abort ();
@@ -207,7 +219,7 @@ test_cache_never_changes_result (void)
   utimensat (AT_FDCWD, f, times, 0);
   compute_with_cache (tree, state, id3, &st3);
   holo_error_t err = NULL;
-  int r = holo_uor_compute (tree, NULL, fresh, NULL, &err);
+  int r = uor_compute_path (tree, NULL, fresh, NULL, &err);
   rm_rf (d);
   UNIT_ASSERT_INT_EQ (r, 0);
   UNIT_ASSERT_INT_EQ (st1.files_cached, 0);
@@ -344,80 +356,212 @@ test_witness_tampering (void)
 }
 
 static void
+unset_hologram_env (void)
+{
+  static const char *const names[] = { "HOLOGRAM_POLICY",
+                                       "HOLOGRAM_ENFORCE",
+                                       "HOLOGRAM_DISABLE",
+                                       "HOLOGRAM_VERBOSE",
+                                       "HOLOGRAM_WITNESS_ENDPOINT",
+                                       "HOLOGRAM_WITNESS_TIMEOUT_MS",
+                                       "HOLOGRAM_WITNESS_PUBKEY",
+                                       "HOLOGRAM_TRUST_DIR",
+                                       "HOLOGRAM_REQUIRE_SEALED",
+                                       "HOLOGRAM_VERIFY_TIMEOUT_MS",
+                                       "HOLOGRAM_NET",
+                                       "HOLOGRAM_CTP96_ENDPOINT",
+                                       "HOLOGRAM_CTP96_TIMEOUT_MS",
+                                       NULL };
+  for (size_t i = 0; names[i]; i++)
+    unsetenv (names[i]);
+}
+
+/* The mode of options O for a container with annotation KEY=VALUE (or
+   none), and whether anything is computed.  */
+static enum holo_hologram_mode
+mode_for (const struct holo_hologram_options *o, const char *key, const char *value, bool *configured)
+{
+  struct holo_kv kv = { (char *) key, (char *) value };
+  struct holo_hologram_verdict v = { 0 };
+  holo_hologram_decide (o, key ? &kv : NULL, key ? 1 : 0, &v);
+  enum holo_hologram_mode m = v.mode;
+  *configured = v.configured;
+  holo_hologram_verdict_clear (&v);
+  return m;
+}
+
+static enum holo_hologram_mode
+load_mode (const char *key, const char *value, bool *configured)
+{
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  enum holo_hologram_mode m = mode_for (&o, key, value, configured);
+  holo_hologram_options_clear (&o);
+  return m;
+}
+
+static void
 test_modes (void)
 {
   cleanup_free char *d = make_tmpdir ();
   cleanup_free char *policy = holo_xasprintf ("%s/policy.json", d);
-  setenv ("HOLOGRAM_POLICY_FILE", policy, 1);
-  unsetenv ("HOLOGRAM_ENFORCE");
-  unsetenv ("HOLOGRAM_DISABLE");
-  UNIT_ASSERT_INT_EQ (holo_hologram_mode (NULL, NULL), HOLO_HOLOGRAM_PERMISSIVE);
+  bool conf;
+  unset_hologram_env ();
+  /* Point the default policy file away from the host's.  */
+  setenv ("HOLOGRAM_POLICY", policy, 1);
+  write_str (policy, "{}");
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_PERMISSIVE);
+  UNIT_ASSERT (conf);
   setenv ("HOLOGRAM_DISABLE", "1", 1);
-  UNIT_ASSERT_INT_EQ (holo_hologram_mode (NULL, NULL), HOLO_HOLOGRAM_OFF);
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_OFF);
+  UNIT_ASSERT (!conf);
+  /* Annotations tighten, even off.  */
+  UNIT_ASSERT_INT_EQ (load_mode ("org.hologram.enforce", "true", &conf), HOLO_HOLOGRAM_ENFORCE);
+  UNIT_ASSERT (conf);
   setenv ("HOLOGRAM_ENFORCE", "1", 1);
-  UNIT_ASSERT_INT_EQ (holo_hologram_mode (NULL, NULL), HOLO_HOLOGRAM_ENFORCE);
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_ENFORCE);
   unsetenv ("HOLOGRAM_ENFORCE");
   unsetenv ("HOLOGRAM_DISABLE");
   write_str (policy, "{\"mode\": \"off\"}");
-  UNIT_ASSERT_INT_EQ (holo_hologram_mode (NULL, NULL), HOLO_HOLOGRAM_OFF);
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_OFF);
   write_str (policy, "{\"mode\": \"enforce\"}");
-  setenv ("HOLOGRAM_DISABLE", "1", 1);
-  UNIT_ASSERT_INT_EQ (holo_hologram_mode (NULL, NULL), HOLO_HOLOGRAM_ENFORCE);
-  unsetenv ("HOLOGRAM_DISABLE");
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_ENFORCE);
+  /* The environment overrides the file; annotations never loosen.  */
+  setenv ("HOLOGRAM_ENFORCE", "0", 1);
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_PERMISSIVE);
+  unsetenv ("HOLOGRAM_ENFORCE");
+  UNIT_ASSERT_INT_EQ (load_mode ("org.hologram.enforce", "false", &conf), HOLO_HOLOGRAM_ENFORCE);
   write_str (policy, "{\"mode\": \"permissive\"}");
-  UNIT_ASSERT_INT_EQ (holo_hologram_mode (NULL, NULL), HOLO_HOLOGRAM_PERMISSIVE);
-  char *why = NULL;
+  UNIT_ASSERT_INT_EQ (load_mode (NULL, NULL, &conf), HOLO_HOLOGRAM_PERMISSIVE);
   write_str (policy, "not json");
-  enum holo_hologram_mode m = holo_hologram_mode (NULL, &why);
-  unsetenv ("HOLOGRAM_POLICY_FILE");
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  UNIT_ASSERT_INT_EQ (o.mode, HOLO_HOLOGRAM_ENFORCE);
+  UNIT_ASSERT_STR_CONTAINS (o.mode_source, "invalid");
+  UNIT_ASSERT_STR_CONTAINS (o.policy_error, "not a JSON object");
+  holo_hologram_options_clear (&o);
+
+  /* Unconfigured: off, nothing computed, no endpoint; an org.hologram.*
+     annotation configures it (permissive) for that container.  */
+  unsetenv ("HOLOGRAM_POLICY");
   rm_rf (d);
-  UNIT_ASSERT_INT_EQ (m, HOLO_HOLOGRAM_ENFORCE);
-  UNIT_ASSERT_STR_CONTAINS (why, "invalid");
-  free (why);
+  holo_hologram_options_load (&o);
+  if (access ("/etc/hologram/policy.json", F_OK) != 0)
+    {
+      UNIT_ASSERT (!o.configured);
+      UNIT_ASSERT_INT_EQ (mode_for (&o, NULL, NULL, &conf), HOLO_HOLOGRAM_OFF);
+      UNIT_ASSERT (!conf);
+      UNIT_ASSERT_INT_EQ (mode_for (&o, "org.hologram.witness", "x", &conf), HOLO_HOLOGRAM_PERMISSIVE);
+      UNIT_ASSERT (conf);
+      UNIT_ASSERT_INT_EQ (mode_for (&o, "org.other", "x", &conf), HOLO_HOLOGRAM_OFF);
+      UNIT_ASSERT (o.witness_endpoint == NULL);
+    }
+  holo_hologram_options_clear (&o);
 }
 
-static char *
-state_fields (const char *persist)
-{
-  yajl_gen g = yajl_gen_alloc (NULL);
-  yajl_gen_map_open (g);
-  holo_hologram_state_fields (persist, g);
-  yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = holo_xstrndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return r;
-}
-
+/* Every policy key, and the environment over it.  */
 static void
-test_state_fields (void)
+test_policy_keys (void)
 {
-  const char *quiet = "{\"uor_id\":\"" EMPTY_TREE_ID "\",\"witness_ok\":true,\"verbose\":false}";
-  const char *loud = "{\"uor_id\":\"" EMPTY_TREE_ID "\",\"witness_ok\":false,\"reason\":\"no witness\","
-                     "\"vpi_lease\":\"L1\",\"verbose\":true}";
-  cleanup_free char *a = state_fields (quiet);
-  cleanup_free char *b = state_fields (loud);
-  cleanup_free char *c = state_fields (NULL);
-  UNIT_ASSERT_STR_EQ (a, "{}");
-  UNIT_ASSERT_STR_EQ (c, "{}");
-  UNIT_ASSERT_STR_EQ (b, "{\"XHologram\":{\"uor_id\":\"" EMPTY_TREE_ID "\",\"witness_ok\":false,"
-                         "\"reason\":\"no witness\",\"vpi_lease\":\"L1\"}}");
-  struct holo_kv *kv = holo_xmalloc (sizeof *kv);
-  kv[0].key = holo_xstrdup ("org.hologram.uor-id");
-  kv[0].value = holo_xstrdup ("pinned");
-  size_t n = 1;
-  holo_hologram_annotate (quiet, &kv, &n);
-  UNIT_ASSERT_INT_EQ (n, 1);
-  holo_hologram_annotate (loud, &kv, &n);
-  UNIT_ASSERT_INT_EQ (n, 2);
-  UNIT_ASSERT_STR_EQ (kv[0].value, EMPTY_TREE_ID);
-  UNIT_ASSERT_STR_EQ (kv[1].key, "org.hologram.witness-ok");
-  UNIT_ASSERT_STR_EQ (kv[1].value, "false");
-  for (size_t i = 0; i < n; i++)
-    free (kv[i].key), free (kv[i].value);
-  free (kv);
+  cleanup_free char *d = make_tmpdir ();
+  cleanup_free char *policy = holo_xasprintf ("%s/policy.json", d);
+  unset_hologram_env ();
+  setenv ("HOLOGRAM_POLICY", policy, 1);
+  write_str (policy, "{\"mode\": \"enforce\", \"trust_dir\": \"/t\", \"witness_pubkey\": \"/k.pem\","
+                     " \"witness_endpoint\": \"http://w\", \"witness_timeout_ms\": 50, \"verify_timeout_ms\": 70,"
+                     " \"require_sealed\": true, \"verbose\": true, \"net\": \"ctp96\","
+                     " \"ctp96_endpoint\": \"http://c\"}");
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  UNIT_ASSERT (o.policy_error == NULL);
+  UNIT_ASSERT_INT_EQ (o.mode, HOLO_HOLOGRAM_ENFORCE);
+  UNIT_ASSERT_STR_EQ (o.trust_dir, "/t");
+  UNIT_ASSERT_STR_EQ (o.witness_pubkey, "/k.pem");
+  UNIT_ASSERT_STR_EQ (o.witness_endpoint, "http://w");
+  UNIT_ASSERT_INT_EQ (o.witness_timeout_ms, 50);
+  UNIT_ASSERT_INT_EQ (o.verify_timeout_ms, 70);
+  UNIT_ASSERT (o.require_sealed && o.verbose && o.ctp96);
+  UNIT_ASSERT_STR_EQ (o.ctp96_endpoint, "http://c");
+  holo_hologram_options_clear (&o);
+  setenv ("HOLOGRAM_WITNESS_ENDPOINT", "http://e", 1);
+  setenv ("HOLOGRAM_VERBOSE", "0", 1);
+  setenv ("HOLOGRAM_NET", "none", 1);
+  setenv ("HOLOGRAM_VERIFY_TIMEOUT_MS", "90", 1);
+  holo_hologram_options_load (&o);
+  UNIT_ASSERT_STR_EQ (o.witness_endpoint, "http://e");
+  UNIT_ASSERT (!o.verbose && !o.ctp96);
+  UNIT_ASSERT_INT_EQ (o.verify_timeout_ms, 90);
+  holo_hologram_options_clear (&o);
+  write_str (policy, "{\"verbose\": \"yes\"}");
+  holo_hologram_options_load (&o);
+  UNIT_ASSERT_STR_CONTAINS (o.policy_error, "verbose: must be true or false");
+  holo_hologram_options_clear (&o);
+  unset_hologram_env ();
+  rm_rf (d);
+}
+
+/* The extension libcontainer gets: what create keeps and shows, and the
+   check at start of the same tree, changed or not.  */
+static void
+test_extension (void)
+{
+  cleanup_free char *d = make_tmpdir ();
+  cleanup_free char *policy = holo_xasprintf ("%s/policy.json", d);
+  cleanup_free char *tree = holo_xasprintf ("%s/tree", d);
+  cleanup_free char *f = holo_xasprintf ("%s/file", tree);
+  mkdir (tree, 0755);
+  write_str (f, "one");
+  unset_hologram_env ();
+  setenv ("HOLOGRAM_POLICY", policy, 1);
+  write_str (policy, "{\"verbose\": true, \"trust_dir\": \"/nonexistent\"}");
+  struct holo_hologram_options o;
+  holo_hologram_options_load (&o);
+  struct holo_extension ext;
+  holo_hologram_extension (&o, &ext);
+  UNIT_ASSERT (ext.create_wanted (ext.data, NULL, 0));
+  cleanup_close int fd = open (tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct holo_extension_container c = { .id = "c1", .bundle = d, .rootfs = tree };
+  struct holo_extension_result r = { 0 };
+  holo_error_t err = NULL;
+  /* Permissive: no witness is a warning, the record says so.  */
+  UNIT_ASSERT_INT_EQ (ext.create_check (ext.data, &c, fd, &r, &err), 0);
+  UNIT_ASSERT_STR_CONTAINS (r.persist, "\"mode\":\"permissive\"");
+  UNIT_ASSERT_STR_CONTAINS (r.state_fields, "{\"XHologram\":{\"uor_id\":\"uor:sha256:");
+  UNIT_ASSERT_STR_CONTAINS (r.state_fields, "\"witness_ok\":false");
+  UNIT_ASSERT_INT_EQ (r.n_annotations, 2);
+  UNIT_ASSERT_STR_EQ (r.annotations[1].key, "org.hologram.witness-ok");
+  UNIT_ASSERT (!ext.start_wanted (ext.data, r.persist));
+  holo_extension_result_clear (&r);
+  holo_hologram_options_clear (&o);
+
+  /* Enforce, not verbose: no state fields; start checks the tree again. */
+  write_str (policy, "{\"mode\": \"enforce\", \"trust_dir\": \"/nonexistent\"}");
+  holo_hologram_options_load (&o);
+  holo_hologram_extension (&o, &ext);
+  UNIT_ASSERT_INT_EQ (ext.create_check (ext.data, &c, fd, &r, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "hologram: enforce: no witness for uor:sha256:");
+  holo_error_release (&err);
+  /* A record as a permissive create left it, now started in enforce.  */
+  cleanup_free char *id = NULL;
+  {
+    struct holo_hologram_verdict v = { 0 };
+    UNIT_ASSERT_INT_EQ (holo_hologram_tree_id (&o, tree, fd, &v), 0);
+    id = holo_xstrdup (v.uor_id);
+    holo_hologram_verdict_clear (&v);
+  }
+  cleanup_free char *persist = holo_xasprintf ("{\"mode\":\"enforce\",\"uor_id\":\"%s\"}", id);
+  UNIT_ASSERT (ext.start_wanted (ext.data, persist));
+  UNIT_ASSERT_INT_EQ (ext.start_check (ext.data, &c, fd, persist, &err), 0);
+  write_str (f, "two");
+  UNIT_ASSERT_INT_EQ (ext.start_check (ext.data, &c, fd, persist, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "the rootfs changed after create");
+  holo_error_release (&err);
+  UNIT_ASSERT_INT_EQ (ext.start_check (ext.data, &c, fd, NULL, &err), -1);
+  UNIT_ASSERT_STR_CONTAINS (err->msg, "was not verified at create");
+  holo_error_release (&err);
+  holo_hologram_options_clear (&o);
+  unset_hologram_env ();
+  rm_rf (d);
 }
 
 int
@@ -436,6 +580,7 @@ main (void)
   UNIT_RUN (test_witness_verdicts);
   UNIT_RUN (test_witness_tampering);
   UNIT_RUN (test_modes);
-  UNIT_RUN (test_state_fields);
+  UNIT_RUN (test_policy_keys);
+  UNIT_RUN (test_extension);
   return unit_finish ();
 }

@@ -492,7 +492,9 @@ static void
 test_rlimit_error_names_the_limit (void)
 {
   cleanup_free char *r = run_in_child (child_rlimit_denied);
-  UNIT_ASSERT_STR_EQ (r, "error: setrlimit RLIMIT_NOFILE: Operation not permitted");
+  UNIT_ASSERT_STR_EQ (r,
+                      "error: process.rlimits[0]: setrlimit RLIMIT_NOFILE soft 100 hard 100: Operation not permitted "
+                      "(a hard limit above the runtime's, 50, needs CAP_SYS_RESOURCE)");
 }
 
 static void

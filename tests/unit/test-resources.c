@@ -4,6 +4,7 @@
    program enforced by the kernel on a scratch cgroup.  */
 #define _GNU_SOURCE
 #include "libcontainer/cgroups/cgroups.h"
+#include "libcontainer/cgroups/convert.h"
 #include "libcontainer/cgroups/resources.h"
 #include "libcontainer/utils.h"
 #include "unit.h"
@@ -14,7 +15,9 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct holo_resources *
@@ -126,8 +129,17 @@ test_parse_errors_name_the_path (void)
   PARSE_FAILS ("{\"cpu\":{\"cpus\":\"0;rm\"}}", "cpu.cpus: `0;rm`");
   PARSE_FAILS ("{\"cpu\":{\"idle\":2}}", "cpu.idle: must be 0 or 1");
   PARSE_FAILS ("{\"devices\":[{\"access\":\"r\"}]}", "devices[0].allow: must be specified");
-  PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "devices[0].type: `x`");
-  PARSE_FAILS ("{\"devices\":[{\"allow\":true},{\"allow\":true,\"access\":\"rwx\"}]}", "devices[1].access: `rwx`");
+  PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"type\":\"x\",\"access\":\"r\"}]}", "devices[0].type: `x`");
+  PARSE_FAILS ("{\"devices\":[{\"allow\":true,\"access\":\"r\"},{\"allow\":true,\"access\":\"rwx\"}]}",
+               "devices[1].access: `rwx`");
+  /* Without access a rule used to mean "rwm": {"allow":true} opened every
+     device.  runc refuses it ("device access at 1 field cannot be empty"). */
+  PARSE_FAILS ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\"}]}",
+               "config.json: devices[1].access: must be specified");
+  PARSE_FAILS ("{\"devices\":[{\"allow\":false,\"access\":\"\"}]}",
+               "config.json: devices[0].access: must not be empty");
+  /* update -r documents go through the same parser as config.json.  */
+  PARSE_FAILS ("{\"pids\":{\"limit\":1,\"limit\":2}}", "config.json: pids.limit: duplicate key");
   PARSE_FAILS ("{\"devices\":{}}", "devices: must be an array");
   PARSE_FAILS ("{\"blockIO\":{\"weight\":1001}}", "blockIO.weight: must be an integer between 0 and 1000");
   PARSE_FAILS ("{\"blockIO\":{\"weightDevice\":[{\"minor\":0}]}}", "blockIO.weightDevice[0].major: must be specified");
@@ -224,44 +236,6 @@ test_parse_size (void)
   UNIT_ASSERT (holo_parse_size ("99999999999p", &v) < 0);
 }
 
-static void
-test_device_rules_list (void)
-{
-  char *e;
-  struct holo_resources *r = parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", &e);
-  struct holo_device_rule *rules;
-  size_t n;
-  holo_resources_device_rules (r, &rules, &n);
-  UNIT_ASSERT (n > 10);
-  UNIT_ASSERT (!rules[0].allow);
-  /* the defaults after the config: null is usable even after "deny all" */
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 1, 3, HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'c', 136, 7, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 10, 229, HOLO_DEV_ACC_READ)); /* fuse */
-  UNIT_ASSERT (holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_MKNOD));    /* mknod anything */
-  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'b', 8, 0, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, n, 'c', 1, 1, HOLO_DEV_ACC_READ)); /* /dev/mem */
-  free (rules);
-  holo_resources_free (r);
-}
-
-static void
-test_device_rule_semantics (void)
-{
-  const struct holo_device_rule rules[] = {
-    { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = HOLO_DEV_ACC_ALL },
-    { .allow = false, .type = 'c', .major = 1, .minor = 3, .access = HOLO_DEV_ACC_WRITE },
-    { .allow = true, .type = 'c', .major = 1, .minor = -1, .access = HOLO_DEV_ACC_READ },
-  };
-  /* last match decides; a deny takes away any of its bits */
-  UNIT_ASSERT (holo_device_rules_allow (rules, 3, 'c', 1, 3, HOLO_DEV_ACC_READ));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, 3, 'c', 1, 3, HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (!holo_device_rules_allow (rules, 3, 'c', 1, 3, HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (holo_device_rules_allow (rules, 3, 'c', 1, 5, HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (holo_device_rules_allow (rules, 3, 'b', 1, 3, HOLO_DEV_ACC_WRITE));
-  UNIT_ASSERT (!holo_device_rules_allow (NULL, 0, 'c', 1, 3, HOLO_DEV_ACC_READ));
-}
-
 /* ---- the eBPF program, enforced by the kernel ---- */
 
 static char *
@@ -308,6 +282,129 @@ mknod_in_cgroup (const char *dir, const char *path, dev_t dev)
   waitpid (pid, &status, 0);
   unlink (path);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 255;
+}
+
+/* ---- device rules as the kernel applies them, on either backend ---- */
+
+/* A scratch cgroup with the devices controller: cgroup2 (the eBPF program)
+   or the v1 devices hierarchy.  */
+struct dev_cgroup
+{
+  const char *backend;
+  char *dir;
+  int (*apply) (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
+};
+
+static bool
+dev_cgroup_make (struct dev_cgroup *c, bool v2)
+{
+  cleanup_free char *root = v2 ? cgroup2_root () : holo_cgroup_controller_dir ("", "devices");
+  if (root == NULL || (!v2 && holo_cgroup_mode () == HOLO_CGROUP_UNIFIED))
+    return false;
+  c->backend = v2 ? "eBPF" : "v1 devices";
+  c->dir = holo_xasprintf ("%s/holo-unit-dev-%s-%d", root, v2 ? "bpf" : "v1", (int) getpid ());
+  c->apply = v2 ? holo_cgroup_bpf_devices : holo_cgroup_v1_devices;
+  return mkdir (c->dir, 0755) == 0;
+}
+
+/* Whether a process in C may open a node of TYPE MAJOR:MINOR for FLAGS, or
+   (FLAGS -1) create one: the node is made outside the cgroup; opening a
+   device that does not exist fails with ENXIO/ENODEV only after the
+   cgroup check, which says EPERM.  */
+static bool
+dev_allowed (const struct dev_cgroup *c, char type, unsigned major, unsigned minor, int flags)
+{
+  cleanup_free char *node = holo_xasprintf ("/tmp/holo-unit-node-%d-%u-%u", (int) getpid (), major, minor);
+  dev_t dev = makedev (major, minor);
+  if (flags == -1)
+    return mknod_in_cgroup (c->dir, node, dev) != EPERM;
+  unlink (node);
+  if (mknod (node, (type == 'b' ? S_IFBLK : S_IFCHR) | 0600, dev) < 0)
+    return false;
+  int r = open_in_cgroup (c->dir, node, flags);
+  unlink (node);
+  return r != EPERM;
+}
+
+#define DEV_EXPECT(c, want, type, major, minor, flags)                                                                 \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (dev_allowed (c, type, major, minor, flags) != (want))                                                        \
+        {                                                                                                              \
+          fprintf (stdout, "# %s: %c %u:%u flags %d: expected %s\n", (c)->backend, type, major, minor, flags,          \
+                   (want) ? "allowed" : "denied");                                                                     \
+          failed = true;                                                                                               \
+        }                                                                                                              \
+    }                                                                                                                  \
+  while (0)
+
+/* What linux.resources.devices mean, checked where they are enforced: the
+   last matching rule decides, an allow must grant every access asked for,
+   a deny matches as soon as it takes one away; and the default rules come
+   after the config's, so /dev/null stays usable after "deny everything". */
+static void
+test_device_rules_enforced (void)
+{
+  if (geteuid () != 0)
+    {
+      fprintf (stdout, "# skipped: needs root\n");
+      return;
+    }
+  const struct holo_device_rule semantics[] = {
+    { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = HOLO_DEV_ACC_ALL },
+    { .allow = false, .type = 'c', .major = 1, .minor = 3, .access = HOLO_DEV_ACC_WRITE },
+    { .allow = true, .type = 'c', .major = 1, .minor = -1, .access = HOLO_DEV_ACC_READ },
+  };
+  char *e;
+  struct holo_resources *r = parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", &e);
+  struct holo_device_rule *defaults;
+  size_t n_defaults;
+  holo_resources_device_rules (r, &defaults, &n_defaults);
+  holo_resources_free (r);
+  bool failed = false;
+  int backends = 0;
+
+  for (int v2 = 0; v2 <= 1; v2++)
+    {
+      struct dev_cgroup cg = { 0 };
+      if (!dev_cgroup_make (&cg, v2))
+        {
+          fprintf (stdout, "# no %s cgroup here\n", v2 ? "cgroup2" : "v1 devices");
+          free (cg.dir);
+          continue;
+        }
+      backends++;
+      holo_error_t err = NULL;
+      if (cg.apply (cg.dir, semantics, 3, &err) < 0)
+        {
+          fprintf (stdout, "# %s: %s\n", cg.backend, err->msg);
+          holo_error_release (&err);
+          failed = true;
+        }
+      DEV_EXPECT (&cg, true, 'c', 1, 3, O_RDONLY);
+      DEV_EXPECT (&cg, false, 'c', 1, 3, O_WRONLY);
+      DEV_EXPECT (&cg, false, 'c', 1, 3, O_RDWR);
+      DEV_EXPECT (&cg, true, 'c', 1, 5, O_WRONLY);
+      DEV_EXPECT (&cg, true, 'b', 1, 3, O_WRONLY);
+
+      if (cg.apply (cg.dir, defaults, n_defaults, &err) < 0)
+        {
+          fprintf (stdout, "# %s: %s\n", cg.backend, err->msg);
+          holo_error_release (&err);
+          failed = true;
+        }
+      DEV_EXPECT (&cg, true, 'c', 1, 3, O_RDWR);
+      DEV_EXPECT (&cg, true, 'c', 136, 7, O_RDONLY);   /* a pty */
+      DEV_EXPECT (&cg, false, 'c', 10, 229, O_RDONLY); /* fuse */
+      DEV_EXPECT (&cg, true, 'b', 8, 0, -1);           /* mknod of anything */
+      DEV_EXPECT (&cg, false, 'b', 8, 0, O_RDONLY);
+      DEV_EXPECT (&cg, false, 'c', 1, 1, O_RDONLY); /* /dev/mem */
+      rmdir (cg.dir);
+      free (cg.dir);
+    }
+  free (defaults);
+  UNIT_ASSERT (backends > 0);
+  UNIT_ASSERT (!failed);
 }
 
 static void
@@ -367,6 +464,87 @@ test_bpf_program_enforced (void)
   UNIT_ASSERT (tty == 0 || tty == ENXIO);
 }
 
+/* A program that denies every access, attached beside the others, as
+   another manager (or an older holo) may have left on the cgroup.  */
+static int
+attach_deny_all (int cgroup_fd)
+{
+  struct bpf_insn insns[] = {
+    { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+    { .code = BPF_JMP | BPF_EXIT },
+  };
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uintptr_t) insns;
+  attr.insn_cnt = 2;
+  attr.license = (uintptr_t) "Apache";
+  int prog = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  if (prog < 0)
+    return -1;
+  memset (&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t) cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t) prog;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  int ret = (int) syscall (SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr);
+  close (prog);
+  return ret;
+}
+
+static int
+count_attached (int cgroup_fd)
+{
+  union bpf_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.query.target_fd = (uint32_t) cgroup_fd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  if (syscall (SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0)
+    return -1;
+  return (int) attr.query.prog_cnt;
+}
+
+/* The kernel takes at most 64 programs per cgroup: with that many already
+   attached, ours still replaces them all (it used to fail with E2BIG and
+   leave the old ones, so their rules stacked over the container's).  */
+static void
+test_bpf_program_replaces_a_full_list (void)
+{
+  cleanup_free char *root = cgroup2_root ();
+  if (geteuid () != 0 || root == NULL)
+    {
+      fprintf (stdout, "# skipped: needs root and a cgroup2 hierarchy\n");
+      return;
+    }
+  cleanup_free char *dir = holo_xasprintf ("%s/holo-unit-bpf-full-%d", root, (int) getpid ());
+  UNIT_ASSERT (mkdir (dir, 0755) == 0);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int attached = 0;
+  while (attached < 64 && attach_deny_all (fd) == 0)
+    attached++;
+  int before = open_in_cgroup (dir, "/dev/null", O_RDONLY);
+  const struct holo_device_rule null_only[] = {
+    { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = HOLO_DEV_ACC_READ | HOLO_DEV_ACC_WRITE },
+  };
+  holo_error_t err = NULL;
+  int ret = holo_cgroup_bpf_devices (dir, null_only, 1, &err);
+  if (ret < 0)
+    fprintf (stdout, "# %s\n", err->msg);
+  holo_error_release (&err);
+  int after = open_in_cgroup (dir, "/dev/null", O_RDONLY);
+  int zero = open_in_cgroup (dir, "/dev/zero", O_RDONLY);
+  int left = count_attached (fd);
+  close (fd);
+  rmdir (dir);
+
+  UNIT_ASSERT_INT_EQ (attached, 64);
+  UNIT_ASSERT_INT_EQ (before, EPERM);
+  UNIT_ASSERT_INT_EQ (ret, 0);
+  UNIT_ASSERT_INT_EQ (left, 1);
+  UNIT_ASSERT_INT_EQ (after, 0);
+  UNIT_ASSERT_INT_EQ (zero, EPERM);
+}
+
 int
 main (void)
 {
@@ -378,8 +556,8 @@ main (void)
   UNIT_RUN (test_blkio_weight_conversion);
   UNIT_RUN (test_memory_swap_conversion);
   UNIT_RUN (test_parse_size);
-  UNIT_RUN (test_device_rules_list);
-  UNIT_RUN (test_device_rule_semantics);
   UNIT_RUN (test_bpf_program_enforced);
+  UNIT_RUN (test_device_rules_enforced);
+  UNIT_RUN (test_bpf_program_replaces_a_full_list);
   return unit_finish ();
 }

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include "libcontainer/error.h"
+#include "libcontainer/escape.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -369,6 +370,32 @@ test_now_rfc3339 (void)
   UNIT_ASSERT (ts[19] == '.' && ts[29] == 'Z');
 }
 
+#define ESCAPES_TO(in, want)                                                                                           \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      cleanup_free char *got_ = holo_escape_control (in);                                                              \
+      UNIT_ASSERT_STR_EQ (got_, want);                                                                                 \
+    }                                                                                                                  \
+  while (0)
+
+static void
+test_escape_control (void)
+{
+  ESCAPES_TO ("plain /path: ok", "plain /path: ok");
+  ESCAPES_TO ("a\nb\rc\td", "a\\nb\\rc\\td");
+  ESCAPES_TO ("\033[31mred\x7f", "\\x1b[31mred\\x7f");
+  ESCAPES_TO ("\x01", "\\x01");
+  /* UTF-8 stays; C1 controls (U+0085, U+009B CSI) do not.  */
+  ESCAPES_TO ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3");
+  ESCAPES_TO ("\xc2\x85\xc2\x9b\xc2\xa0", "\\u0085\\u009b\xc2\xa0");
+  /* Not UTF-8: a lone byte, a cut sequence, an overlong '/', a surrogate. */
+  ESCAPES_TO ("x\xff", "x\\xff");
+  ESCAPES_TO ("\xe2\x82", "\\xe2\\x82");
+  ESCAPES_TO ("\xc0\xaf", "\\xc0\\xaf");
+  ESCAPES_TO ("\xed\xa0\x80", "\\xed\\xa0\\x80");
+  ESCAPES_TO ("", "");
+}
+
 int
 main (void)
 {
@@ -387,5 +414,6 @@ main (void)
   UNIT_RUN (test_write_read_all);
   UNIT_RUN (test_send_recv_fd);
   UNIT_RUN (test_now_rfc3339);
+  UNIT_RUN (test_escape_control);
   return unit_finish ();
 }

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "cgroups.h"
-#include "resources.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -171,18 +170,9 @@ holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cg
 {
   if (manager == HOLO_CGROUP_MANAGER_SYSTEMD)
     return resolve_systemd_path (cgroups_path, id, out, err);
-  if (cgroups_path == NULL || *cgroups_path == '\0')
-    *out = holo_xasprintf ("/%s", id);
-  else if (cgroups_path[0] == '/')
-    *out = holo_xstrdup (cgroups_path);
-  else
-    *out = holo_xasprintf ("/%s", cgroups_path);
-  if (strstr (*out, "/../") || (strlen (*out) >= 3 && strcmp (*out + strlen (*out) - 3, "/..") == 0))
-    {
-      free (*out);
-      *out = NULL;
-      return holo_make_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", cgroups_path);
-    }
+  /* Cleaned as runc does: "/x/." is "/x" (the kernel refuses to rmdir a
+     path ending in "."), and ".." never climbs above the root.  */
+  *out = holo_clean_path (cgroups_path && *cgroups_path ? cgroups_path : id);
   return 0;
 }
 
@@ -283,11 +273,14 @@ remove_cgroup_dir (const char *dir)
 }
 
 int
-holo_cgroup_destroy (const char *path, holo_error_t *err)
+holo_cgroup_destroy (const char *state_path, holo_error_t *err)
 {
   const struct hierarchy *h = NULL;
   size_t n = 0;
-  if (strcmp (path, "/") == 0 || *path == '\0')
+  /* Cleaned again: the state of a container made by an older holo may
+     hold an uncleaned "/x/.", which rmdir refuses.  */
+  cleanup_free char *path = holo_clean_path (state_path);
+  if (strcmp (path, "/") == 0)
     return 0;
   if (list_hierarchies (&h, &n, err) < 0)
     return -1;
@@ -363,96 +356,4 @@ holo_cgroup_pids (const char *path, pid_t **pids, size_t *n, holo_error_t *err)
   *pids = out;
   *n = count;
   return 0;
-}
-
-static bool
-cgroup_is_empty (const char *path)
-{
-  pid_t *pids = NULL;
-  size_t n = 0;
-  cleanup_error holo_error_t ignored = NULL;
-  if (holo_cgroup_pids (path, &pids, &n, &ignored) < 0)
-    return false;
-  free (pids);
-  return n == 0;
-}
-
-static int
-signal_pids (const char *path, int sig, holo_error_t *err)
-{
-  pid_t *pids = NULL;
-  size_t n = 0;
-  if (holo_cgroup_pids (path, &pids, &n, err) < 0)
-    return -1;
-  for (size_t i = 0; i < n; i++)
-    if (kill (pids[i], sig) < 0 && errno != ESRCH)
-      {
-        int saved = errno;
-        free (pids);
-        return holo_make_error (err, saved, "kill %d", (int) pids[i]);
-      }
-  free (pids);
-  return 0;
-}
-
-/* cgroup2's cgroup.kill SIGKILLs every process of the cgroup in the kernel,
-   forks or not.  It is there on hybrid hosts too (every process also sits
-   in the cgroup2 hierarchy).  */
-static bool
-kill_via_cgroup_kill (const char *path)
-{
-  cleanup_free char *dir = holo_cgroup_controller_dir (path, "");
-  cleanup_free char *file = dir ? holo_xasprintf ("%s/cgroup.kill", dir) : NULL;
-  return file && access (file, F_OK) == 0 && holo_write_file (file, "1", 1, NULL) == 0;
-}
-
-/* The cgroup is frozen while the signal goes out, so no process forks a
-   child the list would miss, and thawed after, unless it was paused before
-   (a paused container stays paused; its processes see the signal when
-   resumed).  SIGKILL through cgroup.kill needs no freezing, and SIGKILL
-   always thaws: frozen v1 tasks cannot die.  */
-int
-holo_cgroup_kill_all (const char *path, int sig, holo_error_t *err)
-{
-  bool was_frozen = holo_cgroup_is_frozen (path);
-  int ret = 0;
-  if (sig == SIGKILL && kill_via_cgroup_kill (path))
-    {
-      if (was_frozen)
-        holo_cgroup_freeze (path, false, NULL);
-      return 0;
-    }
-  /* No process left (the usual case when `run` deletes the container its
-     process has exited from): nothing can fork into the cgroup, so there
-     is nothing to freeze for.  */
-  if (!was_frozen && cgroup_is_empty (path))
-    return 0;
-  cleanup_error holo_error_t freeze_err = NULL;
-  bool frozen = was_frozen || holo_cgroup_freeze (path, true, &freeze_err) == 0;
-  if (!frozen)
-    holo_log_debug ("kill --all without freezing: %s", freeze_err->msg);
-  ret = signal_pids (path, sig, err);
-  if (frozen && (!was_frozen || sig == SIGKILL))
-    {
-      cleanup_error holo_error_t thaw_err = NULL;
-      if (holo_cgroup_freeze (path, false, &thaw_err) < 0)
-        holo_log_warning ("%s", thaw_err->msg);
-    }
-  return ret;
-}
-
-bool
-holo_cgroup_is_frozen (const char *path)
-{
-  cleanup_free char *buf = NULL;
-  /* On a unified host "freezer" would resolve to the cgroup2 directory.  */
-  if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
-    {
-      cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
-      cleanup_free char *f = v2 ? holo_xasprintf ("%s/cgroup.freeze", v2) : NULL;
-      return f && holo_read_file (f, &buf, NULL, NULL) == 0 && buf[0] == '1';
-    }
-  cleanup_free char *dir = holo_cgroup_controller_dir (path, "freezer");
-  cleanup_free char *f = dir ? holo_xasprintf ("%s/freezer.state", dir) : NULL;
-  return f && holo_read_file (f, &buf, NULL, NULL) == 0 && strncmp (buf, "FROZEN", 6) == 0;
 }

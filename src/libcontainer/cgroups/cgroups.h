@@ -1,6 +1,7 @@
 /* cgroup placement: where a container's cgroup lives, creating it, moving
-   the init into it, listing and signalling its processes, removing it.
-   Resource limits are applied by the resources code on top of this.  */
+   the init into it, listing its processes, removing it (cgroups.c); and
+   signalling every process of it (signal.c, with the freezer).  Resource
+   limits are applied by the resources code on top of this.  */
 #ifndef HOLO_CGROUPS_H
 #define HOLO_CGROUPS_H
 
@@ -19,8 +20,9 @@ enum holo_cgroup_mode holo_cgroup_mode (void);
 
 /* The cgroup path (relative to each hierarchy's root, starting with '/')
    for linux.cgroupsPath: absolute as is; relative under "/"; empty:
-   "/<id>".  With the systemd manager, "slice:prefix:name" maps to the path
-   systemd would use ("/system.slice/prefix-name.scope").  */
+   "/<id>"; cleaned lexically, as runc does ("/a/./b/.." is "/a").  With
+   the systemd manager, "slice:prefix:name" maps to the path systemd would
+   use ("/system.slice/prefix-name.scope").  */
 int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager, char **out,
                               holo_error_t *err);
 

@@ -55,6 +55,13 @@ struct program
 };
 
 static void
+program_release (struct program *p)
+{
+  free (p->insns);
+}
+#define cleanup_program __attribute__ ((cleanup (program_release)))
+
+static void
 emit (struct program *p, struct bpf_insn i)
 {
   p->insns = holo_xrealloc (p->insns, (p->n + 1) * sizeof *p->insns);
@@ -186,64 +193,124 @@ load_program (const struct program *p, holo_error_t *err)
                           tail);
 }
 
-/* Programs of type BPF_CGROUP_DEVICE attached to the cgroup before ours.  */
-static size_t
-query_attached (int cgroup_fd, uint32_t *ids, size_t max)
+/* The ids of the BPF_CGROUP_DEVICE programs attached to the cgroup now
+   (malloc'ed; NULL when none).  The kernel says how many first; when more
+   were attached meanwhile it fails with ENOSPC, and we ask again.  */
+static int
+query_attached (int cgroup_fd, const char *dir, uint32_t **ids_out, size_t *n_out, holo_error_t *err)
 {
-  union bpf_attr attr;
-  memset (&attr, 0, sizeof attr);
-  attr.query.target_fd = (uint32_t) cgroup_fd;
-  attr.query.attach_type = BPF_CGROUP_DEVICE;
-  attr.query.prog_ids = (uintptr_t) ids;
-  attr.query.prog_cnt = (uint32_t) max;
-  if (sys_bpf (BPF_PROG_QUERY, &attr) < 0)
-    return 0;
-  return attr.query.prog_cnt < max ? attr.query.prog_cnt : max;
+  for (;;)
+    {
+      union bpf_attr attr;
+      memset (&attr, 0, sizeof attr);
+      attr.query.target_fd = (uint32_t) cgroup_fd;
+      attr.query.attach_type = BPF_CGROUP_DEVICE;
+      if (sys_bpf (BPF_PROG_QUERY, &attr) < 0)
+        return holo_make_error (err, errno, "query the device eBPF programs attached to `%s`", dir);
+      uint32_t cnt = attr.query.prog_cnt;
+      *ids_out = NULL;
+      *n_out = 0;
+      if (cnt == 0)
+        return 0;
+      cleanup_free uint32_t *ids = holo_xmalloc (cnt * sizeof *ids);
+      attr.query.prog_ids = (uintptr_t) ids;
+      attr.query.prog_cnt = cnt;
+      if (sys_bpf (BPF_PROG_QUERY, &attr) == 0)
+        {
+          *n_out = attr.query.prog_cnt < cnt ? attr.query.prog_cnt : cnt;
+          *ids_out = steal_pointer (&ids);
+          return 0;
+        }
+      if (errno != ENOSPC)
+        return holo_make_error (err, errno, "query the device eBPF programs attached to `%s`", dir);
+    }
 }
 
-static void
-detach_program (int cgroup_fd, uint32_t id)
+/* An fd on the program ID, or -1 (errno set; ENOENT: it is gone).  */
+static int
+program_fd (uint32_t id)
 {
   union bpf_attr attr;
   memset (&attr, 0, sizeof attr);
   attr.prog_id = id;
-  cleanup_close int prog_fd = sys_bpf (BPF_PROG_GET_FD_BY_ID, &attr);
+  return sys_bpf (BPF_PROG_GET_FD_BY_ID, &attr);
+}
+
+/* Detaches program ID from the cgroup; one that is gone already is fine. */
+static int
+detach_program (int cgroup_fd, const char *dir, uint32_t id, holo_error_t *err)
+{
+  cleanup_close int prog_fd = program_fd (id);
   if (prog_fd < 0)
-    return;
+    return errno == ENOENT ? 0 : holo_make_error (err, errno, "open the old device eBPF program %u of `%s`", id, dir);
+  union bpf_attr attr;
   memset (&attr, 0, sizeof attr);
   attr.target_fd = (uint32_t) cgroup_fd;
   attr.attach_bpf_fd = (uint32_t) prog_fd;
   attr.attach_type = BPF_CGROUP_DEVICE;
-  if (sys_bpf (BPF_PROG_DETACH, &attr) < 0)
-    holo_log_debug ("detach the old device program %u: %s", id, strerror (errno));
+  if (sys_bpf (BPF_PROG_DETACH, &attr) < 0 && errno != ENOENT)
+    return holo_make_error (err, errno, "detach the old device eBPF program %u from `%s`", id, dir);
+  return 0;
 }
 
-int
-holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err)
+/* Attaches PROG_FD beside the others; with REPLACE_ID (not 0) in that
+   program's place, atomically (BPF_F_REPLACE, Linux 5.6).  */
+static int
+attach_program (int cgroup_fd, int prog_fd, uint32_t replace_id)
 {
-  struct program p = { NULL, 0 };
-  uint32_t old[64];
-
-  build_program (&p, rules, n);
-  cleanup_free struct bpf_insn *insns = p.insns;
-  cleanup_close int cgroup_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgroup_fd < 0)
-    return holo_make_error (err, errno, "open cgroup `%s`", dir);
-  size_t n_old = query_attached (cgroup_fd, old, sizeof old / sizeof old[0]);
-  cleanup_close int prog_fd = load_program (&p, err);
-  if (prog_fd < 0)
-    return -1;
-
   union bpf_attr attr;
   memset (&attr, 0, sizeof attr);
   attr.target_fd = (uint32_t) cgroup_fd;
   attr.attach_bpf_fd = (uint32_t) prog_fd;
   attr.attach_type = BPF_CGROUP_DEVICE;
   attr.attach_flags = BPF_F_ALLOW_MULTI;
-  if (sys_bpf (BPF_PROG_ATTACH, &attr) < 0)
-    return holo_make_error (err, errno, "attach the device eBPF program to `%s`", dir);
-  /* Every attached program must allow an access: replace, do not stack. */
-  for (size_t i = 0; i < n_old; i++)
-    detach_program (cgroup_fd, old[i]);
+  cleanup_close int old_fd = replace_id ? program_fd (replace_id) : -1;
+  if (replace_id && old_fd < 0)
+    return -1;
+  if (old_fd >= 0)
+    {
+      attr.attach_flags |= BPF_F_REPLACE;
+      attr.replace_bpf_fd = (uint32_t) old_fd;
+    }
+  return sys_bpf (BPF_PROG_ATTACH, &attr);
+}
+
+/* Every attached device program must allow an access, so the old ones go:
+   ours takes the place of the first (the kernel holds at most 64, so
+   adding one first could fail), the others are detached after.  Until
+   then the old ones still apply beside ours: never less strict.  */
+int
+holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err)
+{
+  cleanup_program struct program p = { NULL, 0 };
+  build_program (&p, rules, n);
+  cleanup_close int cgroup_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_fd < 0)
+    return holo_make_error (err, errno, "open cgroup `%s`", dir);
+  cleanup_free uint32_t *old = NULL;
+  size_t n_old = 0;
+  if (query_attached (cgroup_fd, dir, &old, &n_old, err) < 0)
+    return -1;
+  cleanup_close int prog_fd = load_program (&p, err);
+  if (prog_fd < 0)
+    return -1;
+
+  size_t first = 0;
+  if (n_old > 0 && attach_program (cgroup_fd, prog_fd, old[0]) == 0)
+    first = 1; /* replaced */
+  else if (attach_program (cgroup_fd, prog_fd, 0) < 0)
+    {
+      if (errno != E2BIG || n_old == 0)
+        return holo_make_error (err, errno, "attach the device eBPF program to `%s`", dir);
+      /* A full list on a kernel without BPF_F_REPLACE: make room first.  */
+      if (detach_program (cgroup_fd, dir, old[0], err) < 0)
+        return -1;
+      first = 1;
+      if (attach_program (cgroup_fd, prog_fd, 0) < 0)
+        return holo_make_error (err, errno, "attach the device eBPF program to `%s`", dir);
+    }
+  for (size_t i = first; i < n_old; i++)
+    if (detach_program (cgroup_fd, dir, old[i], err) < 0)
+      return -1;
   return 0;
 }

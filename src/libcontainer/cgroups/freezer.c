@@ -131,3 +131,19 @@ holo_cgroup_freeze (const char *path, bool freeze, holo_error_t *err)
     }
   return holo_make_error (err, 0, "cannot %s: no freezer cgroup controller is available", freeze ? "pause" : "resume");
 }
+
+bool
+holo_cgroup_is_frozen (const char *path)
+{
+  cleanup_free char *buf = NULL;
+  /* On a unified host "freezer" would resolve to the cgroup2 directory.  */
+  if (holo_cgroup_mode () == HOLO_CGROUP_UNIFIED)
+    {
+      cleanup_free char *v2 = holo_cgroup_controller_dir (path, "");
+      cleanup_free char *f = v2 ? holo_xasprintf ("%s/cgroup.freeze", v2) : NULL;
+      return f && holo_read_file (f, &buf, NULL, NULL) == 0 && buf[0] == '1';
+    }
+  cleanup_free char *dir = holo_cgroup_controller_dir (path, "freezer");
+  cleanup_free char *f = dir ? holo_xasprintf ("%s/freezer.state", dir) : NULL;
+  return f && holo_read_file (f, &buf, NULL, NULL) == 0 && strncmp (buf, "FROZEN", 6) == 0;
+}

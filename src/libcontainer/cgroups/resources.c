@@ -1,6 +1,6 @@
-/* linux.resources: parsing (with JSON-path errors), the conversions cgroup
-   v2 needs, the device rule list, and the entry points create and update
-   call, which pick the v1 or v2 backend.  */
+/* linux.resources: parsing (with JSON-path errors), the device rule list,
+   sizes as update's flags write them, and the entry points create and
+   update call, which pick the v1 or v2 backend.  */
 #define _GNU_SOURCE
 #include "resources.h"
 #include "cgroups.h"
@@ -9,7 +9,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 
 struct holo_resources *
@@ -116,6 +115,13 @@ sub_loc_init (struct sub_loc *s, const struct holo_jloc *loc, const char *key)
   s->loc.path = s->path;
 }
 
+static void
+sub_loc_release (struct sub_loc *s)
+{
+  free (s->path);
+}
+#define cleanup_sub_loc __attribute__ ((cleanup (sub_loc_release)))
+
 /* ---- devices ---- */
 
 static int
@@ -148,7 +154,7 @@ parse_device_rule (const struct holo_jloc *loc, yajl_val v, void *elem, holo_err
   if (holo_j_bool (loc, v, "allow", &d->allow, err) < 0 || holo_j_string (loc, v, "type", false, &type, err) < 0
       || holo_j_int (loc, v, "major", false, -1, INT64_MAX, &d->major, &has_major, err) < 0
       || holo_j_int (loc, v, "minor", false, -1, INT64_MAX, &d->minor, &has_minor, err) < 0
-      || holo_j_string (loc, v, "access", false, &access, err) < 0)
+      || holo_j_string (loc, v, "access", true, &access, err) < 0)
     return -1;
   if (!has_major)
     d->major = HOLO_DEV_WILDCARD;
@@ -161,10 +167,12 @@ parse_device_rule (const struct holo_jloc *loc, yajl_val v, void *elem, holo_err
         return holo_j_fail (err, loc, "type", "`%s`: must be \"a\", \"b\" or \"c\"", type);
       d->type = type[0];
     }
-  d->access = HOLO_DEV_ACC_ALL;
-  if (access && *access && parse_access (loc, access, &d->access, err) < 0)
-    return -1;
-  return 0;
+  /* runc refuses a rule without access too ("device access at N field
+     cannot be empty"): taking it as "rwm" made {"allow":true} open every
+     device.  */
+  if (*access == '\0')
+    return holo_j_fail (err, loc, "access", "must not be empty (a combination of r, w and m)");
+  return parse_access (loc, access, &d->access, err);
 }
 
 /* ---- memory, cpu, pids ---- */
@@ -177,9 +185,8 @@ parse_memory (const struct holo_jloc *parent, yajl_val obj, struct holo_res_memo
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "memory");
-  cleanup_free char *path = s.path;
   const struct holo_jloc *loc = &s.loc;
   if (opt_i64 (loc, v, "limit", -1, &m->limit, err) < 0 || opt_i64 (loc, v, "reservation", -1, &m->reservation, err) < 0
       || opt_i64 (loc, v, "swap", -1, &m->swap, err) < 0 || opt_i64 (loc, v, "kernel", -1, &m->kernel, err) < 0
@@ -213,9 +220,8 @@ parse_cpu (const struct holo_jloc *parent, yajl_val obj, struct holo_res_cpu *c,
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "cpu");
-  cleanup_free char *path = s.path;
   const struct holo_jloc *loc = &s.loc;
   if (opt_u64 (loc, v, "shares", UINT64_MAX, &c->shares, err) < 0 || opt_i64 (loc, v, "quota", -1, &c->quota, err) < 0
       || opt_u64 (loc, v, "burst", UINT64_MAX, &c->burst, err) < 0
@@ -243,9 +249,8 @@ parse_pids (const struct holo_jloc *parent, yajl_val obj, struct holo_opt_i64 *l
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "pids");
-  cleanup_free char *path = s.path;
   return holo_j_int (&s.loc, v, "limit", false, INT64_MIN, INT64_MAX, &limit->v, &limit->set, err);
 }
 
@@ -291,9 +296,8 @@ parse_blkio (const struct holo_jloc *parent, yajl_val obj, struct holo_res_blkio
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "blockIO");
-  cleanup_free char *path = s.path;
   const struct holo_jloc *loc = &s.loc;
   if (opt_u64 (loc, v, "weight", BLKIO_WEIGHT_MAX, &b->weight, err) < 0
       || opt_u64 (loc, v, "leafWeight", BLKIO_WEIGHT_MAX, &b->leaf_weight, err) < 0
@@ -354,9 +358,8 @@ parse_network (const struct holo_jloc *parent, yajl_val obj, struct holo_resourc
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "network");
-  cleanup_free char *path = s.path;
   if (opt_u64 (&s.loc, v, "classID", UINT32_MAX, &r->net_class_id, err) < 0)
     return -1;
   return parse_array (&s.loc, v, "priorities", sizeof *r->net_priorities, parse_net_priority,
@@ -371,9 +374,8 @@ parse_rdma (const struct holo_jloc *parent, yajl_val obj, struct holo_resources 
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "rdma");
-  cleanup_free char *path = s.path;
   size_t n = v->u.object.len;
   r->rdma = holo_xmalloc ((n + 1) * sizeof *r->rdma);
   for (size_t i = 0; i < n; i++)
@@ -412,9 +414,8 @@ parse_unified (const struct holo_jloc *parent, yajl_val obj, struct holo_resourc
     return -1;
   if (v == NULL)
     return 0;
-  struct sub_loc s;
+  cleanup_sub_loc struct sub_loc s;
   sub_loc_init (&s, parent, "unified");
-  cleanup_free char *path = s.path;
   size_t n = v->u.object.len;
   r->unified = holo_xmalloc ((n + 1) * sizeof *r->unified);
   for (size_t i = 0; i < n; i++)
@@ -512,88 +513,7 @@ holo_resources_device_rules (const struct holo_resources *r, struct holo_device_
   *n = k;
 }
 
-/* An allow rule must grant all of the access asked for; a deny rule matches
-   as soon as it takes any of it away.  The last matching rule decides.  */
-bool
-holo_device_rules_allow (const struct holo_device_rule *rules, size_t n, char type, int64_t major, int64_t minor,
-                         unsigned access)
-{
-  for (size_t i = n; i-- > 0;)
-    {
-      const struct holo_device_rule *r = &rules[i];
-      if (r->type != 'a' && r->type != type)
-        continue;
-      if (r->major != HOLO_DEV_WILDCARD && r->major != major)
-        continue;
-      if (r->minor != HOLO_DEV_WILDCARD && r->minor != minor)
-        continue;
-      if (r->allow ? (access & ~r->access) != 0 : (access & r->access) == 0)
-        continue;
-      return r->allow;
-    }
-  return false;
-}
-
-/* ---- conversions ---- */
-
-uint64_t
-holo_cpu_shares_to_weight (uint64_t shares)
-{
-  if (shares == 0)
-    return 0;
-  if (shares <= 2)
-    return 1;
-  if (shares >= 262144)
-    return 10000;
-  /* weight = 10^((log2(s)^2 + 125 log2(s)) / 612 - 7/34): a parabola in
-     log space through (2, 1), (1024, 100) and (262144, 10000).  7/34 is
-     126/612, kept in one fraction so 1024 gives exactly 100.  */
-  double l = log2 ((double) shares);
-  double w = ceil (pow (10.0, (l * l + 125.0 * l - 126.0) / 612.0));
-  return w < 1 ? 1 : w > 10000 ? 10000 : (uint64_t) w;
-}
-
-uint64_t
-holo_blkio_weight_to_io_weight (uint64_t weight)
-{
-  if (weight == 0)
-    return 0;
-  if (weight <= 10)
-    return 1;
-  if (weight >= 1000)
-    return 10000;
-  /* [10, 1000] onto [1, 10000], linearly.  */
-  return 1 + (weight - 10) * 9999 / 990;
-}
-
-int
-holo_memory_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, bool *set, holo_error_t *err)
-{
-  *set = true;
-  /* "memory: -1" alone means both unlimited, as on cgroup v1.  */
-  if (limit == -1 && swap == 0)
-    {
-      *out = -1;
-      return 0;
-    }
-  if (swap == -1)
-    {
-      *out = -1;
-      return 0;
-    }
-  if (swap == 0)
-    {
-      *set = false;
-      return 0;
-    }
-  if (limit <= 0)
-    return holo_make_error (err, 0, "invalid memory.swap %lld: a swap limit needs a memory limit", (long long) swap);
-  if (swap < limit)
-    return holo_make_error (err, 0, "invalid memory.swap %lld: memory+swap must not be below memory.limit %lld",
-                            (long long) swap, (long long) limit);
-  *out = swap - limit;
-  return 0;
-}
+/* ---- sizes ---- */
 
 int
 holo_parse_size (const char *s, int64_t *out)

@@ -164,16 +164,6 @@ int holo_resources_parse (yajl_val obj, const char *file, const char *path, stru
    it (engines add the rule with the device).  */
 void holo_resources_device_rules (const struct holo_resources *r, struct holo_device_rule **rules, size_t *n);
 
-/* Conversions for cgroup v2.  */
-/* cpu.shares [2, 262144] to cpu.weight [1, 10000], mapping 1024 to 100
-   (the quadratic mapping runc >= 1.3.2 and crun >= 1.23 use); 0 stays 0. */
-uint64_t holo_cpu_shares_to_weight (uint64_t shares);
-/* blkio.weight [10, 1000] to io.weight [1, 10000]; 0 stays 0.  */
-uint64_t holo_blkio_weight_to_io_weight (uint64_t weight);
-/* memory.swap (memory + swap) to memory.swap.max (swap alone); -1 = "max";
-   nothing to write (SET false) when the swap limit is unset.  */
-int holo_memory_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, bool *set, holo_error_t *err);
-
 /* holo_parse_size: public, libcontainer.h.  */
 
 /* Checks of the config that can be made before anything exists: the
@@ -196,10 +186,6 @@ int holo_cgroup_v2_apply (const char *path, const struct holo_resources *r, bool
    BPF_CGROUP_DEVICE program attached to the cgroup directory.  */
 int holo_cgroup_v1_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
 int holo_cgroup_bpf_devices (const char *dir, const struct holo_device_rule *rules, size_t n, holo_error_t *err);
-/* Whether RULES allow ACCESS to the device (the semantics the eBPF program
-   implements; for tests).  */
-bool holo_device_rules_allow (const struct holo_device_rule *rules, size_t n, char type, int64_t major, int64_t minor,
-                              unsigned access);
 
 /* Freezer: v1 freezer.state or v2 cgroup.freeze, waiting until the state has
    settled.  */

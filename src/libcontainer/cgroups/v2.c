@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "resources.h"
 #include "cgroups.h"
+#include "convert.h"
 #include "internal.h"
 
 #include <errno.h>

@@ -16,7 +16,6 @@
 #include "../trace.h"
 #include "../userns.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -148,10 +147,26 @@ struct create_run
   struct holo_state *state;
   int root_fd;
   int dir_fd;
+  int rootfs_fd; /* root.path, opened once (rootfs/tree.c) */
   struct holo_launch launch;
   bool cgroup_entered;
   struct holo_seccomp *seccomp;
 };
+
+/* The container's root is mounted from the descriptor create opened: a
+   clone of its mount, which the init attaches; without the privilege to
+   clone (rootless), the init checks and clones the directory itself.  */
+static int
+root_for_init (struct create_run *r, int *tree, holo_error_t *err)
+{
+  *tree = -1;
+  if (!r->spec->linux_.namespaces[HOLO_NS_MOUNT].present)
+    return 0; /* chroot into the opened directory */
+  *tree = holo_rootfs_clone (r->rootfs_fd, true);
+  if (*tree < 0 && errno != EPERM)
+    return holo_make_error (err, errno, "clone the mount of the rootfs `%s`", r->state->rootfs);
+  return 0;
+}
 
 static int
 start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *err)
@@ -159,12 +174,17 @@ start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *e
   struct holo_ns_join joins;
   cleanup_strv char **extra_env = NULL;
   int preserve = r->o->preserve_fds + listen_fds (&extra_env);
+  cleanup_close int tree = -1;
+  if (root_for_init (r, &tree, err) < 0)
+    return -1;
   struct holo_init_config cfg = {
     .spec = r->spec,
     .process = &r->spec->process,
     .id = r->o->id,
     .bundle = r->state->bundle,
     .rootfs = r->state->rootfs,
+    .rootfs_fd = tree >= 0 ? tree : r->rootfs_fd,
+    .rootfs_is_tree = tree >= 0,
     .fifo_fd = fifo_fd,
     .extra_env = extra_env,
     .console_sock = console_sock,
@@ -271,7 +291,7 @@ undo_create (struct create_run *r)
 {
   cleanup_error holo_error_t ignored = NULL;
   holo_launch_abort (&r->launch);
-  holo_hologram_on_delete (r->state->extra_json);
+  holo_extension_delete (r->ctx, r->state);
   if (r->cgroup_entered)
     holo_cgroup_destroy (r->state->cgroup_path, &ignored);
   holo_error_release (&ignored);
@@ -399,22 +419,29 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
   char *rootfs = resolve_rootfs (spec, bundle, err);
   if (rootfs == NULL)
     return -1;
+  /* Opened once: everything after, the extension's check and the mount,
+     works on this descriptor, never on the path again.  */
+  cleanup_close int rootfs_fd = holo_rootfs_open_dir (rootfs, err);
+  if (rootfs_fd < 0)
+    {
+      free (rootfs);
+      return -1;
+    }
 
   cleanup_state struct holo_state *state = initial_state (ctx, o, spec, steal_pointer (&bundle), rootfs, err);
   if (state == NULL)
     return -1;
   holo_trace ("create: initial state");
-  /* Hologram policy (UOR-ID, witness): before anything exists, so an
-     enforced violation leaves nothing behind.  */
-  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, o->id, &state->extra_json, err) < 0)
+  /* The extension's check (Hologram): before anything exists, so a refusal
+     leaves nothing behind.  */
+  if (holo_extension_create (ctx, spec, state, rootfs_fd, err) < 0)
     return -1;
-  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
-  holo_trace ("create: hologram");
+  holo_trace ("create: extension");
   cleanup_close int root_fd = holo_store_open_root (ctx->root, err);
   cleanup_close int dir_fd = root_fd < 0 ? -1 : holo_store_create (root_fd, o->id, err);
   if (dir_fd < 0)
     {
-      holo_hologram_on_delete (state->extra_json);
+      holo_extension_delete (ctx, state);
       return -1;
     }
 
@@ -425,6 +452,7 @@ holo_container_create (struct holo_context *ctx, const struct holo_create_option
     .state = state,
     .root_fd = root_fd,
     .dir_fd = dir_fd,
+    .rootfs_fd = rootfs_fd,
     .launch = { .pid = -1, .sync_fd = -1 },
     .seccomp = seccomp,
   };

@@ -3,7 +3,6 @@
 #include "../hooks.h"
 #include "../trace.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,8 +38,8 @@ holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const
   holo_trace ("delete: cgroup removed");
   if (run_poststop_hooks)
     run_poststop (dir_fd, s);
-  holo_hologram_on_delete (s->extra_json);
-  holo_trace ("delete: hooks, hologram");
+  holo_extension_delete (ctx, s);
+  holo_trace ("delete: hooks, extension");
   int ret = holo_store_remove (root_fd, s->id, err);
   holo_trace ("delete: store removed");
   return ret;
@@ -48,8 +47,8 @@ holo_container_destroy (struct holo_context *ctx, int root_fd, int dir_fd, const
 
 /* SIGKILLs the init (and with a cgroup every process in it) and waits until
    the init is gone (exited or a zombie its parent has not reaped yet).  */
-static int
-kill_and_wait (const struct holo_state *s, holo_error_t *err)
+int
+holo_container_kill_and_wait (const struct holo_state *s, holo_error_t *err)
 {
   if (s->cgroup_path)
     {
@@ -94,7 +93,7 @@ holo_container_delete (struct holo_context *ctx, const char *id, bool force, hol
     return holo_make_error (err, 0, "cannot delete container %s that is not stopped: %s", id, holo_status_name (st));
   if (st != HOLO_STATUS_STOPPED || s->creating)
     {
-      if (kill_and_wait (s, err) < 0)
+      if (holo_container_kill_and_wait (s, err) < 0)
         return -1;
     }
   else if (s->cgroup_path)

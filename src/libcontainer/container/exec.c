@@ -332,6 +332,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .id = o->id,
     .bundle = s->bundle,
     .rootfs = s->rootfs,
+    .rootfs_fd = -1,
     .fifo_fd = -1,
     .console_sock = console_sock,
     .preserve_fds = o->preserve_fds,

@@ -21,7 +21,7 @@
 #include "../hooks.h"
 #include "../terminal.h"
 #include "../utils.h"
-#include "hologram/hologram.h"
+#include "../rootfs/rootfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,7 +330,7 @@ undo_restore (struct restore_run *r)
     }
   else if (s->pid > 0 && holo_state_process_alive (s))
     kill (s->pid, SIGKILL);
-  holo_hologram_on_delete (s->extra_json);
+  holo_extension_delete (r->ctx, s);
   holo_store_remove (r->root_fd, s->id, &ignored);
 }
 
@@ -346,19 +346,21 @@ release_run (struct restore_run *r)
     close (r->console_sock);
 }
 
-/* Hologram policy (as for create), then the state directory, locked.  */
+/* The extension's check (as for create), then the state directory,
+   locked.  CRIU mounts the root itself, from the path: the check is bound
+   to the tree at the path when restore starts, not to the mount.  */
 static int
 create_record (struct holo_context *ctx, const struct holo_spec *spec, struct holo_state *state, int *root_fd,
                int *dir_fd, holo_error_t *err)
 {
-  if (holo_hologram_on_create (spec, state->bundle, state->rootfs, ctx->root, state->id, &state->extra_json, err) < 0)
+  cleanup_close int rootfs_fd = holo_rootfs_open_dir (state->rootfs, err);
+  if (rootfs_fd < 0 || holo_extension_create (ctx, spec, state, rootfs_fd, err) < 0)
     return -1;
-  holo_hologram_annotate (state->extra_json, &state->annotations, &state->n_annotations);
   *root_fd = holo_store_open_root (ctx->root, err);
   *dir_fd = *root_fd < 0 ? -1 : holo_store_create (*root_fd, state->id, err);
   if (*dir_fd < 0)
     {
-      holo_hologram_on_delete (state->extra_json);
+      holo_extension_delete (ctx, state);
       return -1;
     }
   return 0;

@@ -97,6 +97,15 @@ holo_container_start (struct holo_context *ctx, const char *id, holo_error_t *er
     default:
       return holo_make_error (err, 0, "cannot start a container that has stopped");
     }
+  /* The extension's check at start: a failure is a failing
+     startContainer hook (the container stopped, nothing of the user's
+     ran).  */
+  if (holo_extension_start (ctx, s, err) < 0)
+    {
+      cleanup_error holo_error_t ignored = NULL;
+      holo_container_kill_and_wait (s, &ignored);
+      return -1;
+    }
   if (release_init (dir_fd, err) < 0)
     return -1;
   return run_poststart (dir_fd, s);

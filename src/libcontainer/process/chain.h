@@ -23,6 +23,11 @@ struct holo_init_config
   const char *id;
   const char *bundle; /* absolute */
   const char *rootfs; /* absolute, canonical */
+  /* The root to mount (struct holo_rootfs_options.root_fd): a detached
+     clone of root.path, or (ROOTFS_IS_TREE false) the O_PATH descriptor
+     create opened on it; -1 for exec.  */
+  int rootfs_fd;
+  bool rootfs_is_tree;
   int fifo_fd;        /* exec.fifo opened O_RDWR, the init waits on it; -1 = exec at once */
   char **extra_env;   /* appended to process.env (LISTEN_FDS...) */
   int console_sock;   /* connected console socket, or -1 */

@@ -284,14 +284,11 @@ struct init_result
 /* A missing process.cwd is created (as runc does) before the root can
    turn read-only; resolved inside the rootfs like every other path.  */
 static int
-create_cwd (const struct holo_init_config *cfg, holo_error_t *err)
+create_cwd (const struct holo_init_config *cfg, int root_fd, holo_error_t *err)
 {
   const char *cwd = cfg->process->cwd;
   if (cwd == NULL || strcmp (cwd, "/") == 0)
     return 0;
-  cleanup_close int root_fd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0)
-    return holo_make_error (err, errno, "open rootfs `%s`", cfg->rootfs);
   cleanup_close int dir_fd = holo_mkdir_in_root (root_fd, cwd, err);
   if (dir_fd < 0)
     return holo_error_prefix (err, "create cwd `%s` set in config.json", cwd);
@@ -318,11 +315,13 @@ prepare_root (const struct holo_init_config *cfg, int sync_fd, const struct holo
     return -1;
   if (holo_hooks_run (&spec->hooks.create_container, "createContainer", res->creating_json, err) < 0)
     return -1;
-  if (create_cwd (cfg, err) < 0)
+  if (create_cwd (cfg, ro->root_fd, err) < 0)
     return -1;
   holo_trace ("init: before pivot_root");
   if (holo_rootfs_pivot (spec, ro, cfg->no_pivot, err) < 0)
     return -1;
+  /* The root is "/" now: drop the descriptor (it may be the host's).  */
+  close (ro->root_fd);
   /* sysctls first: readonlyPaths usually covers /proc/sys.  */
   if (holo_apply_sysctl (spec, err) < 0)
     return -1;
@@ -337,6 +336,8 @@ setup_container (const struct holo_init_config *cfg, int sync_fd, struct init_re
   const struct holo_process *p = cfg->process;
   struct holo_rootfs_options ro = {
     .rootfs = cfg->rootfs,
+    .root_fd = cfg->rootfs_fd,
+    .root_is_tree = cfg->rootfs_is_tree,
     .in_new_userns = spec->linux_.namespaces[HOLO_NS_USER].present,
     .has_mount_ns = spec->linux_.namespaces[HOLO_NS_MOUNT].present,
     .idmap_fds = cfg->idmap_fds,
@@ -414,7 +415,8 @@ close_unneeded_fds (const struct holo_init_config *cfg, int sync_fd)
   size_t n_mounts = cfg->idmap_fds ? cfg->spec->n_mounts : 0;
   size_t cap = 8 + n_mounts, n = 0;
   cleanup_free int *keep = holo_xmalloc (cap * sizeof (int));
-  int candidates[] = { sync_fd, cfg->console_sock, cfg->fifo_fd, holo_seccomp_listener_fd (cfg->seccomp) };
+  int candidates[]
+      = { sync_fd, cfg->console_sock, cfg->fifo_fd, holo_seccomp_listener_fd (cfg->seccomp), cfg->rootfs_fd };
   for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
     if (candidates[i] >= 3 + cfg->preserve_fds)
       keep[n++] = candidates[i];

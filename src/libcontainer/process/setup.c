@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -38,6 +39,24 @@ struct holo_sched_attr
   uint32_t sched_util_max;
 };
 
+/* "process.rlimits[1]: setrlimit RLIMIT_NOFILE soft 1024 hard 21000:
+   Operation not permitted (a hard limit above the runtime's, 20000, needs
+   CAP_SYS_RESOURCE)": the entry, its values and, for EPERM, the cause.  */
+static int
+rlimit_error (size_t i, const struct holo_rlimit *rl, int saved, holo_error_t *err)
+{
+  const char *name = rl->name ? rl->name : "(unnamed)";
+  struct rlimit now;
+  if (saved == EPERM && getrlimit (rl->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY
+      && rl->hard > (uint64_t) now.rlim_max)
+    return holo_make_error (err, 0,
+                            "process.rlimits[%zu]: setrlimit %s soft %" PRIu64 " hard %" PRIu64
+                            ": %s (a hard limit above the runtime's, %" PRIu64 ", needs CAP_SYS_RESOURCE)",
+                            i, name, rl->soft, rl->hard, strerror (saved), (uint64_t) now.rlim_max);
+  return holo_make_error (err, saved, "process.rlimits[%zu]: setrlimit %s soft %" PRIu64 " hard %" PRIu64, i, name,
+                          rl->soft, rl->hard);
+}
+
 int
 holo_process_apply_rlimits (const struct holo_process *p, holo_error_t *err)
 {
@@ -47,7 +66,7 @@ holo_process_apply_rlimits (const struct holo_process *p, holo_error_t *err)
       /* UINT64_MAX in config.json is RLIM_INFINITY, which has the same value. */
       struct rlimit limit = { .rlim_cur = (rlim_t) rl->soft, .rlim_max = (rlim_t) rl->hard };
       if (setrlimit (rl->resource, &limit) < 0)
-        return holo_make_error (err, errno, "setrlimit %s", rl->name ? rl->name : "(unnamed)");
+        return rlimit_error (i, rl, errno, err);
     }
   return 0;
 }

@@ -179,14 +179,17 @@ holo_setup_dev (const struct holo_spec *spec, const struct holo_rootfs_options *
   if (dev_fd < 0)
     return -1;
 
-  for (i = 0; i < spec->linux_.n_devices; i++)
-    if (create_device (root_fd, &spec->linux_.devices[i], opts->in_new_userns, err) < 0)
-      return holo_error_prefix (err, "linux.devices[%zu]", i);
-
+  /* The default devices first, then the config's, in runc's order: a
+     config device below one of them ("/dev/null/x") then fails as its own
+     error, instead of turning /dev/null into a directory.  */
   for (i = 0; i < sizeof (default_devices) / sizeof (default_devices[0]); i++)
     if (!spec_has_device (spec, default_devices[i].path)
         && create_device (root_fd, &default_devices[i], opts->in_new_userns, err) < 0)
       return -1;
+
+  for (i = 0; i < spec->linux_.n_devices; i++)
+    if (create_device (root_fd, &spec->linux_.devices[i], opts->in_new_userns, err) < 0)
+      return holo_error_prefix (err, "linux.devices[%zu] (%s)", i, spec->linux_.devices[i].path);
 
   if (create_dev_symlinks (dev_fd, err) < 0)
     return -1;

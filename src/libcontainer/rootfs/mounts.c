@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #endif
 #include "rootfs_internal.h"
+#include "../security/lsm.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -57,8 +58,45 @@ make_rootfs_parent_private (const char *rootfs, holo_error_t *err)
   return ret;
 }
 
+/* The container's root is the tree the runtime opened at create, never
+   whatever the path names now (tree.c): the clone the runtime made, or
+   when it could not make one (rootless), our own clone of the directory
+   at the path once it is proven to be the one the runtime opened.  The
+   attached mount then takes the place of opts->root_fd, for the pivot.  */
 static int
-prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error_t *err)
+attach_root (const struct holo_rootfs_options *opts, unsigned long propagation, holo_error_t *err)
+{
+  cleanup_close int dest = open (opts->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int own = -1;
+  int tree = opts->root_fd;
+  struct stat here, opened;
+
+  if (dest < 0)
+    return holo_make_error (err, errno, "open the rootfs `%s`", opts->rootfs);
+  if (!opts->root_is_tree)
+    {
+      if (fstat (dest, &here) < 0 || fstat (opts->root_fd, &opened) < 0)
+        return holo_make_error (err, errno, "stat the rootfs `%s`", opts->rootfs);
+      if (here.st_dev != opened.st_dev || here.st_ino != opened.st_ino)
+        return holo_make_error (err, 0, "the rootfs `%s` was replaced after the runtime opened it", opts->rootfs);
+      own = holo_rootfs_clone (dest, true);
+      if (own < 0)
+        return holo_make_error (err, errno, "clone the mount of the rootfs `%s`", opts->rootfs);
+      tree = own;
+    }
+  /* pivot_root needs the new root to be a mount point: the tree, on top
+     of the directory at the path.  */
+  if (holo_sys_move_mount (tree, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return holo_make_error (err, errno, "mount the rootfs on `%s`", opts->rootfs);
+  if (holo_apply_propagation (tree, propagation, err) < 0)
+    return holo_error_prefix (err, "rootfs");
+  if (own >= 0 && dup3 (own, opts->root_fd, O_CLOEXEC) < 0)
+    return holo_make_error (err, errno, "keep the rootfs mount");
+  return 0;
+}
+
+static int
+prepare_root_mount (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err)
 {
   /* Like runc: the whole tree becomes a slave of the host (mounts made on
      the host still show up, ours never leak out) unless the config says
@@ -67,12 +105,9 @@ prepare_root_mount (const struct holo_spec *spec, const char *rootfs, holo_error
 
   if (mount (NULL, "/", NULL, propagation, NULL) < 0)
     return holo_make_error (err, errno, "set the propagation of `/`");
-  if (make_rootfs_parent_private (rootfs, err) < 0)
+  if (make_rootfs_parent_private (opts->rootfs, err) < 0)
     return -1;
-  /* pivot_root needs the new root to be a mount point.  */
-  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return holo_make_error (err, errno, "bind mount `%s` on itself", rootfs);
-  return 0;
+  return attach_root (opts, propagation, err);
 }
 
 /* ---- one mounts[] entry ---- */
@@ -140,18 +175,18 @@ selinux_enabled (void)
 }
 
 /* Filesystem data plus the SELinux mount label for filesystems that take a
-   context= option.  */
+   context= option (the option itself is the LSM code's).  */
 static char *
 mount_data (const struct holo_spec *spec, const char *type, const char *data)
 {
-  const char *label = spec->linux_.mount_label;
   bool labelled = strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0;
+  cleanup_free char *label = labelled && selinux_enabled () ? holo_lsm_mount_label_option (spec) : NULL;
 
-  if (label == NULL || !labelled || !selinux_enabled ())
+  if (label == NULL)
     return holo_xstrdup (data);
   if (data == NULL || data[0] == '\0')
-    return holo_xasprintf ("context=\"%s\"", label);
-  return holo_xasprintf ("%s,context=\"%s\"", data, label);
+    return steal_pointer (&label);
+  return holo_xasprintf ("%s,%s", data, label);
 }
 
 static int
@@ -442,13 +477,13 @@ holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_opti
       return 0;
     }
 
-  if (prepare_root_mount (spec, opts->rootfs, err) < 0)
+  if (prepare_root_mount (spec, opts, err) < 0)
     return holo_error_prefix (err, "rootfs");
 
-  /* Opened after the self bind mount, so it is the root of that mount.  */
-  root_fd = open (opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* The attached root mount, never the path.  */
+  root_fd = fcntl (opts->root_fd, F_DUPFD_CLOEXEC, 3);
   if (root_fd < 0)
-    return holo_make_error (err, errno, "open the rootfs `%s`", opts->rootfs);
+    return holo_make_error (err, errno, "dup the rootfs fd");
 
   ctx.spec = spec;
   ctx.opts = opts;

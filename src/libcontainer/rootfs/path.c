@@ -263,49 +263,6 @@ holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t
   return ensure_file_in_root (root_fd, path, 0, err);
 }
 
-char *
-holo_clean_path (const char *path)
-{
-  size_t len = strlen (path);
-  char *out = holo_xmalloc (len + 2);
-  size_t o = 0;
-  const char *p = path;
-
-  out[o++] = '/';
-  while (*p)
-    {
-      const char *end;
-      size_t n;
-
-      while (*p == '/')
-        p++;
-      if (*p == '\0')
-        break;
-      end = strchrnul (p, '/');
-      n = (size_t) (end - p);
-      if (n == 1 && p[0] == '.')
-        ;
-      else if (n == 2 && p[0] == '.' && p[1] == '.')
-        {
-          /* Drop the last component, never going above "/".  */
-          while (o > 1 && out[o - 1] != '/')
-            o--;
-          if (o > 1)
-            o--;
-        }
-      else
-        {
-          if (o > 1)
-            out[o++] = '/';
-          memcpy (out + o, p, n);
-          o += n;
-        }
-      p = end;
-    }
-  out[o] = '\0';
-  return out;
-}
-
 const char *
 holo_fd_proc_path (int fd, char *buf)
 {

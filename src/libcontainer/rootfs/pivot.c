@@ -14,16 +14,14 @@
 #include <errno.h>
 #include <string.h>
 
+/* NEW_ROOT: the attached root mount (mounts.c), never the path.  */
 static int
-do_pivot_root (const char *rootfs, holo_error_t *err)
+do_pivot_root (int new_root, const char *rootfs, holo_error_t *err)
 {
   cleanup_close int old_root = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_close int new_root = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (old_root < 0)
     return holo_make_error (err, errno, "open `/`");
-  if (new_root < 0)
-    return holo_make_error (err, errno, "open the rootfs `%s`", rootfs);
   if (fchdir (new_root) < 0)
     return holo_make_error (err, errno, "chdir to the rootfs `%s`", rootfs);
   if (syscall (SYS_pivot_root, ".", ".") < 0)
@@ -92,13 +90,13 @@ hide_host_mounts (const char *rootfs, holo_error_t *err)
 }
 
 static int
-do_move_root (const char *rootfs, holo_error_t *err)
+do_move_root (int new_root, const char *rootfs, holo_error_t *err)
 {
   if (hide_host_mounts (rootfs, err) < 0)
     return -1;
-  if (chdir (rootfs) < 0)
+  if (fchdir (new_root) < 0)
     return holo_make_error (err, errno, "chdir to the rootfs `%s`", rootfs);
-  if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+  if (holo_sys_move_mount (new_root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
     return holo_make_error (err, errno, "move the rootfs `%s` to `/`", rootfs);
   if (chroot (".") < 0)
     return holo_make_error (err, errno, "chroot");
@@ -117,13 +115,14 @@ holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_option
      process only changes its root.  */
   if (!opts->has_mount_ns)
     {
-      if (chroot (opts->rootfs) < 0)
+      /* The directory the runtime opened, not what the path names now.  */
+      if (fchdir (opts->root_fd) < 0 || chroot (".") < 0)
         return holo_make_error (err, errno, "chroot to `%s`", opts->rootfs);
       if (chdir ("/") < 0)
         return holo_make_error (err, errno, "chdir to `/`");
       return 0;
     }
   if (no_pivot)
-    return do_move_root (opts->rootfs, err);
-  return do_pivot_root (opts->rootfs, err);
+    return do_move_root (opts->root_fd, opts->rootfs, err);
+  return do_pivot_root (opts->root_fd, opts->rootfs, err);
 }

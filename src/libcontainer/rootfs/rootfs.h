@@ -13,6 +13,13 @@
 struct holo_rootfs_options
 {
   const char *rootfs; /* absolute, canonical host path of root.path */
+  /* The root the container gets: a detached clone of root.path that the
+     runtime made (ROOT_IS_TREE), or, when it could not (no privilege over
+     the host's mounts), the O_PATH descriptor it opened on root.path.
+     holo_rootfs_prepare attaches it and puts the attached mount under this
+     same number; the pivot and everything after use it, never the path.  */
+  int root_fd;
+  bool root_is_tree;
   bool in_new_userns; /* devices must be bind-mounted from the host */
   bool has_mount_ns;  /* false: no mount namespace, nothing may be mounted */
   /* Per mounts[] entry: a detached idmapped bind mount holo prepared
@@ -30,6 +37,21 @@ int holo_open_in_root (int root_fd, const char *path, int flags, mode_t mode, ho
 /* Creates every missing directory of PATH inside ROOT_FD (mode 0755) and
    returns an O_PATH|O_DIRECTORY fd on the last one.  */
 int holo_mkdir_in_root (int root_fd, const char *path, holo_error_t *err);
+
+/* tree.c: the rootfs as a descriptor (see there).  */
+/* O_PATH|O_DIRECTORY on the canonical ROOTFS, no symlink followed.  */
+int holo_rootfs_open_dir (const char *rootfs, holo_error_t *err);
+/* A detached clone of the mount at ROOTFS_FD (open_tree), or -1 with errno
+   (EPERM without privilege over the host's mounts).  */
+int holo_rootfs_clone (int rootfs_fd, bool recursive);
+/* A detached, non-recursive clone of the root mount of the process PID
+   (the container's root as it is mounted, without its submounts).  */
+int holo_rootfs_container_root (pid_t pid, holo_error_t *err);
+/* The entries create would add to the rootfs's own filesystem before the
+   container runs (missing mount points, default devices when /dev is not
+   mounted, the cwd): the shallowest missing path of each, as absolute
+   paths inside the container, in *OUT (a NULL-terminated strv).  */
+int holo_rootfs_new_entries (const struct holo_spec *spec, int root_fd, char ***out, size_t *n);
 
 int holo_rootfs_prepare (const struct holo_spec *spec, const struct holo_rootfs_options *opts, holo_error_t *err);
 int holo_rootfs_pivot (const struct holo_spec *spec, const struct holo_rootfs_options *opts, bool no_pivot,

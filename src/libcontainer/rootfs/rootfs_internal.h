@@ -84,9 +84,6 @@ int holo_openat_in_root (int root_fd, const char *path, int flags, mode_t mode);
    directories) first when missing: a directory when DIRECTORY is true,
    otherwise an empty regular file.  */
 int holo_ensure_in_root (int root_fd, const char *path, bool directory, holo_error_t *err);
-/* Lexically normalised absolute form of PATH ("a//b/./c/" -> "/a/b/c");
-   ".." components are kept out of the result by clamping at "/".  */
-char *holo_clean_path (const char *path);
 /* Path of FD inside the container root ROOTFS (host path), e.g. "/proc/x",
    using /proc/self/fd; NULL if it can not be read or is outside ROOTFS.  */
 char *holo_fd_path_in_root (int fd, const char *rootfs);

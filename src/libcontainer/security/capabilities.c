@@ -141,6 +141,74 @@ set_cap_flag_from_mask (cap_t caps, cap_flag_t flag, uint64_t mask, int last, ho
   return 0;
 }
 
+/* The process's current FLAG set as a mask.  */
+static uint64_t
+current_mask (cap_t now, cap_flag_t flag, int last)
+{
+  uint64_t mask = 0;
+  for (int cap = 0; cap <= last; cap++)
+    {
+      cap_flag_value_t v = CAP_CLEAR;
+      if (cap_get_flag (now, (cap_value_t) cap, flag, &v) == 0 && v == CAP_SET)
+        mask |= UINT64_C (1) << cap;
+    }
+  return mask;
+}
+
+static uint64_t
+bounding_mask (int last)
+{
+  uint64_t mask = 0;
+  for (int cap = 0; cap <= last; cap++)
+    if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+      mask |= UINT64_C (1) << cap;
+  return mask;
+}
+
+/* The lowest capability of WANT outside ALLOWED, or -1.  */
+static int
+first_outside (uint64_t want, uint64_t allowed)
+{
+  uint64_t extra = want & ~allowed;
+  return extra ? __builtin_ctzll (extra) : -1;
+}
+
+/* capset(2) says only EPERM: say which set and capability broke which of
+   the kernel's rules (security/commoncap.c cap_capset, checked in its
+   order).  */
+static int
+capset_error (const struct holo_capabilities *caps, int last, int saved, holo_error_t *err)
+{
+  cleanup_cap cap_t now = cap_get_proc ();
+  if (now == NULL)
+    return holo_make_error (err, saved, "set process capabilities");
+  uint64_t inh = current_mask (now, CAP_INHERITABLE, last), prm = current_mask (now, CAP_PERMITTED, last);
+  uint64_t eff = current_mask (now, CAP_EFFECTIVE, last), bset = bounding_mask (last);
+  char name[64];
+  int cap;
+
+  if ((cap = first_outside (caps->inheritable, inh | bset)) >= 0)
+    return holo_make_error (err, saved,
+                            "set process capabilities: process.capabilities.inheritable: %s is not in the bounding set",
+                            cap_display_name (cap, name, sizeof name));
+  if (!cap_in_mask (eff, CAP_SETPCAP) && (cap = first_outside (caps->inheritable, inh | prm)) >= 0)
+    return holo_make_error (err, saved,
+                            "set process capabilities: process.capabilities.inheritable: %s is not permitted to the "
+                            "runtime (and it lacks CAP_SETPCAP)",
+                            cap_display_name (cap, name, sizeof name));
+  if ((cap = first_outside (caps->permitted, prm)) >= 0)
+    return holo_make_error (err, saved,
+                            "set process capabilities: process.capabilities.permitted: %s is not permitted to the "
+                            "runtime",
+                            cap_display_name (cap, name, sizeof name));
+  if ((cap = first_outside (caps->effective, caps->permitted)) >= 0)
+    return holo_make_error (err, saved,
+                            "set process capabilities: process.capabilities.effective: %s is not in "
+                            "process.capabilities.permitted",
+                            cap_display_name (cap, name, sizeof name));
+  return holo_make_error (err, saved, "set process capabilities");
+}
+
 static int
 apply_main_sets (const struct holo_capabilities *caps, int last, holo_error_t *err)
 {
@@ -156,7 +224,12 @@ apply_main_sets (const struct holo_capabilities *caps, int last, holo_error_t *e
         return -1;
     }
   if (cap_set_proc (c) < 0)
-    return holo_make_error (err, errno, "set process capabilities");
+    {
+      int saved = errno;
+      if (saved == EPERM && caps->present)
+        return capset_error (caps, last, saved, err);
+      return holo_make_error (err, saved, "set process capabilities");
+    }
   return 0;
 }
 

@@ -14,10 +14,6 @@
 #include <sched.h>
 #include <string.h>
 
-/* Deeper documents are refused before yajl sees them: freeing a yajl tree
-   recurses once per level.  */
-#define HOLO_JSON_MAX_DEPTH 512
-
 yajl_val
 holo_j_member (yajl_val obj, const char *key)
 {
@@ -283,63 +279,6 @@ holo_j_idmaps (const struct holo_jloc *loc, yajl_val obj, const char *key, struc
       if (parse_idmap (&eloc, arr->u.array.values[i], &(*out)[i], err) < 0)
         return -1;
     }
-  return 0;
-}
-
-/* Nesting depth of TEXT, looking only at brackets outside strings.  */
-static bool
-json_too_deep (const char *text, size_t len)
-{
-  bool in_string = false;
-  int depth = 0;
-
-  for (size_t i = 0; i < len; i++)
-    {
-      char c = text[i];
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = false;
-        }
-      else if (c == '"')
-        in_string = true;
-      else if ((c == '[' || c == '{') && ++depth > HOLO_JSON_MAX_DEPTH)
-        return true;
-      else if (c == ']' || c == '}')
-        depth--;
-    }
-  return false;
-}
-
-int
-holo_j_parse_tree (const char *file, const char *text, size_t len, yajl_val *out, holo_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  char errbuf[1024] = "";
-  yajl_val tree;
-
-  if (json_too_deep (text, len))
-    return holo_make_error (err, 0, "%s: invalid JSON: nested deeper than %d levels", file, HOLO_JSON_MAX_DEPTH);
-  buf = holo_xmalloc (len + 1);
-  memcpy (buf, text, len);
-  tree = yajl_tree_parse (buf, errbuf, sizeof errbuf);
-  if (tree == NULL)
-    {
-      /* yajl adds lines pointing at the offending text; keep the first.  */
-      size_t n = strcspn (errbuf, "\n");
-      while (n > 0 && isspace ((unsigned char) errbuf[n - 1]))
-        n--;
-      errbuf[n] = '\0';
-      return holo_make_error (err, 0, "%s: invalid JSON: %s", file, n ? errbuf : "parse error");
-    }
-  if (!YAJL_IS_OBJECT (tree))
-    {
-      yajl_tree_free (tree);
-      return holo_make_error (err, 0, "%s: must be a JSON object", file);
-    }
-  *out = tree;
   return 0;
 }
 

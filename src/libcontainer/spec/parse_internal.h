@@ -19,7 +19,7 @@ struct holo_jloc
 };
 
 /* Member KEY of OBJ, or NULL when OBJ is not an object, KEY is missing or its
-   value is null.  A key given twice resolves to its last value.  */
+   value is null.  (holo_j_parse_tree refuses a key given twice.)  */
 yajl_val holo_j_member (yajl_val obj, const char *key);
 
 /* "PATH.KEY" (or "PATH[\"KEY\"]" when KEY is not a plain identifier) and
@@ -70,9 +70,6 @@ bool holo_j_is_abs (const char *path);
 int holo_j_idmaps (const struct holo_jloc *loc, yajl_val obj, const char *key, struct holo_idmap **out, size_t *n,
                    holo_error_t *err);
 
-/* The namespace type name used in config.json ("network", "mount"...).  */
-const char *holo_ns_spec_name (enum holo_ns_kind kind);
-
 /* Section parsers.  */
 int holo_parse_process_object (const struct holo_jloc *loc, yajl_val obj, struct holo_process *p, holo_error_t *err);
 void holo_process_clear (struct holo_process *p);
@@ -80,7 +77,10 @@ int holo_parse_linux_object (const struct holo_jloc *loc, yajl_val obj, struct h
 void holo_linux_clear (struct holo_linux *l);
 
 /* Parses TEXT (LEN bytes) into a yajl tree; "FILE: invalid JSON: ..." on
-   failure, and the top value must be an object.  */
+   failure, and the top value must be an object.  A NUL byte, nesting deeper
+   than HOLO_JSON_MAX_DEPTH and a key given twice in one object ("FILE:
+   PATH: duplicate key") are refused too (json_tree.c).  */
+#define HOLO_JSON_MAX_DEPTH 512
 int holo_j_parse_tree (const char *file, const char *text, size_t len, yajl_val *out, holo_error_t *err);
 
 #endif

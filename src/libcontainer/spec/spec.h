@@ -220,5 +220,7 @@ const char *holo_spec_annotation (const struct holo_spec *spec, const char *key)
 /* CLONE_NEW* flag for a namespace kind, and its /proc/PID/ns/ file name.  */
 int holo_ns_clone_flag (enum holo_ns_kind kind);
 const char *holo_ns_proc_name (enum holo_ns_kind kind);
+/* The namespace type name used in config.json ("network", "mount"...).  */
+const char *holo_ns_spec_name (enum holo_ns_kind kind);
 
 #endif
