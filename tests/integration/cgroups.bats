@@ -94,6 +94,19 @@ frozen() {
 	check_dirs_gone $dirs
 }
 
+@test "cgroups: delete removes child cgroups made under the container's too" {
+	cg_set_args true
+	run -0 rt_create "$CID"
+	local dirs d
+	dirs=$(cgroup_dirs "$CID")
+	[ -n "$dirs" ]
+	# A sub-cgroup (as an engine or the workload might make) in every
+	# hierarchy: the container's own cannot be removed before it.
+	for d in $dirs; do mkdir "$d/child" "$d/child/grandchild"; done
+	run -0 rt delete --force "$CID"
+	check_dirs_gone $dirs
+}
+
 @test "cgroups: a cgroupsPath ending in /. is cleaned as runc does, and delete removes it" {
 	local p
 	for p in "/$CID/." "$CID/./." "/holo-no-such-parent/../$CID//"; do

@@ -247,6 +247,12 @@ holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
 static int
 remove_cgroup_dir (const char *dir)
 {
+  /* The usual case, a cgroup without children whose processes are gone,
+     needs no look inside (ten hierarchies on v1: 40 syscalls saved).  */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
   cleanup_dir DIR *d = opendir (dir);
   if (d == NULL)
     return errno == ENOENT ? 0 : -1;
