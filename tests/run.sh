@@ -170,11 +170,12 @@ summary() {
 }
 
 lint() {
-	step "lint (format, layering, walls)"
+	step "lint (format, layering, walls, bats negations)"
 	{
 		bash tests/lint/format.sh
 		bash tests/lint/layering.sh
 		bash tests/lint/walls.sh
+		bash tests/lint/bats-negation.sh
 	} >"$LOG_DIR/lint.log" 2>&1
 	record <"$LOG_DIR/lint.log"
 	grep -A20 '^not ok' "$LOG_DIR/lint.log" | head -20

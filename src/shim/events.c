@@ -88,8 +88,7 @@ shim_publish (struct shim *shim, const char *topic, const char *type, const Prot
   size_t len;
 
   clock_gettime (CLOCK_REALTIME, &now);
-  ts.seconds = now.tv_sec;
-  ts.nanos = (int32_t) now.tv_nsec;
+  shim_timestamp (&ts, &now);
   value = ttrpc_pack (event, &len);
   any.type_url = type_url;
   any.value.data = value;

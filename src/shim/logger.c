@@ -6,6 +6,7 @@
    when it is ready; the process gets the write ends.  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "argv.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
@@ -53,27 +54,27 @@ logger_argv (const char *uri)
 {
   const char *path = uri + strlen ("binary://");
   const char *q = strchr (path, '?');
-  size_t n = 1, i = 0;
-  char **argv;
+  cleanup_free char *prog = url_decode (path, q ? (size_t) (q - path) : strlen (path));
+  struct shim_argv a = { 0 };
 
-  for (const char *p = q; p && *p; p++)
-    if (*p == '&' || *p == '=' || *p == '?')
-      n++;
-  argv = holo_xmalloc ((n + 3) * sizeof (char *));
-  argv[i++] = url_decode (path, q ? (size_t) (q - path) : strlen (path));
+  shim_argv_add (&a, prog);
   for (const char *p = q ? q + 1 : NULL; p && *p;)
     {
       const char *end = strchr (p, '&'), *eq;
       size_t len = end ? (size_t) (end - p) : strlen (p);
+      cleanup_free char *key = NULL;
 
       eq = memchr (p, '=', len);
-      argv[i++] = url_decode (p, eq ? (size_t) (eq - p) : len);
+      key = url_decode (p, eq ? (size_t) (eq - p) : len);
+      shim_argv_add (&a, key);
       if (eq && (size_t) (eq - p) + 1 < len)
-        argv[i++] = url_decode (eq + 1, len - (eq - p) - 1);
+        {
+          cleanup_free char *value = url_decode (eq + 1, len - (eq - p) - 1);
+          shim_argv_add (&a, value);
+        }
       p = end ? end + 1 : NULL;
     }
-  argv[i] = NULL;
-  return argv;
+  return shim_argv_steal (&a);
 }
 
 static void __attribute__ ((noreturn))
@@ -117,20 +118,20 @@ int
 shim_logger_start (struct shim *shim, const char *uri, int out[2], holo_error_t *err)
 {
   cleanup_strv char **argv = logger_argv (uri);
-  int o[2], e[2], ready[2];
-  pid_t pid;
+  int o[2] = { -1, -1 }, e[2] = { -1, -1 }, ready[2] = { -1, -1 };
+  pid_t pid = -1;
 
-  if (pipe2 (o, O_CLOEXEC) < 0)
-    return holo_make_error (err, errno, "pipe");
-  if (pipe2 (e, O_CLOEXEC) < 0 || pipe2 (ready, O_CLOEXEC) < 0)
-    {
-      close (o[0]);
-      close (o[1]);
-      return holo_make_error (err, errno, "pipe");
-    }
-  pid = fork ();
+  if (pipe2 (o, O_CLOEXEC) == 0 && pipe2 (e, O_CLOEXEC) == 0 && pipe2 (ready, O_CLOEXEC) == 0)
+    pid = fork ();
   if (pid < 0)
-    return holo_make_error (err, errno, "fork");
+    {
+      int errsv = errno;
+      const char *what = ready[1] < 0 ? "pipe" : "fork";
+      shim_close_pair (o);
+      shim_close_pair (e);
+      shim_close_pair (ready);
+      return holo_make_error (err, errsv, "logging binary %s: %s", argv[0], what);
+    }
   if (pid == 0)
     logger_child (argv, o[0], e[0], ready[1], shim->id, shim->namespace);
   close (o[0]);

@@ -23,6 +23,72 @@ reply_ok (struct shim *shim, const struct ttrpc_call *call, const ProtobufCMessa
   ttrpc_reply (&shim->server, call, TTRPC_OK, NULL, resp);
 }
 
+/* Encoders of the answers operations give (struct shim_request).  */
+static void
+answer_empty (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+              const struct shim_result *res)
+{
+  if (err)
+    reply_error (shim, &rq->call, code, err);
+  else
+    reply_ok (shim, &rq->call, NULL);
+}
+
+static void
+answer_create (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+               const struct shim_result *res)
+{
+  Hs__CreateTaskResponse resp = HS__CREATE_TASK_RESPONSE__INIT;
+
+  if (err)
+    {
+      reply_error (shim, &rq->call, code, err);
+      return;
+    }
+  resp.pid = (uint32_t) res->pid;
+  reply_ok (shim, &rq->call, &resp.base);
+}
+
+static void
+answer_start (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+              const struct shim_result *res)
+{
+  Hs__StartResponse resp = HS__START_RESPONSE__INIT;
+
+  if (err)
+    {
+      reply_error (shim, &rq->call, code, err);
+      return;
+    }
+  resp.pid = (uint32_t) res->pid;
+  reply_ok (shim, &rq->call, &resp.base);
+}
+
+static void
+answer_delete (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+               const struct shim_result *res)
+{
+  Hs__DeleteResponse resp = HS__DELETE_RESPONSE__INIT;
+  Hs__Timestamp ts = HS__TIMESTAMP__INIT;
+
+  if (err)
+    {
+      reply_error (shim, &rq->call, code, err);
+      return;
+    }
+  shim_timestamp (&ts, &res->exited_at);
+  resp.pid = (uint32_t) res->pid;
+  resp.exit_status = (uint32_t) res->exit_status;
+  resp.exited_at = &ts;
+  reply_ok (shim, &rq->call, &resp.base);
+}
+
+static struct shim_request
+request (const struct ttrpc_call *call, shim_reply_fn reply)
+{
+  return (struct shim_request){ .call = *call, .reply = reply };
+}
+
 /* Unpacks the request as TYPE into `req`, or answers InvalidArgument.  */
 #define DECODE(type, fn)                                                                                               \
   type *req = fn##__unpack (NULL, in->len, in->data);                                                                  \
@@ -36,13 +102,6 @@ reply_ok (struct shim *shim, const struct ttrpc_call *call, const ProtobufCMessa
     }
 
 #define FREE_REQ(fn) fn##__free_unpacked (req, NULL)
-
-static void
-set_ts (Hs__Timestamp *ts, const struct timespec *t)
-{
-  ts->seconds = t->tv_sec;
-  ts->nanos = (int32_t) t->tv_nsec;
-}
 
 static void
 m_state (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
@@ -66,9 +125,9 @@ m_state (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinary
       resp.terminal = p->stdio.terminal;
       resp.exit_status = (uint32_t) p->exit_status;
       resp.exec_id = p->exec_id ? p->exec_id : (char *) "";
-      if (p->state == SHIM_PROC_STOPPED)
+      if (p->fsm.state == SHIM_STATE_STOPPED)
         {
-          set_ts (&ts, &p->exited_at);
+          shim_timestamp (&ts, &p->exited_at);
           resp.exited_at = &ts;
         }
       reply_ok (shim, call, &resp.base);
@@ -80,16 +139,9 @@ static void
 m_create (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
 {
   DECODE (Hs__CreateTaskRequest, hs__create_task_request);
-  Hs__CreateTaskResponse resp = HS__CREATE_TASK_RESPONSE__INIT;
-  pid_t pid = 0;
+  struct shim_request rq = request (call, answer_create);
 
-  if (shim_task_create (shim, req, &pid, &code, &err) < 0)
-    reply_error (shim, call, code, &err);
-  else
-    {
-      resp.pid = (uint32_t) pid;
-      reply_ok (shim, call, &resp.base);
-    }
+  shim_task_create (shim, req, &rq);
   FREE_REQ (hs__create_task_request);
 }
 
@@ -97,16 +149,13 @@ static void
 m_start (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
 {
   DECODE (Hs__StartRequest, hs__start_request);
-  Hs__StartResponse resp = HS__START_RESPONSE__INIT;
   struct shim_process *p = shim_process_lookup (shim, req->id, req->exec_id, &code, &err);
+  struct shim_request rq = request (call, answer_start);
 
-  if (p == NULL || shim_task_start (shim, p, &code, &err) < 0)
+  if (p == NULL)
     reply_error (shim, call, code, &err);
   else
-    {
-      resp.pid = (uint32_t) p->pid;
-      reply_ok (shim, call, &resp.base);
-    }
+    shim_task_start (shim, p, &rq);
   FREE_REQ (hs__start_request);
 }
 
@@ -114,28 +163,13 @@ static void
 m_delete (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
 {
   DECODE (Hs__DeleteRequest, hs__delete_request);
-  Hs__DeleteResponse resp = HS__DELETE_RESPONSE__INIT;
-  Hs__Timestamp ts = HS__TIMESTAMP__INIT;
   struct shim_process *p = shim_process_lookup (shim, req->id, req->exec_id, &code, &err);
-  pid_t pid = p ? p->pid : 0;
-  int status = p ? p->exit_status : 0;
-  struct timespec at = p ? p->exited_at : (struct timespec){ 0 };
+  struct shim_request rq = request (call, answer_delete);
 
-  if (p == NULL || shim_task_delete (shim, p, &code, &err) < 0)
+  if (p == NULL)
     reply_error (shim, call, code, &err);
   else
-    {
-      if (p == &shim->container->init)
-        {
-          status = p->exit_status;
-          at = p->exited_at;
-        }
-      set_ts (&ts, &at);
-      resp.pid = (uint32_t) pid;
-      resp.exit_status = (uint32_t) status;
-      resp.exited_at = &ts;
-      reply_ok (shim, call, &resp.base);
-    }
+    shim_task_delete (shim, p, &rq);
   FREE_REQ (hs__delete_request);
 }
 
@@ -160,12 +194,13 @@ static void
 pause_resume (struct shim *shim, const struct ttrpc_call *call, const char *id, bool pause)
 {
   cleanup_error holo_error_t err = NULL;
+  struct shim_request rq = request (call, answer_empty);
   int code = TTRPC_UNKNOWN;
 
-  if (shim_process_lookup (shim, id, NULL, &code, &err) == NULL || shim_task_pause (shim, pause, &code, &err) < 0)
+  if (shim_process_lookup (shim, id, NULL, &code, &err) == NULL)
     reply_error (shim, call, code, &err);
   else
-    reply_ok (shim, call, NULL);
+    shim_task_pause (shim, pause, &rq);
 }
 
 static void
@@ -188,11 +223,12 @@ static void
 m_checkpoint (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
 {
   DECODE (Hs__CheckpointTaskRequest, hs__checkpoint_task_request);
-  if (shim_process_lookup (shim, req->id, NULL, &code, &err) == NULL
-      || shim_task_checkpoint (shim, req->path, req->options, &code, &err) < 0)
+  struct shim_request rq = request (call, answer_empty);
+
+  if (shim_process_lookup (shim, req->id, NULL, &code, &err) == NULL)
     reply_error (shim, call, code, &err);
   else
-    reply_ok (shim, call, NULL);
+    shim_task_checkpoint (shim, req->path, req->options, &rq);
   FREE_REQ (hs__checkpoint_task_request);
 }
 
@@ -201,11 +237,12 @@ m_kill (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryD
 {
   DECODE (Hs__KillRequest, hs__kill_request);
   struct shim_process *p = shim_process_lookup (shim, req->id, req->exec_id, &code, &err);
+  struct shim_request rq = request (call, answer_empty);
 
-  if (p == NULL || shim_task_kill (shim, p, req->signal, req->all, &code, &err) < 0)
+  if (p == NULL)
     reply_error (shim, call, code, &err);
   else
-    reply_ok (shim, call, NULL);
+    shim_task_kill (shim, p, req->signal, req->all, &rq);
   FREE_REQ (hs__kill_request);
 }
 
@@ -213,10 +250,9 @@ static void
 m_exec (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
 {
   DECODE (Hs__ExecProcessRequest, hs__exec_process_request);
-  if (shim_task_exec (shim, req, &code, &err) < 0)
-    reply_error (shim, call, code, &err);
-  else
-    reply_ok (shim, call, NULL);
+  struct shim_request rq = request (call, answer_empty);
+
+  shim_task_exec (shim, req, &rq);
   FREE_REQ (hs__exec_process_request);
 }
 
@@ -226,7 +262,8 @@ m_resize_pty (struct shim *shim, const struct ttrpc_call *call, const ProtobufCB
   DECODE (Hs__ResizePtyRequest, hs__resize_pty_request);
   struct shim_process *p = shim_process_lookup (shim, req->id, req->exec_id, &code, &err);
 
-  if (p == NULL || shim_stdio_resize (&p->stdio, req->width, req->height, &err) < 0)
+  if (p == NULL || shim_fsm_check (&p->fsm, SHIM_ACT_RESIZE, &code, &err) < 0
+      || shim_stdio_resize (&p->stdio, req->width, req->height, &err) < 0)
     reply_error (shim, call, code, &err);
   else
     reply_ok (shim, call, NULL);
@@ -254,11 +291,12 @@ static void
 m_update (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryData *in)
 {
   DECODE (Hs__UpdateTaskRequest, hs__update_task_request);
-  if (shim_process_lookup (shim, req->id, NULL, &code, &err) == NULL
-      || shim_task_update (shim, req->resources, &code, &err) < 0)
+  struct shim_request rq = request (call, answer_empty);
+
+  if (shim_process_lookup (shim, req->id, NULL, &code, &err) == NULL)
     reply_error (shim, call, code, &err);
   else
-    reply_ok (shim, call, NULL);
+    shim_task_update (shim, req->resources, &rq);
   FREE_REQ (hs__update_task_request);
 }
 
@@ -270,11 +308,11 @@ m_wait (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBinaryD
 
   if (p == NULL)
     reply_error (shim, call, code, &err);
-  else if (p->state == SHIM_PROC_STOPPED)
+  else if (p->fsm.state == SHIM_STATE_STOPPED)
     {
       Hs__WaitResponse resp = HS__WAIT_RESPONSE__INIT;
       Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-      set_ts (&ts, &p->exited_at);
+      shim_timestamp (&ts, &p->exited_at);
       resp.exit_status = (uint32_t) p->exit_status;
       resp.exited_at = &ts;
       reply_ok (shim, call, &resp.base);
@@ -318,11 +356,10 @@ m_connect (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBina
   Hs__ConnectResponse resp = HS__CONNECT_RESPONSE__INIT;
 
   resp.shim_pid = (uint32_t) getpid ();
-  if (shim->container && !shim->container->deleted)
+  if (!shim_task_idle (shim))
     resp.task_pid = (uint32_t) shim->container->init.pid;
   resp.version = (char *) SHIM_VERSION;
   reply_ok (shim, call, &resp.base);
-  (void) code;
   FREE_REQ (hs__connect_request);
 }
 
@@ -332,7 +369,6 @@ m_shutdown (struct shim *shim, const struct ttrpc_call *call, const ProtobufCBin
   DECODE (Hs__ShutdownRequest, hs__shutdown_request);
   bool now = req->now;
 
-  (void) code;
   FREE_REQ (hs__shutdown_request);
   reply_ok (shim, call, NULL);
   /* A shim still holding a live container stays; otherwise it leaves

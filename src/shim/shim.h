@@ -6,6 +6,9 @@
 #define HOLO_SHIM_H
 
 #include "shim/loop.h"
+#include "shim/reaper.h"
+#include "shim/runtime.h"
+#include "shim/state.h"
 #include "shim/ttrpc/ttrpc.h"
 #include "types.pb-c.h"
 #include "task.pb-c.h"
@@ -13,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SHIM_VERSION PACKAGE_VERSION
 
@@ -60,12 +64,7 @@ struct shim_wait
   struct shim_wait *next;
 };
 
-enum shim_proc_state
-{
-  SHIM_PROC_CREATED,
-  SHIM_PROC_RUNNING,
-  SHIM_PROC_STOPPED,
-};
+struct shim_op;
 
 struct shim_process
 {
@@ -73,37 +72,31 @@ struct shim_process
   char *exec_id;   /* NULL for the init process */
   char *spec_path; /* exec: the process.json handed to holo exec */
   pid_t pid;
-  enum shim_proc_state state;
+  struct shim_fsm fsm;
   int exit_status;
   struct timespec exited_at;
   struct shim_stdio stdio;
   struct shim_wait *waits;
+  struct shim_op *op;         /* the exclusive operation in flight */
+  struct shim_exit held_exit; /* an exit that came while Start or Delete ran */
+  bool has_held_exit;
 };
 
 struct shim_container
 {
   char *id;
   char *bundle;
-  struct shim_process init;
+  struct shim_process init; /* its state is the container's */
   struct shim_process *execs;
-  bool paused;
   bool rootfs_mounted;
   bool kill_all_on_exit; /* no pid namespace of its own: execs outlive init */
   char *checkpoint;      /* restore from this image at Start */
-  bool deleted;
+  Hs__Mount **rootfs;    /* the Create's mounts, until TaskCreate is published */
+  size_t n_rootfs;
   struct shim_watch oom;
   int oom_event_fd; /* v1: the memory.oom_control fd; v2: -1 */
   unsigned long long oom_kills;
   char *oom_events_path;
-};
-
-/* An exit reaped before the shim knew whose it was.  */
-struct shim_exit
-{
-  pid_t pid;
-  int status;
-  struct timespec at;
-  struct shim_exit *next;
 };
 
 struct shim_event
@@ -121,9 +114,9 @@ struct shim
   struct ttrpc_client events_client;
   struct shim_timer events_retry;
   struct shim_event *events_head, *events_tail;
-  struct shim_watch signals;
   struct shim_timer shutdown_timer;
-  struct shim_exit *exits;
+  struct shim_reaper reaper;
+  struct shim_runtime runtime;
 
   char *namespace;
   char *id;
@@ -136,6 +129,24 @@ struct shim
   struct shim_container *container;
 };
 
+/* Closes both ends of a pipe that are open and marks them closed.  */
+static inline void
+shim_close_pair (int p[2])
+{
+  for (int i = 0; i < 2; i++)
+    if (p[i] >= 0)
+      close (p[i]);
+  p[0] = p[1] = -1;
+}
+
+/* A protobuf Timestamp of T.  */
+static inline void
+shim_timestamp (Hs__Timestamp *ts, const struct timespec *t)
+{
+  ts->seconds = t->tv_sec;
+  ts->nanos = (int32_t) t->tv_nsec;
+}
+
 /* options.c */
 void shim_options_free (struct shim_options *o);
 int shim_options_from_any (struct shim_options *o, const Hs__Any *any, holo_error_t *err);
@@ -144,24 +155,6 @@ int shim_options_save (const struct shim_options *o, const char *bundle, holo_er
 int shim_options_load (struct shim_options *o, const char *bundle, holo_error_t *err);
 const char *shim_options_binary (const struct shim_options *o);
 char *shim_options_state_root (const struct shim_options *o, const char *namespace);
-
-/* runtime.c: runs `holo` */
-struct shim_runtime_cmd
-{
-  int stdio[3];      /* -1: /dev/null */
-  const char *input; /* written to the command's stdin when set */
-  char **output;     /* captures stdout when set */
-};
-int shim_runtime_run (struct shim *shim, const char *bundle, char **args, struct shim_runtime_cmd *cmd,
-                      holo_error_t *err);
-
-/* reaper.c */
-int shim_reaper_init (struct shim *shim, holo_error_t *err);
-void shim_reaper_collect (struct shim *shim);
-/* Hands reaped exits to their processes and forgets the others.  */
-void shim_reaper_dispatch (struct shim *shim);
-/* Waits for PID (the runtime command), keeping other exits for later.  */
-int shim_reaper_wait_command (struct shim *shim, pid_t pid);
 
 /* events.c */
 void shim_events_init (struct shim *shim);
@@ -202,23 +195,83 @@ void shim_oom_unwatch (struct shim *shim, struct shim_container *c);
 /* Task operations fail with *err set and *code a ttrpc (gRPC) code.  */
 int shim_fail (holo_error_t *err, int *code, int c, const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
+/* What an operation answers with: the fields its response has.  */
+struct shim_result
+{
+  pid_t pid;
+  int exit_status;
+  struct timespec exited_at;
+};
+
+/* A request being served: where its answer goes (a connection and stream
+   that may be gone by then) and how it is encoded (service.c).  Every
+   operation answers its request exactly once, at once or when the
+   runtime command it waits for is done.  */
+struct shim_request;
+typedef void (*shim_reply_fn) (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+                               const struct shim_result *res);
+struct shim_request
+{
+  struct ttrpc_call call;
+  shim_reply_fn reply;
+};
+
+/* op.c: an operation waiting for a runtime command.  */
+struct shim_op;
+typedef void (*shim_op_step) (struct shim_op *op, int code, holo_error_t *err);
+struct shim_op
+{
+  struct shim *shim;
+  struct shim_request rq;
+  struct shim_process *p; /* NULL once the process is gone */
+  shim_op_step next;      /* runs when the command is done */
+  holo_error_t failure;   /* kept while a clean-up command runs */
+  int failure_code;
+};
+/* An operation on P (may be NULL) answering RQ; with EXCLUSIVE it is P's
+   operation in flight until it ends.  */
+struct shim_op *shim_op_new (struct shim *shim, const struct shim_request *rq, struct shim_process *p, bool exclusive);
+/* Runs `holo ARGS` (STDIO may be NULL: /dev/null; INPUT may be NULL);
+   NEXT runs when it is done.  On failure nothing runs and the op is left
+   to the caller.  */
+int shim_op_run (struct shim_op *op, char **args, const int stdio[3], const char *input, shim_op_step next,
+                 holo_error_t *err);
+/* Answers the request, ends the operation and frees it.  */
+void shim_op_answer (struct shim_op *op, int code, holo_error_t *err, const struct shim_result *res);
+/* The process went away: its operation in flight answers into the void.  */
+void shim_op_orphan (struct shim_process *p);
+/* Answers RQ now (no operation).  */
+void shim_answer (struct shim *shim, const struct shim_request *rq, int code, holo_error_t *err,
+                  const struct shim_result *res);
+
 /* task.c: the container's lifecycle */
 struct shim_process *shim_process_lookup (struct shim *shim, const char *id, const char *exec_id, int *code,
                                           holo_error_t *err);
 struct shim_process *shim_process_by_pid (struct shim *shim, pid_t pid);
 void shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at);
 Hs__Status shim_process_status (struct shim *shim, struct shim_process *p);
-int shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, pid_t *pid, int *code, holo_error_t *err);
-int shim_task_start (struct shim *shim, struct shim_process *p, int *code, holo_error_t *err);
-int shim_task_delete (struct shim *shim, struct shim_process *p, int *code, holo_error_t *err);
+void shim_process_free (struct shim *shim, struct shim_process *p);
+
+/* exits.c: a process's exit */
+/* The reaper's exit handler: true when the exit was a process's.  */
+bool shim_task_reaped (void *shim, const struct shim_exit *e);
+int shim_exit_code (int wait_status);
+/* Records the exit; false when the process was not live.  */
+bool shim_process_mark_stopped (struct shim_process *p, int exit_status, const struct timespec *at);
+void shim_process_reply_waits (struct shim *shim, struct shim_process *p);
+/* An exit held while the process's Start or Delete ran, now applied.  */
+void shim_process_apply_held_exit (struct shim *shim, struct shim_process *p);
+void shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq);
+void shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
+void shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
 bool shim_task_idle (struct shim *shim);
 
 /* process.c: execs and the operations on a running container */
-int shim_task_exec (struct shim *shim, const Hs__ExecProcessRequest *req, int *code, holo_error_t *err);
-int shim_task_kill (struct shim *shim, struct shim_process *p, unsigned sig, bool all, int *code, holo_error_t *err);
-int shim_task_pause (struct shim *shim, bool pause, int *code, holo_error_t *err);
-int shim_task_update (struct shim *shim, const Hs__Any *resources, int *code, holo_error_t *err);
-int shim_task_checkpoint (struct shim *shim, const char *path, const Hs__Any *options, int *code, holo_error_t *err);
+void shim_task_exec (struct shim *shim, const Hs__ExecProcessRequest *req, const struct shim_request *rq);
+void shim_task_kill (struct shim *shim, struct shim_process *p, unsigned sig, bool all, const struct shim_request *rq);
+void shim_task_pause (struct shim *shim, bool pause, const struct shim_request *rq);
+void shim_task_update (struct shim *shim, const Hs__Any *resources, const struct shim_request *rq);
+void shim_task_checkpoint (struct shim *shim, const char *path, const Hs__Any *options, const struct shim_request *rq);
 int shim_task_pids (struct shim *shim, Hs__ProcessInfo ***out, size_t *n, int *code, holo_error_t *err);
 int shim_read_pid_file (const char *path, pid_t *pid, holo_error_t *err);
 

@@ -50,24 +50,7 @@ socket_path (struct shim *shim)
 static int
 unix_socket (const char *path, bool do_listen, holo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd;
-
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return holo_make_error (err, 0, "socket path too long: %s", path);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return holo_make_error (err, errno, "socket");
-  if (do_listen ? (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0 || listen (fd, 64) < 0)
-                : connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    {
-      int e = errno;
-      close (fd);
-      errno = e;
-      return holo_make_error (err, e, "%s %s", do_listen ? "listen on" : "connect to", path);
-    }
-  return fd;
+  return do_listen ? ttrpc_unix_listen (path, 64, 0, err) : ttrpc_unix_connect (path, err);
 }
 
 /* Binds PATH; 0 with *FD = -1 when a live shim already serves it.  */
@@ -148,6 +131,31 @@ adjust_oom_score (void)
   holo_write_file ("/proc/self/oom_score_adj", mine, strlen (mine), NULL);
 }
 
+/* A HOLO_SHIM_TIMEOUTS the server could not use fails the start, where
+   containerd shows the error, rather than later.  */
+static int
+check_deadlines (holo_error_t *err)
+{
+  struct shim_runtime probe = { 0 };
+  int ret = shim_runtime_set_deadlines (&probe, getenv ("HOLO_SHIM_TIMEOUTS"), err);
+
+  shim_runtime_free_deadlines (&probe);
+  return ret;
+}
+
+/* The reaper (with the task's exit handler, or none) and the runtime on
+   the shim's loop.  */
+static int
+setup_runtime (struct shim *shim, shim_exit_handler handler, holo_error_t *err)
+{
+  if (shim_loop_init (&shim->loop, err) < 0)
+    return -1;
+  if (shim_reaper_init (&shim->reaper, &shim->loop, handler, shim, err) < 0)
+    return -1;
+  shim_runtime_init (&shim->runtime, &shim->loop, &shim->reaper, &shim->opts, shim->namespace);
+  return shim_runtime_set_deadlines (&shim->runtime, getenv ("HOLO_SHIM_TIMEOUTS"), err);
+}
+
 int
 shim_cmd_start (struct shim *shim, holo_error_t *err)
 {
@@ -157,6 +165,8 @@ shim_cmd_start (struct shim *shim, holo_error_t *err)
   pid_t pid;
 
   if (shim_options_read_stdin (&shim->opts, err) < 0)
+    return -1;
+  if (check_deadlines (err) < 0)
     return -1;
   if (bind_shim_socket (path, &fd, err) < 0)
     return -1;
@@ -206,13 +216,54 @@ shim_cmd_start (struct shim *shim, holo_error_t *err)
   return 0;
 }
 
+struct delete_result
+{
+  struct shim *shim;
+  bool done;
+  holo_error_t err;
+};
+
+static void
+deleted (void *data, int code, holo_error_t *err)
+{
+  struct delete_result *r = data;
+
+  r->done = true;
+  r->err = steal_pointer (err);
+  r->shim->loop.quit = true;
+}
+
+/* `holo delete --force ID` on a loop of its own, with its deadline.  */
+static int
+force_delete (struct shim *shim, holo_error_t *err)
+{
+  char *args[] = { (char *) "delete", (char *) "--force", shim->id, NULL };
+  struct delete_result r = { .shim = shim };
+  struct shim_runtime_cmd cmd
+      = { .bundle = shim->bundle, .args = args, .stdio = { -1, -1, -1 }, .done = deleted, .data = &r };
+  int ret;
+
+  if (setup_runtime (shim, NULL, err) < 0 || shim_runtime_start (&shim->runtime, &cmd, err) < 0)
+    return -1;
+  ret = shim_loop_run (&shim->loop, err);
+  shim_runtime_close (&shim->runtime);
+  shim_reaper_close (&shim->reaper);
+  shim_loop_close (&shim->loop);
+  if (ret < 0)
+    {
+      holo_error_release (&r.err);
+      return -1;
+    }
+  if (r.err)
+    *err = steal_pointer (&r.err);
+  return r.done && *err == NULL ? 0 : -1;
+}
+
 /* delete: containerd's clean-up after a shim that died: force-delete the
    container, unmount its rootfs, and print a DeleteResponse.  */
 int
 shim_cmd_delete (struct shim *shim, holo_error_t *err)
 {
-  char *args[] = { (char *) "delete", (char *) "--force", shim->id, NULL };
-  struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
   Hs__DeleteResponse resp = HS__DELETE_RESPONSE__INIT;
   Hs__Timestamp ts = HS__TIMESTAMP__INIT;
   cleanup_error holo_error_t rt_err = NULL;
@@ -222,7 +273,7 @@ shim_cmd_delete (struct shim *shim, holo_error_t *err)
 
   if (shim_options_load (&shim->opts, shim->bundle, err) < 0)
     return -1;
-  if (shim_runtime_run (shim, shim->bundle, args, &cmd, &rt_err) < 0 && strstr (rt_err->msg, "does not exist") == NULL)
+  if (force_delete (shim, &rt_err) < 0 && rt_err && strstr (rt_err->msg, "does not exist") == NULL)
     holo_log_warning ("%s", rt_err->msg);
   shim_unmount_rootfs (shim->bundle);
   /* The dead server's socket, unless a live shim still answers there.  */
@@ -235,8 +286,7 @@ shim_cmd_delete (struct shim *shim, holo_error_t *err)
       unlink (path);
   }
   clock_gettime (CLOCK_REALTIME, &now);
-  ts.seconds = now.tv_sec;
-  ts.nanos = (int32_t) now.tv_nsec;
+  shim_timestamp (&ts, &now);
   resp.exit_status = 128 + SIGKILL;
   resp.exited_at = &ts;
   buf = ttrpc_pack (&resp.base, &len);
@@ -249,9 +299,7 @@ int
 shim_serve (struct shim *shim, int listen_fd, holo_error_t *err)
 {
   signal (SIGPIPE, SIG_IGN);
-  if (shim_loop_init (&shim->loop, err) < 0)
-    return -1;
-  if (shim_reaper_init (shim, err) < 0)
+  if (setup_runtime (shim, shim_task_reaped, err) < 0)
     return -1;
   shim_events_init (shim);
   if (ttrpc_server_init (&shim->server, &shim->loop, listen_fd, shim_service_handle, shim, err) < 0)

@@ -93,7 +93,6 @@ open_stdin_fifo (struct shim_stdio *s, holo_error_t *err)
 static int
 make_console_socket (struct shim_stdio *s, holo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   char tmpl[] = "/tmp/holo-shim-pty.XXXXXX";
   cleanup_free char *path = NULL;
   int fd;
@@ -102,16 +101,9 @@ make_console_socket (struct shim_stdio *s, holo_error_t *err)
     return holo_make_error (err, errno, "mkdtemp");
   s->console_dir = holo_xstrdup (tmpl);
   path = holo_xasprintf ("%s/pty.sock", tmpl);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  fd = ttrpc_unix_listen (path, 1, SOCK_NONBLOCK, err);
   if (fd < 0)
-    return holo_make_error (err, errno, "socket");
-  if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0 || listen (fd, 1) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return holo_make_error (err, e, "console socket %s", path);
-    }
+    return holo_error_prefix (err, "console socket");
   s->console_listen = fd;
   return 0;
 }
@@ -211,10 +203,22 @@ remove_console_socket (struct shim_stdio *s)
     }
 }
 
+/* A copy of the pty master for one relay (each relay owns its fds).  */
+static int
+dup_console (struct shim_stdio *s, const char *relay, holo_error_t *err)
+{
+  int fd = fcntl (s->console_fd, F_DUPFD_CLOEXEC, 3);
+
+  if (fd < 0)
+    return holo_make_error (err, errno, "terminal %s relay: dup the pty master", relay);
+  return fd;
+}
+
 static int
 attach_terminal (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
 {
   int ret = receive_console (s, err);
+  int master;
 
   remove_console_socket (s);
   if (ret < 0)
@@ -234,8 +238,14 @@ attach_terminal (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
         out = open_output (s->stdout_path, &s->hold_fds[1], err);
       if (out < 0)
         return -1;
+      master = dup_console (s, "output", err);
+      if (master < 0)
+        {
+          close (out);
+          return -1;
+        }
       set_blocking (out, false);
-      s->out_relay = shim_relay_new (fcntl (s->console_fd, F_DUPFD_CLOEXEC, 3), out);
+      s->out_relay = shim_relay_new (master, out);
       shim_relay_start (&shim->loop, s->out_relay);
     }
   if (*s->stdin_path)
@@ -243,7 +253,13 @@ attach_terminal (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
       int in = open_stdin_fifo (s, err);
       if (in < 0)
         return -1;
-      s->in_relay = shim_relay_new (in, fcntl (s->console_fd, F_DUPFD_CLOEXEC, 3));
+      master = dup_console (s, "input", err);
+      if (master < 0)
+        {
+          close (in);
+          return -1;
+        }
+      s->in_relay = shim_relay_new (in, master);
     }
   return 0;
 }

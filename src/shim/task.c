@@ -1,7 +1,11 @@
 /* holo shim — the container: Create, Start, Delete of its init process
-   and of exec processes, and what happens when a process exits.  */
+   and of exec processes, and what happens when a process exits.  Each
+   operation that runs `holo` answers when the command is done; the loop
+   serves other requests meanwhile.  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "argv.h"
+#include "json.h"
 #include "events.pb-c.h"
 #include "libcontainer/utils.h"
 
@@ -40,12 +44,18 @@ shim_read_pid_file (const char *path, pid_t *pid, holo_error_t *err)
   return 0;
 }
 
+static bool
+container_visible (const struct shim_container *c)
+{
+  return c && c->init.fsm.state != SHIM_STATE_CREATING && c->init.fsm.state != SHIM_STATE_DELETED;
+}
+
 struct shim_process *
 shim_process_lookup (struct shim *shim, const char *id, const char *exec_id, int *code, holo_error_t *err)
 {
   struct shim_container *c = shim->container;
 
-  if (c == NULL || c->deleted || (id && *id && strcmp (id, c->id) != 0))
+  if (!container_visible (c) || (id && *id && strcmp (id, c->id) != 0))
     {
       shim_fail (err, code, TTRPC_NOT_FOUND, "container %s: not found", id ? id : "");
       return NULL;
@@ -59,131 +69,47 @@ shim_process_lookup (struct shim *shim, const char *id, const char *exec_id, int
   return NULL;
 }
 
-struct shim_process *
-shim_process_by_pid (struct shim *shim, pid_t pid)
-{
-  struct shim_container *c = shim->container;
-
-  if (c == NULL || c->deleted || pid <= 0)
-    return NULL;
-  if (c->init.pid == pid && c->init.state != SHIM_PROC_STOPPED)
-    return &c->init;
-  for (struct shim_process *p = c->execs; p; p = p->next)
-    if (p->pid == pid && p->state != SHIM_PROC_STOPPED)
-      return p;
-  return NULL;
-}
-
 Hs__Status
 shim_process_status (struct shim *shim, struct shim_process *p)
 {
-  switch (p->state)
+  const struct shim_fsm *init = &shim->container->init.fsm;
+
+  switch (p->fsm.state)
     {
-    case SHIM_PROC_CREATED:
+    case SHIM_STATE_CREATED:
+    case SHIM_STATE_CREATED_CHECKPOINT:
       return HS__STATUS__CREATED;
-    case SHIM_PROC_STOPPED:
+    case SHIM_STATE_STOPPED:
+    case SHIM_STATE_DELETED:
       return HS__STATUS__STOPPED;
+    case SHIM_STATE_PAUSED:
+      return HS__STATUS__PAUSED;
+    case SHIM_STATE_RUNNING:
+      /* An exec process is as paused as its container.  */
+      if (init->state == SHIM_STATE_PAUSED)
+        return HS__STATUS__PAUSED;
+      return init->busy == SHIM_ACT_PAUSE ? HS__STATUS__PAUSING : HS__STATUS__RUNNING;
     default:
-      return shim->container->paused ? HS__STATUS__PAUSED : HS__STATUS__RUNNING;
+      return HS__STATUS__UNKNOWN;
     }
 }
 
-static void
-reply_waits (struct shim *shim, struct shim_process *p)
-{
-  while (p->waits)
-    {
-      struct shim_wait *w = p->waits;
-      Hs__WaitResponse resp = HS__WAIT_RESPONSE__INIT;
-      Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-
-      p->waits = w->next;
-      ts.seconds = p->exited_at.tv_sec;
-      ts.nanos = (int32_t) p->exited_at.tv_nsec;
-      resp.exit_status = (uint32_t) p->exit_status;
-      resp.exited_at = &ts;
-      ttrpc_reply (&shim->server, &w->call, TTRPC_OK, NULL, &resp.base);
-      free (w);
-    }
-}
-
-static void
-mark_stopped (struct shim_process *p, int exit_status, const struct timespec *at)
-{
-  p->state = SHIM_PROC_STOPPED;
-  p->exit_status = exit_status;
-  p->exited_at = *at;
-}
-
-/* Without a pid namespace of its own, the container's processes do not
-   die with its init: its exec processes go with it, as under runc's shim.  */
-static void
-kill_execs (struct shim_container *c)
-{
-  for (struct shim_process *e = c->execs; e; e = e->next)
-    if (e->state == SHIM_PROC_RUNNING && e->pid > 0)
-      kill (e->pid, SIGKILL);
-}
-
-/* Whether config.json gives the container a new pid namespace: a "pid"
-   entry without a "path".  containerd writes compact JSON; whitespace is
-   dropped anyway before looking.  */
+/* Whether config.json gives the container a pid namespace of its own.  */
 static bool
 has_own_pid_namespace (const char *bundle)
 {
   cleanup_free char *path = holo_xasprintf ("%s/config.json", bundle);
   cleanup_free char *text = NULL;
-  char *o = NULL, *p;
 
   if (holo_read_file (path, &text, NULL, NULL) < 0)
     return true;
-  for (p = o = text; *p; p++)
-    if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
-      *o++ = *p;
-  *o = '\0';
-  for (p = strstr (text, "\"type\":\"pid\""); p; p = strstr (p + 1, "\"type\":\"pid\""))
-    {
-      char *open = p, *close = strchr (p, '}');
-      while (open > text && *open != '{')
-        open--;
-      if (close == NULL)
-        break;
-      *close = '\0';
-      if (strstr (open, "\"path\"") == NULL)
-        return true;
-      *close = '}';
-    }
-  return false;
+  return shim_json_own_pid_namespace (text);
 }
 
 void
-shim_process_exited (struct shim *shim, struct shim_process *p, int status, const struct timespec *at)
+shim_process_free (struct shim *shim, struct shim_process *p)
 {
-  Hs__TaskExit ev = HS__TASK_EXIT__INIT;
-  Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-  int code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
-
-  mark_stopped (p, code, at);
-  if (p == &shim->container->init && shim->container->kill_all_on_exit)
-    kill_execs (shim->container);
-  /* Everything the process wrote reaches the client before it hears of
-     the exit.  */
-  shim_stdio_drain (shim, &p->stdio);
-  ts.seconds = at->tv_sec;
-  ts.nanos = (int32_t) at->tv_nsec;
-  ev.container_id = shim->container->id;
-  ev.id = p->exec_id ? p->exec_id : shim->container->id;
-  ev.pid = (uint32_t) p->pid;
-  ev.exit_status = (uint32_t) code;
-  ev.exited_at = &ts;
-  holo_log_debug ("process %s (pid %d) exited with %d", ev.id, p->pid, code);
-  shim_publish (shim, "/tasks/exit", "TaskExit", &ev.base);
-  reply_waits (shim, p);
-}
-
-static void
-free_process (struct shim *shim, struct shim_process *p)
-{
+  shim_op_orphan (p);
   shim_stdio_free (shim, &p->stdio);
   if (p->spec_path)
     unlink (p->spec_path);
@@ -199,43 +125,18 @@ free_process (struct shim *shim, struct shim_process *p)
     }
 }
 
-/* ------------------------------------------------------------- Create */
-
-static char **
-create_args (struct shim *shim, struct shim_container *c)
+/* The op's process, or NULL after answering that it went away.  */
+static struct shim_process *
+op_process (struct shim_op *op)
 {
-  cleanup_free char *console = shim_stdio_console_socket (&c->init.stdio);
-  char **a = holo_xmalloc (20 * sizeof (char *));
-  size_t i = 0;
+  holo_error_t err = NULL;
 
-  if (c->checkpoint)
-    {
-      a[i++] = holo_xstrdup ("restore");
-      a[i++] = holo_xstrdup ("--detach");
-      a[i++] = holo_xstrdup ("--image-path");
-      a[i++] = holo_xstrdup (c->checkpoint);
-      a[i++] = holo_xstrdup ("--work-path");
-      a[i++] = shim->opts.criu_work_path ? holo_xstrdup (shim->opts.criu_work_path)
-                                         : holo_xasprintf ("%s/criu-work", c->bundle);
-    }
-  else
-    a[i++] = holo_xstrdup ("create");
-  a[i++] = holo_xstrdup ("--bundle");
-  a[i++] = holo_xstrdup (c->bundle);
-  a[i++] = holo_xstrdup ("--pid-file");
-  a[i++] = holo_xasprintf ("%s/init.pid", c->bundle);
-  if (console)
-    {
-      a[i++] = holo_xstrdup ("--console-socket");
-      a[i++] = holo_xstrdup (console);
-    }
-  if (shim->opts.no_pivot_root)
-    a[i++] = holo_xstrdup ("--no-pivot");
-  if (shim->opts.no_new_keyring)
-    a[i++] = holo_xstrdup ("--no-new-keyring");
-  a[i++] = holo_xstrdup (c->id);
-  a[i] = NULL;
-  return a;
+  if (op->p)
+    return op->p;
+  holo_make_error (&err, 0, "process deleted while its request ran: not found");
+  shim_op_answer (op, TTRPC_NOT_FOUND, &err, NULL);
+  holo_error_release (&err);
+  return NULL;
 }
 
 static void
@@ -246,38 +147,119 @@ close_fds (int fds[3])
       close (fds[i]);
 }
 
+/* ------------------------------------------------------------- Create */
+
+static char **
+create_args (struct shim *shim, struct shim_container *c)
+{
+  cleanup_free char *console = shim_stdio_console_socket (&c->init.stdio);
+  struct shim_argv a = { 0 };
+
+  if (c->checkpoint)
+    {
+      shim_argv_add (&a, "restore");
+      shim_argv_add (&a, "--detach");
+      shim_argv_add (&a, "--image-path");
+      shim_argv_add (&a, c->checkpoint);
+      shim_argv_add (&a, "--work-path");
+      if (shim->opts.criu_work_path)
+        shim_argv_add (&a, shim->opts.criu_work_path);
+      else
+        shim_argv_addf (&a, "%s/criu-work", c->bundle);
+    }
+  else
+    shim_argv_add (&a, "create");
+  shim_argv_add (&a, "--bundle");
+  shim_argv_add (&a, c->bundle);
+  shim_argv_add (&a, "--pid-file");
+  shim_argv_addf (&a, "%s/init.pid", c->bundle);
+  if (console)
+    {
+      shim_argv_add (&a, "--console-socket");
+      shim_argv_add (&a, console);
+    }
+  if (shim->opts.no_pivot_root)
+    shim_argv_add (&a, "--no-pivot");
+  if (shim->opts.no_new_keyring)
+    shim_argv_add (&a, "--no-new-keyring");
+  shim_argv_add (&a, c->id);
+  return shim_argv_steal (&a);
+}
+
+/* The rootfs mounts of a Create, kept for its TaskCreate event (a deep
+   copy of the fields the event has; the request is gone by then).  */
+static Hs__Mount **
+copy_mounts (Hs__Mount *const *m, size_t n)
+{
+  Hs__Mount **out = holo_xmalloc ((n + 1) * sizeof (*out));
+
+  for (size_t i = 0; i < n; i++)
+    {
+      out[i] = holo_xmalloc (sizeof (Hs__Mount));
+      hs__mount__init (out[i]);
+      out[i]->type = holo_xstrdup (m[i]->type);
+      out[i]->source = holo_xstrdup (m[i]->source);
+      out[i]->target = holo_xstrdup (m[i]->target);
+      out[i]->options = holo_xmalloc ((m[i]->n_options + 1) * sizeof (char *));
+      for (size_t j = 0; j < m[i]->n_options; j++)
+        out[i]->options[j] = holo_xstrdup (m[i]->options[j]);
+      out[i]->n_options = m[i]->n_options;
+    }
+  return out;
+}
+
 static void
-publish_create (struct shim *shim, const Hs__CreateTaskRequest *req, struct shim_container *c)
+free_mounts (struct shim_container *c)
+{
+  for (size_t i = 0; i < c->n_rootfs; i++)
+    {
+      for (size_t j = 0; j < c->rootfs[i]->n_options; j++)
+        free (c->rootfs[i]->options[j]);
+      free (c->rootfs[i]->options);
+      free (c->rootfs[i]->type);
+      free (c->rootfs[i]->source);
+      free (c->rootfs[i]->target);
+      free (c->rootfs[i]);
+    }
+  free (c->rootfs);
+  c->rootfs = NULL;
+  c->n_rootfs = 0;
+}
+
+static void
+publish_create (struct shim *shim, struct shim_container *c)
 {
   Hs__TaskCreate ev = HS__TASK_CREATE__INIT;
   Hs__TaskIO io = HS__TASK_IO__INIT;
 
-  io.stdin = req->stdin;
-  io.stdout = req->stdout;
-  io.stderr = req->stderr;
-  io.terminal = req->terminal;
+  io.stdin = c->init.stdio.stdin_path;
+  io.stdout = c->init.stdio.stdout_path;
+  io.stderr = c->init.stdio.stderr_path;
+  io.terminal = c->init.stdio.terminal;
   ev.container_id = c->id;
   ev.bundle = c->bundle;
-  ev.rootfs = req->rootfs;
-  ev.n_rootfs = req->n_rootfs;
+  ev.rootfs = c->rootfs;
+  ev.n_rootfs = c->n_rootfs;
   ev.io = &io;
-  ev.checkpoint = req->checkpoint;
+  ev.checkpoint = c->checkpoint ? c->checkpoint : (char *) "";
   ev.pid = (uint32_t) c->init.pid;
   shim_publish (shim, "/tasks/create", "TaskCreate", &ev.base);
+  free_mounts (c);
 }
 
 static void
 free_container (struct shim *shim, struct shim_container *c)
 {
   shim_oom_unwatch (shim, c);
-  free_process (shim, &c->init);
+  shim_process_free (shim, &c->init);
   while (c->execs)
     {
       struct shim_process *p = c->execs;
       c->execs = p->next;
-      free_process (shim, p);
+      shim_process_free (shim, p);
       free (p);
     }
+  free_mounts (c);
   free (c->id);
   free (c->bundle);
   free (c->checkpoint);
@@ -287,11 +269,11 @@ free_container (struct shim *shim, struct shim_container *c)
 /* `holo create`, or for a checkpoint `holo restore --detach` (run by Start,
    as containerd's runc shim does: the restored process runs at once).  */
 static int
-run_create (struct shim *shim, struct shim_container *c, holo_error_t *err)
+run_create (struct shim_op *op, shim_op_step next, holo_error_t *err)
 {
-  cleanup_free char *pid_file = holo_xasprintf ("%s/init.pid", c->bundle);
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
   cleanup_strv char **args = NULL;
-  struct shim_runtime_cmd cmd = { 0 };
   int fds[3];
   int ret;
 
@@ -301,230 +283,397 @@ run_create (struct shim *shim, struct shim_container *c, holo_error_t *err)
       return -1;
     }
   args = create_args (shim, c);
-  memcpy (cmd.stdio, fds, sizeof (fds));
-  ret = shim_runtime_run (shim, c->bundle, args, &cmd, err);
+  ret = shim_op_run (op, args, fds, NULL, next, err);
   close_fds (fds);
-  if (ret < 0)
-    return -1;
-  if (shim_read_pid_file (pid_file, &c->init.pid, err) < 0)
-    return -1;
-  return shim_stdio_attach (shim, &c->init.stdio, err);
+  return ret;
 }
 
-int
-shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, pid_t *pid, int *code, holo_error_t *err)
+/* After `holo create` or `holo restore`: the pid, the stdio.  */
+static int
+take_init (struct shim *shim, struct shim_container *c, holo_error_t *err)
 {
-  struct shim_container *c;
+  cleanup_free char *pid_file = holo_xasprintf ("%s/init.pid", c->bundle);
 
-  if (shim->container && !shim->container->deleted)
-    return shim_fail (err, code, TTRPC_ALREADY_EXISTS, "container %s: already exists", shim->container->id);
-  if (shim_options_from_any (&shim->opts, req->options, err) < 0)
+  if (shim_read_pid_file (pid_file, &c->init.pid, err) < 0)
     return -1;
-  c = holo_xmalloc (sizeof (*c));
+  if (shim_stdio_attach (shim, &c->init.stdio, err) < 0)
+    return -1;
+  {
+    cleanup_error holo_error_t oom_err = NULL;
+    if (shim_oom_watch (shim, c, &oom_err) < 0)
+      holo_log_warning ("oom notifications: %s", oom_err->msg);
+  }
+  return 0;
+}
+
+static void
+drop_container (struct shim *shim, struct shim_container *c)
+{
+  if (c->rootfs_mounted)
+    shim_unmount_rootfs (c->bundle);
+  if (shim->container == c)
+    shim->container = NULL;
+  free_container (shim, c);
+}
+
+/* The failed create was cleaned up (or needed none): answer its error.  */
+static void
+create_cleaned (struct shim_op *op, int code, holo_error_t *err)
+{
+  if (op->shim->container)
+    drop_container (op->shim, op->shim->container);
+  shim_op_answer (op, op->failure_code, &op->failure, NULL);
+}
+
+static void
+create_failed (struct shim_op *op, bool runtime_state_left, int code, holo_error_t *err)
+{
+  struct shim_container *c = op->shim->container;
+  cleanup_error holo_error_t del_err = NULL;
+  char *del[] = { (char *) "delete", (char *) "--force", c->id, NULL };
+
+  op->failure = steal_pointer (err);
+  op->failure_code = code;
+  /* The clean-up gets its own deadline, not what is left of the request's
+     (which may be what ran out).  */
+  op->rq.call.deadline_ms = 0;
+  if (runtime_state_left && shim_op_run (op, del, NULL, NULL, create_cleaned, &del_err) == 0)
+    return;
+  if (del_err)
+    holo_log_warning ("%s", del_err->msg);
+  create_cleaned (op, 0, NULL);
+}
+
+static void
+create_done (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+  struct shim_result res = { 0 };
+
+  if (*err == NULL && take_init (shim, c, err) < 0)
+    code = TTRPC_UNKNOWN;
+  if (*err)
+    {
+      /* A command killed at its deadline may have left its state.  */
+      create_failed (op, c->init.pid > 0 || code == TTRPC_DEADLINE_EXCEEDED, code, err);
+      return;
+    }
+  shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED);
+  c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
+  publish_create (shim, c);
+  res.pid = c->init.pid;
+  shim_op_answer (op, TTRPC_OK, err, &res);
+}
+
+static struct shim_container *
+new_container (struct shim *shim, const Hs__CreateTaskRequest *req)
+{
+  struct shim_container *c = holo_xmalloc (sizeof (*c));
+
   c->id = holo_xstrdup (req->id);
   c->bundle = holo_xstrdup (req->bundle && *req->bundle ? req->bundle : shim->bundle);
   c->oom.fd = c->oom_event_fd = -1;
+  /* For the TaskCreate event, published once the create is done.  */
+  c->rootfs = copy_mounts (req->rootfs, req->n_rootfs);
+  c->n_rootfs = req->n_rootfs;
+  shim_fsm_init (&c->init.fsm, false, SHIM_STATE_CREATING);
   shim_stdio_init (&c->init.stdio, req->stdin, req->stdout, req->stderr, req->terminal);
-  if (shim_options_save (&shim->opts, c->bundle, err) < 0
-      || shim_mount_rootfs (c->bundle, req->rootfs, req->n_rootfs, err) < 0)
+  return c;
+}
+
+void
+shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq)
+{
+  cleanup_error holo_error_t err = NULL;
+  struct shim_container *c;
+  struct shim_op *op;
+  int code = TTRPC_UNKNOWN;
+
+  if (shim->container && shim->container->init.fsm.state != SHIM_STATE_DELETED)
+    {
+      shim_fail (&err, &code, TTRPC_ALREADY_EXISTS, "container %s: already exists", shim->container->id);
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  if (shim_options_from_any (&shim->opts, req->options, &err) < 0)
+    {
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  c = new_container (shim, req);
+  if (shim_options_save (&shim->opts, c->bundle, &err) < 0
+      || shim_mount_rootfs (c->bundle, req->rootfs, req->n_rootfs, &err) < 0)
     {
       free_container (shim, c);
-      return -1;
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
     }
   c->rootfs_mounted = req->n_rootfs > 0;
-  if (req->checkpoint && *req->checkpoint)
-    c->checkpoint = holo_xstrdup (req->checkpoint);
-  if (c->checkpoint == NULL && run_create (shim, c, err) < 0)
-    {
-      if (c->init.pid > 0)
-        {
-          char *del[] = { (char *) "delete", (char *) "--force", c->id, NULL };
-          struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
-          shim_runtime_run (shim, c->bundle, del, &cmd, NULL);
-        }
-      if (c->rootfs_mounted)
-        shim_unmount_rootfs (c->bundle);
-      free_container (shim, c);
-      return -1;
-    }
-  c->init.state = SHIM_PROC_CREATED;
-  c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
   if (shim->container)
     free_container (shim, shim->container);
   shim->container = c;
-  if (c->init.pid > 0)
+  op = shim_op_new (shim, rq, &c->init, true);
+  if (req->checkpoint && *req->checkpoint)
     {
-      cleanup_error holo_error_t oom_err = NULL;
-      if (shim_oom_watch (shim, c, &oom_err) < 0)
-        holo_log_warning ("oom notifications: %s", oom_err->msg);
+      /* Restored at Start.  */
+      c->checkpoint = holo_xstrdup (req->checkpoint);
+      shim_fsm_move (&c->init.fsm, SHIM_STATE_CREATED_CHECKPOINT);
+      c->kill_all_on_exit = !has_own_pid_namespace (c->bundle);
+      publish_create (shim, c);
+      shim_op_answer (op, TTRPC_OK, &err, &(struct shim_result){ 0 });
+      return;
     }
-  publish_create (shim, req, c);
-  *pid = c->init.pid;
-  shim_reaper_dispatch (shim);
-  return 0;
+  if (run_create (op, create_done, &err) < 0)
+    create_failed (op, false, TTRPC_UNKNOWN, &err);
 }
 
 /* -------------------------------------------------------------- Start */
 
-static int
-start_exec (struct shim *shim, struct shim_process *p, holo_error_t *err)
+static void
+start_done (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+  struct shim_process *p = op_process (op);
+  Hs__TaskStart ev = HS__TASK_START__INIT;
+  struct shim_result res = { 0 };
+
+  if (p == NULL)
+    return;
+  if (*err == NULL && c->checkpoint && take_init (shim, c, err) < 0)
+    code = TTRPC_UNKNOWN;
+  if (*err)
+    {
+      if (c->checkpoint)
+        shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, code, err, NULL);
+      shim_process_apply_held_exit (shim, p);
+      return;
+    }
+  shim_fsm_move (&p->fsm, SHIM_STATE_RUNNING);
+  ev.container_id = c->id;
+  ev.pid = (uint32_t) p->pid;
+  shim_publish (shim, "/tasks/start", "TaskStart", &ev.base);
+  res.pid = p->pid;
+  shim_op_answer (op, TTRPC_OK, err, &res);
+  shim_process_apply_held_exit (shim, p);
+}
+
+static void
+start_init (struct shim *shim, struct shim_process *p, struct shim_op *op)
+{
+  struct shim_container *c = shim->container;
+  char *args[] = { (char *) "start", c->id, NULL };
+  cleanup_error holo_error_t err = NULL;
+  int ret;
+
+  if (c->checkpoint)
+    ret = run_create (op, start_done, &err);
+  else
+    ret = shim_op_run (op, args, NULL, NULL, start_done, &err);
+  if (ret < 0)
+    {
+      if (c->checkpoint)
+        shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
+    }
+}
+
+static void
+exec_started (struct shim_op *op, int code, holo_error_t *err)
+{
+  struct shim *shim = op->shim;
+  struct shim_container *c = shim->container;
+  struct shim_process *p = op_process (op);
+  Hs__TaskExecStarted ev = HS__TASK_EXEC_STARTED__INIT;
+  struct shim_result res = { 0 };
+  cleanup_free char *pid_file = NULL;
+
+  if (p == NULL)
+    return;
+  pid_file = holo_xasprintf ("%s/%s.pid", c->bundle, p->exec_id);
+  if (*err == NULL && (shim_read_pid_file (pid_file, &p->pid, err) < 0 || shim_stdio_attach (shim, &p->stdio, err) < 0))
+    code = TTRPC_UNKNOWN;
+  unlink (pid_file);
+  if (*err)
+    {
+      shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, code, err, NULL);
+      shim_process_apply_held_exit (shim, p);
+      return;
+    }
+  shim_fsm_move (&p->fsm, SHIM_STATE_RUNNING);
+  ev.container_id = c->id;
+  ev.exec_id = p->exec_id;
+  ev.pid = (uint32_t) p->pid;
+  shim_publish (shim, "/tasks/exec-started", "TaskExecStarted", &ev.base);
+  res.pid = p->pid;
+  shim_op_answer (op, TTRPC_OK, err, &res);
+  shim_process_apply_held_exit (shim, p);
+}
+
+static void
+start_exec (struct shim *shim, struct shim_process *p, struct shim_op *op)
 {
   struct shim_container *c = shim->container;
   cleanup_free char *pid_file = holo_xasprintf ("%s/%s.pid", c->bundle, p->exec_id);
   cleanup_free char *console = NULL;
-  struct shim_runtime_cmd cmd = { 0 };
-  char *args[12];
-  size_t i = 0;
+  cleanup_argv struct shim_argv args = { 0 };
+  cleanup_error holo_error_t err = NULL;
   int fds[3];
   int ret;
 
-  if (shim_stdio_prepare (shim, &p->stdio, fds, err) < 0)
+  if (shim_stdio_prepare (shim, &p->stdio, fds, &err) < 0)
     {
       close_fds (fds);
-      return -1;
+      shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
+      return;
     }
   console = shim_stdio_console_socket (&p->stdio);
-  args[i++] = (char *) "exec";
-  args[i++] = (char *) "--process";
-  args[i++] = p->spec_path;
-  args[i++] = (char *) "--detach";
-  args[i++] = (char *) "--pid-file";
-  args[i++] = pid_file;
+  shim_argv_add (&args, "exec");
+  shim_argv_add (&args, "--process");
+  shim_argv_add (&args, p->spec_path);
+  shim_argv_add (&args, "--detach");
+  shim_argv_add (&args, "--pid-file");
+  shim_argv_add (&args, pid_file);
   if (console)
     {
-      args[i++] = (char *) "--console-socket";
-      args[i++] = console;
+      shim_argv_add (&args, "--console-socket");
+      shim_argv_add (&args, console);
     }
-  args[i++] = c->id;
-  args[i] = NULL;
-  memcpy (cmd.stdio, fds, sizeof (fds));
-  ret = shim_runtime_run (shim, c->bundle, args, &cmd, err);
+  shim_argv_add (&args, c->id);
+  ret = shim_op_run (op, args.v, fds, NULL, exec_started, &err);
   close_fds (fds);
   if (ret < 0)
-    return -1;
-  ret = shim_read_pid_file (pid_file, &p->pid, err);
-  unlink (pid_file);
-  if (ret < 0)
-    return -1;
-  return shim_stdio_attach (shim, &p->stdio, err);
+    {
+      shim_stdio_release (shim, &p->stdio);
+      shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
+    }
 }
 
-int
-shim_task_start (struct shim *shim, struct shim_process *p, int *code, holo_error_t *err)
+void
+shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq)
 {
   struct shim_container *c = shim->container;
+  cleanup_error holo_error_t err = NULL;
+  int code = TTRPC_UNKNOWN;
 
-  if (p->state != SHIM_PROC_CREATED)
-    return shim_fail (err, code, TTRPC_FAILED_PRECONDITION, "process %s: cannot start: not in created state",
-                      p->exec_id ? p->exec_id : c->id);
+  if (p != &c->init && c->init.fsm.state != SHIM_STATE_RUNNING)
+    {
+      shim_fail (&err, &code, TTRPC_FAILED_PRECONDITION, "container %s is not running", c->id);
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  if (shim_fsm_begin (&p->fsm, SHIM_ACT_START, &code, &err) < 0)
+    {
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
   if (p == &c->init)
-    {
-      char *args[] = { (char *) "start", c->id, NULL };
-      struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
-      Hs__TaskStart ev = HS__TASK_START__INIT;
-
-      if ((c->checkpoint ? run_create (shim, c, err) : shim_runtime_run (shim, c->bundle, args, &cmd, err)) < 0)
-        {
-          if (c->checkpoint)
-            shim_stdio_release (shim, &p->stdio);
-          return -1;
-        }
-      if (c->checkpoint)
-        {
-          cleanup_error holo_error_t oom_err = NULL;
-          if (shim_oom_watch (shim, c, &oom_err) < 0)
-            holo_log_warning ("oom notifications: %s", oom_err->msg);
-        }
-      p->state = SHIM_PROC_RUNNING;
-      ev.container_id = c->id;
-      ev.pid = (uint32_t) p->pid;
-      shim_publish (shim, "/tasks/start", "TaskStart", &ev.base);
-    }
+    start_init (shim, p, shim_op_new (shim, rq, p, true));
   else
-    {
-      Hs__TaskExecStarted ev = HS__TASK_EXEC_STARTED__INIT;
-
-      if (c->init.state != SHIM_PROC_RUNNING)
-        return shim_fail (err, code, TTRPC_FAILED_PRECONDITION, "container %s is not running", c->id);
-      if (start_exec (shim, p, err) < 0)
-        {
-          shim_stdio_release (shim, &p->stdio);
-          return -1;
-        }
-      p->state = SHIM_PROC_RUNNING;
-      ev.container_id = c->id;
-      ev.exec_id = p->exec_id;
-      ev.pid = (uint32_t) p->pid;
-      shim_publish (shim, "/tasks/exec-started", "TaskExecStarted", &ev.base);
-    }
-  shim_reaper_dispatch (shim);
-  return 0;
+    start_exec (shim, p, shim_op_new (shim, rq, p, true));
 }
 
 /* ------------------------------------------------------------- Delete */
 
-static int
-delete_init (struct shim *shim, holo_error_t *err)
+static void
+delete_done (struct shim_op *op, int code, holo_error_t *err)
 {
+  struct shim *shim = op->shim;
   struct shim_container *c = shim->container;
-  char *args[] = { (char *) "delete", (char *) "--force", c->id, NULL };
-  struct shim_runtime_cmd cmd = { .stdio = { -1, -1, -1 } };
+  struct shim_process *p = op_process (op);
   Hs__TaskDelete ev = HS__TASK_DELETE__INIT;
   Hs__Timestamp ts = HS__TIMESTAMP__INIT;
-  cleanup_error holo_error_t rt_err = NULL;
+  struct shim_result res = { 0 };
 
-  if (shim_runtime_run (shim, c->bundle, args, &cmd, &rt_err) < 0 && strstr (rt_err->msg, "does not exist") == NULL)
+  if (p == NULL)
+    return;
+  if (*err && strstr ((*err)->msg, "does not exist") == NULL)
     {
-      *err = steal_pointer (&rt_err);
-      return -1;
+      shim_op_answer (op, code, err, NULL);
+      shim_process_apply_held_exit (shim, p);
+      return;
     }
-  if (c->init.state != SHIM_PROC_STOPPED)
+  /* Not stopped yet (deleted before it ran): the status it exited with
+     while holo deleted it, else SIGKILL's.  No TaskExit: the task is
+     gone, as under runc's shim.  */
+  if (shim_fsm_live (&p->fsm))
     {
       struct timespec now;
       clock_gettime (CLOCK_REALTIME, &now);
-      mark_stopped (&c->init, 128 + 9, &now);
+      if (p->has_held_exit)
+        shim_process_mark_stopped (p, shim_exit_code (p->held_exit.status), &p->held_exit.at);
+      else
+        shim_process_mark_stopped (p, 128 + SIGKILL, &now);
+      shim_process_reply_waits (shim, p);
     }
-  shim_stdio_release (shim, &c->init.stdio);
+  p->has_held_exit = false;
+  shim_stdio_release (shim, &p->stdio);
   if (c->rootfs_mounted)
     shim_unmount_rootfs (c->bundle);
   c->rootfs_mounted = false;
   shim_oom_unwatch (shim, c);
-  c->deleted = true;
-  ts.seconds = c->init.exited_at.tv_sec;
-  ts.nanos = (int32_t) c->init.exited_at.tv_nsec;
+  shim_fsm_move (&p->fsm, SHIM_STATE_DELETED);
+  shim_timestamp (&ts, &p->exited_at);
   ev.container_id = c->id;
-  ev.pid = (uint32_t) c->init.pid;
-  ev.exit_status = (uint32_t) c->init.exit_status;
+  ev.pid = (uint32_t) p->pid;
+  ev.exit_status = (uint32_t) p->exit_status;
   ev.exited_at = &ts;
   shim_publish (shim, "/tasks/delete", "TaskDelete", &ev.base);
-  return 0;
+  res.pid = p->pid;
+  res.exit_status = p->exit_status;
+  res.exited_at = p->exited_at;
+  shim_op_answer (op, TTRPC_OK, err, &res);
 }
 
-int
-shim_task_delete (struct shim *shim, struct shim_process *p, int *code, holo_error_t *err)
+static void
+delete_exec (struct shim *shim, struct shim_process *p, const struct shim_request *rq)
 {
   struct shim_container *c = shim->container;
-  struct shim_process **pp;
+  struct shim_result res = { .pid = p->pid, .exit_status = p->exit_status, .exited_at = p->exited_at };
 
-  if (p->state == SHIM_PROC_RUNNING)
-    return shim_fail (err, code, TTRPC_FAILED_PRECONDITION, "cannot delete a running process: %s",
-                      p->exec_id ? p->exec_id : c->id);
-  if (p == &c->init)
-    return delete_init (shim, err);
-  for (pp = &c->execs; *pp; pp = &(*pp)->next)
+  for (struct shim_process **pp = &c->execs; *pp; pp = &(*pp)->next)
     if (*pp == p)
       {
         *pp = p->next;
         break;
       }
-  free_process (shim, p);
+  shim_process_free (shim, p);
   free (p);
-  return 0;
+  shim_answer (shim, rq, TTRPC_OK, NULL, &res);
+}
+
+void
+shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq)
+{
+  struct shim_container *c = shim->container;
+  char *args[] = { (char *) "delete", (char *) "--force", c->id, NULL };
+  cleanup_error holo_error_t err = NULL;
+  int code = TTRPC_UNKNOWN;
+  struct shim_op *op;
+
+  if (shim_fsm_check (&p->fsm, SHIM_ACT_DELETE, &code, &err) < 0)
+    {
+      shim_answer (shim, rq, code, &err, NULL);
+      return;
+    }
+  if (p != &c->init)
+    {
+      delete_exec (shim, p, rq);
+      return;
+    }
+  shim_fsm_begin (&p->fsm, SHIM_ACT_DELETE, &code, &err);
+  op = shim_op_new (shim, rq, p, true);
+  if (shim_op_run (op, args, NULL, NULL, delete_done, &err) < 0)
+    shim_op_answer (op, TTRPC_UNKNOWN, &err, NULL);
 }
 
 /* Nothing left to serve: no container, or its init was deleted.  */
 bool
 shim_task_idle (struct shim *shim)
 {
-  return shim->container == NULL || shim->container->deleted;
+  return shim->container == NULL || shim->container->init.fsm.state == SHIM_STATE_DELETED;
 }

@@ -40,7 +40,7 @@ frozen() {
 	[ "$(counter)" = "$before" ]
 	run -0 rt resume "$CID"
 	[ "$(state_field "$CID" status)" = running ]
-	! frozen
+	! frozen || false
 	sleep 0.5
 	[ "$(counter)" != "$before" ]
 }
@@ -142,7 +142,7 @@ frozen() {
 	done
 	[ "$(rt ps --format json "$CID" | jq length)" -eq 1 ]
 	[ "$(state_field "$CID" status)" = running ]
-	! frozen
+	! frozen || false
 	run -0 rt kill --all "$CID" KILL
 	wait_for_status "$CID" stopped
 }
@@ -208,10 +208,10 @@ frozen() {
 	wait_for_status "$CID" stopped 10
 	local i
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$BG_PID" 2>/dev/null || break
+		process_alive "$BG_PID" || break
 		sleep 0.1
 	done
-	! kill -0 "$BG_PID" 2>/dev/null
+	! process_alive "$BG_PID" || false
 	wait "$BG_PID"
 	[ "$(grep -c '"type":"stats"' "$out")" -ge 3 ]
 }

@@ -153,7 +153,7 @@ config_error() {
 	check_contains 'a\nb\x1b[31m\xff' stderr
 	# One line each, no raw control character, only UTF-8.
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	! printf '%s' "$stderr" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]'
+	! printf '%s' "$stderr" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' || false
 	# Every log line is a JSON object (strict UTF-8), saying the same.
 	python3 -c '
 import json, sys

@@ -441,6 +441,14 @@ marker_pids() {
 	return 0
 }
 
+# process_alive PID: the process exists and is not a zombie (a container's
+# init killed by holo stays a zombie until whoever inherited it reaps it).
+process_alive() {
+	local st
+	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 # cgroup directories named after one of this test's container ids.
 leftover_cgroups() {
 	local id

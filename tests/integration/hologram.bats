@@ -806,7 +806,7 @@ start_server() {
 	verify_bundle
 	check_status 1
 	check_contains "HTTP 302 (redirects are not followed)"
-	! grep -q "GET /ok/" "$SRV/requests"
+	! grep -q "GET /ok/" "$SRV/requests" || false
 
 	echo garbage >"$SRV/mode"
 	verify_bundle
@@ -852,7 +852,7 @@ start_server() {
 	[ "$(cut -d' ' -f3- <<<"$output" | jq -r .uor_id)" = "$id" ]
 	[ "$(cut -d' ' -f3- <<<"$output" | jq -r .container_id)" = "$CID" ]
 	sid=sess-${lease#lease-}
-	! grep -q "^DELETE" "$SRV/requests"
+	! grep -q "^DELETE" "$SRV/requests" || false
 	run -0 rt delete --force "$CID"
 	grep -qx "DELETE /v1/sessions/$sid " "$SRV/requests"
 }

@@ -81,7 +81,7 @@ wait_for_signals() {
 	run -0 rt kill "$CID" KILL
 	wait_for_status "$CID" stopped
 	[ "$(state_field "$CID" pid)" = 0 ]
-	! kill -0 "$pid" 2>/dev/null
+	! process_alive "$pid" || false
 
 	run -0 rt delete "$CID"
 	run -1 --separate-stderr rt state "$CID"
@@ -128,7 +128,7 @@ wait_for_signals() {
 	kill -0 "$pid"
 	run -0 rt delete --force "$CID"
 	run -1 rt state "$CID"
-	! kill -0 "$pid" 2>/dev/null
+	! process_alive "$pid" || false
 	check_nothing_left "$CID"
 }
 
@@ -140,7 +140,7 @@ wait_for_signals() {
 	pid=$(state_field "$CID" pid)
 	run -0 rt delete "$CID"
 	check_nothing_left "$CID"
-	! kill -0 "$pid" 2>/dev/null
+	! process_alive "$pid" || false
 	[ ! -e "$SHARED/ran" ]
 }
 

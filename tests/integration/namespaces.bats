@@ -130,7 +130,7 @@ ns_of() {
 	done
 	grep -qxF "mnt $(ns_of "$pid" mnt)" <<<"$output" && false
 	# Not the first process of the pid namespace it joined.
-	! grep -qx "pid 1" <<<"$output"
+	! grep -qx "pid 1" <<<"$output" || false
 }
 
 @test "namespaces: user namespace with uid and gid mappings" {

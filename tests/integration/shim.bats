@@ -8,11 +8,22 @@ bats_require_minimum_version 1.5.0
 load ../shim/helpers
 
 setup_file() {
+	# For the hung-runtime test: containerd passes its environment to the
+	# shims, and the fake runtime (tests/shim/fake-runtime.sh, put in
+	# holo's place on the shims' PATH for that test) reads these.
+	export HOLO_SHIM_TIMEOUTS=pause=4s
+	export FAKE_RUNTIME_DIR=$BATS_FILE_TMPDIR/fake FAKE_RUNTIME_HANG=pause FAKE_RUNTIME_REAL=$HOLO_BINARY
+	mkdir -p "$FAKE_RUNTIME_DIR"
 	shim_setup_file
 }
 
 teardown_file() {
 	shim_teardown_file
+}
+
+teardown() {
+	# The hung-runtime test swaps holo for the fake runtime: never beyond it.
+	ln -sf "$HOLO_BINARY" "$SHIM_ENV_DIR/bin/holo"
 }
 
 @test "shim: ctr run prints the output and returns the exit code" {
@@ -112,7 +123,7 @@ teardown_file() {
 	pid=$(task_pid kill1)
 	ctrt task kill -s KILL kill1
 	wait_status kill1 10 STOPPED
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	run ctrt task rm kill1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *137* ]]
@@ -132,7 +143,8 @@ teardown_file() {
 
 @test "shim: without a pid namespace of its own, exec processes die with the init" {
 	require_holo exec
-	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hostpid sleep 1000
+	# The annotation named "type" must not pass for a namespace entry.
+	ctrt run -d --with-ns "pid:/proc/$$/ns/pid" --annotation type=pid --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hostpid sleep 1000
 	ctrt task exec -d --exec-id bg hostpid sleep 999
 	local e
 	e=$(ctrt task ps hostpid | awk '/bg/ { print $1 }')
@@ -144,7 +156,7 @@ teardown_file() {
 		kill -0 "$e" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$e" 2>/dev/null
+	run ! kill -0 "$e"
 	remove_task hostpid
 }
 
@@ -158,6 +170,41 @@ teardown_file() {
 	ctrt task resume pz
 	[ "$(task_status pz)" = RUNNING ]
 	remove_task pz
+}
+
+@test "shim: a hung runtime command fails with DeadlineExceeded while ctr goes on working" {
+	require_holo pause
+	# `holo` on the shims' PATH is the fake one for this test.
+	ln -sf "$SHIM_SRC/tests/shim/fake-runtime.sh" "$SHIM_ENV_DIR/bin/holo"
+	run ctrt run -d --runtime "$RUNTIME_NAME" "$SHIM_IMAGE" hung sleep 1000
+	echo "ctr run: $output"
+	[ "$status" -eq 0 ]
+	local t0=$SECONDS
+	ctrt task pause hung >"$BATS_TEST_TMPDIR/pause.out" 2>&1 &
+	local pause_client=$!
+	for _ in $(seq 50); do
+		[ -s "$FAKE_RUNTIME_DIR/hung.pid" ] && break
+		sleep 0.1
+	done
+	[ -s "$FAKE_RUNTIME_DIR/hung.pid" ]
+	# containerd and the shim serve the task while `pause` hangs.
+	[ "$(task_status hung)" = PAUSING ]
+	run --separate-stderr ctrt task exec --exec-id during hung echo still-served
+	[ "$status" -eq 0 ]
+	[ "$output" = still-served ]
+	kill -0 "$pause_client"
+	local pause_status=0
+	wait "$pause_client" || pause_status=$?
+	[ "$pause_status" -ne 0 ]
+	echo "ctr task pause: $(cat "$BATS_TEST_TMPDIR/pause.out")"
+	grep -q "deadline exceeded" "$BATS_TEST_TMPDIR/pause.out"
+	[ $((SECONDS - t0)) -ge 3 ]
+	run kill -0 "$(cat "$FAKE_RUNTIME_DIR/hung.pid")"
+	[ "$status" -ne 0 ]
+	[ "$(task_status hung)" = RUNNING ]
+	remove_task hung
+	ln -sf "$HOLO_BINARY" "$SHIM_ENV_DIR/bin/holo"
+	rm -f "$FAKE_RUNTIME_DIR/hung.pid"
 }
 
 @test "shim: ctr task ps lists the init and exec processes" {
@@ -297,8 +344,8 @@ teardown_file() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$pid" 2>/dev/null
-	! grep -q "io.containerd.runtime.v2.task/$SHIM_NS/dead/rootfs" /proc/self/mounts
+	run ! kill -0 "$pid"
+	run ! grep -q "io.containerd.runtime.v2.task/$SHIM_NS/dead/rootfs" /proc/self/mounts
 	# ... and removed the dead shim's socket.
 	[ ! -e "$sock" ]
 	ctrt container rm dead

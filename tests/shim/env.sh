@@ -59,7 +59,10 @@ shim_env_start() {
 }
 
 shim_env_containerd_up() {
-	PATH="$SHIM_ENV/bin:$PATH" containerd --config "$SHIM_ENV/config.toml" </dev/null >>"$SHIM_ENV/containerd.log" 2>&1 3>&- &
+	# Started in $SHIM_ENV: containerd 1.6 looks for a shim in its working
+	# directory before PATH, which from the source tree would take the
+	# tree's shim over SHIM_BINARY.
+	(cd "$SHIM_ENV" && PATH="$SHIM_ENV/bin:$PATH" exec containerd --config "$SHIM_ENV/config.toml" </dev/null >>"$SHIM_ENV/containerd.log" 2>&1 3>&-) &
 	echo $! >"$SHIM_ENV/containerd.pid"
 	local i
 	for i in $(seq 100); do

@@ -3,8 +3,14 @@
 
   ttrpc.py call SOCKET SERVICE METHOD [FIELD=VALUE ...]
       Sends one request whose payload has string/int FIELDs (by number);
-      FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any,
+      FIELD=any:TYPE_URL:VALUE makes a google.protobuf.Any (VALUE @FILE:
+      the bytes of FILE), FIELD=@FILE embeds FILE's bytes as a field, a bare
+      @FILE appends them to the payload as they are;
       prints "code=N", "message=..." and the decoded response payload.
+      TTRPC_TIMEOUT_MS in the environment sets the request's timeout_nano.
+  ttrpc.py encode [FIELD=VALUE ...] > BYTES
+      Writes a protobuf message made of those fields (a FIELD given
+      several times is a repeated field), for @FILE above.
   ttrpc.py decode < BYTES
       Prints the top-level fields of a protobuf message.
   ttrpc.py options BINARY ROOT [SHIM_CGROUP]  writes a packed google.protobuf.Any of
@@ -19,6 +25,7 @@ uint32 stream id, uint8 type, uint8 flags, big endian), then a protobuf
 Request {service=1, method=2, payload=3, timeout_nano=4, metadata=5} or
 Response {status=1 {code=1, message=2}, payload=2}.
 """
+import os
 import socket
 import struct
 import sys
@@ -86,6 +93,31 @@ def show(fields):
             print("%d=%s" % (num, v))
 
 
+def file_or_value(value):
+    if value.startswith("@"):
+        with open(value[1:], "rb") as f:
+            return f.read()
+    return value
+
+
+def encode(args):
+    """A message from FIELD=VALUE words (see the usage above)."""
+    payload = b""
+    for a in args:
+        if a.startswith("@"):
+            payload += file_or_value(a)  # raw bytes, appended as they are
+            continue
+        num, value = a.split("=", 1)
+        if value.startswith("any:"):
+            type_url, any_value = value[4:].split(":", 1)
+            payload += field(int(num), field(1, type_url) + field(2, file_or_value(any_value)))
+        elif value.startswith("@"):
+            payload += field(int(num), file_or_value(value))
+        else:
+            payload += field(int(num), int(value) if value.isdigit() else value)
+    return payload
+
+
 def recv_exact(s, n):
     data = b""
     while len(data) < n:
@@ -98,6 +130,9 @@ def recv_exact(s, n):
 
 def call(path, service, method, payload):
     req = field(1, service) + field(2, method) + field(3, payload)
+    timeout_ms = int(os.environ.get("TTRPC_TIMEOUT_MS", "0"))
+    if timeout_ms:
+        req += field(4, timeout_ms * 1000000)
     req += field(5, field(1, "containerd-namespace-ttrpc") + field(2, "test"))
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
@@ -143,16 +178,11 @@ def main():
     if sys.argv[1] == "decode":
         show(decode(sys.stdin.buffer.read()))
         return
+    if sys.argv[1] == "encode":
+        sys.stdout.buffer.write(encode(sys.argv[2:]))
+        return
     _, _, path, service, method, *args = sys.argv
-    payload = b""
-    for a in args:
-        num, value = a.split("=", 1)
-        if value.startswith("any:"):
-            type_url, any_value = value[4:].split(":", 1)
-            payload += field(int(num), field(1, type_url) + field(2, any_value))
-        else:
-            payload += field(int(num), int(value) if value.isdigit() else value)
-    call(path.removeprefix("unix://"), service, method, payload)
+    call(path.removeprefix("unix://"), service, method, encode(args))
 
 
 if __name__ == "__main__":

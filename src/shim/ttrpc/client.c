@@ -9,8 +9,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 void
 ttrpc_client_init (struct ttrpc_client *c, const char *address)
@@ -33,21 +31,10 @@ ttrpc_client_close (struct ttrpc_client *c)
 static int
 client_connect (struct ttrpc_client *c, holo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd;
+  int fd = ttrpc_unix_connect (c->path, err);
 
-  if (strlen (c->path) >= sizeof (addr.sun_path))
-    return holo_make_error (err, 0, "socket path too long: %s", c->path);
-  strcpy (addr.sun_path, c->path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return holo_make_error (err, errno, "socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return holo_make_error (err, e, "connect %s", c->path);
-    }
+    return -1;
   c->fd = fd;
   c->next_stream = 1;
   return 0;

@@ -37,24 +37,75 @@ decode_header (struct ttrpc_reader *r)
   r->flags = r->hdr[9];
 }
 
-int
-ttrpc_read_frame (int fd, struct ttrpc_reader *r)
+/* Where a reader's bytes come from: a non-blocking fd, or a buffer (the
+   same parser either way; the fuzz target feeds buffers).  */
+struct source
 {
-  while (r->hdr_got < TTRPC_HEADER_LEN)
+  ssize_t (*read) (struct source *src, void *buf, size_t n);
+  int fd;
+  const uint8_t *data;
+  size_t len, off;
+};
+
+static ssize_t
+fd_read (struct source *src, void *buf, size_t n)
+{
+  return read (src->fd, buf, n);
+}
+
+/* A buffer never ends: once used up it "would block".  */
+static ssize_t
+mem_read (struct source *src, void *buf, size_t n)
+{
+  size_t left = src->len - src->off;
+
+  if (left == 0)
     {
-      ssize_t n = read (fd, r->hdr + r->hdr_got, TTRPC_HEADER_LEN - r->hdr_got);
-      if (n == 0)
+      errno = EAGAIN;
+      return -1;
+    }
+  if (n > left)
+    n = left;
+  memcpy (buf, src->data + src->off, n);
+  src->off += n;
+  return (ssize_t) n;
+}
+
+/* Reads up to N bytes to BUF: >0 read, 0 would block, -1 EOF (errno 0)
+   or error.  */
+static int
+source_read (struct source *src, void *buf, size_t n, size_t *got)
+{
+  for (;;)
+    {
+      ssize_t k = src->read (src, buf, n);
+      if (k > 0)
+        {
+          *got = (size_t) k;
+          return 1;
+        }
+      if (k == 0)
         {
           errno = 0;
           return -1;
         }
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return errno == EAGAIN ? 0 : -1;
-        }
-      r->hdr_got += n;
+      if (errno == EINTR)
+        continue;
+      return errno == EAGAIN ? 0 : -1;
+    }
+}
+
+static int
+fill (struct ttrpc_reader *r, struct source *src)
+{
+  size_t got;
+  int s;
+
+  while (r->hdr_got < TTRPC_HEADER_LEN)
+    {
+      if ((s = source_read (src, r->hdr + r->hdr_got, TTRPC_HEADER_LEN - r->hdr_got, &got)) <= 0)
+        return s;
+      r->hdr_got += got;
       if (r->hdr_got == TTRPC_HEADER_LEN)
         {
           decode_header (r);
@@ -68,21 +119,28 @@ ttrpc_read_frame (int fd, struct ttrpc_reader *r)
     }
   while (r->got < r->len)
     {
-      ssize_t n = read (fd, r->payload + r->got, r->len - r->got);
-      if (n == 0)
-        {
-          errno = 0;
-          return -1;
-        }
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return errno == EAGAIN ? 0 : -1;
-        }
-      r->got += n;
+      if ((s = source_read (src, r->payload + r->got, r->len - r->got, &got)) <= 0)
+        return s;
+      r->got += (uint32_t) got;
     }
   return 1;
+}
+
+int
+ttrpc_read_frame (int fd, struct ttrpc_reader *r)
+{
+  struct source src = { .read = fd_read, .fd = fd };
+  return fill (r, &src);
+}
+
+int
+ttrpc_reader_feed (struct ttrpc_reader *r, const uint8_t *data, size_t len, size_t *used)
+{
+  struct source src = { .read = mem_read, .fd = -1, .data = data, .len = len };
+  int ret = fill (r, &src);
+
+  *used = src.off;
+  return ret;
 }
 
 void

@@ -121,6 +121,9 @@ dispatch_frame (struct ttrpc_server *s, struct ttrpc_conn *c)
       ttrpc_reply (s, &call, TTRPC_INVALID_ARGUMENT, "malformed ttrpc request", NULL);
       return;
     }
+  /* The client's deadline, as a Go server turns it into its context's.  */
+  if (req->timeout_nano > 0)
+    call.deadline_ms = shim_now_ms () + (uint64_t) (req->timeout_nano / 1000000) + 1;
   s->handler (s, &call, req, s->data);
   ttrpc__request__free_unpacked (req, NULL);
 }

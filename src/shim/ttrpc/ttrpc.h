@@ -59,6 +59,10 @@ struct ttrpc_reader
 /* 1: a whole frame is in R (take it, then ttrpc_reader_reset); 0: would
    block; -1: EOF (errno 0), error, or a frame over the size limit.  */
 int ttrpc_read_frame (int fd, struct ttrpc_reader *r);
+/* The same from a buffer: takes what it needs of DATA (*USED bytes); 1
+   a whole frame, 0 all taken and more needed, -1 a frame over the size
+   limit (errno EMSGSIZE).  */
+int ttrpc_reader_feed (struct ttrpc_reader *r, const uint8_t *data, size_t len, size_t *used);
 void ttrpc_reader_reset (struct ttrpc_reader *r);
 
 /* Bytes not yet written to a non-blocking fd.  */
@@ -79,6 +83,14 @@ void ttrpc_writer_reset (struct ttrpc_writer *w);
 /* Packs a protobuf-c message into a fresh buffer.  */
 uint8_t *ttrpc_pack (const ProtobufCMessage *msg, size_t *len);
 
+/* ---------------------------------------------------------------- sockets */
+
+/* AF_UNIX stream sockets, close-on-exec; FLAGS adds to the type
+   (SOCK_NONBLOCK).  The error's status is the errno (EADDRINUSE,
+   ECONNREFUSED, ...).  */
+int ttrpc_unix_listen (const char *path, int backlog, int flags, holo_error_t *err);
+int ttrpc_unix_connect (const char *path, holo_error_t *err);
+
 /* ---------------------------------------------------------------- server */
 
 struct ttrpc_conn;
@@ -90,6 +102,7 @@ struct ttrpc_call
 {
   uint64_t conn_id;
   uint32_t stream;
+  uint64_t deadline_ms; /* from the request's timeout (CLOCK_MONOTONIC); 0: none */
 };
 
 /* Called once per request; must eventually call ttrpc_reply for CALL.  */
