@@ -63,10 +63,13 @@ own_cgroup_procs (char *out, size_t size)
 }
 
 void
-holo_cgroup_warm_up (const struct holo_context *ctx)
+holo_cgroup_warm_up (const struct holo_context *ctx, bool clones_into_cgroup)
 {
-  /* Rootless: our own cgroup is rarely ours to write.  */
-  if (ctx->cgroup_manager == HOLO_CGROUP_MANAGER_DISABLED || ctx->rootless)
+  /* Rootless: our own cgroup is rarely ours to write.  A cgroup2 host
+     where the process is cloned into its cgroup (holo_cgroup_clone_target:
+     create and run): nothing waits.  */
+  if (ctx->cgroup_manager == HOLO_CGROUP_MANAGER_DISABLED || ctx->rootless
+      || (clones_into_cgroup && holo_cgroup_mode () == HOLO_CGROUP_UNIFIED))
     return;
   pid_t pid = fork ();
   if (pid != 0)

@@ -302,6 +302,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   cleanup_close int master_end = -1;
   struct holo_launch l = { .pid = -1, .sync_fd = -1 };
   cleanup_seccomp struct holo_seccomp *seccomp = NULL;
+  cleanup_close int cgroup_fd = -1;
   int ret = -1;
 
   if ((o->process_file ? process_from_file (o->process_file, &e, err) : process_from_flags (spec, o, &e, err)) < 0)
@@ -340,7 +341,15 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .no_new_keyring = true,
     .exec_mode = true,
     .seccomp = seccomp,
+    .cgroup_fd = -1,
   };
+  /* cgroup2: the process is born in the container's cgroup, unless it
+     joins a cgroup namespace: stage1 is in it by the time it clones, and
+     the kernel refuses a clone into a cgroup from outside the namespace
+     (ENOENT), so the process is moved as before.  */
+  if (cgroup && !spec->linux_.namespaces[HOLO_NS_CGROUP].present)
+    cgroup_fd = holo_cgroup_clone_target (cgroup);
+  cfg.cgroup_fd = cgroup_fd;
   if (spawn_exec (&cfg, cgroup, ctx->rootless, &l, err) < 0)
     {
       holo_launch_abort (&l);
