@@ -1,32 +1,29 @@
 #!/bin/bash
 # `ctr run --rm` of busybox `true` under a private containerd, through
 # containerd-shim-holo-v2 (and holo) against Debian's containerd-shim-runc-v2
-# (and runc): the whole engine path of a short-lived container, timed by
-# hyperfine -N.  ROUNDS rounds in alternating order, RUNS runs each, samples
-# pooled; ratios of medians.  --update rewrites bench/RESULTS.md's "ctr"
-# section.
+# (and runc): the whole engine path of a short-lived container, the two
+# interleaved run by run (bench/interleave.c), RUNS runs each; ratio of the
+# medians.  --update rewrites bench/RESULTS.md's "ctr" section.
 #
-#   sudo bash bench/ctr.sh [--runs N] [--rounds N] [--update]
+#   sudo bash bench/ctr.sh [--runs N] [--update]
 #
 # containerd runs on the host as it is (hybrid cgroups: both shims drive v1
 # controllers); tests/shim/env.sh sets up its root, socket and image.
 set -euo pipefail
-RUNS=20
-ROUNDS=3
-WARMUP=2
+RUNS=40
+WARMUP=3
 UPDATE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
-	--rounds) ROUNDS=$2; shift 2 ;;
 	--update) UPDATE=1; shift ;;
-	*) echo "usage: $0 [--runs N] [--rounds N] [--update]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--runs N] [--update]" >&2; exit 2 ;;
 	esac
 done
 SHIM_SRC=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=${RESULTS:-$SHIM_SRC/bench/RESULTS.md}
 . "$SHIM_SRC/tests/shim/env.sh"
-for tool in hyperfine jq containerd ctr containerd-shim-runc-v2; do
+for tool in cc jq containerd ctr containerd-shim-runc-v2; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 
@@ -49,21 +46,15 @@ runc_cmd=$(ctr_cmd io.containerd.runc.v2 runc)
 $holo_cmd
 $runc_cmd
 
-for ((round = 0; round < ROUNDS; round++)); do
-	if ((round % 2 == 0)); then
-		order=(-n holo "$holo_cmd" -n runc "$runc_cmd")
-	else
-		order=(-n runc "$runc_cmd" -n holo "$holo_cmd")
-	fi
-	echo "--- round $((round + 1)) of $ROUNDS"
-	hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$dir/results-$round.json" "${order[@]}"
-done
+cc -O2 -o "$dir/interleave" "$SHIM_SRC/bench/interleave.c"
+"$dir/interleave" "$RUNS" "$WARMUP" "$dir/times" "holo=$holo_cmd" "runc=$runc_cmd"
 
-jq -s '[.[].results[]] | group_by(.command) | map({command: .[0].command, times: (map(.times) | add | sort)})
+jq -R -s 'split("\n") | map(select(length > 0) | split(" ") | {command: .[0], t: (.[1] | tonumber)})
+	| group_by(.command) | map({command: .[0].command, times: (map(.t) | sort)})
 	| map(. + {n: (.times | length)})
 	| map(. + {median: (if .n % 2 == 1 then .times[(.n - 1) / 2] else (.times[.n / 2 - 1] + .times[.n / 2]) / 2 end),
 	           mean: ((.times | add) / .n), min: .times[0]})
-	| map(del(.times))' "$dir"/results-*.json >"$dir/pooled.json"
+	| map(del(.times))' "$dir/times" >"$dir/pooled.json"
 med() { jq -r --arg n "$1" '.[] | select(.command == $n) | .median' "$dir/pooled.json"; }
 field() { jq -r --arg n "$1" --arg f "$2" '.[] | select(.command == $n) | .[$f]' "$dir/pooled.json"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
@@ -78,11 +69,11 @@ section=$(
 		## containerd: \`ctr run --rm\` (bench/ctr.sh)
 
 		\`ctr run --rm IMAGE ID true\` of busybox under a private containerd $(containerd --version | awk '{print $3}'),
-		$ROUNDS rounds in alternating order of $WARMUP warm-up and $RUNS timed runs per shim (hyperfine -N),
-		samples pooled; measured $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r), load average
+		interleaved run by run (bench/interleave.c): $WARMUP warm-up and $RUNS timed runs per shim;
+		measured $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r), load average
 		$LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after.
 
-		    sudo bash bench/ctr.sh --runs $RUNS --rounds $ROUNDS --update
+		    sudo bash bench/ctr.sh --runs $RUNS --update
 
 		| shim (runtime) | runs | median | mean | min |
 		| --- | ---: | ---: | ---: | ---: |

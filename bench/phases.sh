@@ -16,7 +16,7 @@
 #    slows every syscall down, so only the proportions mean something.
 #
 # Everything runs in one private mount namespace with the cgroup2 mount
-# hidden (bench/lib.sh).  --update rewrites the "phases" section of
+# hidden (bench/lib.sh) and the state roots on a tmpfs (as bench/run.sh).  --update rewrites the "phases" section of
 # bench/RESULTS.md.  Environment: HOLO (./holo), CRUN (/usr/bin/crun).
 set -euo pipefail
 
@@ -50,6 +50,7 @@ else
 	trap 'rm -rf "$WORK"' EXIT
 fi
 bench_bundle "$WORK/bundle" '["/bin/true"]' "${RUNC:-/usr/sbin/runc}" >/dev/null
+bench_bundle "$WORK/bundle-sleep" '["/bin/sleep", "1000000"]' "${RUNC:-/usr/sbin/runc}" >/dev/null
 cc -O2 -o "$WORK/launch" "$SRC/bench/trace-launch.c"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -57,24 +58,36 @@ cat >"$WORK/inner.sh" <<EOF
 $BENCH_NS_PREAMBLE
 set -e
 W=$WORK
-run_holo() { "\$W/launch" "$HOLO" --root "\$W/state-holo" run --bundle "\$W/bundle" ph-holo; }
-run_crun() { "$CRUN" --root "\$W/state-crun" run --bundle "\$W/bundle" ph-crun; }
+# State roots on a tmpfs, as bench/run.sh (and /run on a systemd host).
+mkdir -p "\$W/state"
+mount -t tmpfs -o mode=0700 holo-bench-state "\$W/state"
+run_holo() { "\$W/launch" "$HOLO" --root "\$W/state/holo" run --bundle "\$W/bundle" ph-holo; }
+run_crun() { "$CRUN" --root "\$W/state/crun" run --bundle "\$W/bundle" ph-crun; }
 # Warm-up: page cache, dentries, the first cgroup creation.
 for i in 1 2 3; do HOLO_TRACE=\$W/warm run_holo; run_crun; done
 for i in \$(seq $RUNS); do HOLO_TRACE=\$W/trace.\$i run_holo; done
+# exec into a running container, traced the same way.
+"$HOLO" --root "\$W/state/holo" run -d --bundle "\$W/bundle-sleep" ph-exec </dev/null >/dev/null
+for i in 1 2 3; do "$HOLO" --root "\$W/state/holo" exec ph-exec /bin/true; done
+for i in \$(seq $RUNS); do HOLO_TRACE=\$W/exec-trace.\$i "\$W/launch" "$HOLO" --root "\$W/state/holo" exec ph-exec /bin/true; done
+"$HOLO" --root "\$W/state/holo" delete -f ph-exec
 for i in \$(seq $STRACE_RUNS); do
-	strace -f -ttt -o "\$W/strace-holo.\$i" "$HOLO" --root "\$W/state-holo" run --bundle "\$W/bundle" ph-holo
-	strace -f -ttt -o "\$W/strace-crun.\$i" "$CRUN" --root "\$W/state-crun" run --bundle "\$W/bundle" ph-crun
+	strace -f -ttt -o "\$W/strace-holo.\$i" "$HOLO" --root "\$W/state/holo" run --bundle "\$W/bundle" ph-holo
+	strace -f -ttt -o "\$W/strace-crun.\$i" "$CRUN" --root "\$W/state/crun" run --bundle "\$W/bundle" ph-crun
 done
 EOF
 unshare -m bash "$WORK/inner.sh" 2>"$WORK/stderr" || { cat "$WORK/stderr" >&2; exit 1; }
 
 holo_files=$(ls "$WORK"/trace.*)
+exec_files=$(ls "$WORK"/exec-trace.*)
 strace_holo=$(ls "$WORK"/strace-holo.* | paste -sd,)
 strace_crun=$(ls "$WORK"/strace-crun.* | paste -sd,)
 table1=$(python3 "$SRC/bench/phases.py" trace $holo_files)
+table_exec=$(python3 "$SRC/bench/phases.py" trace $exec_files)
 table2=$(python3 "$SRC/bench/phases.py" strace "holo=$strace_holo" "crun=$strace_crun")
 echo "$table1"
+echo
+echo "$table_exec"
 echo
 echo "$table2"
 
@@ -93,6 +106,10 @@ if [ "$UPDATE" = 1 ]; then
 			    sudo bash bench/phases.sh --runs $RUNS --strace-runs $STRACE_RUNS --update
 
 			$table1
+
+			\`holo exec\` of /bin/true into a running container (busybox sleep), $RUNS runs:
+
+			$table_exec
 
 			Next to crun, from outside: \`strace -f -ttt\`, $STRACE_RUNS runs each, interleaved,
 			median time between landmark syscalls (strace inflates every syscall: compare

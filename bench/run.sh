@@ -1,9 +1,9 @@
 #!/bin/bash
 # Container lifecycle latency and memory of holo, runc and crun, in one run.
 #
-#   sudo bash bench/run.sh [--runs N] [--warmup N] [--rounds N] [--update]
+#   sudo bash bench/run.sh [--runs N] [--warmup N] [--state-dir DIR] [--update]
 #
-# Workloads, on a busybox bundle (bench/lib.sh), timed by hyperfine -N:
+# Workloads, on a busybox bundle (bench/lib.sh), timed by bench/interleave.c:
 #   run    `RT run --bundle B ID` of /bin/true: create, start, wait for the
 #          process, delete, all in one command
 #   exec   `RT exec ID /bin/true` into a running container (busybox sleep)
@@ -12,14 +12,20 @@
 # and the peak RSS of `RT run` (the largest ru_maxrss of the runtime and the
 # processes it reaped, median of RUNS runs).
 #
-# hyperfine times one command after the other; on a shared machine the load
-# drifts meanwhile.  So every workload is repeated ROUNDS times, each round
-# in a rotated order of the runtimes, and the statistics pool every round's
-# samples (ROUNDS x RUNS timings per runtime and workload).
+# The load of a shared machine drifts within seconds, so the runtimes are
+# interleaved run by run (holo, runc, crun, then runc, crun, holo, ...):
+# each of RUNS rounds times one run of every runtime.  (hyperfine, used
+# before, times one command's runs back to back: a burst of load then
+# lands on one runtime only.)
 #
 # All three run inside one private mount namespace whose cgroup2 mount
 # /sys/fs/cgroup/unified is unmounted: Debian's crun refuses the host's
 # hybrid cgroup layout otherwise, and every runtime must see the same host.
+# Their state roots (--root) are on a tmpfs mounted in that namespace, as
+# /run is on a systemd host (engines keep runtime state under /run; these
+# machines have /run on ext4 without a journal, where creating and deleting
+# files in a tight loop gets slower and slower: ext4 skips recently freed
+# inodes).  --state-dir DIR puts them in DIR instead (e.g. on ext4).
 #
 # Prints markdown tables (medians, ratios to crun and runc, the issue's
 # goals met or not); --update also rewrites bench/RESULTS.md's section.  A
@@ -33,26 +39,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
 . "$SRC/bench/lib.sh"
-RUNS=30
-WARMUP=3
-ROUNDS=3
+RUNS=60
+WARMUP=5
 UPDATE=0
+STATE_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--warmup) WARMUP=$2; shift 2 ;;
-	--rounds) ROUNDS=$2; shift 2 ;;
 	--update) UPDATE=1; shift ;;
-	*) echo "usage: $0 [--runs N] [--warmup N] [--rounds N] [--update]" >&2; exit 2 ;;
+	--state-dir) STATE_DIR=$2; shift 2 ;;
+	*) echo "usage: $0 [--runs N] [--warmup N] [--state-dir DIR] [--update]" >&2; exit 2 ;;
 	esac
 done
 
 HOLO=${HOLO:-$SRC/holo}
 RUNC=${RUNC:-/usr/sbin/runc}
 CRUN=${CRUN:-/usr/bin/crun}
-for tool in hyperfine jq unshare cc "${BUSYBOX:-/usr/bin/busybox}"; do
+for tool in jq unshare cc "${BUSYBOX:-/usr/bin/busybox}"; do
 	command -v "$tool" >/dev/null || {
-		echo "bench: $tool is missing (apt-get install hyperfine jq busybox-static gcc)" >&2
+		echo "bench: $tool is missing (apt-get install jq busybox-static gcc)" >&2
 		exit 1
 	}
 done
@@ -67,6 +73,7 @@ fi
 bench_bundle "$WORK/bundle" '["/bin/true"]' "$RUNC" >/dev/null
 bench_bundle "$WORK/bundle-sleep" '["/bin/sleep", "1000000"]' "$RUNC" >/dev/null
 cc -O2 -o "$WORK/runseq" "$SRC/bench/runseq.c"
+cc -O2 -o "$WORK/interleave" "$SRC/bench/interleave.c"
 
 # name -> binary, for the runtimes that are there.
 declare -A BIN=([holo]=$HOLO [runc]=$RUNC [crun]=$CRUN)
@@ -89,13 +96,18 @@ $BENCH_NS_PREAMBLE
 EOF
 cat >>"$WORK/inner.sh" <<'EOF'
 set -u
-WORK=$1 RUNS=$2 WARMUP=$3 ROUNDS=$4
+WORK=$1 RUNS=$2 WARMUP=$3 STATE=$4
 shift 4
+if [ -z "$STATE" ]; then
+	STATE=$WORK/state
+	mkdir -p "$STATE"
+	mount -t tmpfs -o mode=0700 holo-bench-state "$STATE" || exit 1
+fi
 ok=()
 for spec in "$@"; do
 	name=${spec%%=*}
 	bin=${spec#*=}
-	r="$bin --root $WORK/state-$name"
+	r="$bin --root $STATE/$name"
 	# A runtime that cannot run the bundle yet is left out, not fatal.
 	if ! $r run --bundle "$WORK/bundle" "bench-$name" >"$WORK/check-$name.log" 2>&1; then
 		echo "bench: $name failed a first run: $(tail -3 "$WORK/check-$name.log")" >&2
@@ -121,19 +133,13 @@ command_for() { # WORKLOAD NAME
 	esac
 }
 
-n=${#ok[@]}
-for ((round = 0; round < ROUNDS; round++)); do
-	for workload in run exec csd; do
-		# Rotate the order of the runtimes from round to round.
-		args=()
-		for ((i = 0; i < n; i++)); do
-			name=${ok[$(((i + round) % n))]}
-			args+=(-n "$name" "$(command_for "$workload" "$name")")
-		done
-		echo "--- $workload, round $((round + 1)) of $ROUNDS"
-		hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
-			--export-json "$WORK/results-$workload-$round.json" "${args[@]}" || exit 1
+for workload in run exec csd; do
+	args=()
+	for name in "${ok[@]}"; do
+		args+=("$name=$(command_for "$workload" "$name")")
 	done
+	echo "--- $workload: $RUNS rounds of ${ok[*]}, interleaved"
+	"$WORK/interleave" "$RUNS" "$WARMUP" "$WORK/times-$workload" "${args[@]}" || exit 1
 done
 
 # Peak RSS of `run`, interleaved.
@@ -153,20 +159,20 @@ specs=()
 for name in "${NAMES[@]}"; do
 	specs+=("$name=${BIN[$name]}")
 done
-unshare -m bash "$WORK/inner.sh" "$WORK" "$RUNS" "$WARMUP" "$ROUNDS" "${specs[@]}"
+unshare -m bash "$WORK/inner.sh" "$WORK" "$RUNS" "$WARMUP" "$STATE_DIR" "${specs[@]}"
 for name in "${NAMES[@]}"; do
 	grep -qw "$name" "$WORK/ran" || PENDING+=("$name")
 done
 
-# Every round's samples, pooled per workload and runtime: median, mean,
-# stddev, min (s).
+# Per workload and runtime: median, mean, stddev, min (s), from every run.
 for workload in "${WORKLOADS[@]}"; do
-	jq -s '[.[].results[]] | group_by(.command) | map({command: .[0].command, times: (map(.times) | add | sort)})
+	jq -R -s 'split("\n") | map(select(length > 0) | split(" ") | {command: .[0], t: (.[1] | tonumber)})
+		| group_by(.command) | map({command: .[0].command, times: (map(.t) | sort)})
 		| map(. + {n: (.times | length)})
 		| map(. + {median: (if .n % 2 == 1 then .times[(.n - 1) / 2] else (.times[.n / 2 - 1] + .times[.n / 2]) / 2 end),
 		           mean: ((.times | add) / .n), min: .times[0]})
 		| map(. + {stddev: ((((.times | map(. * .) | add) / .n) - .mean * .mean) | if . > 0 then sqrt else 0 end)})
-		| map(del(.times))' "$WORK"/results-"$workload"-*.json >"$WORK/pooled-$workload.json"
+		| map(del(.times))' "$WORK/times-$workload" >"$WORK/pooled-$workload.json"
 done
 
 median_of() { # WORKLOAD NAME -> seconds, or empty
@@ -236,6 +242,14 @@ echo "$details"
 echo
 echo "$rss_raw"
 
+if [ -n "$STATE_DIR" ]; then
+	STATE_WHERE="in $STATE_DIR ($(stat -f -c %T "$STATE_DIR"))"
+else
+	STATE_WHERE="a tmpfs, as /run on a systemd host"
+fi
+if [ -n "${HOLOGRAM_DISABLE:-}${HOLOGRAM_ENFORCE:-}${HOLOGRAM_WITNESS_URL:-}" ]; then
+	STATE_WHERE="$STATE_WHERE; Hologram environment: $(env | grep '^HOLOGRAM_' | paste -sd' ')"
+fi
 if [ "$UPDATE" = 1 ]; then
 	# This run's section replaces the previous one; other sections (phases,
 	# the shim, Hologram) are kept.
@@ -247,18 +261,17 @@ if [ "$UPDATE" = 1 ]; then
 
 			<!-- run: begin (bench/run.sh) -->
 
-			holo, runc and crun on one busybox bundle, timed by hyperfine (\`-N\`), all
-			runtimes in the same invocation: $ROUNDS rounds, each in a rotated order of the
-			runtimes, of $WARMUP warm-up and $RUNS timed runs per runtime and workload, samples
-			pooled over the rounds; inside one private mount namespace with
+			holo, runc and crun on one busybox bundle, interleaved run by run
+			(bench/interleave.c: each of $RUNS rounds times one run of every runtime, in a
+			rotated order; $WARMUP warm-up rounds first); inside one private mount namespace with
 			\`/sys/fs/cgroup/unified\` unmounted (Debian's crun refuses the hybrid cgroup
-			layout otherwise).  Lower is better; ratios are of medians.  Shared 2-core
-			machines are noisy: compare the ratios of one run, not absolute times across
-			runs.
+			layout otherwise).  State roots: $STATE_WHERE.  Lower is better; ratios are
+			of medians.  Shared 2-core machines are noisy: compare the ratios of one
+			run, not absolute times across runs.
 
 			Command (from the build tree, as root):
 
-			    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP --rounds $ROUNDS --update
+			    sudo bash bench/run.sh --runs $RUNS --warmup $WARMUP${STATE_DIR:+ --state-dir $STATE_DIR} --update
 
 			Machine: $(nproc) cores, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d);
 			load average before the run: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg).

@@ -33,7 +33,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libssl-dev
 	libselinux1-dev libapparmor-dev protobuf-c-compiler libprotobuf-c-dev
 	busybox-static bats jq runc crun criu containerd uidmap iproute2
-	iptables python3 openssl curl procps psmisc util-linux libcap2-bin e2fsprogs
+	iptables python3 openssl curl procps psmisc util-linux strace libcap2-bin e2fsprogs
 	qemu-system-x86 cpio kmod clang-format clang libclang-rt-14-dev golang-go
 	libsystemd-dev systemd dbus dbus-user-session
 	docker.io docker-compose podman conmon catatonit

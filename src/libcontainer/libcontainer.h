@@ -62,6 +62,16 @@ bool holo_running_in_userns (void);
    ctx->root is the overlay's second layer).  Returns 0 when protected; may
    re-execute the program (and then does not return).  */
 int holo_protect_runtime_binary (const struct holo_context *ctx, char **argv, holo_error_t *err);
+/* Whether the process already runs from such a protected file.  */
+bool holo_runtime_binary_protected (void);
+
+/* Starts, in a short-lived child, the kernel work the first move of a
+   process into a cgroup waits for (cgroups/warmup.c), so that it overlaps
+   the rest of create/exec.  Call it as early as possible; best effort.
+   CLONES_INTO_CGROUP: create and run, whose init is cloned straight into
+   its cgroup on a cgroup2 host (then there is nothing to warm up); exec's
+   process, which usually joins a cgroup namespace, is moved.  */
+void holo_cgroup_warm_up (const struct holo_context *ctx, bool clones_into_cgroup);
 
 /* Profiling: with HOLO_TRACE=FILE in the environment, holo_trace appends
    "PID MICROSECONDS PHASE" to FILE (bench/phases.sh); otherwise it costs

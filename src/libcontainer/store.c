@@ -192,6 +192,11 @@ holo_state_write (int dir_fd, const struct holo_state *s, holo_error_t *err)
     holo_json_key_str (g, "extra", s->extra_json);
   if (s->extra_state)
     holo_json_key_str (g, "extra_state", s->extra_state);
+  if (s->late_hooks_known)
+    {
+      holo_json_key_bool (g, "has_poststart", s->has_poststart);
+      holo_json_key_bool (g, "has_poststop", s->has_poststop);
+    }
   yajl_gen_map_close (g);
   cleanup_free char *json = holo_json_finish (g, NULL);
   return holo_write_file_atomic_at (dir_fd, HOLO_STATE_FILE, json, strlen (json), err);
@@ -244,6 +249,12 @@ holo_state_read (int dir_fd, struct holo_state **out, holo_error_t *err)
   const char *cpath[] = { "creating", NULL };
   yajl_val c = yajl_tree_get (root, cpath, yajl_t_any);
   s->creating = c && YAJL_IS_TRUE (c);
+  const char *ppath[] = { "has_poststart", NULL }, *spath[] = { "has_poststop", NULL };
+  yajl_val post_start = yajl_tree_get (root, ppath, yajl_t_any);
+  yajl_val post_stop = yajl_tree_get (root, spath, yajl_t_any);
+  s->late_hooks_known = post_start && post_stop;
+  s->has_poststart = !s->late_hooks_known || YAJL_IS_TRUE (post_start);
+  s->has_poststop = !s->late_hooks_known || YAJL_IS_TRUE (post_stop);
   const char *apath[] = { "annotations", NULL };
   yajl_val a = yajl_tree_get (root, apath, yajl_t_object);
   if (a)

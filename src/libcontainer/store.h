@@ -28,6 +28,13 @@ struct holo_state
   bool systemd_user;  /* ... in the user's own systemd instance */
   char *extra_json;   /* the extension's opaque record (extension.h), may be NULL */
   char *extra_state;  /* a JSON object whose members the state JSON gets, may be NULL */
+  /* Whether config.json has poststart/poststop hooks, so that start and
+     delete read and parse it only then (a large config, e.g. with a
+     seccomp profile, takes a while to parse).  Unknown (false) in the
+     state of an older holo: then they read it.  */
+  bool late_hooks_known;
+  bool has_poststart;
+  bool has_poststop;
 };
 
 void holo_state_free (struct holo_state *s);

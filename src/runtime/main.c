@@ -306,6 +306,9 @@ main (int argc, char **argv)
   if (strcmp (name, "create") == 0 || strcmp (name, "run") == 0 || strcmp (name, "exec") == 0)
     {
       holo_error_t err = NULL;
+      /* Before the protected re-exec, so that it overlaps it too.  */
+      if (!holo_runtime_binary_protected ())
+        holo_cgroup_warm_up (&g.ctx, strcmp (name, "exec") != 0);
       holo_trace ("exe-protect");
       if (holo_protect_runtime_binary (&g.ctx, argv, &err) < 0)
         return holo_cmd_fail (&err);

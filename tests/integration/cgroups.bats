@@ -94,6 +94,47 @@ frozen() {
 	check_dirs_gone $dirs
 }
 
+@test "cgroups: delete removes child cgroups made under the container's too" {
+	cg_set_args true
+	run -0 rt_create "$CID"
+	local dirs d
+	dirs=$(cgroup_dirs "$CID")
+	[ -n "$dirs" ]
+	# A sub-cgroup (as an engine or the workload might make) in every
+	# hierarchy: the container's own cannot be removed before it.
+	for d in $dirs; do mkdir "$d/child" "$d/child/grandchild"; done
+	run -0 rt delete --force "$CID"
+	check_dirs_gone $dirs
+}
+
+@test "cgroups: on cgroup2 the init and exec'd processes are cloned into their cgroup (CLONE_INTO_CGROUP), never moved" {
+	cgroup_v2 || skip "a cgroup2 host only (the test VM)"
+	[ "$RUNTIME_KIND" = holo ] || skip "how holo clones"
+	command -v strace >/dev/null || skip "strace is not installed"
+	cg_set_args holo-check loop
+	# exec clones into the cgroup only without a cgroup namespace to join
+	# (the kernel refuses a clone into a cgroup from outside the namespace).
+	remove_namespace cgroup
+	# create: the clone3 of the init (holo's own, not followed further).
+	HOLO_TEST_MARKER=$TEST_MARKER strace -qq -e trace=clone3,openat -o "$TESTDIR/create.strace" \
+		"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 3>&-
+	run -0 cat "$TESTDIR/create.strace"
+	check_contains "CLONE_INTO_CGROUP"
+	check_not_contains "/$CID/cgroup.procs\", O_WRONLY"
+	local pid
+	pid=$(state_field "$CID" pid)
+	[ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/$CID" ]
+	run -0 rt start "$CID"
+	# exec: the process stage1 clones, followed.
+	run -0 strace -f -qq -e trace=clone3,openat -o "$TESTDIR/exec.strace" "$RUNTIME" --root "$ROOT" exec "$CID" \
+		sh -c 'cat /proc/self/cgroup /proc/1/cgroup'
+	# In the init's cgroup.
+	[ "${#lines[@]}" -eq 2 ] && [ "${lines[0]}" = "${lines[1]}" ]
+	run -0 cat "$TESTDIR/exec.strace"
+	check_contains "CLONE_INTO_CGROUP"
+	check_not_contains "/$CID/cgroup.procs\", O_WRONLY"
+}
+
 @test "cgroups: a cgroupsPath ending in /. is cleaned as runc does, and delete removes it" {
 	local p
 	for p in "/$CID/." "$CID/./." "/holo-no-such-parent/../$CID//"; do

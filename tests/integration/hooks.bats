@@ -123,6 +123,28 @@ add_all_hooks() {
 	[ "$(tail -n1 "$HOOKS/order")" = poststop ]
 }
 
+@test "hooks: start and delete read the saved config only when it has poststart or poststop hooks" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's state directory"
+	set_args holo-check loop
+	# No such hooks: a damaged saved config is never read.
+	run -0 rt_create "$CID"
+	echo '{' >"$ROOT/$CID/config.json"
+	run -0 --separate-stderr rt start "$CID"
+	check_output ""
+	[ -z "$stderr" ]
+	run -0 --separate-stderr rt delete --force "$CID"
+	[ -z "$stderr" ]
+	# With a poststart hook it is read (and its damage reported).
+	local other
+	other=$(new_id)
+	add_hook poststart "$(hook_json poststart "$HOOKS")"
+	run -0 rt_create "$other"
+	echo '{' >"$ROOT/$other/config.json"
+	run -0 --separate-stderr rt start "$other"
+	[[ $stderr == *"poststart hooks not run"* ]]
+	[ ! -e "$HOOKS/poststart.done" ]
+}
+
 @test "hooks: poststop runs on delete --force of a running container" {
 	add_hook poststop "$(hook_json poststop "$HOOKS")"
 	set_args holo-check loop

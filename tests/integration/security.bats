@@ -206,6 +206,44 @@ attack_runtime_exe() {
 	attack_runtime_exe "$ROOT/bin/holo" memfd
 }
 
+@test "security: the private overlayfs works for a holo in a directory whose name has ':' and '\\' (escaped lowerdir)" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's protection modes"
+	local dir="$TESTDIR/odd:dir\\name"
+	mkdir -p "$dir"
+	cp "$RUNTIME" "$dir/holo"
+	attack_runtime_exe "$dir/holo" overlayfs
+}
+
+@test "security: the cgroup warm-up child keeps none of the caller's descriptors and moves only itself, within its cgroup" {
+	[ "$RUNTIME_KIND" = holo ] || skip "holo's warm-up (cgroups/warmup.c)"
+	command -v strace >/dev/null || skip "strace is not installed"
+	# The cgroup.procs it must use: its own cgroup's, in the v1 pids
+	# hierarchy, else in cgroup2.
+	local own procs
+	own=$(awk -F: '$2 == "pids" { print $3 }' /proc/self/cgroup)
+	if [ -n "$own" ]; then
+		procs=/sys/fs/cgroup/pids${own%/}/cgroup.procs
+	elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		own=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
+		procs=/sys/fs/cgroup${own%/}/cgroup.procs
+	else
+		skip "neither a v1 pids hierarchy nor a cgroup2 host"
+	fi
+	set_args true
+	run -0 strace -f -qq -e trace=close_range,openat,write -o "$TESTDIR/strace" "$RUNTIME" --root "$ROOT" run \
+		--bundle "$BUNDLE" "$CID"
+	# The child: the process that opens its own pids cgroup.procs.
+	local pid
+	pid=$(awk -v f="\"$procs\"" 'index($0, f) && /openat/ { print $1; exit }' "$TESTDIR/strace")
+	[ -n "$pid" ]
+	run -0 awk -v p="$pid" '$1 == p { $1 = ""; print substr($0, 2) }' "$TESTDIR/strace"
+	# First it closes every descriptor it inherited, then writes "0" (itself)
+	# into the cgroup it is in, and that is all.
+	[[ ${lines[0]} == "close_range(0, 4294967295, 0"* ]]
+	check_matches $'\nwrite\\([0-9]+, "0", 1'
+	[ "$(grep -c 'cgroup.procs' <<<"$output")" -eq 1 ]
+}
+
 @test "security: the container's process cannot write to /proc/1/exe or the rootfs's binaries in use" {
 	update_config '.root.readonly = false'
 	set_args sh -c 'holo-check write /proc/1/exe; holo-check write /proc/self/exe; true'

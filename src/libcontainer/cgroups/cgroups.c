@@ -182,6 +182,28 @@ mkdir_cgroup (const struct hierarchy *h, const char *path, holo_error_t *err)
   return 0;
 }
 
+/* Whether PID already is in PATH of the cgroup2 hierarchy (it was cloned
+   into it): then moving it there would only cost the wait of
+   holo_cgroup_warm_up's comment for nothing.  */
+static bool
+in_v2_cgroup (pid_t pid, const char *path)
+{
+  char file[64];
+  cleanup_free char *buf = NULL;
+  snprintf (file, sizeof file, "/proc/%d/cgroup", (int) pid);
+  if (holo_read_file (file, &buf, NULL, NULL) < 0)
+    return false;
+  for (char *line = buf, *next; line && *line; line = next)
+    {
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      if (strncmp (line, "0::", 3) == 0)
+        return strcmp (line + 3, path) == 0;
+    }
+  return false;
+}
+
 int
 holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
 {
@@ -197,16 +219,48 @@ holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err)
       ret = mkdir_cgroup (&h[i], path, err);
       if (ret < 0)
         break;
+      if (h[i].v2 && in_v2_cgroup (pid, path))
+        continue;
       cleanup_free char *procs = holo_xasprintf ("%s%s/cgroup.procs", h[i].mountpoint, path);
       ret = holo_write_file (procs, pidbuf, (size_t) len, err);
     }
   return ret;
 }
 
+int
+holo_cgroup_clone_target (const char *path)
+{
+  const struct hierarchy *h = NULL;
+  size_t n = 0;
+  cleanup_error holo_error_t err = NULL;
+  if (holo_cgroup_mode () != HOLO_CGROUP_UNIFIED || list_hierarchies (&h, &n, &err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!h[i].v2)
+        continue;
+      if (mkdir_cgroup (&h[i], path, &err) < 0)
+        {
+          /* holo_cgroup_enter meets the same error and says what to do. */
+          holo_log_debug ("no CLONE_INTO_CGROUP: %s", err->msg);
+          return -1;
+        }
+      cleanup_free char *dir = holo_xasprintf ("%s%s", h[i].mountpoint, path);
+      return open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+  return -1;
+}
+
 /* rmdir DIR and any child cgroups left inside it (deepest first).  */
 static int
 remove_cgroup_dir (const char *dir)
 {
+  /* The usual case, a cgroup without children whose processes are gone,
+     needs no look inside (ten hierarchies on v1: 40 syscalls saved).  */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
   cleanup_dir DIR *d = opendir (dir);
   if (d == NULL)
     return errno == ENOENT ? 0 : -1;

@@ -27,8 +27,15 @@ enum holo_cgroup_mode holo_cgroup_mode (void);
 int holo_cgroup_resolve_path (const char *cgroups_path, const char *id, enum holo_cgroup_manager manager, char **out,
                               holo_error_t *err);
 
-/* Creates the cgroup in every hierarchy and moves PID into it.  */
+/* Creates the cgroup in every hierarchy and moves PID into it (unless
+   PID was cloned into it already: the cgroup2 hierarchy).  */
 int holo_cgroup_enter (const char *path, pid_t pid, holo_error_t *err);
+/* On a cgroup2 host: creates PATH and returns an O_PATH descriptor on it,
+   for clone3's CLONE_INTO_CGROUP (the child is born in its cgroup: no
+   move, no wait for the kernel's cgroup_threadgroup_rwsem; see
+   warmup.c).  -1 elsewhere or when it cannot be made (holo_cgroup_enter
+   then reports why).  */
+int holo_cgroup_clone_target (const char *path);
 /* Removes the cgroup from every hierarchy (it must be empty).  */
 int holo_cgroup_destroy (const char *path, holo_error_t *err);
 /* PIDs in the cgroup (malloc'ed array).  */

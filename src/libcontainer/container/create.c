@@ -250,7 +250,18 @@ start_init (struct create_run *r, int fifo_fd, int console_sock, holo_error_t *e
     .no_pivot = r->o->no_pivot,
     .no_new_keyring = r->o->no_new_keyring,
     .seccomp = r->seccomp,
+    .cgroup_fd = -1,
   };
+  /* cgroup2: the init is born in its cgroup (and undo_create removes it);
+     not when stage1 joins a cgroup namespace first (see exec.c).  */
+  const struct holo_namespace *cgns = &r->spec->linux_.namespaces[HOLO_NS_CGROUP];
+  cleanup_close int cgroup_fd
+      = r->state->cgroup_path && !(cgns->present && cgns->path) ? holo_cgroup_clone_target (r->state->cgroup_path) : -1;
+  if (cgroup_fd >= 0)
+    {
+      r->cgroup_entered = true;
+      cfg.cgroup_fd = cgroup_fd;
+    }
   /* listenerPath names a host path: connect from here.  */
   if (holo_seccomp_connect_listener (r->seccomp, err) < 0)
     return -1;
@@ -418,6 +429,9 @@ initial_state (struct holo_context *ctx, const struct holo_create_options *o, co
      (A getpwuid here was an NSS lookup on every start.)  */
   s->owner = holo_xstrdup ("");
   s->creating = true;
+  s->late_hooks_known = true;
+  s->has_poststart = spec->hooks.poststart.n > 0;
+  s->has_poststop = spec->hooks.poststop.n > 0;
   copy_annotations (s, spec);
   if (holo_container_cgroup_plan (ctx, spec, o->id, s, err) < 0)
     {

@@ -17,6 +17,8 @@ run_poststop (const struct holo_container *c)
 {
   cleanup_spec struct holo_spec *spec = NULL;
   cleanup_error holo_error_t err = NULL;
+  if (!c->state->has_poststop)
+    return; /* none in the config (create recorded it): nothing to read */
   if (holo_container_read_config (c, &spec, &err) < 0)
     return; /* a create that died before saving the config had no hooks to run */
   cleanup_free char *json = holo_state_to_json (c->state, HOLO_STATUS_STOPPED, false);

@@ -10,6 +10,7 @@
 #include "../security/lsm.h"
 #include "../security/seccomp.h"
 #include "../terminal.h"
+#include "../trace.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -269,12 +270,17 @@ spawn_exec (struct holo_init_config *cfg, const char *cgroup, bool rootless, str
   holo_ns_close_joins (&joins);
   if (ret < 0)
     return -1;
+  holo_trace ("exec: process cloned");
   if (cgroup && enter_exec_cgroup (cgroup, l->pid, rootless, err) < 0)
     return -1;
+  holo_trace ("exec: cgroup entered");
   if (holo_launch_go (l, err) < 0)
     return -1;
   if (holo_sync_wait_ready (l->sync_fd, err) == 0)
-    return 0;
+    {
+      holo_trace ("exec: process ready");
+      return 0;
+    }
   int status;
   if (holo_sync_is_closed (err) && holo_launch_wait_exit (l, &status))
     {
@@ -302,6 +308,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     return -1;
   if (holo_container_read_config (&c, &spec, err) < 0)
     return -1;
+  holo_trace ("exec: state and config loaded");
 
   struct exec_process e = { 0 };
   char ns_paths[HOLO_NS_COUNT][64];
@@ -311,6 +318,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   cleanup_close int master_end = -1;
   struct holo_launch l = { .pid = -1, .sync_fd = -1 };
   cleanup_seccomp struct holo_seccomp *seccomp = NULL;
+  cleanup_close int cgroup_fd = -1;
   int ret = -1;
 
   if ((o->process_file ? process_from_file (o->process_file, &e, err) : process_from_flags (spec, o, &e, err)) < 0)
@@ -326,6 +334,7 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
   /* The container's seccomp profile applies to exec'd processes too.  */
   if (holo_seccomp_compile (spec, ctx->root, &seccomp, err) < 0)
     goto out;
+  holo_trace ("exec: seccomp compiled");
   if (seccomp && holo_seccomp_uses_listener (seccomp))
     {
       cleanup_free char *json = holo_state_to_json (s, c.status, false);
@@ -348,7 +357,15 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .no_new_keyring = true,
     .exec_mode = true,
     .seccomp = seccomp,
+    .cgroup_fd = -1,
   };
+  /* cgroup2: the process is born in the container's cgroup, unless it
+     joins a cgroup namespace: stage1 is in it by the time it clones, and
+     the kernel refuses a clone into a cgroup from outside the namespace
+     (ENOENT), so the process is moved as before.  */
+  if (cgroup && !spec->linux_.namespaces[HOLO_NS_CGROUP].present)
+    cgroup_fd = holo_cgroup_clone_target (cgroup);
+  cfg.cgroup_fd = cgroup_fd;
   if (spawn_exec (&cfg, cgroup, ctx->rootless, &l, err) < 0)
     {
       holo_launch_abort (&l);

@@ -87,6 +87,9 @@ new_state (struct holo_context *ctx, const struct holo_spec *spec, const char *i
   s->created = holo_now_rfc3339 ();
   s->owner = holo_xstrdup (""); /* as create: `list` looks the owner up */
   s->creating = true;
+  s->late_hooks_known = true;
+  s->has_poststart = spec->hooks.poststart.n > 0;
+  s->has_poststop = spec->hooks.poststop.n > 0;
   s->annotations = holo_xmalloc ((spec->n_annotations + 1) * sizeof *s->annotations);
   for (size_t i = 0; i < spec->n_annotations; i++)
     {

@@ -53,6 +53,9 @@ run_poststart (const struct holo_container *c)
 {
   cleanup_spec struct holo_spec *spec = NULL;
   cleanup_error holo_error_t err = NULL;
+  /* No poststart hook in the config (create recorded it): nothing to read.  */
+  if (!c->state->has_poststart)
+    return 0;
   if (holo_container_read_config (c, &spec, &err) < 0)
     {
       holo_log_warning ("poststart hooks not run: %s", err->msg);

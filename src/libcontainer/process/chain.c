@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -24,7 +25,14 @@ struct holo_clone_args
   uint64_t stack;
   uint64_t stack_size;
   uint64_t tls;
+  uint64_t set_tid;
+  uint64_t set_tid_size;
+  uint64_t cgroup; /* CLONE_INTO_CGROUP (Linux 5.7) */
 };
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 
 /* fork()-like: the child continues on a copy of our stack.  clone3 first;
    where it fails with ENOSYS (kernels before 5.3, or a seccomp profile
@@ -39,12 +47,35 @@ clone_with_flags (unsigned long flags)
   args.flags = flags;
   args.exit_signal = SIGCHLD;
   fflush (NULL);
-  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, offsetof (struct holo_clone_args, set_tid));
   if (pid >= 0 || errno != ENOSYS)
     return pid;
   /* x86_64, arm64, ...: clone (flags, stack, parent_tid, child_tid, tls);
      a NULL stack means the caller's, copied.  */
   return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+/* The container's process: into its cgroup2 directory when CGROUP_FD is
+   one.  Refused (a kernel before 5.7, a cgroup that takes no process:
+   EBUSY, EOPNOTSUPP...), the plain clone; holo_cgroup_enter then moves
+   the process as before.  */
+static pid_t
+clone_process (unsigned long flags, int cgroup_fd)
+{
+  if (cgroup_fd >= 0)
+    {
+      struct holo_clone_args args;
+      memset (&args, 0, sizeof args);
+      args.flags = flags | CLONE_INTO_CGROUP;
+      args.exit_signal = SIGCHLD;
+      args.cgroup = (uint64_t) cgroup_fd;
+      fflush (NULL);
+      pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+      if (pid >= 0)
+        return pid;
+      holo_log_debug ("clone3 with CLONE_INTO_CGROUP: %s; moving the process instead", strerror (errno));
+    }
+  return clone_with_flags (flags);
 }
 
 static _Noreturn void
@@ -65,7 +96,7 @@ stage1_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int
   if (holo_ns_is_new (cfg->spec, HOLO_NS_TIME) && holo_ns_setup_time (cfg->spec, &err) < 0)
     child_fail (sync_fd, &err);
 
-  pid_t pid = clone_with_flags (holo_ns_new_flags (cfg->spec));
+  pid_t pid = clone_process (holo_ns_new_flags (cfg->spec), cfg->cgroup_fd);
   if (pid < 0)
     {
       holo_make_error (&err, errno, "clone the container init");
@@ -125,7 +156,7 @@ holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *join
   if (needs_stage1 (cfg, joins))
     return spawn_via_stage1 (cfg, joins, sv[1], out, err);
 
-  pid_t pid = clone_with_flags (holo_ns_new_flags (cfg->spec));
+  pid_t pid = clone_process (holo_ns_new_flags (cfg->spec), cfg->cgroup_fd);
   if (pid < 0)
     {
       int saved = errno;

@@ -38,6 +38,10 @@ struct holo_init_config
   bool exec_mode;               /* `exec`: every namespace is joined, no rootfs setup */
   struct holo_seccomp *seccomp; /* compiled linux.seccomp, or NULL; loaded by the init */
   const int *idmap_fds;         /* per mounts[] entry, see holo_idmap_prepare_mounts; may be NULL */
+  /* The process's cgroup2 directory (holo_cgroup_clone_target), to clone
+     it straight into (CLONE_INTO_CGROUP); -1 = none, it is moved there
+     afterwards.  The init closes it first thing.  */
+  int cgroup_fd;
 };
 
 struct holo_launch

@@ -49,14 +49,11 @@ file_identity (const struct stat *st)
 }
 
 static bool
-running_from_private_overlay (int exe_fd)
+overlay_mark_matches (int exe_fd)
 {
   const char *mark = getenv (HOLO_EXE_MARK);
   if (mark == NULL)
     return false;
-  cleanup_free char *expected = holo_xstrdup (mark);
-  /* Not for the processes we start: hooks, the container.  */
-  unsetenv (HOLO_EXE_MARK);
   struct statfs sfs;
   struct stat st;
   if (fstatfs (exe_fd, &sfs) < 0 || fstat (exe_fd, &st) < 0)
@@ -64,7 +61,16 @@ running_from_private_overlay (int exe_fd)
   if (sfs.f_type != OVERLAYFS_SUPER_MAGIC || (sfs.f_flags & ST_RDONLY) == 0)
     return false;
   cleanup_free char *actual = file_identity (&st);
-  return strcmp (actual, expected) == 0;
+  return strcmp (actual, mark) == 0;
+}
+
+static bool
+running_from_private_overlay (int exe_fd)
+{
+  bool ok = overlay_mark_matches (exe_fd);
+  /* Not for the processes we start: hooks, the container.  */
+  unsetenv (HOLO_EXE_MARK);
+  return ok;
 }
 
 /* overlayfs splits lowerdir on ':' and takes '\' as an escape.  */
@@ -191,6 +197,13 @@ reexec_from_sealed_memfd (int exe, char **argv, holo_error_t *err)
     return holo_make_error (err, errno, "seal the memfd copy of holo");
   fexecve (mfd, argv, environ);
   return holo_make_error (err, errno, "re-execute holo from its sealed copy");
+}
+
+bool
+holo_runtime_binary_protected (void)
+{
+  cleanup_close int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  return exe >= 0 && (overlay_mark_matches (exe) || running_from_sealed_memfd (exe));
 }
 
 int
