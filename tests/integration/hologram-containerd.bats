@@ -18,7 +18,6 @@ load hologram_helpers
 load ../shim/helpers
 
 BIG_FILES=${HOLO_BIG_FILES:-50000}
-export SHIM_NS=holo-hologram
 BIG_IMAGE=docker.io/library/holo-big:hologram
 
 setup_file() {
@@ -60,7 +59,6 @@ teardown_file() {
 	done
 	shim_teardown_file
 	kill "$(cat "$BATS_FILE_TMPDIR/srv.pid")" 2>/dev/null || true
-	rm -rf "/run/containerd/holo/$SHIM_NS/hologram-cache"
 }
 
 # The Hologram lines holo wrote in the task's log.json.
@@ -71,7 +69,7 @@ hologram_log() {
 
 run_big() {
 	local t0=$SECONDS
-	ctrt run -d --runtime "$RUNTIME_NAME" "$BIG_IMAGE" "$1" sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$BIG_IMAGE" "$1" sleep 1000
 	wait_status "$1" 10 RUNNING
 	local t1=$SECONDS
 	# The image's layers: the lowerdirs of the task's rootfs mount.
@@ -133,9 +131,9 @@ create_counts() {
 	check_contains "bytes read, "
 	[[ "$output" == *"(a sealed tree, known)"*"verified again at start"*"(a sealed tree, known)"* ]]
 	# The merged tree itself is not sealed (its upper layer is writable).
-	ctrt run -d --runtime "$RUNTIME_NAME" "$BIG_IMAGE" seal4 sleep 1000
+	ctrt run -d $RUNTIME_FLAGS "$BIG_IMAGE" seal4 sleep 1000
 	wait_status seal4 10 RUNNING
-	run -0 "$HOLO_SRC/holo" --root "/run/containerd/holo/$SHIM_NS" state seal4
+	run -0 "$HOLO_SRC/holo" --root "$SHIM_ENV_DIR/holo-root" state seal4
 	[ "$(jq -r .XHologram.sealed <<<"$output")" = false ]
 	[ "$(jq -r .XHologram.uor_id <<<"$output")" = "$HOLO_BIG_ID" ]
 	ctrt task kill -s KILL seal4

@@ -144,7 +144,7 @@ heard() {
 	NOTIFY_SOCKET=$TESTDIR/nobody.sock rt_create "$CID"
 	NOTIFY_SOCKET=$TESTDIR/nobody.sock run rt start "$CID"
 	check_status 1
-	check_contains "NOTIFY_SOCKET \`$TESTDIR/nobody.sock\`: connect: No such file or directory"
+	check_contains "NOTIFY_SOCKET \`$TESTDIR/nobody.sock\`: connect: no such file or directory"
 	[ "$(state_field "$CID" status)" = created ]
 	[ ! -e "$SHARED/ran" ]
 	run -0 rt delete --force "$CID"
