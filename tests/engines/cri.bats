@@ -192,6 +192,25 @@ c_lifecycle() {
 		"CONTAINER_EXITED exit 3 Error" "stdout: out" "stderr: err"
 }
 
+# A container whose command cannot start: StartContainer fails with the
+# runtime's error, and that error is not in the container's log (the
+# runtime prints it on its stderr too, which containerd's runc shim never
+# copies to the container's output).
+c_start_error() {
+	local pod id
+	pod=$(run_pod bad) || return 1
+	id=$(cri create "$pod" "$(ctr_config bad '["/nosuch"]')" "$BATS_TEST_TMPDIR/pod-bad-$R.json") || return 1
+	cri start "$id" >/dev/null 2>"$BATS_TEST_TMPDIR/start.$R"
+	echo "StartContainer: $?"
+	grep -oE 'exec: "/nosuch": stat /nosuch: no such file or directory' "$BATS_TEST_TMPDIR/start.$R" | sort -u
+	cri inspect "$id" | jq -r '"\(.status.state) exit \(.status.exit_code) \(.status.reason)"'
+	echo "log: $(cri logs "$id" | wc -l) line(s)"
+}
+@test "CRI: a StartContainer that cannot start the command fails with the runtime's error; the container's log stays empty" {
+	both c_start_error
+	ref_has "StartContainer: 1" 'exec: "/nosuch": stat /nosuch: no such file or directory' "log: 0 line(s)"
+}
+
 c_exec() {
 	local pod id
 	pod=$(run_pod exec) || return 1
