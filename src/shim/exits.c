@@ -111,7 +111,7 @@ output_drained (void *data)
 }
 
 /* Everything the process wrote reaches the client before it hears of the
-   exit: the tty output is drained first, on the loop.  */
+   exit: its output (pty or pipes) is drained first, on the loop.  */
 static void
 drain_and_report (struct shim *shim, struct shim_process *p)
 {

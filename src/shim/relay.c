@@ -1,5 +1,6 @@
 /* holo shim — relays: copy from one fd to another inside the event loop
-   (pty output to the stdout FIFO, the stdin FIFO to the process).  Reading
+   (the process's output pipes or pty to the stdout and stderr FIFOs, the
+   stdin FIFO to the process).  Reading
    stops while the destination is full, so a relay holds at most one small
    buffer, allocated on first use.  */
 #define _GNU_SOURCE
@@ -174,8 +175,11 @@ drain_finish (struct shim_loop *loop, struct shim_relay *r)
   r->draining = false;
   shim_timer_disarm (loop, &r->quiet);
   shim_timer_disarm (loop, &r->limit);
-  shim_watch_clear (loop, &r->in);
-  shim_watch_clear (loop, &r->out);
+  if (!r->keep_after_drain)
+    {
+      shim_watch_clear (loop, &r->in);
+      shim_watch_clear (loop, &r->out);
+    }
   r->drained (loop, r->drained_data); /* may free R */
 }
 
@@ -189,15 +193,16 @@ drain_timer (struct shim_loop *loop, struct shim_timer *t)
 static void
 drain_wait_input (struct shim_loop *loop, struct shim_relay *r)
 {
-  if (r->draining)
+  if (r->draining && r->drain_quiet)
     shim_timer_arm (loop, &r->quiet, RELAY_QUIET_MS);
 }
 
 void
-shim_relay_drain (struct shim_loop *loop, struct shim_relay *r, unsigned timeout_ms, shim_relay_drained done,
-                  void *data)
+shim_relay_drain (struct shim_loop *loop, struct shim_relay *r, unsigned timeout_ms, bool quiet,
+                  shim_relay_drained done, void *data)
 {
   r->draining = true;
+  r->drain_quiet = quiet;
   r->drained = done;
   r->drained_data = data;
   r->quiet.cb = r->limit.cb = drain_timer;
@@ -214,4 +219,17 @@ shim_relay_drain (struct shim_loop *loop, struct shim_relay *r, unsigned timeout
       relay_watch (loop, &r->in, EPOLLIN);
       drain_wait_input (loop, r);
     }
+}
+
+static void
+lingered (struct shim_loop *loop, void *data)
+{
+  shim_relay_free (loop, data);
+}
+
+void
+shim_relay_linger (struct shim_loop *loop, struct shim_relay *r, unsigned timeout_ms)
+{
+  r->keep_after_drain = false;
+  shim_relay_drain (loop, r, timeout_ms, false, lingered, r);
 }

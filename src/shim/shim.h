@@ -46,9 +46,13 @@ struct shim_relay
   struct shim_watch in, out;
   char *buf;
   size_t off, len;
-  bool close_on_eof; /* end of input closes both fds (stdin to a pipe) */
+  bool close_on_eof; /* end of input closes both fds (a pipe's relay) */
+  /* The end of a drain stops nothing: the relay goes on copying what a
+     process still holding the pipe writes (an exec's child).  */
+  bool keep_after_drain;
   /* Draining (shim_relay_drain): what is left, then DRAINED.  */
   bool draining;
+  bool drain_quiet; /* a moment without input ends the drain */
   struct shim_timer quiet, limit;
   shim_relay_drained drained;
   void *drained_data;
@@ -62,11 +66,14 @@ struct shim_stdio
   int hold_fds[3]; /* FIFO ends kept open so that writers never get EPIPE */
   int console_fd;  /* pty master */
   struct shim_relay *in_relay;
-  struct shim_relay *out_relay;
-  char *console_dir; /* temporary directory of the console socket */
+  struct shim_relay *out_relay; /* the pty master, or the stdout pipe */
+  struct shim_relay *err_relay; /* the stderr pipe (no terminal) */
+  char *console_dir;            /* temporary directory of the console socket */
   int console_listen;
   void (*drained) (void *data); /* shim_stdio_drain's */
   void *drained_data;
+  int draining;               /* relays the drain waits for */
+  bool attached;              /* the runtime command succeeded: the relays run */
   struct shim_logger *logger; /* a binary:// logger, until it is ready */
   shim_logger_ready ready_done;
   void *ready_data;
@@ -219,12 +226,14 @@ int shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], hol
    logging binary that is starting), at once when nothing is pending;
    *ERR says why it is not.  */
 void shim_stdio_when_ready (struct shim *shim, struct shim_stdio *s, shim_logger_ready done, void *data);
-/* After the runtime command: takes the pty master and starts the relays.  */
+/* After the runtime command succeeded: takes the pty master and starts
+   the relays (nothing the command wrote reaches the client before).  */
 int shim_stdio_attach (struct shim *shim, struct shim_stdio *s, holo_error_t *err);
 char *shim_stdio_console_socket (struct shim_stdio *s);
 void shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s);
-/* Copies what is left of the tty output on the loop (bounded in time),
-   closes the output, then calls DONE (at once when there is no relay).  */
+/* Copies what is left of the output on the loop (bounded in time), then
+   calls DONE (at once when there is no relay).  The pty's output is closed
+   then, and a pipe's at its EOF (else it is copied on until release).  */
 void shim_stdio_drain (struct shim *shim, struct shim_stdio *s, void (*done) (void *data), void *data);
 void shim_stdio_release (struct shim *shim, struct shim_stdio *s);
 void shim_stdio_free (struct shim *shim, struct shim_stdio *s);

@@ -1,18 +1,25 @@
 /* holo shim — a process's stdio.
 
-   Without a terminal, stdout and stderr are the FIFOs containerd made,
-   handed to the process itself: no copy through the shim, and the reader
-   sees EOF when the last writer in the container closes.  The shim keeps a
-   read end of each FIFO open so that a writer never gets EPIPE when the
-   client goes away (the same as a copying shim whose copy blocks).  stdin
-   is a pipe fed from the FIFO by a relay, closed when the client closes the
-   FIFO or sends CloseIO.
+   Without a terminal, the runtime command gets pipes for stdout and
+   stderr, which the process inherits, and the shim copies them to the
+   FIFOs containerd made (or to a file://, or to a binary:// logging
+   binary) only once the command succeeded, as containerd's runc shim
+   does: what `holo create` or `holo exec` prints on its stderr when it
+   fails reaches nobody but the request's error (from log.json), and not
+   the client's terminal or a CRI container's log.  The relays last as
+   long as the process's pipes do; the reader sees EOF when the last
+   writer in the container closes.  The shim keeps a read end of each FIFO
+   open so that the relay never gets EPIPE when the client goes away (a
+   client that is back reads what waited; meanwhile a full FIFO holds the
+   process back, as containerd's copy does).  stdin is a pipe fed from the
+   FIFO by a relay, closed when the client closes the FIFO or sends
+   CloseIO.
 
    With a terminal, `holo` sends the pty master over a console socket; the
    shim relays master -> stdout FIFO and stdin FIFO -> master.
 
-   A binary:// stdout starts a logging binary (logger.c) whose pipes take
-   the place of the FIFOs.  */
+   A binary:// stdout starts a logging binary (logger.c), before the
+   runtime command; its pipes are what the relays write to.  */
 #define _GNU_SOURCE
 #include "shim.h"
 #include "relay.h"
@@ -167,6 +174,68 @@ shim_stdio_when_ready (struct shim *shim, struct shim_stdio *s, shim_logger_read
   shim_logger_when_ready (s->logger, logger_settled, s);
 }
 
+/* A process in a user namespace reopening /proc/self/fd/N needs to own
+   the pipe (the IoUid/IoGid options; both ends share the inode).  */
+static void
+chown_pipe (struct shim *shim, int fd)
+{
+  if (shim->opts.io_uid || shim->opts.io_gid)
+    if (fchown (fd, shim->opts.io_uid, shim->opts.io_gid) < 0)
+      holo_log_warning ("chown stdio pipe: %s", strerror (errno));
+}
+
+/* An output pipe for the process: *W gets its write end (blocking, for
+   the runtime command), *RELAY the relay from its read end to DEST (taken,
+   closed on failure), started by shim_stdio_attach.  */
+static int
+output_pipe (struct shim *shim, int dest, struct shim_relay **relay, int *w, holo_error_t *err)
+{
+  int p[2];
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    {
+      int errsv = errno;
+      close (dest);
+      return holo_make_error (err, errsv, "output pipe");
+    }
+  set_blocking (p[0], false);
+  set_blocking (dest, false);
+  chown_pipe (shim, p[0]);
+  *relay = shim_relay_new (p[0], dest);
+  /* The container's last writer closed: so does the relay, and the
+     client sees EOF.  */
+  (*relay)->close_on_eof = true;
+  (*relay)->keep_after_drain = true;
+  *w = p[1];
+  return 0;
+}
+
+/* stdout and stderr to a logging binary's pipes (OUT, taken).  */
+static int
+prepare_logger_output (struct shim *shim, struct shim_stdio *s, int out[2], int fds[3], holo_error_t *err)
+{
+  if (output_pipe (shim, out[0], &s->out_relay, &fds[1], err) < 0)
+    {
+      close (out[1]);
+      return -1;
+    }
+  return output_pipe (shim, out[1], &s->err_relay, &fds[2], err);
+}
+
+static int
+prepare_output (struct shim *shim, struct shim_stdio *s, const char *path, int i, struct shim_relay **relay, int fds[3],
+                holo_error_t *err)
+{
+  int dest;
+
+  if (*path == '\0')
+    return 0;
+  dest = open_output (path, &s->hold_fds[i], err);
+  if (dest < 0)
+    return -1;
+  return output_pipe (shim, dest, relay, &fds[i], err);
+}
+
 int
 shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_error_t *err)
 {
@@ -187,11 +256,7 @@ shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_er
           return holo_make_error (err, errno, "pipe");
         }
       set_blocking (p[1], false);
-      /* A process in a user namespace reopening /proc/self/fd/0 needs to
-         own the pipe (the IoUid/IoGid options).  */
-      if (shim->opts.io_uid || shim->opts.io_gid)
-        if (fchown (p[0], shim->opts.io_uid, shim->opts.io_gid) < 0)
-          holo_log_warning ("chown stdin pipe: %s", strerror (errno));
+      chown_pipe (shim, p[0]);
       fds[0] = p[0];
       s->in_relay = shim_relay_new (in, p[1]);
       s->in_relay->close_on_eof = true;
@@ -202,25 +267,11 @@ shim_stdio_prepare (struct shim *shim, struct shim_stdio *s, int fds[3], holo_er
       s->logger = shim_logger_start (shim, s->stdout_path, out, err);
       if (s->logger == NULL)
         return -1;
-      fds[1] = out[0];
-      fds[2] = out[1];
-      return 0;
+      return prepare_logger_output (shim, s, out, fds, err);
     }
-  if (*s->stdout_path)
-    {
-      fds[1] = open_output (s->stdout_path, &s->hold_fds[1], err);
-      if (fds[1] < 0)
-        return -1;
-      set_blocking (fds[1], true);
-    }
-  if (*s->stderr_path)
-    {
-      fds[2] = open_output (s->stderr_path, &s->hold_fds[2], err);
-      if (fds[2] < 0)
-        return -1;
-      set_blocking (fds[2], true);
-    }
-  return 0;
+  if (prepare_output (shim, s, s->stdout_path, 1, &s->out_relay, fds, err) < 0)
+    return -1;
+  return prepare_output (shim, s, s->stderr_path, 2, &s->err_relay, fds, err);
 }
 
 static int
@@ -320,8 +371,17 @@ shim_stdio_attach (struct shim *shim, struct shim_stdio *s, holo_error_t *err)
 {
   if (s->terminal && attach_terminal (shim, s, err) < 0)
     return -1;
+  if (!s->terminal)
+    {
+      /* What the process wrote meanwhile waited in the pipes.  */
+      if (s->out_relay)
+        shim_relay_start (&shim->loop, s->out_relay);
+      if (s->err_relay)
+        shim_relay_start (&shim->loop, s->err_relay);
+    }
   if (s->in_relay)
     shim_relay_start (&shim->loop, s->in_relay);
+  s->attached = true;
   return 0;
 }
 
@@ -359,38 +419,84 @@ shim_stdio_close_stdin (struct shim *shim, struct shim_stdio *s)
     return;
   if (s->in_relay && s->in_relay->in.fd >= 0 && s->in_relay->out.fd >= 0)
     {
-      shim_relay_drain (&shim->loop, s->in_relay, STDIN_DRAIN_MS, stdin_drained, s);
+      shim_relay_drain (&shim->loop, s->in_relay, STDIN_DRAIN_MS, true, stdin_drained, s);
       return;
     }
   free_stdin (shim, s);
 }
 
+/* One output relay's drain ended.  A pty's relay ends with it: closing
+   the writer is what tells the client the output ended.  A pipe's relay
+   that saw EOF has closed its ends already; one whose pipe something in
+   the container still holds goes on until Delete, as containerd's shim
+   copies until then.  */
 static void
-output_drained (struct shim_loop *loop, void *data)
+output_relay_drained (struct shim_loop *loop, struct shim_stdio *s, struct shim_relay **r)
 {
-  struct shim_stdio *s = data;
   void (*done) (void *) = s->drained;
   void *done_data = s->drained_data;
 
-  /* Closing the writer is what tells the client the output ended.  */
-  shim_relay_free (loop, s->out_relay);
-  s->out_relay = NULL;
+  if (s->terminal || (*r)->in.fd < 0)
+    {
+      shim_relay_free (loop, *r);
+      *r = NULL;
+    }
+  if (--s->draining > 0)
+    return;
   s->drained = NULL;
   if (done)
     done (done_data);
 }
 
+static void
+stdout_drained (struct shim_loop *loop, void *data)
+{
+  struct shim_stdio *s = data;
+  output_relay_drained (loop, s, &s->out_relay);
+}
+
+static void
+stderr_drained (struct shim_loop *loop, void *data)
+{
+  struct shim_stdio *s = data;
+  output_relay_drained (loop, s, &s->err_relay);
+}
+
 void
 shim_stdio_drain (struct shim *shim, struct shim_stdio *s, void (*done) (void *data), void *data)
 {
-  if (s->out_relay == NULL)
+  struct shim_relay *out = s->out_relay, *errr = s->err_relay;
+
+  s->draining = (out != NULL) + (errr != NULL);
+  if (s->draining == 0)
     {
       done (data);
       return;
     }
   s->drained = done;
   s->drained_data = data;
-  shim_relay_drain (&shim->loop, s->out_relay, OUTPUT_DRAIN_MS, output_drained, s);
+  /* Either may be done at once (and the last one call DONE).  */
+  if (out)
+    shim_relay_drain (&shim->loop, out, OUTPUT_DRAIN_MS, true, stdout_drained, s);
+  if (errr)
+    shim_relay_drain (&shim->loop, errr, OUTPUT_DRAIN_MS, true, stderr_drained, s);
+}
+
+/* An output pipe that something in the container still holds (an exec's
+   child) goes on to the client for a moment after the process is
+   deleted, as containerd's shim waits up to 2 s for its copy at Delete.
+   Never before the runtime command succeeded: what is in the pipes then
+   is the runtime's own error, for the request's answer alone.  */
+static void
+release_output (struct shim *shim, struct shim_stdio *s, struct shim_relay **r)
+{
+  if (*r == NULL)
+    return;
+  if (s->attached && !s->terminal && (*r)->in.fd >= 0)
+    shim_relay_linger (&shim->loop, *r, OUTPUT_DRAIN_MS);
+  else
+    shim_relay_free (&shim->loop, *r);
+  *r = NULL;
 }
 
 void
@@ -402,8 +508,11 @@ shim_stdio_release (struct shim *shim, struct shim_stdio *s)
     close (s->log_out);
   s->log_out = -1;
   free_stdin (shim, s);
-  shim_relay_free (&shim->loop, s->out_relay);
-  s->out_relay = NULL;
+  release_output (shim, s, &s->out_relay);
+  release_output (shim, s, &s->err_relay);
+  s->drained = NULL;
+  s->draining = 0;
+  s->attached = false;
   for (int i = 1; i < 3; i++)
     if (s->hold_fds[i] >= 0)
       {

@@ -5,6 +5,8 @@
 #   runc       io.containerd.runc.v2 with Debian's runc (the reference)
 #   holo       io.containerd.holo.v2 (doc/kubernetes.md)
 #   holo-runc  io.containerd.runc.v2 with BinaryName holo (doc/kubernetes.md)
+# and, for the ConfigPath cases only, holo-conf (the holo handler's
+# documented options file) and holo-badconf (a file the shim refuses).
 # The handlers for holo are read from doc/kubernetes.md, so the documented
 # configuration is the tested one. One private containerd in a mount
 # namespace of its own (a tmpfs on /run), pods in the host network
@@ -54,6 +56,7 @@ setup_file() {
 		doc_snippet doc/kubernetes.md containerd-holo-handler
 		doc_snippet doc/kubernetes.md containerd-holo-runc-handler
 	} | sed "s#/usr/local/bin/holo#$HOLO#" >>"$CR/config.toml"
+	conf_handlers >>"$CR/config.toml"
 	ns_start "$CR"
 	containerd_start
 	bash "$ENGINES_SRC/tests/shim/make-image.sh" "$CR/busybox.tar" "$IMG"
@@ -62,6 +65,29 @@ setup_file() {
 	c image import "$CR/pause.tar" >/dev/null
 	wait_for 30 cri image-status "$PAUSE"
 	wait_for 30 cri image-status "$IMG"
+}
+
+# The documented options of the holo handler (doc/kubernetes.md) under
+# handlers of their own: holo-conf with the documented file, whose
+# BinaryName is a wrapper that records its arguments and runs this build's
+# holo; holo-badconf with a file that has an unknown option.
+conf_handlers() {
+	local h file
+	for h in holo-conf holo-badconf; do
+		file=$CR/$h.toml
+		echo "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$h]"
+		echo '  runtime_type = "io.containerd.holo.v2"'
+		doc_snippet doc/kubernetes.md containerd-holo-options |
+			sed "s#runtimes\.holo\.options#runtimes.$h.options#; s#/etc/containerd/holo.toml#$file#"
+	done
+	cat >"$CR/holo-wrap" <<-WRAP
+		#!/bin/sh
+		echo "\$*" >>"$CR/holo-wrap.argv"
+		exec "$HOLO" "\$@"
+	WRAP
+	chmod +x "$CR/holo-wrap"
+	doc_snippet doc/kubernetes.md holo-options-file | sed "s#/usr/local/bin/holo#$CR/holo-wrap#" >"$CR/holo-conf.toml"
+	printf 'Root = "/run/containerd/holo-bad"\nBinaryNme = "%s"\n' "$HOLO" >"$CR/holo-badconf.toml"
 }
 
 containerd_start() {
@@ -168,6 +194,7 @@ runtime_status() {
 	case $R in
 	runc) ns "$CR" "$RUNC" --root /run/containerd/runc/k8s.io state "$1" ;;
 	holo) ns "$CR" "$HOLO" --root /run/containerd/holo/k8s.io state "$1" ;;
+	holo-conf) ns "$CR" "$HOLO" --root "$(conf_root)/k8s.io" state "$1" ;;
 	holo-runc) ns "$CR" "$HOLO" --root /run/containerd/runc/k8s.io state "$1" ;;
 	esac | jq -r .status
 }
@@ -190,6 +217,25 @@ c_lifecycle() {
 	both c_lifecycle
 	ref_has "SANDBOX_READY true" "the runtime says the sandbox is running" "created: CONTAINER_CREATED" \
 		"CONTAINER_EXITED exit 3 Error" "stdout: out" "stderr: err"
+}
+
+# A container whose command cannot start: StartContainer fails with the
+# runtime's error, and that error is not in the container's log (the
+# runtime prints it on its stderr too, which containerd's runc shim never
+# copies to the container's output).
+c_start_error() {
+	local pod id
+	pod=$(run_pod bad) || return 1
+	id=$(cri create "$pod" "$(ctr_config bad '["/nosuch"]')" "$BATS_TEST_TMPDIR/pod-bad-$R.json") || return 1
+	cri start "$id" >/dev/null 2>"$BATS_TEST_TMPDIR/start.$R"
+	echo "StartContainer: $?"
+	grep -oE 'exec: "/nosuch": stat /nosuch: no such file or directory' "$BATS_TEST_TMPDIR/start.$R" | sort -u
+	cri inspect "$id" | jq -r '"\(.status.state) exit \(.status.exit_code) \(.status.reason)"'
+	echo "log: $(cri logs "$id" | wc -l) line(s)"
+}
+@test "CRI: a StartContainer that cannot start the command fails with the runtime's error; the container's log stays empty" {
+	both c_start_error
+	ref_has "StartContainer: 1" 'exec: "/nosuch": stat /nosuch: no such file or directory' "log: 0 line(s)"
 }
 
 c_exec() {
@@ -299,6 +345,63 @@ c_remove() {
 	both c_remove
 	ref_has "RemoveContainer: 0" "StopPodSandbox: 0" SANDBOX_NOTREADY "RemovePodSandbox: 0" "RemovePodSandbox again: 0" \
 		"pods: 0, containers: 0" "shims: 0" "state: 0" "mounts: 0" "cgroups: 0"
+}
+
+# The Root of the documented options file.
+conf_root() {
+	sed -n 's/^Root = "\(.*\)"$/\1/p' "$CR/holo-conf.toml"
+}
+
+c_config_path() {
+	local pod id
+	pod=$(run_pod conf) || return 1
+	echo "the runtime says the sandbox is $(runtime_status "$pod")"
+	id=$(start_ctr "$pod" conf main '["sh", "-c", "echo out; sleep 1000"]') || return 1
+	wait_for 10 log_matches "$id" '^out$'
+	cri logs "$id"
+	echo "the runtime says the container is $(runtime_status "$id")"
+	cri exec-sync "$id" -- echo exec
+	cri stop "$id" --timeout 0
+	cri rm "$id"
+	echo "RemoveContainer: $?"
+	cri stopp "$pod"
+	cri rmp "$pod"
+	echo "RemovePodSandbox: $?"
+	echo "containers: $(cri ps | jq '.containers | length')"
+	echo "$pod $id" >"$BATS_TEST_TMPDIR/ids.$R"
+}
+@test "CRI: the holo handler's options from ConfigPath (doc/kubernetes.md): BinaryName and Root are the file's" {
+	: >"$CR/holo-wrap.argv"
+	ENGINE_RUNTIMES="runc holo-conf" both c_config_path
+	ref_has "the runtime says the sandbox is running" out "the runtime says the container is running" exec \
+		"RemoveContainer: 0" "RemovePodSandbox: 0" "containers: 0"
+	local pod id root cmd
+	read -r pod id <"$BATS_TEST_TMPDIR/ids.holo-conf"
+	root=$(conf_root)
+	[ -n "$root" ] && [ "$root" != /run/containerd/holo ]
+	cat "$CR/holo-wrap.argv"
+	# Every command of both shims went through the file's BinaryName, in
+	# the file's Root (go-runc's argv: --root ROOT/NAMESPACE --log ...).
+	for cmd in "create --bundle .* $pod\$" "start $pod\$" "create --bundle .* $id\$" "start $id\$" \
+		"exec --process .* $id\$" "delete --force $id\$" "delete --force $pod\$"; do
+		grep -qE -- "^--root $root/k8s.io --log .* --log-format json $cmd" "$CR/holo-wrap.argv" || {
+			echo "no '$cmd' through the wrapper in $root"
+			return 1
+		}
+	done
+	[ "$(grep -vc -- "^--root $root/k8s.io " "$CR/holo-wrap.argv")" = 0 ]
+	# Nothing in the default root.
+	[ "$(ns "$CR" sh -c "ls /run/containerd/holo/k8s.io 2>/dev/null | grep -cE '^($pod|$id)\$'")" = 0 ]
+}
+
+@test "CRI: a ConfigPath file the shim cannot use fails RunPodSandbox, naming the file, the line and the option" {
+	R=holo-badconf
+	run cri runp "$(pod_config badconf)" --runtime holo-badconf
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"runtime options: $CR/holo-badconf.toml:2: unknown option \"BinaryNme\""* ]]
+	[ "$(cri pods | jq '.items | length')" = 0 ]
+	[ "$(ns "$CR" sh -c 'ls /run/containerd/holo-bad 2>/dev/null | wc -l')" = 0 ]
 }
 
 @test "CRI: the documented RuntimeClass names the handler the CRI tests run" {

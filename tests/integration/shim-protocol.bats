@@ -760,6 +760,69 @@ expected_address() {
 	[[ "$output" == *"2=137"* ]]
 }
 
+@test "shim protocol: output nobody reads, drained at exit from the pipes, does not hold the Task service" {
+	make_bundle '["sh", "-c", "while :; do echo 0123456789abcdef0123456789abcdef; done"]'
+	# The client's stdout FIFO, which nobody reads: the relay from the
+	# process's pipe fills it, then waits; so does the process.
+	mkfifo "$BATS_TEST_TMPDIR/out"
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="$BATS_TEST_TMPDIR/out"
+	[[ "$output" == *code=0* ]]
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Start 1="$ID"
+	[[ "$output" == *code=0* ]]
+	sleep 0.5
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Kill 1="$ID" 3=9
+	[[ "$output" == *code=0* ]]
+	$TTRPC call "$SOCK" containerd.task.v2.Task Wait 1="$ID" >"$BATS_TEST_TMPDIR/wait.out" &
+	local waiter=$! i
+	for i in 1 2 3 4 5 6 7 8; do
+		answered_within 500 containerd.task.v2.Task State 1="$ID"
+		[[ "$output" == *code=0* ]]
+		sleep 0.2
+	done
+	wait "$waiter"
+	cat "$BATS_TEST_TMPDIR/wait.out"
+	grep -qx "1=137" "$BATS_TEST_TMPDIR/wait.out"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Delete 1="$ID"
+	[[ "$output" == *code=0* ]]
+	[[ "$output" == *"2=137"* ]]
+}
+
+@test "shim protocol: a failed create's error is in its answer only: not in the process's stdout, stderr or logging binary" {
+	make_bundle '["/nosuch"]'
+	local d=$BATS_TEST_TMPDIR
+	start_fake_shim
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="$d/out" 7="$d/err"
+	echo "$output"
+	[[ "$output" == *code=2* ]]
+	[[ "$output" == *'exec: "/nosuch": stat /nosuch: no such file or directory'* ]]
+	[ -e "$d/out" ] && [ ! -s "$d/out" ]
+	[ -e "$d/err" ] && [ ! -s "$d/err" ]
+	cat >"$d/logger.sh" <<-LOGGER
+		#!/bin/sh
+		exec 5>&-
+		cat <&3 >"$d/log.out" &
+		cat <&4 >"$d/log.err"
+		wait
+		echo done >"$d/log.done"
+	LOGGER
+	chmod +x "$d/logger.sh"
+	run $TTRPC call "$SOCK" containerd.task.v2.Task Create 1="$ID" 2="$BUNDLE" 6="binary://$d/logger.sh"
+	echo "$output"
+	[[ "$output" == *code=2* ]]
+	[[ "$output" == *'exec: "/nosuch": stat /nosuch: no such file or directory'* ]]
+	# The logger's pipes are closed: it ends, having read nothing.
+	for _ in $(seq 50); do
+		[ -e "$d/log.done" ] && break
+		sleep 0.1
+	done
+	[ -e "$d/log.done" ]
+	[ ! -s "$d/log.out" ] && [ ! -s "$d/log.err" ]
+	# The shim serves on: no container.
+	run $TTRPC call "$SOCK" containerd.task.v2.Task State 1="$ID"
+	[[ "$output" == *code=5* ]]
+}
+
 # Moves pid $1 out of its frozen cgroup (thawing it alone), so that it
 # can exit while its container stays paused; on cgroup v2 a frozen
 # process dies of SIGKILL anyway, on v1 it would not.

@@ -1047,6 +1047,113 @@ test_stdio_dup_failure (void)
   UNIT_ASSERT_INT_EQ (count_fds (), before);
 }
 
+static void
+quit_loop (struct shim_loop *loop, struct shim_timer *t)
+{
+  loop->quit = true;
+}
+
+/* Runs LOOP for MS milliseconds.  */
+static void
+run_loop_for (struct shim_loop *loop, unsigned ms)
+{
+  struct shim_timer t = { .cb = quit_loop };
+  holo_error_t err = NULL;
+
+  loop->quit = false;
+  shim_timer_arm (loop, &t, ms);
+  UNIT_ASSERT_INT_EQ (shim_loop_run (loop, &err), 0);
+}
+
+/* Without a terminal the runtime command writes into pipes: nothing of
+   what it wrote reaches stdout or stderr unless the command succeeded
+   (attach), and then all of it does.  */
+static void
+test_stdio_output_pipes (void)
+{
+  cleanup_free char *out = holo_xasprintf ("%s/pipes-out.log", test_dir);
+  cleanup_free char *errp = holo_xasprintf ("%s/pipes-err.log", test_dir);
+  cleanup_free char *got = NULL;
+  struct shim shim;
+  struct shim_stdio st;
+  holo_error_t err = NULL;
+  int fds[3], before;
+  size_t len;
+
+  memset (&shim, 0, sizeof shim);
+  UNIT_ASSERT_INT_EQ (shim_loop_init (&shim.loop, &err), 0);
+  unlink (out);
+  unlink (errp);
+  before = count_fds ();
+  /* A failed create: what it wrote is dropped with the pipes.  */
+  shim_stdio_init (&st, "", out, errp, false);
+  UNIT_ASSERT_INT_EQ (shim_stdio_prepare (&shim, &st, fds, &err), 0);
+  UNIT_ASSERT (fds[0] < 0 && fds[1] >= 0 && fds[2] >= 0);
+  UNIT_ASSERT_INT_EQ (write (fds[2], "the runtime's error\n", 20), 20);
+  close (fds[1]);
+  close (fds[2]);
+  shim_stdio_release (&shim, &st);
+  run_loop_for (&shim.loop, 100);
+  UNIT_ASSERT_INT_EQ (holo_read_file (errp, &got, &len, NULL), 0);
+  UNIT_ASSERT_INT_EQ (len, 0);
+  shim_stdio_free (&shim, &st);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+  /* A create that succeeded: what waited in the pipes goes through.  */
+  shim_stdio_init (&st, "", out, errp, false);
+  UNIT_ASSERT_INT_EQ (shim_stdio_prepare (&shim, &st, fds, &err), 0);
+  UNIT_ASSERT_INT_EQ (write (fds[1], "to stdout\n", 10), 10);
+  UNIT_ASSERT_INT_EQ (write (fds[2], "to stderr\n", 10), 10);
+  close (fds[1]);
+  close (fds[2]);
+  UNIT_ASSERT_INT_EQ (shim_stdio_attach (&shim, &st, &err), 0);
+  run_loop_for (&shim.loop, 100);
+  free (got);
+  got = NULL;
+  UNIT_ASSERT_INT_EQ (holo_read_file (out, &got, &len, NULL), 0);
+  UNIT_ASSERT (len == 10 && memcmp (got, "to stdout\n", 10) == 0);
+  free (got);
+  got = NULL;
+  UNIT_ASSERT_INT_EQ (holo_read_file (errp, &got, &len, NULL), 0);
+  UNIT_ASSERT (len == 10 && memcmp (got, "to stderr\n", 10) == 0);
+  /* The relays saw EOF and closed their ends.  */
+  UNIT_ASSERT (st.out_relay->in.fd < 0 && st.err_relay->in.fd < 0);
+  shim_stdio_free (&shim, &st);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+  shim_loop_close (&shim.loop);
+}
+
+/* No fds left for the stderr pipe: prepare fails naming it, and nothing
+   it opened is left once the stdio is released.  */
+static void
+test_stdio_output_pipe_failure (void)
+{
+  cleanup_free char *out = holo_xasprintf ("%s/nofd-out.log", test_dir);
+  cleanup_free char *errp = holo_xasprintf ("%s/nofd-err.log", test_dir);
+  struct shim shim;
+  struct shim_stdio st;
+  holo_error_t err = NULL;
+  struct rlimit old;
+  int fds[3], before, ret;
+
+  memset (&shim, 0, sizeof shim);
+  UNIT_ASSERT_INT_EQ (shim_loop_init (&shim.loop, &err), 0);
+  before = count_fds ();
+  shim_stdio_init (&st, "", out, errp, false);
+  /* stdout: the file and its pipe (3); stderr: the file, not its pipe.  */
+  limit_free_fds (4, &old);
+  ret = shim_stdio_prepare (&shim, &st, fds, &err);
+  setrlimit (RLIMIT_NOFILE, &old);
+  UNIT_ASSERT_INT_EQ (ret, -1);
+  UNIT_ASSERT (err && strstr (err->msg, "output pipe: too many open files") != NULL);
+  holo_error_release (&err);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  shim_stdio_free (&shim, &st);
+  UNIT_ASSERT_INT_EQ (count_fds (), before);
+  shim_loop_close (&shim.loop);
+}
+
 /* A logging binary that cannot get its pipes leaves no fd behind.  */
 static void
 test_logger_no_fds (void)
@@ -1144,6 +1251,8 @@ main (void)
   UNIT_RUN (test_runtime_input);
   UNIT_RUN (test_runtime_no_pipe);
   UNIT_RUN (test_stdio_dup_failure);
+  UNIT_RUN (test_stdio_output_pipes);
+  UNIT_RUN (test_stdio_output_pipe_failure);
   UNIT_RUN (test_logger_no_fds);
   {
     cleanup_free char *rm = holo_xasprintf ("rm -rf '%s'", test_dir);
