@@ -9,6 +9,7 @@
 #include "libcontainer/hooks.h"
 #include "libcontainer/process/setup.h"
 #include "libcontainer/process/sync.h"
+#include "libcontainer/process/vmchild.h"
 #include "libcontainer/security/capabilities.h"
 #include "libcontainer/utils.h"
 
@@ -856,6 +857,37 @@ test_sync_refuses_what_it_cannot_trust (void)
   holo_error_release (&err);
 }
 
+/* vmchild.h: the child shares our memory (what it writes, we see), a raw
+   system call of its that fails leaves our errno alone (libc's wrappers
+   would set it: errno is in the thread-local storage it shares), and it
+   exits with its function's value.  */
+static int
+vm_child_fn (void *arg)
+{
+  volatile int *shared = arg;
+  if (holo_vm_syscall3 (SYS_close, -1, 0, 0) != -EBADF)
+    return 1;
+  *shared = 42;
+  return 7;
+}
+
+static void
+test_vm_child (void)
+{
+  volatile int shared = 0;
+  errno = 0;
+  pid_t pid = holo_vm_child_spawn (vm_child_fn, (void *) &shared);
+  UNIT_ASSERT (pid > 0);
+  int status;
+  UNIT_ASSERT_INT_EQ (waitpid (pid, &status, 0), pid);
+  UNIT_ASSERT (WIFEXITED (status));
+  UNIT_ASSERT_INT_EQ (WEXITSTATUS (status), 7);
+  UNIT_ASSERT_INT_EQ (errno, 0);
+#if HOLO_HAVE_VM_CHILD
+  UNIT_ASSERT_INT_EQ (shared, 42);
+#endif
+}
+
 int
 main (void)
 {
@@ -895,6 +927,7 @@ main (void)
   UNIT_RUN (test_user_without_setgroups);
   UNIT_RUN (test_absent_capabilities_mean_none);
   UNIT_RUN (test_cap_names);
+  UNIT_RUN (test_vm_child);
 
   cleanup_free char *rm = holo_xasprintf ("rm -rf '%s'", tmpdir);
   if (system (rm) != 0)
