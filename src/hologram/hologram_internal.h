@@ -21,6 +21,7 @@
 #include "hologram.h"
 #include "libcontainer/error.h"
 #include "libcontainer/json.h"
+#include "libcontainer/sha256.h"
 #include "libcontainer/spec/spec.h"
 
 #include <openssl/evp.h>
@@ -33,7 +34,6 @@
 
 #define HOLO_UOR_PREFIX "uor:sha256:"
 #define HOLO_UOR_ID_LEN (sizeof (HOLO_UOR_PREFIX) - 1 + 64)
-#define HOLO_SHA256_LEN 32
 
 /* ------------------------------------------------------------------ uor.c */
 
@@ -48,18 +48,6 @@ struct holo_uor_cache;
 int holo_uor_compute (int root_fd, struct holo_uor_cache *cache, long deadline_ms, char id[HOLO_UOR_ID_LEN + 1],
                       struct holo_uor_stats *stats, holo_error_t *err);
 
-/* sha256.c: SHA-256 that costs nothing to start, for small inputs.  */
-struct holo_sha256
-{
-  uint32_t state[8];
-  uint64_t bytes;
-  unsigned char buf[64];
-  size_t fill;
-};
-void holo_sha256_init (struct holo_sha256 *s);
-void holo_sha256_update (struct holo_sha256 *s, const void *data, size_t len);
-void holo_sha256_final (struct holo_sha256 *s, unsigned char out[HOLO_SHA256_LEN]);
-void holo_sha256 (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN]);
 /* Either implementation, whichever is cheaper for LEN bytes (OpenSSL's
    for bulk data).  0, or -1 when OpenSSL fails.  */
 int holo_sha256_any (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN]);

@@ -10,23 +10,12 @@
 #define _GNU_SOURCE
 #include "shim.h"
 #include "argv.h"
+#include "toml.h"
 #include "libcontainer/utils.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /* Percent-decoding; '+' stays as is (a path, not a form).  */
 static char *
@@ -36,9 +25,9 @@ url_decode (const char *s, size_t n)
 
   for (size_t i = 0; i < n; i++)
     {
-      if (s[i] == '%' && i + 2 < n && hex_value (s[i + 1]) >= 0 && hex_value (s[i + 2]) >= 0)
+      if (s[i] == '%' && i + 2 < n && shim_hex_digit (s[i + 1]) >= 0 && shim_hex_digit (s[i + 2]) >= 0)
         {
-          *o++ = (char) (hex_value (s[i + 1]) * 16 + hex_value (s[i + 2]));
+          *o++ = (char) (shim_hex_digit (s[i + 1]) * 16 + shim_hex_digit (s[i + 2]));
           i += 2;
         }
       else

@@ -11,7 +11,7 @@
    (which sets MAX_SHIM_VERSION) gets the JSON bootstrap.  */
 #define _GNU_SOURCE
 #include "shim.h"
-#include "sha256.h"
+#include "libcontainer/sha256.h"
 #include "task.pb-c.h"
 #include "libcontainer/utils.h"
 
@@ -41,7 +41,7 @@ socket_path (struct shim *shim)
   while (o > 1 && joined[o - 1] == '/')
     o--;
   joined[o] = '\0';
-  shim_sha256 (joined, o, digest);
+  holo_sha256 (joined, o, digest);
   for (size_t i = 0; i < sizeof (digest); i++)
     sprintf (hex + 2 * i, "%02x", digest[i]);
   return holo_xasprintf (SOCKET_DIR "/%s", hex);

@@ -95,8 +95,8 @@ bare_key_char (char c)
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-static int
-hex_digit (char c)
+int
+shim_hex_digit (char c)
 {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -143,7 +143,7 @@ unicode_escape (struct parser *ps, const char **p, int digits, char **o, holo_er
 
   for (int i = 0; i < digits; i++)
     {
-      int d = hex_digit ((*p)[i]);
+      int d = shim_hex_digit ((*p)[i]);
       if (d < 0)
         return fail (ps, err, "\\%c needs %d hexadecimal digits", digits == 4 ? 'u' : 'U', digits);
       cp = cp * 16 + (unsigned long) d;

@@ -39,4 +39,8 @@ int shim_toml_parse (const char *text, const char *name, shim_toml_fn fn, void *
    messages.  */
 char *shim_toml_quote (const char *s);
 
+/* The value of the hexadecimal digit C, or -1 (toml.c's \u escapes,
+   logger.c's percent-decoding).  */
+int shim_hex_digit (char c);
+
 #endif

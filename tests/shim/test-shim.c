@@ -5,7 +5,7 @@
 #define _GNU_SOURCE
 #include "../unit/unit.h"
 #include "shim/shim.h"
-#include "shim/sha256.h"
+#include "libcontainer/sha256.h"
 #include "shim/argv.h"
 #include "shim/json.h"
 #include "shim/reaper.h"
@@ -60,7 +60,7 @@ test_sha256 (void)
   memset (buf, 'a', sizeof buf);
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
     {
-      shim_sha256 (buf, v[i].n, d);
+      holo_sha256 (buf, v[i].n, d);
       hex (d, out);
       UNIT_ASSERT_STR_EQ (out, v[i].digest);
     }

@@ -1,11 +1,5 @@
-/* SHA-256 (FIPS 180-4) for small inputs: symlink targets, the lines of a
-   small tree, shard names, cache checksums.  OpenSSL's is much faster on
-   bulk data (it uses the CPU's SHA instructions), but initialising its
-   provider costs about a millisecond, which is most of a warm verification
-   of a small tree; this one costs nothing to start.  Both give the same
-   digests (tests/unit/test-hologram.c checks this one against OpenSSL).  */
-#define _GNU_SOURCE
-#include "hologram_internal.h"
+/* SHA-256 (FIPS 180-4); see sha256.h.  */
+#include "sha256.h"
 
 #include <string.h>
 
@@ -119,19 +113,4 @@ holo_sha256 (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN])
   holo_sha256_init (&s);
   holo_sha256_update (&s, data, len);
   holo_sha256_final (&s, out);
-}
-
-/* Below this, starting OpenSSL costs more than its speed gives.  */
-#define SHA256_BULK_MIN (256 * 1024)
-
-int
-holo_sha256_any (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN])
-{
-  if (len < SHA256_BULK_MIN)
-    {
-      holo_sha256 (data, len, out);
-      return 0;
-    }
-  unsigned int n = 0;
-  return EVP_Digest (data, len, out, &n, EVP_sha256 (), NULL) == 1 ? 0 : -1;
 }
