@@ -16,7 +16,8 @@
 #   HOLO_SKIP_VM=1 tests/run.sh       no VM suite
 #   HOLO_SKIP_FUZZ=1 tests/run.sh     no fuzzing (HOLO_FUZZ_SECONDS: time per target)
 #   HOLO_TESTS="a.bats b.bats"        only these integration files (and no
-#                                     engine suite unless HOLO_ENGINES names one)
+#                                     engine suite unless HOLO_ENGINES names one;
+#                                     HOLO_TESTS=none: no integration file)
 #   HOLO_SKIP_OCI=1 tests/run.sh      no OCI runtime-tools validation suite
 #   HOLO_ENGINES="docker.bats cri.bats"  only these engine suites (tests/engines)
 #   HOLO_SKIP_ENGINES=1               no engine suite
@@ -154,7 +155,9 @@ fuzz_tests() {
 integration_tests() {
 	step "integration tests on the host (RUNTIME=${RUNTIME:-$SRC/holo})"
 	local files
-	if [ -n "${HOLO_TESTS:-}" ]; then
+	if [ "${HOLO_TESTS:-}" = none ]; then
+		return 0
+	elif [ -n "${HOLO_TESTS:-}" ]; then
 		files=$HOLO_TESTS
 	else
 		files=$(ls tests/integration/*.bats tests/oci-validation/*.bats)
