@@ -1,7 +1,7 @@
 /* `exec`: a new process in an existing container.  It joins every namespace
-   the container's init has (born in its pid namespace, it joins the others,
-   user first: see chain.h), its cgroup, and applies the process attributes;
-   no rootfs work happens.  */
+   the container's init has (user first, through the stage1 path of the
+   clone chain), its cgroup, and applies the process attributes; no rootfs
+   work happens.  */
 #define _GNU_SOURCE
 #include "container.h"
 #include "../process/chain.h"
@@ -359,10 +359,11 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .seccomp = seccomp,
     .cgroup_fd = -1,
   };
-  /* cgroup2: the process is born in the container's cgroup (holo clones
-     it from outside the cgroup namespace; through stage1, which is in it,
-     it is moved as before: see chain.c).  */
-  if (cgroup)
+  /* cgroup2: the process is born in the container's cgroup, unless it
+     joins a cgroup namespace: stage1 is in it by the time it clones, and
+     the kernel refuses a clone into a cgroup from outside the namespace
+     (ENOENT), so the process is moved as before.  */
+  if (cgroup && !spec->linux_.namespaces[HOLO_NS_CGROUP].present)
     cgroup_fd = holo_cgroup_clone_target (cgroup);
   cfg.cgroup_fd = cgroup_fd;
   if (spawn_exec (&cfg, cgroup, ctx->rootless, &l, err) < 0)

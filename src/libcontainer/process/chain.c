@@ -5,8 +5,6 @@
 #include "../utils.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,15 +91,12 @@ stage1_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int
 {
   holo_error_t err = NULL;
   holo_sync_forward_logs (sync_fd);
-  /* In a cgroup namespace, the kernel refuses a clone into a cgroup from
-     outside it (ENOENT, as holo's cgroup is): the process is moved.  */
-  int cgroup_fd = joins->fds[HOLO_NS_CGROUP] >= 0 ? -1 : cfg->cgroup_fd;
   if (holo_ns_enter_joins (joins, &err) < 0)
     child_fail (sync_fd, &err);
   if (holo_ns_is_new (cfg->spec, HOLO_NS_TIME) && holo_ns_setup_time (cfg->spec, &err) < 0)
     child_fail (sync_fd, &err);
 
-  pid_t pid = clone_process (holo_ns_new_flags (cfg->spec), cgroup_fd);
+  pid_t pid = clone_process (holo_ns_new_flags (cfg->spec), cfg->cgroup_fd);
   if (pid < 0)
     {
       holo_make_error (&err, errno, "clone the container init");
@@ -113,22 +108,10 @@ stage1_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int
   _exit (0);
 }
 
-/* Whether the init can be cloned by holo itself, joining the namespaces
-   it must join once it runs.  Not with a new time namespace (unshared
-   before the first process enters it).  Nor when the clone creates
-   namespaces that must belong to a joined user namespace, or a new user
-   namespace that leaves the child no capability over the host's
-   namespaces it must join: there stage1 joins first, then clones.  */
 static bool
-can_clone_directly (const struct holo_init_config *cfg, const struct holo_ns_join *joins)
+needs_stage1 (const struct holo_init_config *cfg, const struct holo_ns_join *joins)
 {
-  if (holo_ns_is_new (cfg->spec, HOLO_NS_TIME))
-    return false;
-  if (!holo_ns_has_joins (joins))
-    return true;
-  unsigned long new_flags = holo_ns_new_flags (cfg->spec);
-  bool user_involved = joins->fds[HOLO_NS_USER] >= 0 || (new_flags & CLONE_NEWUSER);
-  return !(user_involved && new_flags != 0);
+  return holo_ns_has_joins (joins) || holo_ns_is_new (cfg->spec, HOLO_NS_TIME);
 }
 
 static int
@@ -159,85 +142,6 @@ spawn_via_stage1 (const struct holo_init_config *cfg, struct holo_ns_join *joins
   return 0;
 }
 
-/* A pid namespace is one a process can only be born into.  setns() on one
-   changes where our children are born, not our own: holo joins the
-   container's for the one clone and goes back to the namespace its
-   children were born in (a later fork of holo's, as foreground's proxy,
-   must not land in the container).  Returns the fd to go back with, -2
-   when there is no pid namespace to join, -1 when holo may not join it
-   (rootless: no CAP_SYS_ADMIN in our own user namespace; stage1 joins the
-   user namespace first, and then may).  */
-static int
-join_pid_ns_for_children (struct holo_ns_join *joins)
-{
-  if (joins->fds[HOLO_NS_PID] < 0)
-    return -2;
-  int own = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-  if (own < 0)
-    return -1;
-  if (setns (joins->fds[HOLO_NS_PID], CLONE_NEWPID) < 0)
-    {
-      holo_log_debug ("join pid namespace `%s` for the clone: %s; through stage1", joins->paths[HOLO_NS_PID],
-                      strerror (errno));
-      close (own);
-      return -1;
-    }
-  return own;
-}
-
-static int
-leave_pid_ns_for_children (int own, holo_error_t *err)
-{
-  if (own < 0)
-    return 0;
-  int ret = setns (own, CLONE_NEWPID);
-  int saved = errno;
-  close (own);
-  if (ret < 0)
-    return holo_make_error (err, saved, "go back to holo's pid namespace");
-  return 0;
-}
-
-/* The init (or exec's process) in the namespaces it joins: born in the
-   pid one, it joins the others before anything else, user first.  */
-static _Noreturn void
-direct_child_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int sync_fd)
-{
-  holo_error_t err = NULL;
-  holo_sync_forward_logs (sync_fd);
-  if (joins->fds[HOLO_NS_PID] >= 0)
-    {
-      close (joins->fds[HOLO_NS_PID]);
-      joins->fds[HOLO_NS_PID] = -1;
-    }
-  if (holo_ns_enter_joins (joins, &err) < 0)
-    child_fail (sync_fd, &err);
-  holo_init_main (cfg, sync_fd);
-}
-
-static int
-spawn_directly (const struct holo_init_config *cfg, struct holo_ns_join *joins, int own_pid_ns, int child_end,
-                struct holo_launch *out, holo_error_t *err)
-{
-  pid_t pid = clone_process (holo_ns_new_flags (cfg->spec), cfg->cgroup_fd);
-  int saved = errno;
-  if (pid == 0)
-    {
-      if (own_pid_ns >= 0)
-        close (own_pid_ns);
-      close (out->sync_fd);
-      direct_child_main (cfg, joins, child_end);
-    }
-  close (child_end);
-  if (pid > 0)
-    out->pid = pid;
-  if (leave_pid_ns_for_children (own_pid_ns, err) < 0)
-    return -1;
-  if (pid < 0)
-    return holo_make_error (err, saved, "clone the container init");
-  return 0;
-}
-
 int
 holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *joins, struct holo_launch *out,
                    holo_error_t *err)
@@ -249,10 +153,24 @@ holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *join
     return holo_make_error (err, errno, "socketpair");
   out->sync_fd = sv[0];
 
-  int own_pid_ns = -2;
-  if (can_clone_directly (cfg, joins) && (own_pid_ns = join_pid_ns_for_children (joins)) != -1)
-    return spawn_directly (cfg, joins, own_pid_ns, sv[1], out, err);
-  return spawn_via_stage1 (cfg, joins, sv[1], out, err);
+  if (needs_stage1 (cfg, joins))
+    return spawn_via_stage1 (cfg, joins, sv[1], out, err);
+
+  pid_t pid = clone_process (holo_ns_new_flags (cfg->spec), cfg->cgroup_fd);
+  if (pid < 0)
+    {
+      int saved = errno;
+      close (sv[1]);
+      return holo_make_error (err, saved, "clone the container init");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      holo_init_main (cfg, sv[1]);
+    }
+  close (sv[1]);
+  out->pid = pid;
+  return 0;
 }
 
 int

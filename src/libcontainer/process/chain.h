@@ -1,17 +1,12 @@
-/* Creating the container's init process (or exec's process).
+/* Creating the container's init process.
 
-   Usually one clone3() from holo with every CLONE_NEW* flag; the child is
-   the container init.  Namespaces joined by path (all of them for exec):
-   holo joins the pid one for its children only, clones the init into it
-   and goes back; the init joins the others first thing (user first).
-   When that cannot be (a new time namespace; new namespaces that must
-   belong to a joined user namespace, or a new user namespace and joins;
-   a pid namespace holo may not join), a short-lived "stage1" child is
-   forked first: it setns()es into the joined namespaces (user first),
-   unshares the time namespace and writes its offsets, then clone3()s the
-   init with the remaining flags, reports the init's pid over the sync
-   channel and exits.  Either way holo then talks to the init over one
-   SOCK_SEQPACKET pair (see sync.h and init.c).  */
+   Fast path (no namespace joined by path, no time namespace): one clone3()
+   from holo with every CLONE_NEW* flag; the child is the container init.
+   Otherwise a short-lived "stage1" child is forked first: it setns()es into
+   the joined namespaces (user first), unshares the time namespace and writes
+   its offsets, then clone3()s the init with the remaining flags, reports the
+   init's pid over the sync channel and exits.  Either way holo then talks to
+   the init over one SOCK_SEQPACKET pair (see sync.h and init.c).  */
 #ifndef HOLO_CHAIN_H
 #define HOLO_CHAIN_H
 
@@ -56,7 +51,6 @@ struct holo_launch
 };
 
 /* Creates the init (and stage1 if needed); returns once its pid is known.
-   A failure to join a namespace may then still come, at the next wait.
    The init then waits for holo_launch_go.  */
 int holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *joins, struct holo_launch *out,
                        holo_error_t *err);
