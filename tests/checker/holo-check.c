@@ -675,6 +675,46 @@ cmd_wait_file (const char *path, const char *secs)
   return 1;
 }
 
+/* "watch-roots PATH SECS": for SECS seconds, looks for PATH under the
+   root directory (/proc/PID/root) of each process about to be born in
+   this pid namespace (the next pids after ns_last_pid), as fast as it can.
+   A process that shows PATH there has a root outside the container's (a
+   host path the container cannot see otherwise): "PID: PATH" and exit 1.
+   "clean" and 0 when none did.  Needs CAP_SYS_PTRACE (/proc/PID/root is
+   checked like ptrace).  */
+static int
+cmd_watch_roots (const char *path, const char *secs)
+{
+  time_t end = time (NULL) + atoi (secs);
+  char buf[32], probe[PATH_MAX];
+  long checks = 0;
+
+  while (time (NULL) < end)
+    {
+      int fd = open ("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return fail_errno ("/proc/sys/kernel/ns_last_pid");
+      ssize_t n = read (fd, buf, sizeof buf - 1);
+      close (fd);
+      if (n <= 0)
+        return fail_errno ("read ns_last_pid");
+      buf[n] = '\0';
+      long last = atol (buf);
+      for (long pid = last; pid <= last + 2; pid++)
+        {
+          snprintf (probe, sizeof probe, "/proc/%ld/root%s", pid, path);
+          checks++;
+          if (access (probe, F_OK) == 0)
+            {
+              printf ("%ld: %s\n", pid, path);
+              return 1;
+            }
+        }
+    }
+  printf ("clean (%ld checks)\n", checks);
+  return 0;
+}
+
 /* "all": the facts two runtimes given the same bundle must agree on, for
    compare.bats.  Left out on purpose: anything with inode numbers or pids
    of the host (ns, fds, cgroup), and mount sources/sizes.  */
@@ -759,6 +799,7 @@ usage (FILE *out)
                 "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
                 "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | reopen-exe PID | all\n"
                 "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS]\n"
+                "  watch-roots PATH SECS\n"
                 "  notify MESSAGE | help\n");
 }
 
@@ -898,6 +939,11 @@ dispatch (int argc, char **argv)
     {
       NEED (1);
       return cmd_wait_file (a1, a2);
+    }
+  if (!strcmp (c, "watch-roots"))
+    {
+      NEED (2);
+      return cmd_watch_roots (a1, a2);
     }
   if (!strcmp (c, "notify"))
     {

@@ -120,6 +120,28 @@ start_looping() {
 	check_contains "/dev/pts/"
 }
 
+@test "exec: a container process with CAP_SYS_PTRACE never sees the host's root through an exec'd process" {
+	# An exec'd process is born into the container's pid namespace, where
+	# the container's processes can see it at once; /proc/PID/root of a
+	# process not yet in the container's mount namespace is the host's
+	# root (reachable with CAP_SYS_PTRACE, as docker --cap-add SYS_PTRACE
+	# gives).  holo's exec process joins every namespace before the one
+	# that is born in the container: the watcher never finds the host path.
+	start_looping
+	local marker=$BATS_TEST_TMPDIR/host-only-marker
+	touch "$marker"
+	rt exec --cap CAP_SYS_PTRACE "$CID" holo-check watch-roots "$marker" 6 >"$BATS_TEST_TMPDIR/watch" 2>&1 &
+	local watcher=$!
+	sleep 0.5
+	local i
+	for i in $(seq 60); do
+		rt exec "$CID" holo-check pid >/dev/null || true
+	done
+	wait "$watcher" || true
+	cat "$BATS_TEST_TMPDIR/watch"
+	grep -q '^clean (' "$BATS_TEST_TMPDIR/watch"
+}
+
 @test "exec: no host fd reaches the exec'd process" {
 	start_looping
 	exec 7</etc/hostname
