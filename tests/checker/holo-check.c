@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -675,20 +676,28 @@ cmd_wait_file (const char *path, const char *secs)
   return 1;
 }
 
-/* "watch-roots PATH SECS": for SECS seconds, looks for PATH under the
-   root directory (/proc/PID/root) of each process about to be born in
-   this pid namespace (the next pids after ns_last_pid), as fast as it can.
-   A process that shows PATH there has a root outside the container's (a
-   host path the container cannot see otherwise): "PID: PATH" and exit 1.
-   "clean" and 0 when none did.  Needs CAP_SYS_PTRACE (/proc/PID/root is
-   checked like ptrace).  */
+/* "watch-newborn PATH SECS [exe]": for SECS seconds, as fast as it can, looks
+   at each process about to be born in this pid namespace (the pids after
+   ns_last_pid) for what the container must not reach through it:
+   - PATH under its root directory (/proc/PID/root): a root outside the
+     container's, a host path the container cannot see otherwise;
+   - with "exe", its executable (/proc/PID/exe) while it is not this
+     program: the runtime before its execve, open to ptrace (its memory,
+     its fds).  Not for a watcher with CAP_SYS_PTRACE, which may.
+   Both need ptrace access; the tests exec this very program.  "PID: what"
+   and exit 1 at the first; "clean (N checks)" and 0 when none.  */
 static int
-cmd_watch_roots (const char *path, const char *secs)
+cmd_watch_newborn (const char *path, const char *secs, const char *mode)
 {
+  bool check_exe = mode != NULL && strcmp (mode, "exe") == 0;
   time_t end = time (NULL) + atoi (secs);
-  char buf[32], probe[PATH_MAX];
+  char buf[32], probe[PATH_MAX], self[PATH_MAX], exe[PATH_MAX];
   long checks = 0;
 
+  ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (len < 0)
+    return fail_errno ("readlink /proc/self/exe");
+  self[len] = '\0';
   while (time (NULL) < end)
     {
       int fd = open ("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
@@ -702,12 +711,25 @@ cmd_watch_roots (const char *path, const char *secs)
       long last = atol (buf);
       for (long pid = last; pid <= last + 2; pid++)
         {
-          snprintf (probe, sizeof probe, "/proc/%ld/root%s", pid, path);
           checks++;
+          snprintf (probe, sizeof probe, "/proc/%ld/root%s", pid, path);
           if (access (probe, F_OK) == 0)
             {
-              printf ("%ld: %s\n", pid, path);
+              printf ("%ld: root has %s\n", pid, path);
               return 1;
+            }
+          if (!check_exe)
+            continue;
+          snprintf (probe, sizeof probe, "/proc/%ld/exe", pid);
+          ssize_t m = readlink (probe, exe, sizeof exe - 1);
+          if (m >= 0)
+            {
+              exe[m] = '\0';
+              if (strcmp (exe, self) != 0)
+                {
+                  printf ("%ld: exe %s readable\n", pid, exe);
+                  return 1;
+                }
             }
         }
     }
@@ -799,7 +821,7 @@ usage (FILE *out)
                 "  write PATH [DATA] | read PATH | cat PATH | fds | pid | ppid | ns TYPE | personality\n"
                 "  ioprio | sched | sysctl KEY | tty | clock | cgroup | exe | reopen-exe PID | all\n"
                 "  exit N | sleep N | loop | signal-exit [SIGNUM] | wait-file PATH [SECS]\n"
-                "  watch-roots PATH SECS\n"
+                "  watch-newborn PATH SECS [exe]\n"
                 "  notify MESSAGE | help\n");
 }
 
@@ -940,10 +962,10 @@ dispatch (int argc, char **argv)
       NEED (1);
       return cmd_wait_file (a1, a2);
     }
-  if (!strcmp (c, "watch-roots"))
+  if (!strcmp (c, "watch-newborn"))
     {
       NEED (2);
-      return cmd_watch_roots (a1, a2);
+      return cmd_watch_newborn (a1, a2, argc > 4 ? argv[4] : NULL);
     }
   if (!strcmp (c, "notify"))
     {

@@ -120,17 +120,16 @@ start_looping() {
 	check_contains "/dev/pts/"
 }
 
-@test "exec: a container process with CAP_SYS_PTRACE never sees the host's root through an exec'd process" {
-	# An exec'd process is born into the container's pid namespace, where
-	# the container's processes can see it at once; /proc/PID/root of a
-	# process not yet in the container's mount namespace is the host's
-	# root (reachable with CAP_SYS_PTRACE, as docker --cap-add SYS_PTRACE
-	# gives).  holo's exec process joins every namespace before the one
-	# that is born in the container: the watcher never finds the host path.
-	start_looping
+# Runs holo-check watch-newborn MODE in the container (exec'd, with CAPS
+# as --cap flags) while 60 execs come and go; the watcher must see nothing.
+watch_execs() {
+	local mode=$1
+	shift
 	local marker=$BATS_TEST_TMPDIR/host-only-marker
 	touch "$marker"
-	rt exec --cap CAP_SYS_PTRACE "$CID" holo-check watch-roots "$marker" 6 >"$BATS_TEST_TMPDIR/watch" 2>&1 &
+	local caps=() c
+	for c in "$@"; do caps+=(--cap "$c"); done
+	rt exec "${caps[@]}" "$CID" holo-check watch-newborn "$marker" 6 $mode >"$BATS_TEST_TMPDIR/watch" 2>&1 &
 	local watcher=$!
 	sleep 0.5
 	local i
@@ -140,6 +139,26 @@ start_looping() {
 	wait "$watcher" || true
 	cat "$BATS_TEST_TMPDIR/watch"
 	grep -q '^clean (' "$BATS_TEST_TMPDIR/watch"
+}
+
+@test "exec: a container process with CAP_SYS_PTRACE never sees the host's root through an exec'd process" {
+	# An exec'd process is born into the container's pid namespace, where
+	# the container's processes can see it at once; /proc/PID/root of a
+	# process not yet in the container's mount namespace is the host's
+	# root (reachable with CAP_SYS_PTRACE, as docker --cap-add SYS_PTRACE
+	# gives).  holo's exec process joins every namespace before the one
+	# that is born in the container: the watcher never finds the host path.
+	start_looping
+	watch_execs roots CAP_SYS_PTRACE
+}
+
+@test "exec: the exec'd process cannot be ptraced by the container before its execve (non-dumpable)" {
+	# With the container's capabilities and uid, the watcher could ptrace
+	# (or open /proc/PID/fd of) an exec'd process that has dropped its
+	# extra capabilities but not yet executed: holo's code, memory and
+	# descriptors.  It is non-dumpable until execve (CVE-2016-9962).
+	start_looping
+	watch_execs exe
 }
 
 @test "exec: no host fd reaches the exec'd process" {

@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 #include "chain.h"
 #include "init.h"
+#include "setup.h"
 #include "sync.h"
 #include "../utils.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,12 +87,38 @@ child_fail (int sync_fd, holo_error_t *err)
   _exit (1);
 }
 
+/* A process that joins a container's namespaces is born into its pid
+   namespace (exec's process, an init that joins a pod's): the container's
+   processes see it from then until its execve, while it still holds
+   holo's memory and descriptors, and with no more capabilities than
+   theirs once it has dropped the others.  Non-dumpable, it cannot be
+   ptraced and its /proc/PID/{fd,exe,root,mem} cannot be opened by them
+   (CVE-2016-9962's class); execve makes the program dumpable again.  As
+   runc does for a process that joins namespaces.  Not with a new user
+   namespace: holo writes the init's id maps, which the /proc files of a
+   non-dumpable process (owned by the host's root) would deny a rootless
+   holo.  oom_score_adj is written first, for the same reason: in a joined
+   user namespace, the process could no longer write its own.  */
+static int
+become_undumpable (const struct holo_init_config *cfg, holo_error_t *err)
+{
+  if (holo_ns_new_flags (cfg->spec) & CLONE_NEWUSER)
+    return 0;
+  if (holo_process_apply_oom_score_adj (cfg->process, err) < 0)
+    return -1;
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return holo_make_error (err, errno, "make the process non-dumpable");
+  return 0;
+}
+
 /* stage1: joins namespaces, then creates the init.  */
 static _Noreturn void
 stage1_main (const struct holo_init_config *cfg, struct holo_ns_join *joins, int sync_fd)
 {
   holo_error_t err = NULL;
   holo_sync_forward_logs (sync_fd);
+  if (holo_ns_has_joins (joins) && become_undumpable (cfg, &err) < 0)
+    child_fail (sync_fd, &err);
   if (holo_ns_enter_joins (joins, &err) < 0)
     child_fail (sync_fd, &err);
   if (holo_ns_is_new (cfg->spec, HOLO_NS_TIME) && holo_ns_setup_time (cfg->spec, &err) < 0)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -80,6 +81,12 @@ holo_process_apply_oom_score_adj (const struct holo_process *p, holo_error_t *er
   int len;
 
   if (!p->has_oom_score_adj)
+    return 0;
+  /* Already so (stage1 set it before joining, and its child inherited
+     it): no write, which a non-dumpable process in a user namespace could
+     not make (its /proc/self files belong to the host's root).  */
+  cleanup_free char *now = NULL;
+  if (holo_read_file ("/proc/self/oom_score_adj", &now, NULL, NULL) == 0 && atoi (now) == p->oom_score_adj)
     return 0;
   len = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
   if (holo_write_file ("/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
