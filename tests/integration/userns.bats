@@ -203,6 +203,25 @@ start_holder() {
 	echo "0 100000 65536" >"/proc/$HOLDER_PID/gid_map"
 }
 
+@test "userns: exec into the container applies the process's oomScoreAdj (set before it joins)" {
+	# The exec'd process is non-dumpable until execve: in the container's
+	# user namespace its /proc/self files belong to the host's root, so
+	# holo sets oom_score_adj before the process joins.
+	[ "$RUNTIME_KIND" = runc ] && skip "runc 1.1's exec leaves oom_score_adj as it is (0)"
+	set_userns "$MAP_0_100000" "$MAP_0_100000"
+	set_args holo-check loop
+	run -0 rt_run_d "$CID"
+	wait_for_status "$CID" running
+	cat >"$TESTDIR/process.json" <<-'EOF2'
+		{"args": ["holo-check", "oom"], "cwd": "/", "env": ["PATH=/bin"],
+		 "user": {"uid": 0, "gid": 0}, "oomScoreAdj": 300}
+	EOF2
+	run -0 --separate-stderr rt exec --process "$TESTDIR/process.json" "$CID"
+	check_output 300
+	run -0 --separate-stderr rt exec "$CID" holo-check ids
+	check_contains "uid=0 gid=0"
+}
+
 @test "userns: joining an existing user namespace by path, with new mount and pid namespaces" {
 	start_holder
 	allow_walk_to "$BUNDLE"
