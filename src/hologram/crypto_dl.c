@@ -12,6 +12,7 @@
    libcrypto.so.3 every call reports failure (NULL, 0 or -1, which the
    callers already handle) after one error line naming the library.  */
 #define _GNU_SOURCE
+#include "hologram_internal.h"
 #include "libcontainer/error.h"
 
 #include <dlfcn.h>
@@ -230,3 +231,18 @@ i2d_PUBKEY (const EVP_PKEY *a, unsigned char **pp)
 }
 
 #pragma GCC visibility pop
+
+/* Below this, starting OpenSSL costs more than its speed gives.  */
+#define SHA256_BULK_MIN (256 * 1024)
+
+int
+holo_sha256_any (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN])
+{
+  if (len < SHA256_BULK_MIN)
+    {
+      holo_sha256 (data, len, out);
+      return 0;
+    }
+  unsigned int n = 0;
+  return EVP_Digest (data, len, out, &n, EVP_sha256 (), NULL) == 1 ? 0 : -1;
+}

@@ -263,18 +263,3 @@ holo_uor_hash_pending (struct uor_walk *w, holo_error_t *err)
     holo_uor_cache_add (w->cache, &w->pending[i].st, w->entries[w->pending[i].entry].digest);
   return 0;
 }
-
-/* Below this, starting OpenSSL costs more than its speed gives.  */
-#define SHA256_BULK_MIN (256 * 1024)
-
-int
-holo_sha256_any (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN])
-{
-  if (len < SHA256_BULK_MIN)
-    {
-      holo_sha256 (data, len, out);
-      return 0;
-    }
-  unsigned int n = 0;
-  return EVP_Digest (data, len, out, &n, EVP_sha256 (), NULL) == 1 ? 0 : -1;
-}

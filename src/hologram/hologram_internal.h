@@ -59,9 +59,6 @@ size_t holo_uor_escape (const char *s, size_t len, char *out);
 /* True when S is "uor:sha256:" followed by 64 lowercase hex digits.  */
 bool holo_uor_id_valid (const char *s);
 
-/* Lowercase hex of LEN bytes into OUT (2*LEN+1 bytes).  */
-void holo_hex (const unsigned char *in, size_t len, char *out);
-
 /* ---------------------------------------------------------------- cache.c */
 
 /* fsid.c: the filesystem a tree's files live on, for the cache.  */

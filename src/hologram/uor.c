@@ -26,18 +26,6 @@
    OpenSSL can start.  */
 #define UOR_SMALL_TREE 5000
 
-void
-holo_hex (const unsigned char *in, size_t len, char *out)
-{
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < len; i++)
-    {
-      out[2 * i] = digits[in[i] >> 4];
-      out[2 * i + 1] = digits[in[i] & 0xf];
-    }
-  out[2 * len] = '\0';
-}
-
 bool
 holo_uor_id_valid (const char *s)
 {
@@ -70,40 +58,6 @@ holo_uor_escape (const char *s, size_t len, char *out)
     }
   out[o] = '\0';
   return o;
-}
-
-int
-holo_uor_open_beneath (int root_fd, const char *rel, int flags)
-{
-  if (*rel == '\0')
-    return openat (root_fd, ".", flags | O_CLOEXEC);
-  struct open_how how = {
-    .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
-    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-  };
-  int fd = (int) syscall (SYS_openat2, root_fd, rel, &how, sizeof how);
-  if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-    return fd;
-  /* No openat2 (or a seccomp filter refusing it): one component at a time. */
-  cleanup_free char *copy = holo_xstrdup (rel);
-  int cur = -1;
-  char *save = NULL;
-  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
-    {
-      bool last = save == NULL || *save == '\0';
-      int next = openat (cur < 0 ? root_fd : cur, c,
-                         last ? flags | O_CLOEXEC | O_NOFOLLOW : O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      int saved = errno;
-      if (cur >= 0)
-        close (cur);
-      if (next < 0)
-        {
-          errno = saved;
-          return -1;
-        }
-      cur = next;
-    }
-  return cur;
 }
 
 static struct uor_entry *
@@ -178,28 +132,6 @@ hash_symlink (int dfd, const char *name, const struct stat *st, unsigned char ou
         return sha256_buf (buf, (size_t) n, out) < 0 ? holo_make_error (err, 0, "sha256 failed") : 0;
       size *= 2;
     }
-}
-
-static int64_t
-now_ns (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-bool
-holo_uor_late (const struct uor_walk *w)
-{
-  return w->deadline_ns > 0 && now_ns () > w->deadline_ns;
-}
-
-int
-holo_uor_deadline_error (const struct uor_walk *w, const char *where, holo_error_t *err)
-{
-  return holo_make_error (err, ETIMEDOUT,
-                          "the verification deadline passed after %zu entries and %llu bytes read (at `./%s`)",
-                          w->n_entries, (unsigned long long) w->stats.bytes_read, where);
 }
 
 /* lstat() relative to DFD through statx, which also says whether the
@@ -448,7 +380,7 @@ holo_uor_compute (int root_fd, struct holo_uor_cache *cache, long deadline_ms, c
 {
   struct uor_walk w = { .cache = cache };
   if (deadline_ms > 0)
-    w.deadline_ns = now_ns () + (int64_t) deadline_ms * 1000000LL;
+    w.deadline_ns = holo_uor_deadline_ns (deadline_ms);
   /* Our own descriptor on that very directory ("." never leaves it).  */
   w.root_fd = openat (root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int ret = -1;

@@ -48,8 +48,10 @@ struct uor_walk
   struct holo_uor_stats stats;
 };
 
-/* Opens REL beneath ROOT_FD without following any symlink.  */
+/* walk.c.  Opens REL beneath ROOT_FD without following any symlink.  */
 int holo_uor_open_beneath (int root_fd, const char *rel, int flags);
+/* The CLOCK_MONOTONIC time (ns) MS milliseconds from now.  */
+int64_t holo_uor_deadline_ns (long ms);
 /* True once W's deadline has passed.  */
 bool holo_uor_late (const struct uor_walk *w);
 /* The error for a passed deadline, naming where it happened.  */

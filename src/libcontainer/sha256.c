@@ -114,3 +114,15 @@ holo_sha256 (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN])
   holo_sha256_update (&s, data, len);
   holo_sha256_final (&s, out);
 }
+
+void
+holo_hex (const unsigned char *in, size_t len, char *out)
+{
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < len; i++)
+    {
+      out[2 * i] = digits[in[i] >> 4];
+      out[2 * i + 1] = digits[in[i] & 0xf];
+    }
+  out[2 * len] = '\0';
+}

@@ -26,4 +26,7 @@ void holo_sha256_update (struct holo_sha256 *s, const void *data, size_t len);
 void holo_sha256_final (struct holo_sha256 *s, unsigned char out[HOLO_SHA256_LEN]);
 void holo_sha256 (const void *data, size_t len, unsigned char out[HOLO_SHA256_LEN]);
 
+/* The LEN bytes at IN as 2*LEN lowercase hex digits and a NUL at OUT.  */
+void holo_hex (const unsigned char *in, size_t len, char *out);
+
 #endif

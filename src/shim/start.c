@@ -42,8 +42,7 @@ socket_path (struct shim *shim)
     o--;
   joined[o] = '\0';
   holo_sha256 (joined, o, digest);
-  for (size_t i = 0; i < sizeof (digest); i++)
-    sprintf (hex + 2 * i, "%02x", digest[i]);
+  holo_hex (digest, sizeof digest, hex);
   return holo_xasprintf (SOCKET_DIR "/%s", hex);
 }
 
