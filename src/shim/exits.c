@@ -98,7 +98,7 @@ report_exit (struct shim *shim, struct shim_process *p)
     {
       struct shim_request rq = p->deferred_delete;
       p->has_deferred_delete = false;
-      shim_task_delete (shim, p, &rq);
+      p->deferred_run (shim, p, &rq);
     }
 }
 
@@ -182,11 +182,12 @@ shim_process_exited (struct shim *shim, struct shim_process *p, int status, cons
    containerd's shim makes it wait on the process; false when it cannot
    wait (one Delete waits already).  */
 bool
-shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq)
+shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq, shim_deferred_fn run)
 {
   if (!p->exit_pending || p->has_deferred_delete)
     return false;
   p->deferred_delete = *rq;
+  p->deferred_run = run;
   p->has_deferred_delete = true;
   return true;
 }

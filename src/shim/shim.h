@@ -110,6 +110,9 @@ struct shim_request
 
 struct shim_op;
 
+struct shim_process;
+typedef void (*shim_deferred_fn) (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
+
 struct shim_process
 {
   struct shim_process *next;
@@ -130,6 +133,9 @@ struct shim_process
   bool resuming;
   struct shim_request deferred_delete;
   bool has_deferred_delete;
+  /* What runs the deferred Delete once the exit is out (task.c's Delete:
+     exits.c calls back rather than into task.c).  */
+  shim_deferred_fn deferred_run;
   struct shim *shim; /* for the callbacks of the exit's steps */
 };
 
@@ -332,7 +338,7 @@ void shim_process_reply_waits (struct shim *shim, struct shim_process *p);
 void shim_process_apply_held_exit (struct shim *shim, struct shim_process *p);
 /* A Delete that arrived while the exit is not out yet waits for it; false
    when there is nothing to wait for (or a Delete waits already).  */
-bool shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq);
+bool shim_process_defer_delete (struct shim_process *p, const struct shim_request *rq, shim_deferred_fn run);
 void shim_task_create (struct shim *shim, const Hs__CreateTaskRequest *req, const struct shim_request *rq);
 void shim_task_start (struct shim *shim, struct shim_process *p, const struct shim_request *rq);
 void shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_request *rq);

@@ -726,7 +726,7 @@ shim_task_delete (struct shim *shim, struct shim_process *p, const struct shim_r
 
   if (p->exit_pending)
     {
-      if (!shim_process_defer_delete (p, rq))
+      if (!shim_process_defer_delete (p, rq, shim_task_delete))
         {
           shim_fail (&err, &code, TTRPC_FAILED_PRECONDITION,
                      "a delete of this process already waits for its exit: failed precondition");
