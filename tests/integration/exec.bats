@@ -108,6 +108,17 @@ start_looping() {
 	[ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/$(state_field "$CID" pid)/ns/pid)" ]
 }
 
+@test "exec: a relative --pid-file is holo's own directory's, and holo's root stays the host's" {
+	# holo may join the container's namespaces itself for the clone: it
+	# must come back to its own mounts, root and directory before it writes
+	# the pid file.
+	start_looping
+	mkdir -p "$TESTDIR/here"
+	run -0 env HOLO_TEST_MARKER="$TEST_MARKER" bash -c 'cd "$1" && shift && "$@"' _ "$TESTDIR/here" "$RUNTIME" --root "$ROOT" exec --pid-file exec.pid "$CID" holo-check pid
+	[ -s "$TESTDIR/here/exec.pid" ]
+	[ ! -e "$BUNDLE/rootfs/exec.pid" ]
+}
+
 @test "exec: a tty through --console-socket" {
 	start_looping
 	local sock=$TESTDIR/console.sock

@@ -6,6 +6,7 @@
 #include "../utils.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -142,6 +143,126 @@ needs_stage1 (const struct holo_init_config *cfg, const struct holo_ns_join *joi
   return holo_ns_has_joins (joins) || holo_ns_is_new (cfg->spec, HOLO_NS_TIME);
 }
 
+/* Joining around the clone: holo itself joins the namespaces, clones the
+   process (born inside every one of them, as stage1's child is) and goes
+   back to its own; no stage1 to fork, run and reap.  Only where holo can
+   go back: nothing but namespaces to join (exec), no user namespace
+   among them (it cannot be left), no time namespace.  */
+struct ns_return
+{
+  int own[HOLO_NS_COUNT]; /* holo's namespaces, for each one joined */
+  int root_fd;            /* holo's root and cwd: setns(mnt) resets them */
+  int cwd_fd;
+};
+
+static bool
+can_join_around_clone (const struct holo_init_config *cfg, const struct holo_ns_join *joins)
+{
+  return holo_ns_has_joins (joins) && joins->fds[HOLO_NS_USER] < 0 && joins->fds[HOLO_NS_TIME] < 0
+         && holo_ns_new_flags (cfg->spec) == 0 && !holo_ns_is_new (cfg->spec, HOLO_NS_TIME)
+         && !holo_ns_is_new (cfg->spec, HOLO_NS_CGROUP);
+}
+
+static void
+ns_return_close (struct ns_return *r)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (r->own[k] >= 0)
+      close (r->own[k]);
+  if (r->root_fd >= 0)
+    close (r->root_fd);
+  if (r->cwd_fd >= 0)
+    close (r->cwd_fd);
+}
+
+/* Opens everything holo needs to come back: false when it cannot (then
+   stage1 does the joining).  */
+static bool
+ns_return_open (const struct holo_ns_join *joins, struct ns_return *r)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    r->own[k] = -1;
+  r->root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  r->cwd_fd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  bool ok = r->root_fd >= 0 && r->cwd_fd >= 0;
+  for (int k = 0; ok && k < HOLO_NS_COUNT; k++)
+    if (joins->fds[k] >= 0)
+      {
+        /* The pid namespace holo's children are born in (its own).  */
+        cleanup_free char *path
+            = holo_xasprintf ("/proc/self/ns/%s%s", holo_ns_proc_name (k), k == HOLO_NS_PID ? "_for_children" : "");
+        r->own[k] = open (path, O_RDONLY | O_CLOEXEC);
+        ok = r->own[k] >= 0;
+      }
+  if (!ok)
+    ns_return_close (r);
+  return ok;
+}
+
+/* Back into holo's own namespaces, root and cwd.  holo cannot go on in
+   the container's (its next paths would be the container's to choose):
+   when it cannot come back, it kills CHILD and exits.  */
+static void
+ns_return_go_back (struct ns_return *r, pid_t child)
+{
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (r->own[k] >= 0 && setns (r->own[k], holo_ns_clone_flag (k)) < 0)
+      {
+        holo_log_error ("cannot go back to holo's %s namespace: %s", holo_ns_proc_name (k), strerror (errno));
+        if (child > 0)
+          kill (child, SIGKILL);
+        _exit (255);
+      }
+  bool moved = r->own[HOLO_NS_MOUNT] >= 0;
+  if (moved && (fchdir (r->root_fd) < 0 || chroot (".") < 0 || fchdir (r->cwd_fd) < 0))
+    {
+      holo_log_error ("cannot go back to holo's root and directory: %s", strerror (errno));
+      if (child > 0)
+        kill (child, SIGKILL);
+      _exit (255);
+    }
+  ns_return_close (r);
+}
+
+/* Joins, clones, comes back.  1: done; 0: holo may not join (the error is
+   left to stage1, which tries the same from a child); -1: *ERR.  */
+static int
+spawn_joining_around_clone (const struct holo_init_config *cfg, struct holo_ns_join *joins, int child_end,
+                            struct holo_launch *out, holo_error_t *err)
+{
+  struct ns_return r;
+  if (!ns_return_open (joins, &r))
+    return 0;
+  for (int k = 0; k < HOLO_NS_COUNT; k++)
+    if (joins->fds[k] >= 0 && setns (joins->fds[k], holo_ns_clone_flag (k)) < 0)
+      {
+        holo_log_debug ("join %s namespace `%s` around the clone: %s; through stage1", holo_ns_proc_name (k),
+                        joins->paths[k], strerror (errno));
+        ns_return_go_back (&r, -1);
+        return 0;
+      }
+  /* Born non-dumpable (see become_undumpable); holo itself only for the
+     clone.  */
+  int dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  pid_t pid = clone_process (0, cfg->cgroup_fd);
+  int saved = errno;
+  if (pid == 0)
+    {
+      ns_return_close (&r);
+      close (out->sync_fd);
+      holo_init_main (cfg, child_end);
+    }
+  if (dumpable > 0)
+    prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+  ns_return_go_back (&r, pid);
+  close (child_end);
+  if (pid < 0)
+    return holo_make_error (err, saved, "clone the container process");
+  out->pid = pid;
+  return 1;
+}
+
 static int
 spawn_via_stage1 (const struct holo_init_config *cfg, struct holo_ns_join *joins, int child_end,
                   struct holo_launch *out, holo_error_t *err)
@@ -181,6 +302,12 @@ holo_launch_spawn (const struct holo_init_config *cfg, struct holo_ns_join *join
     return holo_make_error (err, errno, "socketpair");
   out->sync_fd = sv[0];
 
+  if (can_join_around_clone (cfg, joins))
+    {
+      int done = spawn_joining_around_clone (cfg, joins, sv[1], out, err);
+      if (done != 0)
+        return done < 0 ? -1 : 0;
+    }
   if (needs_stage1 (cfg, joins))
     return spawn_via_stage1 (cfg, joins, sv[1], out, err);
 

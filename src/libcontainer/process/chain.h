@@ -1,12 +1,17 @@
-/* Creating the container's init process.
+/* Creating the container's init process (or exec's process).
 
    Fast path (no namespace joined by path, no time namespace): one clone3()
    from holo with every CLONE_NEW* flag; the child is the container init.
-   Otherwise a short-lived "stage1" child is forked first: it setns()es into
-   the joined namespaces (user first), unshares the time namespace and writes
-   its offsets, then clone3()s the init with the remaining flags, reports the
-   init's pid over the sync channel and exits.  Either way holo then talks to
-   the init over one SOCK_SEQPACKET pair (see sync.h and init.c).  */
+   exec (every namespace joined, none created), when no user namespace is
+   among them: holo joins them itself, clones the process, and goes back to
+   its own namespaces, root and cwd.  Otherwise a short-lived "stage1"
+   child is forked first: it setns()es into the joined namespaces (user
+   first), unshares the time namespace and writes its offsets, then
+   clone3()s the init with the remaining flags, reports the init's pid over
+   the sync channel and exits.  Either way the process is born inside every
+   namespace it joins (never in the container's pid namespace with the
+   host's mounts), and holo then talks to it over one SOCK_SEQPACKET pair
+   (see sync.h and init.c).  */
 #ifndef HOLO_CHAIN_H
 #define HOLO_CHAIN_H
 
