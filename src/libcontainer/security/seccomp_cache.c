@@ -105,15 +105,19 @@ find_build_id (struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* Everything the compiled program depends on, then the profile.  NULL when
-   holo or libseccomp has no build id (then there is no telling an old
-   build's entries from this one's: no cache).  */
+   holo (or a shared libseccomp) has no build id (then there is no telling
+   an old build's entries from this one's: no cache).  */
 char *
 holo_seccomp_cache_key (const struct yajl_val_s *profile, size_t *len)
 {
   struct build_ids ids = { "", "" };
   dl_iterate_phdr (find_build_id, &ids);
-  if (ids.main[0] == '\0' || ids.seccomp[0] == '\0')
+  if (ids.main[0] == '\0')
     return NULL;
+  /* No libseccomp.so mapped: holo links libseccomp's archive (configure),
+     whose code is then part of holo's own build id.  */
+  if (ids.seccomp[0] == '\0')
+    snprintf (ids.seccomp, sizeof ids.seccomp, "linked into holo");
   const struct scmp_version *v = seccomp_version ();
   struct utsname u;
   if (uname (&u) < 0)
