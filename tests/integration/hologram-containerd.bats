@@ -133,7 +133,7 @@ create_counts() {
 	# The merged tree itself is not sealed (its upper layer is writable).
 	ctrt run -d $RUNTIME_FLAGS "$BIG_IMAGE" seal4 sleep 1000
 	wait_status seal4 10 RUNNING
-	run -0 "$HOLO_SRC/holo" --root "$SHIM_ENV_DIR/holo-root" state seal4
+	run -0 "$HOLO_SRC/holo" --root "$SHIM_ENV_DIR/holo-root/$SHIM_NS" state seal4
 	[ "$(jq -r .XHologram.sealed <<<"$output")" = false ]
 	[ "$(jq -r .XHologram.uor_id <<<"$output")" = "$HOLO_BIG_ID" ]
 	ctrt task kill -s KILL seal4
