@@ -861,13 +861,22 @@ test_sync_refuses_what_it_cannot_trust (void)
    system call of its that fails leaves our errno alone (libc's wrappers
    would set it: errno is in the thread-local storage it shares), and it
    exits with its function's value.  */
+struct vm_child_arg
+{
+  volatile int *shared;
+  char word[8];
+};
+
 static int
 vm_child_fn (void *arg)
 {
-  volatile int *shared = arg;
+  struct vm_child_arg *a = arg;
   if (holo_vm_syscall3 (SYS_close, -1, 0, 0) != -EBADF)
     return 1;
-  *shared = 42;
+  /* Its own copy of the argument.  */
+  if (a->word[0] != 'w' || a->word[4] != '\0')
+    return 2;
+  *a->shared = 42;
   return 7;
 }
 
@@ -876,7 +885,8 @@ test_vm_child (void)
 {
   volatile int shared = 0;
   errno = 0;
-  pid_t pid = holo_vm_child_spawn (vm_child_fn, (void *) &shared);
+  struct vm_child_arg arg = { .shared = &shared, .word = "warm" };
+  pid_t pid = holo_vm_child_spawn (vm_child_fn, &arg, sizeof arg);
   UNIT_ASSERT (pid > 0);
   int status;
   UNIT_ASSERT_INT_EQ (waitpid (pid, &status, 0), pid);

@@ -91,15 +91,10 @@ holo_cgroup_warm_up (const struct holo_context *ctx, bool clones_into_cgroup)
   if (ctx->cgroup_manager == HOLO_CGROUP_MANAGER_DISABLED || ctx->rootless
       || (clones_into_cgroup && holo_cgroup_mode () == HOLO_CGROUP_UNIFIED))
     return;
-  /* Never freed: the child reads it, maybe after holo has re-executed.  */
-  char *path = malloc (PATH_MAX);
-  if (path == NULL)
+  char path[PATH_MAX];
+  if (!own_cgroup_procs (path, sizeof path))
     return;
-  if (!own_cgroup_procs (path, PATH_MAX))
-    {
-      free (path);
-      return;
-    }
-  /* holo does not wait: whoever reaps its children reaps it.  */
-  holo_vm_child_spawn (warm_up_child, path);
+  /* holo does not wait: whoever reaps its children reaps it.  The child
+     gets its own copy of the path.  */
+  holo_vm_child_spawn (warm_up_child, path, strlen (path) + 1);
 }

@@ -48,9 +48,11 @@ holo_vm_syscall3 (long nr, long a, long b, long c)
 }
 #endif
 
-/* Starts FN (ARG) in such a child (SIGCHLD when it ends, holo's to reap
-   or leave to its reaper); the child exits with FN's return value.  -1
-   when it could not be started.  */
-pid_t holo_vm_child_spawn (int (*fn) (void *), void *arg);
+/* Starts FN in such a child, with a copy of the ARG_LEN bytes at ARG
+   (memory of the child's own, which holo never changes or frees) as its
+   argument (SIGCHLD when it ends, holo's to reap or leave to its reaper);
+   the child exits with FN's return value.  -1 when it could not be
+   started.  */
+pid_t holo_vm_child_spawn (int (*fn) (void *), const void *arg, size_t arg_len);
 
 #endif
