@@ -1,7 +1,8 @@
 /* `exec`: a new process in an existing container.  It joins every namespace
-   the container's init has (user first, through the stage1 path of the
-   clone chain), its cgroup, and applies the process attributes; no rootfs
-   work happens.  */
+   the container's init has (born inside all of them: holo joins them around
+   the clone, or a stage1 child does when a user namespace is among them;
+   see process/chain.h), its cgroup, and applies the process attributes; no
+   rootfs work happens.  */
 #define _GNU_SOURCE
 #include "container.h"
 #include "../process/chain.h"
@@ -360,9 +361,9 @@ holo_container_exec (struct holo_context *ctx, const struct holo_exec_options *o
     .cgroup_fd = -1,
   };
   /* cgroup2: the process is born in the container's cgroup, unless it
-     joins a cgroup namespace: stage1 is in it by the time it clones, and
-     the kernel refuses a clone into a cgroup from outside the namespace
-     (ENOENT), so the process is moved as before.  */
+     joins a cgroup namespace: whoever clones it (holo or stage1) is in it
+     by then, and the kernel refuses a clone into a cgroup from outside the
+     namespace (ENOENT), so the process is moved as before.  */
   if (cgroup && !spec->linux_.namespaces[HOLO_NS_CGROUP].present)
     cgroup_fd = holo_cgroup_clone_target (cgroup);
   cfg.cgroup_fd = cgroup_fd;
