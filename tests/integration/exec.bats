@@ -119,6 +119,24 @@ start_looping() {
 	[ ! -e "$BUNDLE/rootfs/exec.pid" ]
 }
 
+@test "exec: holo run inside a user namespace that the container shares (as rootless Podman runs it)" {
+	# There holo may join the container's namespaces (that user namespace
+	# owns them) but not come back to its own (the host's own them): it
+	# must not join them itself around the clone.
+	command -v unshare >/dev/null || skip "unshare(1) is not installed"
+	# One id mapped (root): devpts' gid=5 is not, and runc refuses it.
+	update_config '.linux.resources = {}
+		| (.mounts[] | select(.destination == "/dev/pts") | .options) |= map(select(startswith("gid=") | not))'
+	set_args holo-check loop
+	run -0 --separate-stderr unshare --user --map-root-user --mount bash -c '
+		"$1" --root "$2" run -d --bundle "$3" "$4" </dev/null >/dev/null || exit 10
+		"$1" --root "$2" exec "$4" holo-check pid
+		status=$?
+		"$1" --root "$2" delete -f "$4"
+		exit $status' _ "$RUNTIME" "$ROOT" "$BUNDLE" "$CID"
+	[ "$output" -gt 1 ]
+}
+
 @test "exec: a tty through --console-socket" {
 	start_looping
 	local sock=$TESTDIR/console.sock

@@ -3,6 +3,7 @@
 #include "init.h"
 #include "setup.h"
 #include "sync.h"
+#include "../libcontainer.h"
 #include "../utils.h"
 
 #include <errno.h>
@@ -147,7 +148,11 @@ needs_stage1 (const struct holo_init_config *cfg, const struct holo_ns_join *joi
    process (born inside every one of them, as stage1's child is) and goes
    back to its own; no stage1 to fork, run and reap.  Only where holo can
    go back: nothing but namespaces to join (exec), no user namespace
-   among them (it cannot be left), no time namespace.  */
+   among them (it cannot be left), no time namespace, and holo in the
+   initial user namespace.  Run inside one (rootless Podman runs its
+   runtime so), holo may join the container's namespaces, which that user
+   namespace owns, but not come back to its own, which belong to the host's
+   (setns says EPERM).  */
 struct ns_return
 {
   int own[HOLO_NS_COUNT]; /* holo's namespaces, for each one joined */
@@ -160,7 +165,7 @@ can_join_around_clone (const struct holo_init_config *cfg, const struct holo_ns_
 {
   return holo_ns_has_joins (joins) && joins->fds[HOLO_NS_USER] < 0 && joins->fds[HOLO_NS_TIME] < 0
          && holo_ns_new_flags (cfg->spec) == 0 && !holo_ns_is_new (cfg->spec, HOLO_NS_TIME)
-         && !holo_ns_is_new (cfg->spec, HOLO_NS_CGROUP);
+         && !holo_ns_is_new (cfg->spec, HOLO_NS_CGROUP) && !holo_running_in_userns ();
 }
 
 static void
